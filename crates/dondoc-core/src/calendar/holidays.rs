@@ -1,0 +1,184 @@
+//! The days off of one year: Labour Code 2019 Art. 112(1) holidays (with the lunar ones),
+//! extra yearly holidays from config, nghỉ bù (Art. 111(3)) and the year's notice.
+
+use chrono::{Datelike, Days, NaiveDate, Weekday};
+use serde::{Deserialize, Serialize};
+
+use super::config::{ExtraHoliday, YearNotice};
+use super::lunar;
+
+/// Why a day is off (plain weekends are not listed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DayOffKind {
+    /// A public holiday (ngày lễ, tết).
+    Holiday,
+    /// A compensatory day for a holiday on a weekend (nghỉ bù).
+    Compensatory,
+    /// A day off set by the year's notice (hoán đổi, extra day).
+    Override,
+}
+
+/// A day off that is not a plain weekend day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayOff {
+    pub date: NaiveDate,
+    /// Vietnamese name.
+    pub name: String,
+    pub kind: DayOffKind,
+}
+
+/// The days off of one year, computed once.
+#[derive(Debug, Clone)]
+pub(crate) struct YearTable {
+    /// Bit `ordinal0` set when that day is not a working day.
+    off: [u64; 6],
+    /// Holidays, compensatory and override days, sorted by date.
+    pub(crate) days_off: Vec<DayOff>,
+    /// Weekend days worked by notice.
+    pub(crate) worked: Vec<(NaiveDate, String)>,
+    /// Whether Tết and Quốc khánh days come from an official notice (else from default rules).
+    pub(crate) confirmed: bool,
+}
+
+impl YearTable {
+    pub(crate) fn is_off(&self, date: NaiveDate) -> bool {
+        let i = date.ordinal0() as usize;
+        self.off[i / 64] & (1 << (i % 64)) != 0
+    }
+
+    fn set(&mut self, date: NaiveDate, off: bool) {
+        let i = date.ordinal0() as usize;
+        if off {
+            self.off[i / 64] |= 1 << (i % 64);
+        } else {
+            self.off[i / 64] &= !(1 << (i % 64));
+        }
+    }
+
+    /// Builds the table for `year`.
+    pub(crate) fn build(year: i32, extra: &[ExtraHoliday], notice: Option<&YearNotice>) -> YearTable {
+        let mut holidays: Vec<(NaiveDate, String, bool)> = Vec::new(); // (date, name, compensated)
+        let mut push = |date: Option<NaiveDate>, name: &str, comp: bool| {
+            if let Some(d) = date {
+                holidays.push((d, name.to_string(), comp));
+            }
+        };
+        let ymd = |m, d| NaiveDate::from_ymd_opt(year, m, d);
+        push(ymd(1, 1), "Tết Dương lịch", true);
+        for (date, name) in tet_days(year, notice) {
+            push(Some(date), &name, true);
+        }
+        if year >= 2007 {
+            push(Some(lunar::gio_to(year)), "Giỗ Tổ Hùng Vương (10/3 âm lịch)", true);
+        }
+        push(ymd(4, 30), "Ngày Chiến thắng (30/4)", true);
+        push(ymd(5, 1), "Ngày Quốc tế Lao động (1/5)", true);
+        for date in national_days(year, notice) {
+            push(Some(date), "Quốc khánh", true);
+        }
+        for h in extra {
+            let date = ymd(h.month, h.day);
+            let in_force = date.is_some_and(|d| h.from.is_none_or(|f| f <= d) && h.until.is_none_or(|u| d <= u));
+            if in_force {
+                push(date, &h.name, h.compensate);
+            }
+        }
+        holidays.sort_by_key(|h| h.0);
+        holidays.dedup_by_key(|h| h.0);
+
+        let mut table = YearTable {
+            off: [0; 6],
+            days_off: Vec::new(),
+            worked: Vec::new(),
+            confirmed: notice.is_some_and(|n| n.tet.is_some() && n.national_day.is_some()),
+        };
+        let mut d = NaiveDate::from_ymd_opt(year, 1, 1).expect("valid year");
+        while d.year() == year {
+            if is_weekend(d) {
+                table.set(d, true);
+            }
+            d = d.succ_opt().expect("in range");
+        }
+        for (date, name, _) in &holidays {
+            table.set(*date, true);
+            table.days_off.push(DayOff { date: *date, name: name.clone(), kind: DayOffKind::Holiday });
+        }
+        if let Some(n) = notice {
+            for nd in &n.days_off {
+                if !table.is_off(nd.date) {
+                    table.set(nd.date, true);
+                    table.days_off.push(DayOff { date: nd.date, name: nd.name.clone(), kind: DayOffKind::Override });
+                }
+            }
+        }
+        // Art. 111(3): a holiday on the weekly rest day is made up on the next working day.
+        for (date, name, comp) in &holidays {
+            if *comp && is_weekend(*date) {
+                let mut c = *date;
+                while table.is_off(c) && c.year() == year {
+                    c = c + Days::new(1);
+                }
+                if c.year() == year {
+                    table.set(c, true);
+                    table.days_off.push(DayOff {
+                        date: c,
+                        name: format!("Nghỉ bù {name} ({})", date.format("%d/%m")),
+                        kind: DayOffKind::Compensatory,
+                    });
+                }
+            }
+        }
+        if let Some(n) = notice {
+            for w in &n.working_days {
+                table.set(w.date, false);
+                table.worked.push((w.date, w.name.clone()));
+            }
+        }
+        table.days_off.sort_by_key(|d| d.date);
+        table
+    }
+}
+
+/// Saturday or Sunday: the weekly rest of the public sector (QĐ 188/1999/QĐ-TTg).
+pub(crate) fn is_weekend(d: NaiveDate) -> bool {
+    matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
+/// The Tết Âm lịch days off: the notice's, or by default the last day of the lunar year
+/// and the first four days of the new one (five days since 2013, four before).
+fn tet_days(year: i32, notice: Option<&YearNotice>) -> Vec<(NaiveDate, String)> {
+    if let Some(days) = notice.and_then(|n| n.tet.as_ref()) {
+        return days.iter().map(|d| (*d, tet_name(year, *d))).collect();
+    }
+    let first = lunar::tet(year);
+    let count = if year >= 2013 { 4 } else { 3 };
+    (-1..count).map(|i| first + chrono::Duration::days(i)).map(|d| (d, tet_name(year, d))).collect()
+}
+
+fn tet_name(year: i32, d: NaiveDate) -> String {
+    let l = lunar::to_lunar(d);
+    if l.year < year {
+        format!("Tết Nguyên đán ({} tháng Chạp)", l.day)
+    } else {
+        format!("Tết Nguyên đán (mùng {} tháng Giêng)", l.day)
+    }
+}
+
+/// Quốc khánh: 2/9 and, since the Labour Code 2019 (2021), one adjacent day. Without a
+/// notice the adjacent day follows recent practice: 3/9 when 2/9 is a Monday or Thursday
+/// (2024, 2021), otherwise 1/9 (2022, 2023, 2025, 2026).
+fn national_days(year: i32, notice: Option<&YearNotice>) -> Vec<NaiveDate> {
+    if let Some(days) = notice.and_then(|n| n.national_day.as_ref()) {
+        return days.clone();
+    }
+    let sep2 = NaiveDate::from_ymd_opt(year, 9, 2).expect("2/9 exists");
+    if year < 2021 {
+        return vec![sep2];
+    }
+    let other = match sep2.weekday() {
+        Weekday::Mon | Weekday::Thu => 3,
+        _ => 1,
+    };
+    vec![sep2, NaiveDate::from_ymd_opt(year, 9, other).expect("exists")]
+}

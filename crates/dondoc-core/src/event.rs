@@ -1,0 +1,412 @@
+//! Task events: the facts appended to a task's stream, and the metadata every event carries.
+//!
+//! Stored form: an event type name (`"TaskDefined"`), a schema version and a JSON object
+//! of data ([`TaskEvent::encode`]); metadata ([`EventMeta`]) travels beside it. Reading
+//! goes through [`TaskEvent::decode`], which upcasts older schema versions, so events
+//! written by any earlier release still load. Never change the meaning of a stored field:
+//! add a field with a default, or bump the version and teach `decode` the old shape.
+
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::timeexpr::ParsedTime;
+
+/// The current schema version of task events.
+pub const SCHEMA_VERSION: u16 = 1;
+
+/// Identifies a task: its plan and its code (Mã số) within the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct TaskKey {
+    pub plan: String,
+    pub code: String,
+}
+
+impl TaskKey {
+    pub fn new(plan: impl Into<String>, code: impl Into<String>) -> Self {
+        TaskKey { plan: plan.into(), code: code.into() }
+    }
+
+    /// The event stream of the task: `task-<plan>-<code>`.
+    pub fn stream(&self) -> String {
+        format!("task-{}-{}", self.plan, self.code)
+    }
+}
+
+impl fmt::Display for TaskKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.plan, self.code)
+    }
+}
+
+/// Where a change came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Import,
+    Api,
+    Web,
+    Telegram,
+    Zalo,
+    Email,
+    Cli,
+    Scheduler,
+}
+
+impl Source {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Source::Import => "import",
+            Source::Api => "api",
+            Source::Web => "web",
+            Source::Telegram => "telegram",
+            Source::Zalo => "zalo",
+            Source::Email => "email",
+            Source::Cli => "cli",
+            Source::Scheduler => "scheduler",
+        }
+    }
+}
+
+/// Metadata of every stored event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventMeta {
+    /// Who did it: an officer, "secretariat:...", "system".
+    pub actor: String,
+    pub source: Source,
+    /// When it was recorded.
+    pub recorded_at: DateTime<Utc>,
+    /// The request or job this belongs to.
+    pub correlation_id: Uuid,
+    /// The event or command that caused it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub causation_id: Option<Uuid>,
+    /// Schema version of the data.
+    pub schema_version: u16,
+    /// Tamper-evidence chain value, set by the store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<String>,
+}
+
+/// The milestone a reminder is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Milestone {
+    Start,
+    Due,
+    Overdue,
+    Escalation,
+}
+
+/// A delivery channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Email,
+    Telegram,
+    Zalo,
+}
+
+/// The idempotency key of one reminder message: no two deliveries share it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ReminderKey {
+    pub plan: String,
+    pub code: String,
+    /// Occurrence key ("2025-Q3"), or none for a one-off task.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurrence: Option<String>,
+    pub milestone: Milestone,
+    /// Working days before (positive) or after (negative) the milestone.
+    pub offset: i32,
+    pub recipient: String,
+    pub channel: Channel,
+}
+
+impl fmt::Display for ReminderKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let channel = serde_json::to_value(self.channel).ok();
+        let milestone = serde_json::to_value(self.milestone).ok();
+        write!(
+            f,
+            "{}/{}/{}/{}/{}/{}/{}",
+            self.plan,
+            self.code,
+            self.occurrence.as_deref().unwrap_or("-"),
+            milestone.as_ref().and_then(Value::as_str).unwrap_or("?"),
+            self.offset,
+            self.recipient,
+            channel.as_ref().and_then(Value::as_str).unwrap_or("?"),
+        )
+    }
+}
+
+/// Evidence of completion or of a submission.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// Document number, e.g. "125/BC-UBND".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// SHA-256 of an attached file, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_sha256: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Evidence {
+    pub fn is_empty(&self) -> bool {
+        [&self.document, &self.link, &self.file_sha256, &self.note]
+            .iter()
+            .all(|f| f.as_deref().is_none_or(|s| s.trim().is_empty()))
+    }
+}
+
+/// A task's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    #[default]
+    NotStarted,
+    InProgress,
+    Paused,
+    Completed,
+    Cancelled,
+}
+
+impl TaskStatus {
+    /// Vietnamese name.
+    pub fn label_vi(&self) -> &'static str {
+        match self {
+            TaskStatus::NotStarted => "chưa bắt đầu",
+            TaskStatus::InProgress => "đang thực hiện",
+            TaskStatus::Paused => "tạm dừng",
+            TaskStatus::Completed => "đã hoàn thành",
+            TaskStatus::Cancelled => "đã hủy",
+        }
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TaskStatus::NotStarted => "not_started",
+            TaskStatus::InProgress => "in_progress",
+            TaskStatus::Paused => "paused",
+            TaskStatus::Completed => "completed",
+            TaskStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// Whether the task is closed (completed or cancelled).
+    pub fn is_closed(&self) -> bool {
+        matches!(self, TaskStatus::Completed | TaskStatus::Cancelled)
+    }
+}
+
+impl fmt::Display for TaskStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label_vi())
+    }
+}
+
+/// A task event. The variant name is the stored event type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data")]
+pub enum TaskEvent {
+    /// The task exists: what the plan says about it.
+    TaskDefined {
+        plan: String,
+        code: String,
+        title: String,
+        /// Lead agency (chủ trì); empty when the plan names none.
+        lead: String,
+        #[serde(default)]
+        cooperating: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        start: Option<ParsedTime>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        finish: Option<ParsedTime>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        product: Option<String>,
+        /// First day dondoc tracks the task from (occurrences before it are not counted).
+        tracked_from: NaiveDate,
+    },
+    /// A lead agency given to a task that had none.
+    TaskAssigned {
+        lead: String,
+        #[serde(default)]
+        cooperating: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// The lead or cooperating agencies changed.
+    TaskReassigned {
+        from_lead: String,
+        #[serde(default)]
+        from_cooperating: Vec<String>,
+        lead: String,
+        #[serde(default)]
+        cooperating: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// Start, pause, resume or completion.
+    StatusChanged {
+        from: TaskStatus,
+        to: TaskStatus,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+        /// Completion date (local), when `to` is completed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        completed_on: Option<NaiveDate>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        evidence: Option<Evidence>,
+    },
+    /// A progress report.
+    ProgressReported {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        percent: Option<u8>,
+        note: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        occurrence: Option<String>,
+    },
+    /// A report or data submission, for one occurrence of a recurring task or for the task.
+    ReportSubmitted {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        occurrence: Option<String>,
+        evidence: Evidence,
+        submitted_at: DateTime<Utc>,
+    },
+    /// An officer asks for a later deadline.
+    DeadlineExtensionRequested {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        occurrence: Option<String>,
+        requested_due: NaiveDate,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        requested_text: Option<String>,
+        reason: String,
+    },
+    /// The deadline was extended; the original stays in the definition.
+    DeadlineExtended {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        occurrence: Option<String>,
+        /// The nominal due date before this extension, when there was one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        previous_due: Option<NaiveDate>,
+        new_due: NaiveDate,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        new_text: Option<String>,
+        reason: String,
+    },
+    /// A pending extension request was turned down.
+    DeadlineExtensionRejected {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        occurrence: Option<String>,
+        reason: String,
+    },
+    TaskCancelled {
+        from: TaskStatus,
+        reason: String,
+    },
+    TaskReopened {
+        from: TaskStatus,
+        to: TaskStatus,
+        reason: String,
+    },
+    CommentAdded {
+        text: String,
+    },
+    ReminderDelivered {
+        key: ReminderKey,
+        sent_at: DateTime<Utc>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message_id: Option<String>,
+    },
+    ReminderFailed {
+        key: ReminderKey,
+        attempt: u32,
+        error: String,
+        /// Whether another attempt (or another channel) will follow.
+        will_retry: bool,
+    },
+    ReminderAcknowledged {
+        acknowledged_at: DateTime<Utc>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        occurrence: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<ReminderKey>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        snooze_until: Option<DateTime<Utc>>,
+    },
+}
+
+/// A stored event that cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum EventDecodeError {
+    #[error("sự kiện loại \"{event_type}\" phiên bản {version} mới hơn phiên bản phần mềm hỗ trợ ({SCHEMA_VERSION})")]
+    FutureVersion { event_type: String, version: u16 },
+    #[error("sự kiện loại \"{event_type}\" phiên bản {version} không đọc được: {source}")]
+    Malformed {
+        event_type: String,
+        version: u16,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+impl TaskEvent {
+    /// The stored event type name.
+    pub fn event_type(&self) -> &'static str {
+        match self {
+            TaskEvent::TaskDefined { .. } => "TaskDefined",
+            TaskEvent::TaskAssigned { .. } => "TaskAssigned",
+            TaskEvent::TaskReassigned { .. } => "TaskReassigned",
+            TaskEvent::StatusChanged { .. } => "StatusChanged",
+            TaskEvent::ProgressReported { .. } => "ProgressReported",
+            TaskEvent::ReportSubmitted { .. } => "ReportSubmitted",
+            TaskEvent::DeadlineExtensionRequested { .. } => "DeadlineExtensionRequested",
+            TaskEvent::DeadlineExtended { .. } => "DeadlineExtended",
+            TaskEvent::DeadlineExtensionRejected { .. } => "DeadlineExtensionRejected",
+            TaskEvent::TaskCancelled { .. } => "TaskCancelled",
+            TaskEvent::TaskReopened { .. } => "TaskReopened",
+            TaskEvent::CommentAdded { .. } => "CommentAdded",
+            TaskEvent::ReminderDelivered { .. } => "ReminderDelivered",
+            TaskEvent::ReminderFailed { .. } => "ReminderFailed",
+            TaskEvent::ReminderAcknowledged { .. } => "ReminderAcknowledged",
+        }
+    }
+
+    /// Type name, schema version and JSON data, as stored.
+    pub fn encode(&self) -> (&'static str, u16, Value) {
+        let data = match serde_json::to_value(self) {
+            Ok(Value::Object(mut m)) => m.remove("data").unwrap_or(Value::Null),
+            _ => Value::Null,
+        };
+        (self.event_type(), SCHEMA_VERSION, data)
+    }
+
+    /// Reads a stored event of any supported schema version.
+    pub fn decode(event_type: &str, version: u16, data: Value) -> Result<TaskEvent, EventDecodeError> {
+        if version > SCHEMA_VERSION {
+            return Err(EventDecodeError::FutureVersion { event_type: event_type.to_string(), version });
+        }
+        let data = upcast(event_type, version, data);
+        let tagged = serde_json::json!({ "type": event_type, "data": data });
+        serde_json::from_value(tagged).map_err(|source| EventDecodeError::Malformed {
+            event_type: event_type.to_string(),
+            version,
+            source,
+        })
+    }
+}
+
+/// Brings data of an older schema version to the current shape. Version 1 is the first
+/// schema, so there is nothing to upcast yet; when a shape changes, bump
+/// [`SCHEMA_VERSION`] and add the step from the old version here, and keep the golden
+/// files under `tests/fixtures/events/` loading.
+fn upcast(_event_type: &str, _version: u16, data: Value) -> Value {
+    data
+}

@@ -1,0 +1,27 @@
+//! dondoc's pure domain.
+//!
+//! Everything here is a function of its inputs and an explicit `now`: no clock reads,
+//! no I/O, no async runtime. The daemon and the CLI inject time and data.
+//!
+//! - [`period`]: years, quarters, months, ... with Vietnamese labels and stable keys.
+//! - [`timeexpr`]: parse what a plan's time column says ("Quý IV/2025", "Hằng năm") and
+//!   turn it into dates and occurrences.
+//! - [`calendar`]: the Vietnamese work calendar (weekends, Labour Code holidays with the
+//!   lunar ones, nghỉ bù, per-year overrides), deadline rollover and working hours.
+//! - [`policy`]: how recurring reports get their due dates (reporting regimes).
+//! - [`event`]: task events and their metadata envelope, versioned.
+//! - [`task`]: the task aggregate (`decide` / `apply`).
+//! - [`classify`]: how a task or an occurrence stands at an instant.
+
+pub mod calendar;
+pub mod classify;
+pub mod event;
+pub mod period;
+pub mod policy;
+pub mod task;
+pub mod text;
+pub mod timeexpr;
+
+pub use calendar::WorkCalendar;
+pub use period::Period;
+pub use timeexpr::{ParsedTime, TimeExpr};

@@ -1,0 +1,208 @@
+//! What people and the system ask of a task.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::event::{Evidence, ReminderKey};
+use crate::timeexpr::ParsedTime;
+
+/// A request to change a task. [`super::decide`] turns it into events or refuses it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum TaskCommand {
+    Define {
+        plan: String,
+        code: String,
+        title: String,
+        lead: String,
+        #[serde(default)]
+        cooperating: Vec<String>,
+        #[serde(default)]
+        start: Option<ParsedTime>,
+        #[serde(default)]
+        finish: Option<ParsedTime>,
+        #[serde(default)]
+        product: Option<String>,
+        /// Defaults to the local date of `now`.
+        #[serde(default)]
+        tracked_from: Option<NaiveDate>,
+    },
+    Assign {
+        lead: String,
+        #[serde(default)]
+        cooperating: Vec<String>,
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    Start {
+        #[serde(default)]
+        note: Option<String>,
+    },
+    Pause {
+        reason: String,
+    },
+    Resume {
+        #[serde(default)]
+        note: Option<String>,
+    },
+    ReportProgress {
+        #[serde(default)]
+        percent: Option<u8>,
+        note: String,
+        #[serde(default)]
+        occurrence: Option<String>,
+    },
+    SubmitReport {
+        #[serde(default)]
+        occurrence: Option<String>,
+        evidence: Evidence,
+    },
+    Complete {
+        /// Defaults to the local date of `now`; may not be in the future.
+        #[serde(default)]
+        on: Option<NaiveDate>,
+        evidence: Evidence,
+    },
+    RequestExtension {
+        #[serde(default)]
+        occurrence: Option<String>,
+        to: NaiveDate,
+        #[serde(default)]
+        to_text: Option<String>,
+        reason: String,
+    },
+    Extend {
+        #[serde(default)]
+        occurrence: Option<String>,
+        to: NaiveDate,
+        #[serde(default)]
+        to_text: Option<String>,
+        reason: String,
+    },
+    RejectExtension {
+        #[serde(default)]
+        occurrence: Option<String>,
+        reason: String,
+    },
+    Cancel {
+        reason: String,
+    },
+    Reopen {
+        reason: String,
+    },
+    Comment {
+        text: String,
+    },
+    RecordDelivery {
+        key: ReminderKey,
+        #[serde(default)]
+        message_id: Option<String>,
+    },
+    RecordFailure {
+        key: ReminderKey,
+        attempt: u32,
+        error: String,
+        will_retry: bool,
+    },
+    Acknowledge {
+        #[serde(default)]
+        occurrence: Option<String>,
+        #[serde(default)]
+        key: Option<ReminderKey>,
+        #[serde(default)]
+        snooze_until: Option<DateTime<Utc>>,
+    },
+}
+
+/// The kind of a command, for messages and for listing allowed moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommandKind {
+    Define,
+    Assign,
+    Start,
+    Pause,
+    Resume,
+    ReportProgress,
+    SubmitReport,
+    Complete,
+    RequestExtension,
+    Extend,
+    RejectExtension,
+    Cancel,
+    Reopen,
+    Comment,
+    RecordDelivery,
+    RecordFailure,
+    Acknowledge,
+}
+
+impl CommandKind {
+    /// Every kind, in a stable order.
+    pub const ALL: [CommandKind; 17] = [
+        CommandKind::Define,
+        CommandKind::Assign,
+        CommandKind::Start,
+        CommandKind::Pause,
+        CommandKind::Resume,
+        CommandKind::ReportProgress,
+        CommandKind::SubmitReport,
+        CommandKind::Complete,
+        CommandKind::RequestExtension,
+        CommandKind::Extend,
+        CommandKind::RejectExtension,
+        CommandKind::Cancel,
+        CommandKind::Reopen,
+        CommandKind::Comment,
+        CommandKind::RecordDelivery,
+        CommandKind::RecordFailure,
+        CommandKind::Acknowledge,
+    ];
+
+    /// Vietnamese verb for messages.
+    pub fn label_vi(&self) -> &'static str {
+        match self {
+            CommandKind::Define => "khai báo",
+            CommandKind::Assign => "giao/giao lại",
+            CommandKind::Start => "bắt đầu",
+            CommandKind::Pause => "tạm dừng",
+            CommandKind::Resume => "tiếp tục",
+            CommandKind::ReportProgress => "báo cáo tiến độ",
+            CommandKind::SubmitReport => "nộp báo cáo",
+            CommandKind::Complete => "hoàn thành",
+            CommandKind::RequestExtension => "đề nghị gia hạn",
+            CommandKind::Extend => "gia hạn",
+            CommandKind::RejectExtension => "từ chối gia hạn",
+            CommandKind::Cancel => "hủy",
+            CommandKind::Reopen => "mở lại",
+            CommandKind::Comment => "ghi chú",
+            CommandKind::RecordDelivery => "ghi nhận đã gửi nhắc việc",
+            CommandKind::RecordFailure => "ghi nhận gửi nhắc việc lỗi",
+            CommandKind::Acknowledge => "xác nhận đã nhận nhắc việc",
+        }
+    }
+}
+
+impl TaskCommand {
+    pub fn kind(&self) -> CommandKind {
+        match self {
+            TaskCommand::Define { .. } => CommandKind::Define,
+            TaskCommand::Assign { .. } => CommandKind::Assign,
+            TaskCommand::Start { .. } => CommandKind::Start,
+            TaskCommand::Pause { .. } => CommandKind::Pause,
+            TaskCommand::Resume { .. } => CommandKind::Resume,
+            TaskCommand::ReportProgress { .. } => CommandKind::ReportProgress,
+            TaskCommand::SubmitReport { .. } => CommandKind::SubmitReport,
+            TaskCommand::Complete { .. } => CommandKind::Complete,
+            TaskCommand::RequestExtension { .. } => CommandKind::RequestExtension,
+            TaskCommand::Extend { .. } => CommandKind::Extend,
+            TaskCommand::RejectExtension { .. } => CommandKind::RejectExtension,
+            TaskCommand::Cancel { .. } => CommandKind::Cancel,
+            TaskCommand::Reopen { .. } => CommandKind::Reopen,
+            TaskCommand::Comment { .. } => CommandKind::Comment,
+            TaskCommand::RecordDelivery { .. } => CommandKind::RecordDelivery,
+            TaskCommand::RecordFailure { .. } => CommandKind::RecordFailure,
+            TaskCommand::Acknowledge { .. } => CommandKind::Acknowledge,
+        }
+    }
+}

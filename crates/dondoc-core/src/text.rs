@@ -1,0 +1,45 @@
+//! Text normalisation for Vietnamese input typed or extracted from documents.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// NFC-normalises `s`, turns every run of whitespace (line breaks, tabs, no-break spaces)
+/// into one space and trims the ends. Letter case is kept.
+pub fn clean(s: &str) -> String {
+    let nfc: String = s.nfc().collect();
+    nfc.split(|c: char| c.is_whitespace() || c == '\u{feff}' || c == '\u{200b}')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// [`clean`], lower-cased, with typographic dashes turned into `-` and the spelling
+/// variant "hàng" (every) turned into "hằng", so that rules match one form.
+pub fn fold(s: &str) -> String {
+    let lowered = clean(s).to_lowercase();
+    let dashed: String = lowered
+        .chars()
+        .map(|c| match c {
+            '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{fe58}' | '\u{fe63}' | '\u{ff0d}' => '-',
+            _ => c,
+        })
+        .collect();
+    dashed
+        .split(' ')
+        .map(|w| if w == "hàng" { "hằng" } else { w })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nfd_and_stray_spaces_fold_to_one_form() {
+        let nfd: String = "Hàng  năm\n(khi có   phát sinh)".nfd().collect();
+        assert_ne!(nfd, "Hàng  năm\n(khi có   phát sinh)");
+        assert_eq!(fold(&nfd), "hằng năm (khi có phát sinh)");
+        assert_eq!(fold("Quý IV – 2025"), "quý iv - 2025");
+        assert_eq!(clean("\u{feff} Thường\u{a0}xuyên "), "Thường xuyên");
+    }
+}
