@@ -21,9 +21,17 @@ Output columns: lunar_year, month, leap (0/1), first_day (YYYY-MM-DD), days.
 Close calls (a new moon or a principal term within --warn seconds of a local midnight
 that decides a month) are reported on stderr.
 
+`--de421-close-calls SECONDS` instead lists, from JPL's DE421 ephemeris with observed ΔT
+(Skyfield), the new moons and principal terms of 1900–2025 within SECONDS of a UTC+7
+midnight (terms only next to a month start). Those new moons are the `DE421_MONTH_STARTS` table of
+`crates/dondoc-core/src/calendar/lunar.rs`: Meeus's new-moon series (error up to ~17 s)
+cannot decide their day.
+
 Usage:
     pip install ephem        # tested with ephem 4.2.1
     python3 tools/lunar_vectors.py [--first 1900] [--last 2100] [--out PATH]
+    pip install skyfield skyfield-data   # tested with 1.55 and 7.0.0 (ships de421.bsp)
+    python3 tools/lunar_vectors.py --de421-close-calls 60
 """
 
 import argparse
@@ -168,6 +176,53 @@ def build(first, last, warn_seconds):
     return rows
 
 
+def de421_close_calls(seconds):
+    """Print DE421 new moons and principal terms of 1900–2025 near a UTC+7 midnight."""
+    import warnings
+
+    from skyfield import almanac
+    from skyfield.api import Loader
+    from skyfield.framelib import ecliptic_frame
+    from skyfield_data import get_skyfield_data_path
+
+    warnings.filterwarnings("ignore", message=".*has expired.*")
+    loader = Loader(get_skyfield_data_path(), expire=False)
+    ts = loader.timescale(builtin=True)
+    eph = loader("de421.bsp")
+    earth, sun = eph["earth"], eph["sun"]
+    t0, t1 = ts.utc(1899, 12, 1), ts.utc(2026, 1, 1)
+
+    def term(t):
+        lon = earth.at(t).observe(sun).apparent().frame_latlon(ecliptic_frame)[1].degrees
+        return (lon // 30).astype(int) % 12
+
+    term.step_days = 10
+    found = [(t, "new moon") for t, p in zip(*almanac.find_discrete(
+        t0, t1, almanac.moon_phases(eph), epsilon=0.01 / 86400)) if p == 0]
+    found += [(t, f"term {30 * int(p)}°") for t, p in zip(*almanac.find_discrete(
+        t0, t1, term, epsilon=0.01 / 86400))]
+    def local_day(t):
+        return ephem.Date(t.ut1 - 2415020.0 + ZONE).datetime().date()
+
+    month_starts = {local_day(t) for t, what in found if what == "new moon"}
+    for t, what in sorted(found, key=lambda x: x[0].tt):
+        frac = (t.ut1 + ZONE + 0.5) % 1.0
+        margin = min(frac, 1.0 - frac) * 86400
+        if margin >= seconds:
+            continue
+        y, mo, d, h, mi, s = t.ut1_calendar()
+        side = "after" if frac < 0.5 else "before"
+        day = local_day(t)
+        line = (f"{what}: {y}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:05.2f} UT1, {margin:.1f} s "
+                f"{side} local midnight, local day {day}")
+        if what == "new moon":
+            k = round((t.tt - 2451550.09766) / 29.530588861)
+            print(f"{line}; lunation k = {k}")
+        elif day in month_starts or day + datetime.timedelta(days=1) in month_starts:
+            # A term near the midnight that starts a month decides which month holds it.
+            print(f"{line}; next to a month start")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--first", type=int, default=1900)
@@ -175,7 +230,12 @@ def main():
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--warn", type=float, default=120.0,
                         help="report close calls within this many seconds (default 120)")
+    parser.add_argument("--de421-close-calls", type=float, metavar="SECONDS",
+                        help="list DE421 close calls of 1900-2025 instead (needs skyfield)")
     args = parser.parse_args()
+    if args.de421_close_calls is not None:
+        de421_close_calls(args.de421_close_calls)
+        return
     rows = build(args.first, args.last, args.warn)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", newline="") as f:

@@ -1,6 +1,25 @@
 //! Text normalisation for Vietnamese input typed or extracted from documents.
 
+use chrono::{Datelike, NaiveDate, Weekday};
 use unicode_normalization::UnicodeNormalization;
+
+/// The Vietnamese name of a weekday: "Thứ Hai" ... "Chủ nhật".
+pub fn weekday_vi(w: Weekday) -> &'static str {
+    match w {
+        Weekday::Mon => "Thứ Hai",
+        Weekday::Tue => "Thứ Ba",
+        Weekday::Wed => "Thứ Tư",
+        Weekday::Thu => "Thứ Năm",
+        Weekday::Fri => "Thứ Sáu",
+        Weekday::Sat => "Thứ Bảy",
+        Weekday::Sun => "Chủ nhật",
+    }
+}
+
+/// A date as officers read it: "Thứ Ba, 30/09/2025".
+pub fn date_vi(d: NaiveDate) -> String {
+    format!("{}, {}", weekday_vi(d.weekday()), d.format("%d/%m/%Y"))
+}
 
 /// NFC-normalises `s`, turns every run of whitespace (line breaks, tabs, no-break spaces)
 /// into one space and trims the ends. Letter case is kept.
@@ -33,6 +52,13 @@ pub fn fold(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vietnamese_dates() {
+        let d = NaiveDate::from_ymd_opt(2025, 9, 30).unwrap();
+        assert_eq!(date_vi(d), "Thứ Ba, 30/09/2025");
+        assert_eq!(weekday_vi(Weekday::Sun), "Chủ nhật");
+    }
 
     #[test]
     fn nfd_and_stray_spaces_fold_to_one_form() {

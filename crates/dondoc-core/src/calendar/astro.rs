@@ -68,16 +68,10 @@ pub(crate) fn delta_t_seconds(year: f64) -> f64 {
         -20.0 + 32.0 * u * u
     } else if y < 500.0 {
         let u = y / 100.0;
-        poly(
-            u,
-            &[10583.6, -1014.41, 33.78311, -5.952053, -0.1798452, 0.022174192, 0.0090316521],
-        )
+        poly(u, &[10583.6, -1014.41, 33.78311, -5.952053, -0.1798452, 0.022174192, 0.0090316521])
     } else if y < 1600.0 {
         let u = (y - 1000.0) / 100.0;
-        poly(
-            u,
-            &[1574.2, -556.01, 71.23472, 0.319781, -0.8503463, -0.005050998, 0.0083572073],
-        )
+        poly(u, &[1574.2, -556.01, 71.23472, 0.319781, -0.8503463, -0.005050998, 0.0083572073])
     } else if y < 1700.0 {
         let t = y - 1600.0;
         poly(t, &[120.0, -0.9808, -0.01532, 1.0 / 7129.0])
@@ -86,19 +80,7 @@ pub(crate) fn delta_t_seconds(year: f64) -> f64 {
         poly(t, &[8.83, 0.1603, -0.0059285, 0.00013336, -1.0 / 1_174_000.0])
     } else if y < 1860.0 {
         let t = y - 1800.0;
-        poly(
-            t,
-            &[
-                13.72,
-                -0.332447,
-                0.0068612,
-                0.0041116,
-                -0.00037436,
-                0.0000121272,
-                -0.0000001699,
-                0.000000000875,
-            ],
-        )
+        poly(t, &[13.72, -0.332447, 0.0068612, 0.0041116, -0.00037436, 0.0000121272, -0.0000001699, 0.000000000875])
     } else if y < 1900.0 {
         let t = y - 1860.0;
         poly(t, &[7.62, 0.5737, -0.251754, 0.01680668, -0.0004473624, 1.0 / 233_174.0])
@@ -212,32 +194,23 @@ pub(crate) fn new_moon_jde(k: i64) -> f64 {
     let (t2, t3, t4) = (t * t, t * t * t, t * t * t * t);
 
     // Mean phase (49.1).
-    let mean =
-        2_451_550.097_66 + SYNODIC_MONTH * k + 0.000_154_37 * t2 - 0.000_000_150 * t3
-            + 0.000_000_000_73 * t4;
+    let mean = 2_451_550.097_66 + SYNODIC_MONTH * k + 0.000_154_37 * t2 - 0.000_000_150 * t3 + 0.000_000_000_73 * t4;
 
     // Eccentricity factor (47.6) and the fundamental arguments (49.4–49.7).
     let e = 1.0 - 0.002_516 * t - 0.000_007_4 * t2;
     let m = 2.5534 + 29.105_356_70 * k - 0.000_001_4 * t2 - 0.000_000_11 * t3;
-    let mp = 201.5643 + 385.816_935_28 * k + 0.010_758_2 * t2 + 0.000_012_38 * t3
-        - 0.000_000_058 * t4;
-    let f = 160.7108 + 390.670_502_84 * k - 0.001_611_8 * t2 - 0.000_002_27 * t3
-        + 0.000_000_011 * t4;
+    let mp = 201.5643 + 385.816_935_28 * k + 0.010_758_2 * t2 + 0.000_012_38 * t3 - 0.000_000_058 * t4;
+    let f = 160.7108 + 390.670_502_84 * k - 0.001_611_8 * t2 - 0.000_002_27 * t3 + 0.000_000_011 * t4;
     let omega = 124.7746 - 1.563_755_88 * k + 0.002_067_2 * t2 + 0.000_002_15 * t3;
 
     let periodic: f64 = NEW_MOON_TERMS
         .iter()
-        .map(|&(c, e_pow, cm, cmp, cf, co)| {
-            c * e.powi(e_pow) * sin_deg(cm * m + cmp * mp + cf * f + co * omega)
-        })
+        .map(|&(c, e_pow, cm, cmp, cf, co)| c * e.powi(e_pow) * sin_deg(cm * m + cmp * mp + cf * f + co * omega))
         .sum();
 
     let a1 = 299.77 + 0.107_408 * k - 0.009_173 * t2;
-    let planetary: f64 = 0.000_325 * sin_deg(a1)
-        + PLANETARY_TERMS
-            .iter()
-            .map(|&(c, a0, rate)| c * sin_deg(a0 + rate * k))
-            .sum::<f64>();
+    let planetary: f64 =
+        0.000_325 * sin_deg(a1) + PLANETARY_TERMS.iter().map(|&(c, a0, rate)| c * sin_deg(a0 + rate * k)).sum::<f64>();
 
     mean + periodic + planetary
 }
@@ -289,9 +262,7 @@ fn nutation_in_longitude(t: f64) -> f64 {
     let omega = poly(t, &[125.044_52, -1_934.136_261, 0.002_070_8, 1.0 / 450_000.0]);
     let psi: f64 = NUTATION_TERMS
         .iter()
-        .map(|&(cd, cm, cmp, cf, co, s0, s1)| {
-            (s0 + s1 * t) * sin_deg(cd * d + cm * m + cmp * mp + cf * f + co * omega)
-        })
+        .map(|&(cd, cm, cmp, cf, co, s0, s1)| (s0 + s1 * t) * sin_deg(cd * d + cm * m + cmp * mp + cf * f + co * omega))
         .sum();
     psi * 0.0001 / 3600.0
 }
@@ -349,8 +320,7 @@ mod tests {
         let (y, m) = if m <= 2 { (y - 1, m + 12) } else { (y, m) };
         let a = (f64::from(y) / 100.0).floor();
         let b = 2.0 - a + (a / 4.0).floor();
-        (365.25 * (f64::from(y) + 4716.0)).floor() + (30.6001 * f64::from(m + 1)).floor() + d + b
-            - 1524.5
+        (365.25 * (f64::from(y) + 4716.0)).floor() + (30.6001 * f64::from(m + 1)).floor() + d + b - 1524.5
     }
 
     #[test]
@@ -403,7 +373,7 @@ mod tests {
     #[test]
     fn new_moon_2023_03_21() {
         // The 2023-03-21 new moon at 17:23 UT (USNO), which puts 1/2 nhuận on 22/03 (UTC+7).
-        let k = lunation_before(jd(2023, 3, 22.0)) ;
+        let k = lunation_before(jd(2023, 3, 22.0));
         let ut = tt_to_ut(new_moon_jde(k));
         assert!((ut - jd(2023, 3, 21.0 + (17.0 + 23.0 / 60.0) / 24.0)).abs() < 2.0 / 1440.0);
     }

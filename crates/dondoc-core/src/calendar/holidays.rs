@@ -123,7 +123,7 @@ impl YearTable {
                     table.set(c, true);
                     table.days_off.push(DayOff {
                         date: c,
-                        name: format!("Nghỉ bù {name} ({})", date.format("%d/%m")),
+                        name: format!("Nghỉ bù {name} ngày {}", date.format("%d/%m")),
                         kind: DayOffKind::Compensatory,
                     });
                 }

@@ -114,7 +114,7 @@ pub struct Recurrence {
 pub enum TimeExprError {
     #[error("biểu thức thời gian trống")]
     Empty,
-    #[error("không hiểu biểu thức thời gian \"{input}\". Các dạng được chấp nhận: {}", ACCEPTED_FORMS.join("; "))]
+    #[error("không hiểu biểu thức thời gian \"{input}\". Các dạng được chấp nhận:\n  - {}", ACCEPTED_FORMS.join("\n  - "))]
     Unrecognized { input: String },
     #[error("biểu thức thời gian \"{input}\" có {detail}")]
     Invalid { input: String, detail: String },
@@ -176,6 +176,11 @@ impl ExprKind {
             ExprKind::Continuous => "continuous",
             ExprKind::OnRequest => "on_request",
         }
+    }
+
+    /// Whether the form has a start and a due date.
+    pub fn has_dates(&self) -> bool {
+        !matches!(self, ExprKind::Recurring | ExprKind::Continuous | ExprKind::OnRequest)
     }
 
     /// Vietnamese name for people.
