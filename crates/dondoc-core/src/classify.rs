@@ -191,6 +191,11 @@ impl<'a> Classifier<'a> {
             out.clear();
             let mut seen_upcoming = false;
             for occurrence in expr.occurrences(from, to, self.policy, self.calendar) {
+                // A report due before tracking began is not counted (NĐ 09 makes a period's
+                // report due before the period ends, so its period may still be running).
+                if occurrence.due < from {
+                    continue;
+                }
                 let standing = self.occurrence(task, occurrence, today);
                 let upcoming = standing.deadline.due >= today && standing.submitted_at.is_none();
                 if upcoming && seen_upcoming {

@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate};
 use dondoc_core::calendar::lunar::{self, LunarDate, LunarMonth};
 use proptest::prelude::*;
 
@@ -191,29 +191,41 @@ fn to_solar_rejects_missing_dates() {
     assert_eq!(lunar::to_solar(lunar_date(2025, 0, 1, false)), None);
 }
 
+/// The shape of a lunar year: 12 or 13 contiguous months of 29 or 30 days, numbered 1..=12
+/// with at most one leap month that repeats the month before it, up to the next Tết.
+fn check_year_shape(year: i32) {
+    let months = lunar::year_months(year);
+    assert!(matches!(months.len(), 12 | 13), "{year}: {} months", months.len());
+    assert_eq!(months[0].first_day, lunar::tet(year), "{year}");
+    assert!(months.iter().all(|m| matches!(m.days, 29 | 30)), "{year}");
+    let numbers: Vec<u8> = months.iter().filter(|m| !m.leap).map(|m| m.number).collect();
+    assert_eq!(numbers, (1..=12).collect::<Vec<u8>>(), "{year}");
+    let leaps: Vec<usize> = (0..months.len()).filter(|&i| months[i].leap).collect();
+    assert_eq!(leaps.len(), months.len() - 12, "{year}: one leap month iff 13 months");
+    if let Some(&i) = leaps.first() {
+        assert!(i > 0 && months[i - 1].number == months[i].number, "{year}: repeats the month before");
+    }
+    for pair in months.windows(2) {
+        assert_eq!(pair[0].first_day + Days::new(u64::from(pair[0].days)), pair[1].first_day, "{year}");
+    }
+    let last = months.last().expect("12 or 13 months");
+    if year < lunar::MAX_YEAR {
+        assert_eq!(last.first_day + Days::new(u64::from(last.days)), lunar::tet(year + 1), "{year}");
+    }
+}
+
 #[test]
 fn year_structure_1800_2200() {
     for year in 1800..=2200 {
-        let months = lunar::year_months(year);
-        assert!(matches!(months.len(), 12 | 13), "{year}: {} months", months.len());
-        let leaps: Vec<_> = months.iter().filter(|m| m.leap).collect();
-        assert_eq!(leaps.len(), months.len() - 12, "{year}: one leap month iff 13 months");
-        let numbers: Vec<u8> = months.iter().filter(|m| !m.leap).map(|m| m.number).collect();
-        assert_eq!(numbers, (1..=12).collect::<Vec<u8>>(), "{year}");
-        for pair in months.windows(2) {
-            assert_eq!(
-                pair[0].first_day + chrono::Days::new(u64::from(pair[0].days)),
-                pair[1].first_day,
-                "{year}: months are contiguous"
-            );
-        }
-        let last = months.last().expect("12 or 13 months");
-        assert_eq!(last.first_day + chrono::Days::new(u64::from(last.days)), lunar::tet(year + 1));
-        assert!(months.iter().all(|m| matches!(m.days, 29 | 30)), "{year}");
-        if let Some(leap) = leaps.first() {
-            let i = months.iter().position(|m| m.leap).expect("leap month");
-            assert!(i > 0 && months[i - 1].number == leap.number, "{year}: repeats the month before");
-        }
+        check_year_shape(year);
+    }
+}
+
+#[test]
+fn year_structure_sampled_over_1_9999() {
+    // Best effort far from today, but always well formed.
+    for year in (1..=9999).step_by(97).chain([lunar::MIN_YEAR, -5000, lunar::MAX_YEAR]) {
+        check_year_shape(year);
     }
 }
 
@@ -249,11 +261,8 @@ proptest! {
 
     #[test]
     fn year_shape(year in 1900i32..=2100) {
-        let months = lunar::year_months(year);
-        prop_assert!(matches!(months.len(), 12 | 13));
-        prop_assert_eq!(months.iter().filter(|m| m.leap).count(), months.len() - 12);
-        prop_assert!(months.iter().all(|m| matches!(m.days, 29 | 30)));
-        prop_assert_eq!(months[0].first_day, lunar::tet(year));
-        prop_assert!(lunar::tet(year).year() == year);
+        check_year_shape(year);
+        prop_assert_eq!(lunar::tet(year).year(), year);
+        prop_assert!(lunar::tet(year) < lunar::gio_to(year));
     }
 }

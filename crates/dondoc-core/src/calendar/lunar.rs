@@ -2,7 +2,7 @@
 //!
 //! The rules are the ones published by Hồ Ngọc Đức (after the *Explanatory Supplement to
 //! the Astronomical Almanac*), applied at meridian 105° E (UTC+7), with precise astronomy
-//! (see [`super::astro`]) instead of his simplified formulas:
+//! (the sibling `astro` module) instead of his simplified formulas:
 //!
 //! 1. A month begins on the local (UTC+7) civil day that contains the true new moon.
 //! 2. The December solstice (apparent solar longitude 270°) falls in month 11: month 11
@@ -12,19 +12,23 @@
 //!    multiple of 30°) between the midnights that start it and the next month is the leap
 //!    month; it repeats the number of the month before it.
 //!
-//! Accuracy: new moons are good to seconds and ΔT is extrapolated for the future (see
-//! [`super::astro`]), so a month start can only be in doubt when a new moon falls within
-//! about a minute of local midnight (e.g. month 4 of 2054, 14 s after midnight). The
-//! results were checked against PyEphem month by month for lunar years 1900–2100 (see
-//! `tests/lunar.rs`). Outside 1800–2199 the results follow the same rules but with growing
-//! uncertainty (ΔT, the series' range of validity); they are best effort.
+//! Accuracy: new moons from Meeus ch. 49 are good to about 5 s (at worst ~17 s) and the
+//! few of 1900–2025 that fall within a minute of local midnight are taken from JPL's DE421;
+//! solar terms are good to a second, plus ΔT. ΔT is extrapolated after 2025, so a month
+//! start is in doubt when its new moon is within about a minute of local midnight (month 4
+//! of 2054: ~20 s after). The results match PyEphem month by month for lunar years
+//! 1900–2100 (`tests/lunar.rs`). Outside 1800–2199 they follow the same rules with growing
+//! uncertainty (ΔT, the series' range of validity): best effort.
 //!
-//! History: the rules at UTC+7 are those of North Vietnam since 1968 and of the whole
-//! country since 1976. Earlier Vietnamese almanacs used China's UTC+8 and differ in a few
-//! years (e.g. Tết 1968); this module applies UTC+7 to every year.
+//! History: UTC+7 is the rule of North Vietnam since 1968 and of the whole country since
+//! 1976. Earlier Vietnamese almanacs used China's UTC+8 and differ in a few years (e.g.
+//! Tết 1968); this module applies UTC+7 to every year.
 //!
-//! Every function is total: a year that chrono cannot represent is clamped to
-//! [`MIN_YEAR`]..=[`MAX_YEAR`]. Results for years 1600–2400 are cached after first use.
+//! Every function is total and never panics. Lunar years are computed for
+//! [`MIN_YEAR`]..=[`MAX_YEAR`] (so every date of years 1–9999 converts exactly); a year
+//! outside is clamped to that range by [`tet`], [`gio_to`] and [`year_months`], has no
+//! dates for [`to_solar`], and [`to_lunar`] maps a date outside to the nearest end of the
+//! range. Years 1600–2400 are cached after first use.
 
 use std::borrow::Cow;
 use std::sync::OnceLock;
@@ -59,32 +63,40 @@ pub struct LunarMonth {
     pub days: u8,
 }
 
-/// The smallest lunar year the functions compute; smaller years are clamped to it.
-pub const MIN_YEAR: i32 = -262_000;
-/// The largest lunar year the functions compute; larger years are clamped to it.
-pub const MAX_YEAR: i32 = 262_000;
+/// The smallest lunar year computed; smaller years are clamped to it.
+pub const MIN_YEAR: i32 = -9_999;
+/// The largest lunar year computed; larger years are clamped to it. (Meeus's new-moon
+/// series stops giving 29–30-day months some 20,000 years out; this keeps well clear.)
+pub const MAX_YEAR: i32 = 9_999;
 
-/// Tết Nguyên đán: the first day of the first month of lunar year `year`.
+/// Tết Nguyên đán: the first day of the first month of lunar year `year` (clamped to
+/// [`MIN_YEAR`]..=[`MAX_YEAR`]).
 pub fn tet(year: i32) -> NaiveDate {
     months_of(year).first().map_or(NaiveDate::MIN, |m| m.first_day)
 }
 
-/// Giỗ Tổ Hùng Vương: the 10th day of the (non-leap) 3rd month of lunar year `year`.
+/// Giỗ Tổ Hùng Vương: the 10th day of the (non-leap) 3rd month of lunar year `year`
+/// (clamped to [`MIN_YEAR`]..=[`MAX_YEAR`]).
 pub fn gio_to(year: i32) -> NaiveDate {
+    let year = year.clamp(MIN_YEAR, MAX_YEAR);
     let date = LunarDate { year, month: 3, day: 10, leap: false };
     // Month 3 always exists and has at least 29 days.
     to_solar(date).unwrap_or_else(|| tet(year))
 }
 
-/// The months of lunar year `year`, from month 1 to the last month before the next Tết,
-/// the leap month included (12 or 13 months).
+/// The months of lunar year `year` (clamped to [`MIN_YEAR`]..=[`MAX_YEAR`]), from month 1
+/// to the last month before the next Tết, the leap month included (12 or 13 months).
 pub fn year_months(year: i32) -> Vec<LunarMonth> {
     months_of(year).into_owned()
 }
 
 /// The solar date of a lunar date, or `None` if it does not exist
-/// (day 30 of a 29-day month, a leap month the year does not have).
+/// (day 30 of a 29-day month, a leap month the year does not have, a year outside
+/// [`MIN_YEAR`]..=[`MAX_YEAR`]).
 pub fn to_solar(date: LunarDate) -> Option<NaiveDate> {
+    if !(MIN_YEAR..=MAX_YEAR).contains(&date.year) {
+        return None;
+    }
     let months = months_of(date.year);
     let month = months.iter().find(|m| m.number == date.month && m.leap == date.leap)?;
     if date.day == 0 || date.day > month.days {
@@ -93,9 +105,10 @@ pub fn to_solar(date: LunarDate) -> Option<NaiveDate> {
     month.first_day.checked_add_days(chrono::Days::new(u64::from(date.day - 1)))
 }
 
-/// The lunar date of a solar date.
+/// The lunar date of a solar date. A date outside lunar years
+/// [`MIN_YEAR`]..=[`MAX_YEAR`] gives the first or last day of that range's months.
 pub fn to_lunar(date: NaiveDate) -> LunarDate {
-    let mut year = date.year();
+    let mut year = date.year().clamp(MIN_YEAR, MAX_YEAR);
     // The lunar year starting in `date.year()` or the one before; a few steps at most.
     for _ in 0..4 {
         let months = months_of(year);
@@ -117,7 +130,8 @@ fn locate(year: i32, months: &[LunarMonth], date: NaiveDate) -> LunarDate {
     let Some(month) = months.get(index) else {
         return LunarDate { year, month: 1, day: 1, leap: false };
     };
-    let day = (date - month.first_day).num_days().clamp(0, 29) + 1;
+    // Only a date outside the computed range falls outside its month.
+    let day = (date - month.first_day).num_days().clamp(0, i64::from(month.days.max(1)) - 1) + 1;
     LunarDate { year, month: month.number, day: day as u8, leap: month.leap }
 }
 
@@ -320,14 +334,22 @@ mod tests {
     }
 
     #[test]
-    fn extreme_years_do_not_panic() {
+    fn extreme_years_are_clamped_without_panic() {
         for year in [i32::MIN, MIN_YEAR, -4713, 0, 1, 9999, MAX_YEAR, i32::MAX] {
             let months = year_months(year);
             assert!((12..=13).contains(&months.len()), "{year}: {}", months.len());
-            let _ = to_lunar(tet(year));
+            assert!(months.iter().all(|m| matches!(m.days, 29 | 30)), "{year}");
+            assert_eq!(to_lunar(tet(year)).day, 1);
             let _ = gio_to(year);
         }
-        let _ = to_lunar(NaiveDate::MIN);
-        let _ = to_lunar(NaiveDate::MAX);
+        assert_eq!(tet(i32::MAX), tet(MAX_YEAR));
+        assert_eq!(tet(i32::MIN), tet(MIN_YEAR));
+        assert_eq!(to_solar(LunarDate { year: MAX_YEAR + 1, month: 1, day: 1, leap: false }), None);
+        assert_eq!(to_lunar(NaiveDate::MAX).year, MAX_YEAR);
+        assert_eq!(to_lunar(NaiveDate::MIN), LunarDate { year: MIN_YEAR, month: 1, day: 1, leap: false });
+        // Every date of 1..=9999 has a lunar date that converts back.
+        for d in [ymd(1, 1, 1), ymd(9999, 12, 31)] {
+            assert_eq!(to_solar(to_lunar(d)), Some(d));
+        }
     }
 }

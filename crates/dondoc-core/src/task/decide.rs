@@ -69,7 +69,11 @@ pub fn decide(state: &TaskState, command: &TaskCommand, now: DateTime<Utc>) -> R
         reason: reason.to_string(),
     };
     let required = |field: &'static str, value: &str| {
-        if value.trim().is_empty() { Err(invalid(field, "không được để trống")) } else { Ok(value.trim().to_string()) }
+        if value.trim().is_empty() {
+            Err(invalid(field, "không được để trống"))
+        } else {
+            Ok(value.trim().to_string())
+        }
     };
     let today = local_date(now);
     let change = |to: TaskStatus, note: &Option<String>| TaskEvent::StatusChanged {
@@ -80,14 +84,14 @@ pub fn decide(state: &TaskState, command: &TaskCommand, now: DateTime<Utc>) -> R
         evidence: None,
     };
     // Reporting on a task that has not started starts it.
-    let auto_start = || {
-        (state.status == TaskStatus::NotStarted).then(|| change(TaskStatus::InProgress, &None)).into_iter()
-    };
+    let auto_start =
+        || (state.status == TaskStatus::NotStarted).then(|| change(TaskStatus::InProgress, &None)).into_iter();
 
     let events = match command {
         TaskCommand::Define { plan, code, title, lead, cooperating, start, finish, product, tracked_from } => {
             let key = TaskKey::new(plan.trim(), code.trim());
-            let bad = |field, reason: &str| DomainError::InvalidInput { task: key.clone(), field, reason: reason.into() };
+            let bad =
+                |field, reason: &str| DomainError::InvalidInput { task: key.clone(), field, reason: reason.into() };
             for (field, value) in [("kế hoạch", plan), ("mã nhiệm vụ", code)] {
                 if value.trim().is_empty() {
                     return Err(bad(field, "không được để trống"));
@@ -137,9 +141,7 @@ pub fn decide(state: &TaskState, command: &TaskCommand, now: DateTime<Utc>) -> R
             }
             let note = required("nội dung báo cáo", note)?;
             let occurrence = check_occurrence(state, occurrence, false).map_err(|r| invalid("kỳ báo cáo", &r))?;
-            auto_start()
-                .chain([TaskEvent::ProgressReported { percent: *percent, note, occurrence }])
-                .collect()
+            auto_start().chain([TaskEvent::ProgressReported { percent: *percent, note, occurrence }]).collect()
         }
         TaskCommand::SubmitReport { occurrence, evidence } => {
             if evidence.is_empty() {
@@ -230,12 +232,17 @@ pub fn decide(state: &TaskState, command: &TaskCommand, now: DateTime<Utc>) -> R
             }]
         }
         TaskCommand::Acknowledge { occurrence, key, snooze_until } => {
+            if key.as_ref().is_some_and(|k| k.plan != state.key.plan || k.code != state.key.code) {
+                return Err(invalid("khóa nhắc việc", "không thuộc nhiệm vụ này"));
+            }
             if snooze_until.is_some_and(|s| s <= now) {
                 return Err(invalid("hoãn nhắc đến", "phải sau thời điểm hiện tại"));
             }
+            // The same key as submissions and extensions use, so the snooze lands on them.
+            let occurrence = check_occurrence(state, occurrence, false).map_err(|r| invalid("kỳ báo cáo", &r))?;
             vec![TaskEvent::ReminderAcknowledged {
                 acknowledged_at: now,
-                occurrence: occurrence.clone(),
+                occurrence,
                 key: key.clone(),
                 snooze_until: *snooze_until,
             }]
@@ -268,7 +275,8 @@ fn check_occurrence(
         None => Ok(None),
         Some(_) if !state.is_recurring() => Err("nhiệm vụ không định kỳ nên không có kỳ báo cáo".into()),
         Some(k) => {
-            let period: Period = k.parse().map_err(|_| format!("\"{k}\" không phải là mã kỳ (ví dụ 2025, 2025-Q3, 2025-09)"))?;
+            let period: Period =
+                k.parse().map_err(|_| format!("\"{k}\" không phải là mã kỳ (ví dụ 2025, 2025-Q3, 2025-09)"))?;
             Ok(Some(period.key()))
         }
     }
@@ -295,4 +303,3 @@ fn check_later(state: &TaskState, occurrence: &Option<String>, to: NaiveDate) ->
         _ => Ok(()),
     }
 }
-

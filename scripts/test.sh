@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Sets up and runs every test of the workspace. Used by .ci/run; safe on a fresh machine.
+# Needs: a Rust toolchain (cargo) and the shared/ folder beside the repository
+# (the seed plans the tests read; override with DONDOC_SHARED_DIR).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "cargo not found: install a Rust toolchain (https://rustup.rs) first" >&2
+  exit 1
+fi
+export DONDOC_SHARED_DIR="${DONDOC_SHARED_DIR:-$(cd .. && pwd)/shared}"
+if [ ! -d "$DONDOC_SHARED_DIR/seeds" ]; then
+  echo "seed documents not found in $DONDOC_SHARED_DIR (set DONDOC_SHARED_DIR)" >&2
+  exit 1
+fi
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo test --workspace --locked
