@@ -65,7 +65,17 @@ fn when_lists_occurrences_of_a_recurrence_in_the_window() {
     assert_eq!(v["occurrences"][0]["nominal_due"], "2026-01-25");
     assert_eq!(v["occurrences"][0]["due"], "2026-01-26");
 
-    let v = json(&["when", "Hằng quý", "--policy", "end_of_period", "--from", "2025-01-01", "--to", "2025-03-31", "--json"]);
+    let v = json(&[
+        "when",
+        "Hằng quý",
+        "--policy",
+        "end_of_period",
+        "--from",
+        "2025-01-01",
+        "--to",
+        "2025-03-31",
+        "--json",
+    ]);
     assert_eq!(v["occurrences"][0]["due"], "2025-03-31");
 }
 

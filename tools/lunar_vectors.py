@@ -23,9 +23,9 @@ that decides a month) are reported on stderr.
 
 `--de421-close-calls SECONDS` instead lists, from JPL's DE421 ephemeris with observed ΔT
 (Skyfield), the new moons and principal terms of 1900–2025 within SECONDS of a UTC+7
-midnight (terms only next to a month start). Those new moons are the `DE421_MONTH_STARTS` table of
-`crates/dondoc-core/src/calendar/lunar.rs`: Meeus's new-moon series (error up to ~17 s)
-cannot decide their day.
+midnight (terms only next to a month start). Those new moons are the
+`DE421_MONTH_STARTS` table of `crates/dondoc-core/src/calendar/lunar.rs`: Meeus's
+new-moon series (error up to ~17 s) cannot decide their day.
 
 Usage:
     pip install ephem        # tested with ephem 4.2.1
@@ -201,6 +201,7 @@ def de421_close_calls(seconds):
         t0, t1, almanac.moon_phases(eph), epsilon=0.01 / 86400)) if p == 0]
     found += [(t, f"term {30 * int(p)}°") for t, p in zip(*almanac.find_discrete(
         t0, t1, term, epsilon=0.01 / 86400))]
+
     def local_day(t):
         return ephem.Date(t.ut1 - 2415020.0 + ZONE).datetime().date()
 

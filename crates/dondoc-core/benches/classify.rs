@@ -46,7 +46,13 @@ fn tasks() -> Vec<TaskState> {
                 product: None,
                 tracked_from,
             }];
-            let status = |to| TaskEvent::StatusChanged { from: TaskStatus::NotStarted, to, note: None, completed_on: None, evidence: None };
+            let status = |to| TaskEvent::StatusChanged {
+                from: TaskStatus::NotStarted,
+                to,
+                note: None,
+                completed_on: None,
+                evidence: None,
+            };
             match i % 7 {
                 0 | 1 => events.push(status(TaskStatus::InProgress)),
                 2 => events.push(TaskEvent::StatusChanged {
@@ -96,8 +102,7 @@ fn main() {
     let tasks = tasks();
     let today = NaiveDate::from_ymd_opt(2026, 11, 22).expect("valid");
     let now = local_instant(today, NaiveTime::from_hms_opt(10, 0, 0).expect("valid"));
-    let dues: Vec<NaiveDate> =
-        tasks.iter().map(|t| classifier.deadline(t).map_or(today, |d| d.due)).collect();
+    let dues: Vec<NaiveDate> = tasks.iter().map(|t| classifier.deadline(t).map_or(today, |d| d.due)).collect();
     // Warm the calendar's year tables once, as a running daemon has them.
     let counts = classify_all(&classifier, &tasks, now);
 

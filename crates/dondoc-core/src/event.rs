@@ -215,6 +215,10 @@ impl fmt::Display for TaskStatus {
 /// A task event. The variant name is the stored event type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data")]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "the definition is the first and rarest value; boxing would change the public shape"
+)]
 pub enum TaskEvent {
     /// The task exists: what the plan says about it.
     TaskDefined {

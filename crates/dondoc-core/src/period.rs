@@ -227,9 +227,7 @@ pub fn roman(n: u8) -> &'static str {
 /// The last day of a month.
 pub fn last_day_of_month(year: i32, month: u32) -> NaiveDate {
     let (ny, nm) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
-    NaiveDate::from_ymd_opt(ny, nm, 1)
-        .and_then(|d| d.pred_opt())
-        .unwrap_or_else(|| ymd(year, month, 28))
+    NaiveDate::from_ymd_opt(ny, nm, 1).and_then(|d| d.pred_opt()).unwrap_or_else(|| ymd(year, month, 28))
 }
 
 fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
@@ -246,13 +244,7 @@ mod tests {
         let cases = [
             (Period::Year { year: 2025 }, d(2025, 1, 1), d(2025, 12, 31), "2025", "2025"),
             (Period::Half { year: 2026, half: 1 }, d(2026, 1, 1), d(2026, 6, 30), "6 tháng 2026", "2026-H1"),
-            (
-                Period::Half { year: 2026, half: 2 },
-                d(2026, 7, 1),
-                d(2026, 12, 31),
-                "6 tháng cuối năm 2026",
-                "2026-H2",
-            ),
+            (Period::Half { year: 2026, half: 2 }, d(2026, 7, 1), d(2026, 12, 31), "6 tháng cuối năm 2026", "2026-H2"),
             (Period::NineMonths { year: 2025 }, d(2025, 1, 1), d(2025, 9, 30), "9 tháng 2025", "2025-9M"),
             (Period::Quarter { year: 2025, quarter: 3 }, d(2025, 7, 1), d(2025, 9, 30), "Quý III/2025", "2025-Q3"),
             (Period::Quarter { year: 2024, quarter: 1 }, d(2024, 1, 1), d(2024, 3, 31), "Quý I/2024", "2024-Q1"),

@@ -42,11 +42,7 @@ pub fn fold(s: &str) -> String {
             _ => c,
         })
         .collect();
-    dashed
-        .split(' ')
-        .map(|w| if w == "hàng" { "hằng" } else { w })
-        .collect::<Vec<_>>()
-        .join(" ")
+    dashed.split(' ').map(|w| if w == "hàng" { "hằng" } else { w }).collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

@@ -480,7 +480,8 @@ fn complete_a_task_that_never_started() {
 
 #[test]
 fn cancel_needs_a_reason_and_reopen_returns_to_the_status_before() {
-    let build: [(TaskStatus, &[fn() -> TaskCommand]); 3] = [
+    type Commands = &'static [fn() -> TaskCommand];
+    let build: [(TaskStatus, Commands); 3] = [
         (TaskStatus::NotStarted, &[]),
         (TaskStatus::InProgress, &[start]),
         (TaskStatus::Paused, &[start, || pause("Chờ kinh phí")]),

@@ -58,19 +58,15 @@ fn every_seed_time_cell_parses() {
 #[test]
 fn seed_cells_have_the_expected_kinds() {
     let kind = |s: &str| timeexpr::parse(s).unwrap().expr.kind();
-    for (file, cols) in [
-        ("kon-tum-1012-2024.indicators.csv", &["frequency"][..]),
-        ("dong-thap-thong-ke-2026.tasks.csv", &["time"][..]),
-    ] {
+    for (file, cols) in
+        [("kon-tum-1012-2024.indicators.csv", &["frequency"][..]), ("dong-thap-thong-ke-2026.tasks.csv", &["time"][..])]
+    {
         for (_, _, cell) in cells(file, cols) {
             assert_eq!(kind(&cell), ExprKind::Recurring, "{cell}");
         }
     }
     for (_, _, cell) in cells("quang-nam-cltk-2022.tasks.csv", &["start", "finish"]) {
         let k = kind(&cell);
-        assert!(
-            matches!(k, ExprKind::Year | ExprKind::Month | ExprKind::Recurring),
-            "{cell}: {k:?}"
-        );
+        assert!(matches!(k, ExprKind::Year | ExprKind::Month | ExprKind::Recurring), "{cell}: {k:?}");
     }
 }

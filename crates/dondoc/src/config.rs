@@ -14,8 +14,7 @@ pub const DEFAULT_CALENDAR: &str = include_str!("../../../config/calendar.toml")
 
 /// Parses and validates calendar data.
 pub fn parse_calendar(text: &str, origin: &str) -> Result<WorkCalendar> {
-    let config: CalendarConfig =
-        toml::from_str(text).with_context(|| format!("không đọc được tệp lịch {origin}"))?;
+    let config: CalendarConfig = toml::from_str(text).with_context(|| format!("không đọc được tệp lịch {origin}"))?;
     WorkCalendar::new(&config).with_context(|| format!("tệp lịch {origin} không hợp lệ"))
 }
 

@@ -96,11 +96,7 @@ impl CalendarConfig {
     pub fn validated_years(&self) -> Result<BTreeMap<i32, YearNotice>, CalendarConfigError> {
         for h in &self.extra_holidays {
             if NaiveDate::from_ymd_opt(2000, h.month, h.day).is_none() {
-                return Err(CalendarConfigError::BadExtraHoliday {
-                    name: h.name.clone(),
-                    month: h.month,
-                    day: h.day,
-                });
+                return Err(CalendarConfigError::BadExtraHoliday { name: h.name.clone(), month: h.month, day: h.day });
             }
         }
         if let Some(hours) = &self.hours {
@@ -108,10 +104,7 @@ impl CalendarConfig {
         }
         let mut out = BTreeMap::new();
         for (key, notice) in &self.years {
-            let year: i32 = key
-                .trim()
-                .parse()
-                .map_err(|_| CalendarConfigError::BadYearKey(key.clone()))?;
+            let year: i32 = key.trim().parse().map_err(|_| CalendarConfigError::BadYearKey(key.clone()))?;
             let check = |date: NaiveDate, field: &'static str| {
                 if date.year() == year {
                     Ok(())

@@ -553,7 +553,12 @@ enum Part {
 }
 
 /// "đầu/giữa/cuối" + "tháng M/Y", "năm Y" or "quý Q/Y".
-fn part_of(c: &mut Cursor, part: Part, default_year: Option<i32>, input: &str) -> Result<Option<Single>, TimeExprError> {
+fn part_of(
+    c: &mut Cursor,
+    part: Part,
+    default_year: Option<i32>,
+    input: &str,
+) -> Result<Option<Single>, TimeExprError> {
     let period = match single(c, default_year, input)? {
         Some(Single::Period(p)) => p,
         _ => return Err(unrecognized(input)),
@@ -565,7 +570,9 @@ fn part_of(c: &mut Cursor, part: Part, default_year: Option<i32>, input: &str) -
             NaiveDate::from_ymd_opt(year, u32::from(month), 15).ok_or_else(|| unrecognized(input))?
         }
         // Art. 146(3): "giữa năm" is the last day of June.
-        (Part::Middle, Period::Year { year }) => NaiveDate::from_ymd_opt(year, 6, 30).ok_or_else(|| unrecognized(input))?,
+        (Part::Middle, Period::Year { year }) => {
+            NaiveDate::from_ymd_opt(year, 6, 30).ok_or_else(|| unrecognized(input))?
+        }
         (Part::Middle, _) => return Err(unrecognized(input)),
     };
     Ok(Some(Single::Date { date, before: false }))

@@ -129,13 +129,7 @@ impl Recurrence {
                     _ => policy.nominal_due(&period, calendar),
                 };
                 let (data_from, data_to) = policy.data_window(&period);
-                Occurrence {
-                    period,
-                    data_from,
-                    data_to,
-                    nominal_due,
-                    due: calendar.rollover(nominal_due),
-                }
+                Occurrence { period, data_from, data_to, nominal_due, due: calendar.rollover(nominal_due) }
             })
             .collect()
     }
@@ -148,7 +142,9 @@ fn periods_ending_within(kind: PeriodKind, from: NaiveDate, to: NaiveDate) -> Ve
         PeriodKind::Year => years.map(|year| Period::Year { year }).collect(),
         PeriodKind::NineMonths => years.map(|year| Period::NineMonths { year }).collect(),
         PeriodKind::Half => years.flat_map(|year| [1, 2].map(|half| Period::Half { year, half })).collect(),
-        PeriodKind::Quarter => years.flat_map(|year| (1..=4).map(move |quarter| Period::Quarter { year, quarter })).collect(),
+        PeriodKind::Quarter => {
+            years.flat_map(|year| (1..=4).map(move |quarter| Period::Quarter { year, quarter })).collect()
+        }
         PeriodKind::Month => years.flat_map(|year| (1..=12).map(move |month| Period::Month { year, month })).collect(),
         PeriodKind::Week => {
             let mut weeks = Vec::new();

@@ -118,7 +118,11 @@ pub fn run(global: &Global, args: &WhenArgs) -> Result<()> {
                 o.data_from.format("%d/%m/%Y"),
                 o.data_to.format("%d/%m/%Y"),
                 date_vi(o.due),
-                if o.due != o.nominal_due { format!(" (lùi từ {})", o.nominal_due.format("%d/%m/%Y")) } else { String::new() }
+                if o.due != o.nominal_due {
+                    format!(" (lùi từ {})", o.nominal_due.format("%d/%m/%Y"))
+                } else {
+                    String::new()
+                }
             );
         }
     }
