@@ -281,3 +281,19 @@ proptest! {
         prop_assert_eq!(weekend_holidays, comps);
     }
 }
+
+#[test]
+fn extreme_years_do_not_panic() {
+    let cal = WorkCalendar::default();
+    for year in [i32::MIN, -300_000, -1, 0, 1, 9_999, 10_000, 262_142, 300_000, i32::MAX] {
+        let _ = cal.days_off(year);
+        let _ = cal.is_confirmed(year);
+    }
+    for date in [NaiveDate::MIN, NaiveDate::MAX] {
+        let _ = cal.is_working_day(date);
+        let _ = cal.rollover(date);
+        let _ = cal.add_working_days(date, 3);
+        let _ = cal.add_working_days(date, -3);
+        let _ = cal.working_days_between(date, date);
+    }
+}

@@ -472,3 +472,159 @@ fn classification_names() {
     // Worst first: the order a recurring task takes the worst of its occurrences by.
     assert!(C::ALL.windows(2).all(|w| w[0] < w[1]));
 }
+
+// ---------------------------------------------------------------------------------------
+// Any task, any instant
+// ---------------------------------------------------------------------------------------
+
+mod properties {
+    use std::sync::LazyLock;
+
+    use chrono::Days;
+    use dondoc_core::calendar::local_date;
+    use dondoc_core::event::TaskStatus;
+    use dondoc_core::timeexpr::TimeExpr;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    static CALENDAR: LazyLock<WorkCalendar> = LazyLock::new(WorkCalendar::default);
+
+    const FINISHES: [&str; 10] = [
+        "Tháng 9/2025",
+        "Quý IV/2025",
+        "Trước ngày 15/12/2025",
+        "2025 - 2026",
+        "Hằng quý",
+        "Hằng tháng",
+        "Hằng năm",
+        "Quý, 6 tháng, 9 tháng, năm",
+        "Thường xuyên",
+        "Theo yêu cầu của Văn phòng Chính phủ",
+    ];
+
+    #[derive(Debug, Clone)]
+    enum Step {
+        Start,
+        Pause,
+        Complete(u64),
+        Cancel,
+        Submit(u8),
+        Extend(Option<u8>, u64),
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            4 => Just(Step::Start),
+            2 => Just(Step::Pause),
+            1 => (0u64..400).prop_map(Step::Complete),
+            1 => Just(Step::Cancel),
+            8 => (0u8..8).prop_map(Step::Submit),
+            4 => (prop::option::of(0u8..8), 0u64..400).prop_map(|(o, d)| Step::Extend(o, d)),
+        ]
+    }
+
+    fn quarter_key(i: u8) -> String {
+        format!("{}-Q{}", 2025 + i32::from(i / 4), i % 4 + 1)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn classification_is_total_and_consistent(
+            finish in 0usize..FINISHES.len(),
+            tracked in 0u64..500,
+            steps in prop::collection::vec((step(), 0i64..(700 * 24)), 0..10),
+            at_hours in 0i64..(800 * 24),
+        ) {
+            let base = at(2025, 1, 1, 0, 0);
+            let mut task = Task::new(FINISHES[finish], date(2025, 1, 1) + Days::new(tracked)).0;
+            for (step, hours) in steps {
+                let now = base + chrono::Duration::hours(hours);
+                let command = match step {
+                    Step::Start => TaskCommand::Start { note: None },
+                    Step::Pause => TaskCommand::Pause { reason: s("Chờ") },
+                    Step::Complete(days) => TaskCommand::Complete {
+                        on: Some(date(2025, 1, 1) + Days::new(days)),
+                        evidence: evidence(),
+                    },
+                    Step::Cancel => TaskCommand::Cancel { reason: s("Hủy") },
+                    Step::Submit(i) => TaskCommand::SubmitReport {
+                        occurrence: task.is_recurring().then(|| quarter_key(i)),
+                        evidence: evidence(),
+                    },
+                    Step::Extend(i, days) => TaskCommand::Extend {
+                        occurrence: task.is_recurring().then(|| quarter_key(i.unwrap_or(0))),
+                        to: date(2025, 6, 1) + Days::new(days),
+                        to_text: None,
+                        reason: s("Gia hạn"),
+                    },
+                };
+                if let Ok(events) = decide(&task, &command, now) {
+                    for e in &events {
+                        task.apply(e);
+                    }
+                }
+            }
+            let now = base + chrono::Duration::hours(at_hours);
+            let today = local_date(now);
+            let policy = ReportingPolicy::nd09();
+            let standing = Classifier::new(&CALENDAR, &policy).task(&task, now);
+            let c = standing.classification;
+
+            prop_assert_eq!(c == C::Cancelled, task.status == TaskStatus::Cancelled);
+            let expr = task.deadline_expr().cloned();
+            match expr {
+                Some(TimeExpr::Recurring { .. }) => {
+                    prop_assert_eq!(standing.deadline, None);
+                    if task.status.is_closed() {
+                        prop_assert!(standing.occurrences.is_empty());
+                    } else {
+                        let worst = standing
+                            .occurrences
+                            .iter()
+                            .map(|o| o.classification)
+                            .filter(|c| matches!(c, C::InProgressOverdue | C::DueSoon))
+                            .min();
+                        if let Some(w) = worst {
+                            prop_assert_eq!(c, w);
+                        } else {
+                            prop_assert!(matches!(c, C::InProgressOnTime | C::NotYetDue), "{:?}", c);
+                        }
+                        let upcoming = standing
+                            .occurrences
+                            .iter()
+                            .filter(|o| o.deadline.due >= today && o.submitted_at.is_none())
+                            .count();
+                        prop_assert!(upcoming <= 1, "{:?}", standing.occurrences);
+                    }
+                    for pair in standing.occurrences.windows(2) {
+                        prop_assert!(pair[0].occurrence.period.last_day() < pair[1].occurrence.period.last_day());
+                    }
+                    for o in &standing.occurrences {
+                        prop_assert!(o.deadline.due >= o.deadline.nominal);
+                        prop_assert!(CALENDAR.is_working_day(o.deadline.due));
+                        prop_assert!(o.occurrence.due >= task.tracked_from.unwrap());
+                        prop_assert_eq!(o.classification.is_overdue(), o.submitted_at.is_none() && today > o.deadline.due);
+                    }
+                }
+                Some(e) if e.has_single_deadline() => {
+                    let d = standing.deadline.expect("a single deadline");
+                    prop_assert!(d.due >= d.nominal);
+                    prop_assert!(CALENDAR.is_working_day(d.due));
+                    prop_assert_eq!(d.extended, task.main.extended_due.is_some());
+                    if !task.status.is_closed() {
+                        prop_assert_eq!(c.is_overdue(), today > d.due);
+                    } else if task.status == TaskStatus::Completed {
+                        prop_assert!(matches!(c, C::CompletedOnTime | C::CompletedLate));
+                    }
+                }
+                _ => {
+                    prop_assert_eq!(standing.deadline, None);
+                    prop_assert!(matches!(c, C::NoDeadline | C::CompletedOnTime | C::Cancelled), "{:?}", c);
+                }
+            }
+        }
+    }
+}

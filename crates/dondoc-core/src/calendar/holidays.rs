@@ -60,7 +60,7 @@ impl YearTable {
     pub(crate) fn build(year: i32, extra: &[ExtraHoliday], notice: Option<&YearNotice>) -> YearTable {
         let mut holidays: Vec<(NaiveDate, String, bool)> = Vec::new(); // (date, name, compensated)
         let mut push = |date: Option<NaiveDate>, name: &str, comp: bool| {
-            if let Some(d) = date {
+            if let Some(d) = date.filter(|d| d.year() == year) {
                 holidays.push((d, name.to_string(), comp));
             }
         };
@@ -93,12 +93,13 @@ impl YearTable {
             worked: Vec::new(),
             confirmed: notice.is_some_and(|n| n.tet.is_some() && n.national_day.is_some()),
         };
-        let mut d = NaiveDate::from_ymd_opt(year, 1, 1).expect("valid year");
-        while d.year() == year {
+        // Years chrono cannot represent have no days at all.
+        let mut day = NaiveDate::from_ymd_opt(year, 1, 1);
+        while let Some(d) = day.filter(|d| d.year() == year) {
             if is_weekend(d) {
                 table.set(d, true);
             }
-            d = d.succ_opt().expect("in range");
+            day = d.succ_opt();
         }
         for (date, name, _) in &holidays {
             table.set(*date, true);
@@ -153,7 +154,10 @@ fn tet_days(year: i32, notice: Option<&YearNotice>) -> Vec<(NaiveDate, String)> 
     }
     let first = lunar::tet(year);
     let count = if year >= 2013 { 4 } else { 3 };
-    (-1..count).map(|i| first + chrono::Duration::days(i)).map(|d| (d, tet_name(year, d))).collect()
+    (-1..count)
+        .filter_map(|i| first.checked_add_signed(chrono::Duration::days(i)))
+        .map(|d| (d, tet_name(year, d)))
+        .collect()
 }
 
 fn tet_name(year: i32, d: NaiveDate) -> String {
@@ -172,7 +176,9 @@ fn national_days(year: i32, notice: Option<&YearNotice>) -> Vec<NaiveDate> {
     if let Some(days) = notice.and_then(|n| n.national_day.as_ref()) {
         return days.clone();
     }
-    let sep2 = NaiveDate::from_ymd_opt(year, 9, 2).expect("2/9 exists");
+    let Some(sep2) = NaiveDate::from_ymd_opt(year, 9, 2) else {
+        return Vec::new();
+    };
     if year < 2021 {
         return vec![sep2];
     }
@@ -180,5 +186,5 @@ fn national_days(year: i32, notice: Option<&YearNotice>) -> Vec<NaiveDate> {
         Weekday::Mon | Weekday::Thu => 3,
         _ => 1,
     };
-    vec![sep2, NaiveDate::from_ymd_opt(year, 9, other).expect("exists")]
+    NaiveDate::from_ymd_opt(year, 9, other).map_or(vec![sep2], |d| vec![sep2, d])
 }

@@ -227,10 +227,11 @@ fn term_sector(jdn: i64) -> i64 {
     (astro::sun_longitude_at_ut(day_start(jdn)) / 30.0).floor() as i64
 }
 
+/// The span of the December solstice of year `s`, with its leap month (rules 1–3).
 fn compute_span(s: i64) -> Span {
     let k11 = month11_lunation(s);
     let k11_next = month11_lunation(s + 1);
-    // 12 or 13 lunations; clamped so that extreme, unvalidated years stay well formed.
+    // Always 12 or 13 lunations (checked for every year in range); clamped defensively.
     let count = (k11_next - k11).clamp(12, 13);
     let starts: Vec<i64> = (k11..=k11 + count).map(month_start).collect();
     let leap = (count == 13).then(|| {
