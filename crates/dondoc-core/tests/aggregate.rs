@@ -143,7 +143,7 @@ fn request(occurrence: Option<&str>, to: NaiveDate) -> TaskCommand {
 }
 
 fn submit(occurrence: Option<&str>) -> TaskCommand {
-    TaskCommand::SubmitReport { occurrence: occurrence.map(s), evidence: evidence() }
+    TaskCommand::SubmitReport { occurrence: occurrence.map(s), evidence: evidence(), submitted_at: None }
 }
 
 fn progress(percent: Option<u8>, note: &str) -> TaskCommand {
@@ -575,7 +575,10 @@ fn report_progress() {
 fn submit_report_on_a_one_off_task() {
     let mut state = task(Some("Quý IV/2025"));
     assert_eq!(
-        invalid_field(&state, TaskCommand::SubmitReport { occurrence: None, evidence: Evidence::default() }),
+        invalid_field(
+            &state,
+            TaskCommand::SubmitReport { occurrence: None, evidence: Evidence::default(), submitted_at: None }
+        ),
         "minh chứng"
     );
     assert_eq!(invalid_field(&state, submit(Some("2025-Q4"))), "kỳ báo cáo");
@@ -614,7 +617,11 @@ fn submit_report_on_a_recurring_task() {
     let later = at(2025, 9, 29, 15, 30);
     let events = run_at(
         &mut state,
-        TaskCommand::SubmitReport { occurrence: Some(s(" 2025-Q3 ")), evidence: correction.clone() },
+        TaskCommand::SubmitReport {
+            occurrence: Some(s(" 2025-Q3 ")),
+            evidence: correction.clone(),
+            submitted_at: None,
+        },
         later,
     );
     assert_eq!(events.len(), 1);
@@ -624,12 +631,41 @@ fn submit_report_on_a_recurring_task() {
     assert_eq!(q3.last_evidence, Some(correction));
     assert_eq!(state.main.submissions, 0);
 
-    // Keys are normalised to the period's key.
+    // Keys are normalised to the report that covers the period: month 9 ends Q3.
     let events = run(&mut state, submit(Some("2025-9")));
     assert!(
-        matches!(&events[..], [TaskEvent::ReportSubmitted { occurrence: Some(k), .. }] if k == "2025-09"),
+        matches!(&events[..], [TaskEvent::ReportSubmitted { occurrence: Some(k), .. }] if k == "2025-Q3"),
         "{events:?}"
     );
+    assert_eq!(invalid_field(&state, submit(Some("2025-08"))), "kỳ báo cáo", "August ends no quarter");
+}
+
+#[test]
+fn occurrence_keys_name_the_report_of_the_schedule() {
+    let state = task(Some("Quý, 6 tháng, 9 tháng, năm"));
+    let key = |k: &str| match &decide(&state, &submit(Some(k)), now()).unwrap()[..] {
+        [_, TaskEvent::ReportSubmitted { occurrence: Some(o), .. }] => o.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(key("2025-Q1"), "2025-Q1");
+    assert_eq!(key("2025-Q2"), "2025-H1", "the Q2 report is the 6-month one");
+    assert_eq!(key("2025-Q3"), "2025-9M", "the Q3 report is the 9-month one");
+    assert_eq!(key("2025-Q4"), "2025", "the Q4 report is the annual one");
+    assert_eq!(key("2025"), "2025");
+}
+
+#[test]
+fn a_report_sent_earlier_keeps_its_time() {
+    let mut state = task(Some("Hằng quý"));
+    let sent = at(2025, 9, 20, 10, 0);
+    let cmd =
+        |t| TaskCommand::SubmitReport { occurrence: Some(s("2025-Q3")), evidence: evidence(), submitted_at: Some(t) };
+    let events = run_at(&mut state, cmd(sent), at(2025, 10, 2, 9, 0));
+    assert!(matches!(&events[..], [_, TaskEvent::ReportSubmitted { submitted_at, .. }] if *submitted_at == sent));
+    assert_eq!(state.occurrence(Some("2025-Q3")).unwrap().first_submitted_at, Some(sent));
+    // Not in the future.
+    let future = cmd(at(2025, 12, 1, 9, 0));
+    assert_eq!(invalid_field(&state, future), "thời điểm nộp");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -908,7 +944,7 @@ fn acknowledge_checks_the_occurrence_and_the_key() {
     // Keys are normalised as everywhere else, so the acknowledgement lands on the occurrence.
     let events = decide(&recurring, &ack(Some("2025-9"), None), now()).unwrap();
     assert!(
-        matches!(&events[..], [TaskEvent::ReminderAcknowledged { occurrence: Some(k), .. }] if k == "2025-09"),
+        matches!(&events[..], [TaskEvent::ReminderAcknowledged { occurrence: Some(k), .. }] if k == "2025-Q3"),
         "{events:?}"
     );
     assert_eq!(invalid_field(&recurring, ack(Some("quý 4"), None)), "kỳ báo cáo");
@@ -1057,8 +1093,11 @@ fn arb_command() -> impl Strategy<Value = TaskCommand> {
         prop::option::of(arb_text()).prop_map(|note| TaskCommand::Resume { note }),
         (prop::option::of(0u8..=120), arb_text(), arb_occurrence())
             .prop_map(|(percent, note, occurrence)| TaskCommand::ReportProgress { percent, note, occurrence }),
-        (arb_occurrence(), arb_evidence())
-            .prop_map(|(occurrence, evidence)| TaskCommand::SubmitReport { occurrence, evidence }),
+        (arb_occurrence(), arb_evidence()).prop_map(|(occurrence, evidence)| TaskCommand::SubmitReport {
+            occurrence,
+            evidence,
+            submitted_at: None
+        }),
         (prop::option::of(arb_date()), arb_evidence())
             .prop_map(|(on, evidence)| TaskCommand::Complete { on, evidence }),
         (arb_occurrence(), arb_date(), arb_text()).prop_map(|(occurrence, to, reason)| {

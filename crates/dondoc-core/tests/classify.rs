@@ -85,7 +85,10 @@ impl Task {
     }
 
     fn submit(self, occurrence: &str, now: DateTime<Utc>) -> Task {
-        self.then(TaskCommand::SubmitReport { occurrence: Some(s(occurrence)), evidence: evidence() }, now)
+        self.then(
+            TaskCommand::SubmitReport { occurrence: Some(s(occurrence)), evidence: evidence(), submitted_at: None },
+            now,
+        )
     }
 }
 
@@ -553,6 +556,7 @@ mod properties {
                     Step::Submit(i) => TaskCommand::SubmitReport {
                         occurrence: task.is_recurring().then(|| quarter_key(i)),
                         evidence: evidence(),
+                        submitted_at: None,
                     },
                     Step::Extend(i, days) => TaskCommand::Extend {
                         occurrence: task.is_recurring().then(|| quarter_key(i.unwrap_or(0))),

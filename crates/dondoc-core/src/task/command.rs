@@ -60,6 +60,10 @@ pub enum TaskCommand {
         #[serde(default)]
         occurrence: Option<String>,
         evidence: Evidence,
+        /// When the report was actually sent, if earlier than now (recording a report that
+        /// arrived by post or email); defaults to now, may not be in the future.
+        #[serde(default)]
+        submitted_at: Option<DateTime<Utc>>,
     },
     Complete {
         /// Defaults to the local date of `now`; may not be in the future.

@@ -143,13 +143,17 @@ pub fn decide(state: &TaskState, command: &TaskCommand, now: DateTime<Utc>) -> R
             let occurrence = check_occurrence(state, occurrence, false).map_err(|r| invalid("kỳ báo cáo", &r))?;
             auto_start().chain([TaskEvent::ProgressReported { percent: *percent, note, occurrence }]).collect()
         }
-        TaskCommand::SubmitReport { occurrence, evidence } => {
+        TaskCommand::SubmitReport { occurrence, evidence, submitted_at } => {
             if evidence.is_empty() {
                 return Err(invalid("minh chứng", "cần số văn bản, đường dẫn, tệp hoặc ghi chú"));
             }
+            let submitted_at = submitted_at.unwrap_or(now);
+            if submitted_at > now {
+                return Err(invalid("thời điểm nộp", "không được sau thời điểm hiện tại"));
+            }
             let occurrence = check_occurrence(state, occurrence, true).map_err(|r| invalid("kỳ báo cáo", &r))?;
             auto_start()
-                .chain([TaskEvent::ReportSubmitted { occurrence, evidence: evidence.clone(), submitted_at: now }])
+                .chain([TaskEvent::ReportSubmitted { occurrence, evidence: evidence.clone(), submitted_at }])
                 .collect()
         }
         TaskCommand::Complete { on, evidence } => {
@@ -277,7 +281,14 @@ fn check_occurrence(
         Some(k) => {
             let period: Period =
                 k.parse().map_err(|_| format!("\"{k}\" không phải là mã kỳ (ví dụ 2025, 2025-Q3, 2025-09)"))?;
-            Ok(Some(period.key()))
+            let Some(TimeExpr::Recurring { recurrence }) = state.deadline_expr() else {
+                return Err("nhiệm vụ không định kỳ nên không có kỳ báo cáo".into());
+            };
+            // The report of the period, named as the schedule names it ("2025-Q2" -> "2025-H1").
+            match recurrence.occurrence_for(period) {
+                Some(p) => Ok(Some(p.key())),
+                None => Err(format!("kỳ {} không phải là một kỳ báo cáo của nhiệm vụ này", period.label())),
+            }
         }
     }
 }

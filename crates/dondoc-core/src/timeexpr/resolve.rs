@@ -135,6 +135,23 @@ impl Recurrence {
     }
 }
 
+impl Recurrence {
+    /// The occurrence period that reports on `period`: the longest period of this
+    /// recurrence ending the same day ("Quý II/2025" of "Quý, 6 tháng, 9 tháng, năm" is the
+    /// "6 tháng 2025" report). `None` when no occurrence ends that day.
+    pub fn occurrence_for(&self, period: Period) -> Option<Period> {
+        let end = period.last_day();
+        self.cadences
+            .iter()
+            .flat_map(|c| periods_ending_within(c.period_kind(), end, end))
+            .filter(|p| match (p, &self.months) {
+                (Period::Month { month, .. }, Some(months)) => months.contains(month),
+                _ => true,
+            })
+            .min_by_key(|p| p.kind())
+    }
+}
+
 /// Every period of `kind` whose last day lies in `[from, to]`.
 fn periods_ending_within(kind: PeriodKind, from: NaiveDate, to: NaiveDate) -> Vec<Period> {
     let years = from.year()..=to.year();
