@@ -110,6 +110,27 @@ pub enum Channel {
     Zalo,
 }
 
+impl Channel {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Telegram => "telegram",
+            Channel::Zalo => "zalo",
+        }
+    }
+}
+
+impl Milestone {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Milestone::Start => "start",
+            Milestone::Due => "due",
+            Milestone::Overdue => "overdue",
+            Milestone::Escalation => "escalation",
+        }
+    }
+}
+
 /// The idempotency key of one reminder message: no two deliveries share it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ReminderKey {
@@ -127,18 +148,16 @@ pub struct ReminderKey {
 
 impl fmt::Display for ReminderKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let channel = serde_json::to_value(self.channel).ok();
-        let milestone = serde_json::to_value(self.milestone).ok();
         write!(
             f,
             "{}/{}/{}/{}/{}/{}/{}",
             self.plan,
             self.code,
             self.occurrence.as_deref().unwrap_or("-"),
-            milestone.as_ref().and_then(Value::as_str).unwrap_or("?"),
+            self.milestone.as_str(),
             self.offset,
             self.recipient,
-            channel.as_ref().and_then(Value::as_str).unwrap_or("?"),
+            self.channel.as_str(),
         )
     }
 }

@@ -12,9 +12,11 @@
 //! - [`event`]: task events and their metadata envelope, versioned.
 //! - [`task`]: the task aggregate (`decide` / `apply`).
 //! - [`classify`]: how a task or an occurrence stands at an instant.
+//! - [`describe`]: events told in Vietnamese for the audit trail.
 
 pub mod calendar;
 pub mod classify;
+pub mod describe;
 pub mod event;
 pub mod period;
 pub mod policy;

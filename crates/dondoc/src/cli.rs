@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// dondoc — theo dõi, đôn đốc thực hiện nhiệm vụ của các kế hoạch.
@@ -19,12 +19,16 @@ pub struct Cli {
 /// Options every command accepts.
 #[derive(Debug, Args)]
 pub struct Global {
+    /// Data directory (events and projections); default $DONDOC_DATA_DIR, else the user's
+    /// data directory + "/dondoc" (e.g. ~/.local/share/dondoc).
+    #[arg(long, global = true, env = "DONDOC_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
     /// Calendar data file (holidays, per-year notices); default: the built-in copy of config/calendar.toml.
     #[arg(long, global = true, env = "DONDOC_CALENDAR", value_name = "FILE")]
     pub calendar: Option<PathBuf>,
     /// Reporting policy for recurring occurrences: nd09 (default), end_of_period, khanh_hoa_2023.
-    #[arg(long, global = true, env = "DONDOC_POLICY", default_value = "nd09")]
-    pub policy: String,
+    #[arg(long, global = true, env = "DONDOC_POLICY")]
+    pub policy: Option<String>,
     /// Reading of "Trước ngày D/M/Y": strict (due the day before, default) or inclusive.
     #[arg(long, global = true, value_enum)]
     pub before_date: Option<BeforeDateArg>,
@@ -36,6 +40,291 @@ pub enum Command {
     When(WhenArgs),
     /// Liệt kê các ngày nghỉ (lễ, tết, nghỉ bù, hoán đổi) của một năm.
     Holidays(HolidaysArgs),
+    /// Tạo thư mục dữ liệu và tệp cấu hình.
+    Init,
+    /// Ghi nhận thay đổi của một nhiệm vụ.
+    Task(TaskArgs),
+    /// Xem một nhiệm vụ và phân loại của nó tại một thời điểm.
+    Show(ShowArgs),
+    /// Xem lịch sử (nhật ký) của một nhiệm vụ, hoặc kiểm tra tính toàn vẹn: `audit verify`.
+    Audit(AuditArgs),
+    /// Liệt kê các nhiệm vụ.
+    List(ListArgs),
+    /// Xuất bảng theo dõi của một kế hoạch ra CSV hoặc Excel.
+    Export(ExportArgs),
+    /// Quản lý các bảng dữ liệu dựng từ nhật ký sự kiện.
+    Projections(ProjectionsArgs),
+}
+
+/// Names a task.
+#[derive(Debug, Clone, Args)]
+pub struct TaskRef {
+    /// Plan id, e.g. "QN-2022".
+    #[arg(long)]
+    pub plan: String,
+    /// Task code (Mã số), e.g. "01123".
+    #[arg(long)]
+    pub code: String,
+}
+
+#[derive(Debug, Args)]
+pub struct TaskArgs {
+    /// Who acts (recorded in every event); default $DONDOC_ACTOR, else "cli:<user>".
+    #[arg(long = "as", global = true, env = "DONDOC_ACTOR", value_name = "ACTOR")]
+    pub actor: Option<String>,
+    /// Act only if the task is still at this revision (else a conflict, exit 3).
+    #[arg(long, global = true)]
+    pub revision: Option<u64>,
+    /// Print the outcome as JSON.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub action: TaskAction,
+}
+
+/// Evidence of a report or a completion.
+#[derive(Debug, Clone, Args)]
+pub struct EvidenceArgs {
+    /// Document number, e.g. "125/BC-UBND".
+    #[arg(long)]
+    pub document: Option<String>,
+    #[arg(long)]
+    pub link: Option<String>,
+    /// A file whose SHA-256 is recorded.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    #[arg(long)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TaskAction {
+    /// Khai báo nhiệm vụ mới.
+    Add {
+        #[command(flatten)]
+        task: TaskRef,
+        #[arg(long)]
+        title: String,
+        /// Lead agency (chủ trì).
+        #[arg(long)]
+        lead: String,
+        /// Cooperating agency (phối hợp); repeat for several.
+        #[arg(long = "coop")]
+        cooperating: Vec<String>,
+        /// Start, as written in the plan ("Tháng 9/2025").
+        #[arg(long, value_name = "EXPR")]
+        start: Option<String>,
+        /// Finish / deadline, as written in the plan ("Quý IV/2025", "Hằng năm").
+        #[arg(long, value_name = "EXPR")]
+        finish: Option<String>,
+        #[arg(long)]
+        product: Option<String>,
+        /// Track occurrences from this date (default: today).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        tracked_from: Option<NaiveDate>,
+    },
+    /// Bắt đầu thực hiện.
+    Start {
+        #[command(flatten)]
+        task: TaskRef,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Tạm dừng.
+    Pause {
+        #[command(flatten)]
+        task: TaskRef,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Tiếp tục sau khi tạm dừng.
+    Resume {
+        #[command(flatten)]
+        task: TaskRef,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Báo cáo tiến độ.
+    Progress {
+        #[command(flatten)]
+        task: TaskRef,
+        #[arg(long)]
+        percent: Option<u8>,
+        #[arg(long)]
+        note: String,
+        /// Occurrence of a recurring task ("2025-Q3", "Quý III/2025").
+        #[arg(long)]
+        period: Option<String>,
+    },
+    /// Nộp báo cáo / số liệu.
+    Submit {
+        #[command(flatten)]
+        task: TaskRef,
+        #[arg(long)]
+        period: Option<String>,
+        #[command(flatten)]
+        evidence: EvidenceArgs,
+        /// When it was actually sent (RFC 3339), if earlier than now.
+        #[arg(long, value_name = "RFC3339")]
+        sent_at: Option<DateTime<FixedOffset>>,
+    },
+    /// Ghi nhận hoàn thành.
+    Complete {
+        #[command(flatten)]
+        task: TaskRef,
+        /// Completion date (default: today).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        on: Option<NaiveDate>,
+        #[command(flatten)]
+        evidence: EvidenceArgs,
+    },
+    /// Đề nghị gia hạn.
+    RequestExtension {
+        #[command(flatten)]
+        task: TaskRef,
+        #[arg(long)]
+        period: Option<String>,
+        /// The new deadline ("Quý I/2026", "15/01/2026").
+        #[arg(long, value_name = "EXPR")]
+        to: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Gia hạn (tổ giúp việc).
+    Extend {
+        #[command(flatten)]
+        task: TaskRef,
+        #[arg(long)]
+        period: Option<String>,
+        #[arg(long, value_name = "EXPR")]
+        to: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Từ chối đề nghị gia hạn.
+    RejectExtension {
+        #[command(flatten)]
+        task: TaskRef,
+        #[arg(long)]
+        period: Option<String>,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Hủy nhiệm vụ.
+    Cancel {
+        #[command(flatten)]
+        task: TaskRef,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Mở lại nhiệm vụ đã hoàn thành hoặc đã hủy.
+    Reopen {
+        #[command(flatten)]
+        task: TaskRef,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Thêm ghi chú.
+    Comment {
+        #[command(flatten)]
+        task: TaskRef,
+        #[arg(long)]
+        note: String,
+    },
+    /// Giao hoặc giao lại cơ quan chủ trì, phối hợp.
+    Assign {
+        #[command(flatten)]
+        task: TaskRef,
+        #[arg(long)]
+        lead: String,
+        #[arg(long = "coop")]
+        cooperating: Vec<String>,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    pub task: TaskRef,
+    /// Evaluate at this instant (RFC 3339) instead of now.
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<DateTime<FixedOffset>>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    pub verify: Option<AuditCommand>,
+    #[arg(long, required = false)]
+    pub plan: Option<String>,
+    #[arg(long, required = false)]
+    pub code: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Kiểm tra chuỗi băm của mọi sự kiện (phát hiện sửa đổi trái phép).
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[arg(long)]
+    pub plan: Option<String>,
+    /// Only overdue tasks (đang thực hiện quá hạn).
+    #[arg(long)]
+    pub overdue: bool,
+    /// Only tasks not done and due within this many days ("7d", or "5wd" for working days).
+    #[arg(long, value_name = "DURATION")]
+    pub due_within: Option<String>,
+    /// Lead or cooperating agency.
+    #[arg(long)]
+    pub agency: Option<String>,
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<DateTime<FixedOffset>>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[arg(long)]
+    pub plan: String,
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Output file (default: standard output for CSV, "<plan>.xlsx" for Excel).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<DateTime<FixedOffset>>,
+}
+
+#[derive(Debug, Args)]
+pub struct ProjectionsArgs {
+    #[command(subcommand)]
+    pub command: ProjectionsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProjectionsCommand {
+    /// Dựng lại các bảng từ đầu nhật ký sự kiện.
+    Rebuild,
 }
 
 #[derive(Debug, Args)]

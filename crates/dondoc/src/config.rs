@@ -1,4 +1,4 @@
-//! Loading configuration files into the core's types.
+//! Configuration: the data directory's `dondoc.toml`, the calendar data, command-line overrides.
 
 use std::path::Path;
 
@@ -6,11 +6,68 @@ use anyhow::{Context, Result, bail};
 use dondoc_core::WorkCalendar;
 use dondoc_core::calendar::CalendarConfig;
 use dondoc_core::policy::{BeforeDate, ReportingPolicy};
+use serde::Deserialize;
 
 use crate::cli::{BeforeDateArg, Global};
 
 /// The calendar data shipped with dondoc (`config/calendar.toml`).
 pub const DEFAULT_CALENDAR: &str = include_str!("../../../config/calendar.toml");
+/// The documented example configuration (`config/dondoc.example.toml`), copied by `init`.
+pub const EXAMPLE_CONFIG: &str = include_str!("../../../config/dondoc.example.toml");
+
+/// `dondoc.toml`. Every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    #[serde(default)]
+    pub calendar: CalendarSection,
+    #[serde(default)]
+    pub reporting: ReportingSection,
+    #[serde(default)]
+    pub classification: ClassificationSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarSection {
+    /// Calendar data file; relative paths are read from the data directory.
+    pub file: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportingSection {
+    pub policy: Option<String>,
+    pub before_date: Option<BeforeDate>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassificationSection {
+    #[serde(default = "default_due_soon")]
+    pub due_soon_working_days: u32,
+}
+
+impl Default for ClassificationSection {
+    fn default() -> Self {
+        ClassificationSection { due_soon_working_days: default_due_soon() }
+    }
+}
+
+fn default_due_soon() -> u32 {
+    5
+}
+
+impl FileConfig {
+    /// Reads `path`; a missing file means every default.
+    pub fn load(path: &Path) -> Result<FileConfig> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => toml::from_str(&text).with_context(|| format!("tệp cấu hình {} không hợp lệ", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(FileConfig::default()),
+            Err(e) => Err(e).with_context(|| format!("không đọc được {}", path.display())),
+        }
+    }
+}
 
 /// Parses and validates calendar data.
 pub fn parse_calendar(text: &str, origin: &str) -> Result<WorkCalendar> {
@@ -18,24 +75,34 @@ pub fn parse_calendar(text: &str, origin: &str) -> Result<WorkCalendar> {
     WorkCalendar::new(&config).with_context(|| format!("tệp lịch {origin} không hợp lệ"))
 }
 
-/// The calendar named by `--calendar`, or the built-in one.
-pub fn calendar(global: &Global) -> Result<WorkCalendar> {
-    match &global.calendar {
-        Some(path) => load_calendar(path),
-        None => parse_calendar(DEFAULT_CALENDAR, "mặc định (config/calendar.toml)"),
-    }
-}
-
 fn load_calendar(path: &Path) -> Result<WorkCalendar> {
     let text = std::fs::read_to_string(path).with_context(|| format!("không mở được tệp lịch {}", path.display()))?;
     parse_calendar(&text, &path.display().to_string())
 }
 
-/// The reporting policy named by `--policy`, with `--before-date` applied.
-pub fn policy(global: &Global) -> Result<ReportingPolicy> {
-    let Some(mut policy) = ReportingPolicy::preset(&global.policy) else {
-        bail!("không có chế độ báo cáo \"{}\"; chọn một trong: nd09, end_of_period, khanh_hoa_2023", global.policy);
+/// The calendar: `--calendar`, else the data directory's `[calendar] file`, else built in.
+pub fn calendar_for(global: &Global, file: &FileConfig, dir: &Path) -> Result<WorkCalendar> {
+    match (&global.calendar, &file.calendar.file) {
+        (Some(path), _) => load_calendar(path),
+        (None, Some(path)) => load_calendar(&dir.join(path)),
+        (None, None) => parse_calendar(DEFAULT_CALENDAR, "mặc định (config/calendar.toml)"),
+    }
+}
+
+/// The calendar for commands without a data directory.
+pub fn calendar(global: &Global) -> Result<WorkCalendar> {
+    calendar_for(global, &FileConfig::default(), Path::new("."))
+}
+
+/// The reporting policy: `--policy`/`--before-date`, else `[reporting]`, else nd09.
+pub fn policy_for(global: &Global, file: &FileConfig) -> Result<ReportingPolicy> {
+    let name = global.policy.as_deref().or(file.reporting.policy.as_deref()).unwrap_or("nd09");
+    let Some(mut policy) = ReportingPolicy::preset(name) else {
+        bail!("không có chế độ báo cáo \"{name}\"; chọn một trong: nd09, end_of_period, khanh_hoa_2023");
     };
+    if let Some(b) = file.reporting.before_date {
+        policy.before_date = b;
+    }
     if let Some(b) = global.before_date {
         policy.before_date = match b {
             BeforeDateArg::Strict => BeforeDate::Strict,
@@ -43,6 +110,11 @@ pub fn policy(global: &Global) -> Result<ReportingPolicy> {
         };
     }
     Ok(policy)
+}
+
+/// The policy for commands without a data directory.
+pub fn policy(global: &Global) -> Result<ReportingPolicy> {
+    policy_for(global, &FileConfig::default())
 }
 
 #[cfg(test)]
@@ -53,5 +125,12 @@ mod tests {
     fn the_shipped_calendar_is_valid() {
         let cal = parse_calendar(DEFAULT_CALENDAR, "test").unwrap();
         assert!(cal.is_confirmed(2025) && cal.is_confirmed(2026));
+    }
+
+    #[test]
+    fn the_example_configuration_is_valid() {
+        let c: FileConfig = toml::from_str(EXAMPLE_CONFIG).unwrap();
+        assert_eq!(c.classification.due_soon_working_days, 5);
+        assert_eq!(c.reporting.policy.as_deref(), Some("nd09"));
     }
 }

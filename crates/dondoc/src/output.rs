@@ -35,3 +35,8 @@ pub fn fields(rows: &[(&str, String)]) -> Result<()> {
     }
     Ok(())
 }
+
+/// A stream revision for people ("—" when the task does not exist).
+pub fn revision(r: Option<u64>) -> String {
+    r.map_or_else(|| "—".to_string(), |r| r.to_string())
+}

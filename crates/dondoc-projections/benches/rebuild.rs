@@ -1,0 +1,138 @@
+//! Rebuild and restart figures (issue targets: 1,000,000 events over 10,000 tasks rebuilt
+//! in at most 10 s with peak RSS at most 300 MB; a restart with a checkpoint in at most
+//! 200 ms whatever the history length).
+//!
+//! Run: `cargo bench -p dondoc-projections --bench rebuild [-- EVENTS TASKS]`.
+//! Prints, beside our figures, the raw floor measured in the same run: reading every
+//! event row of the same file with plain rusqlite (no JSON decoding, no folding).
+
+use std::time::Instant;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use dondoc_core::event::{EventMeta, SCHEMA_VERSION, Source, TaskEvent};
+use dondoc_core::timeexpr;
+use dondoc_projections::Projections;
+use dondoc_store::sqlite::SqliteStore;
+use dondoc_store::{EventData, EventStore, ExpectedRevision};
+use uuid::Uuid;
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn meta(at: DateTime<Utc>) -> serde_json::Value {
+    serde_json::to_value(EventMeta {
+        actor: "bench".into(),
+        source: Source::Import,
+        recorded_at: at,
+        correlation_id: Uuid::new_v4(),
+        causation_id: None,
+        schema_version: SCHEMA_VERSION,
+        chain: None,
+    })
+    .unwrap()
+}
+
+fn event(e: &TaskEvent, at: DateTime<Utc>) -> EventData {
+    let (event_type, _, data) = e.encode();
+    EventData { id: Uuid::new_v4(), event_type: event_type.into(), data, metadata: meta(at) }
+}
+
+/// One stream per task: a definition, then progress reports and comments.
+async fn fill(store: &SqliteStore, events: usize, tasks: usize) {
+    let per_task = events / tasks;
+    let t0 = DateTime::parse_from_rfc3339("2025-01-01T02:00:00Z").unwrap().with_timezone(&Utc);
+    let finish = timeexpr::parse("Quý IV/2026").unwrap();
+    for t in 0..tasks {
+        let code = format!("{t:05}");
+        let mut batch = vec![event(
+            &TaskEvent::TaskDefined {
+                plan: "BENCH".into(),
+                code: code.clone(),
+                title: format!("Nhiệm vụ số {t}: xây dựng báo cáo thống kê"),
+                lead: format!("Sở {}", t % 40),
+                cooperating: vec!["Thống kê tỉnh".into()],
+                start: None,
+                finish: Some(finish.clone()),
+                product: Some("Báo cáo".into()),
+                tracked_from: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+            },
+            t0,
+        )];
+        for i in 1..per_task {
+            let at = t0 + Duration::minutes(i as i64);
+            let e = if i % 2 == 0 {
+                TaskEvent::ProgressReported { percent: Some((i % 100) as u8), note: "Đang thực hiện".into(), occurrence: None }
+            } else {
+                TaskEvent::CommentAdded { text: format!("Ghi chú số {i} của nhiệm vụ {t}") }
+            };
+            batch.push(event(&e, at));
+        }
+        store.append(&format!("task-BENCH-{code}"), ExpectedRevision::NoStream, batch).await.unwrap();
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let events = args.first().copied().unwrap_or(1_000_000);
+    let tasks = args.get(1).copied().unwrap_or(10_000);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bench.sqlite");
+    let store = SqliteStore::open(&path).unwrap();
+
+    let started = Instant::now();
+    fill(&store, events, tasks).await;
+    println!("wrote {events} events over {tasks} tasks in {:.1} s", started.elapsed().as_secs_f64());
+
+    // Raw floor: read every event row with plain rusqlite.
+    let raw = Instant::now();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let mut bytes = 0usize;
+    let table = "events";
+    let mut stmt = conn.prepare(&format!("SELECT data, metadata FROM {table} ORDER BY position")).unwrap();
+    let mut rows = stmt.query([]).unwrap();
+    while let Some(r) = rows.next().unwrap() {
+        bytes += r.get_ref(0).unwrap().as_bytes().unwrap().len() + r.get_ref(1).unwrap().as_bytes().unwrap().len();
+    }
+    let raw = raw.elapsed();
+    drop(rows);
+    drop(stmt);
+    drop(conn);
+
+    let rss_before = peak_rss_mb();
+    let mut projections = Projections::open(&path).unwrap();
+    let rebuilt = projections.rebuild(&store).await.unwrap();
+    println!(
+        "rebuild: {} events in {:.2} s (target <= 10 s); peak RSS {:.0} MB (before rebuild {:.0} MB; target <= 300 MB)",
+        rebuilt.events,
+        rebuilt.elapsed.as_secs_f64(),
+        peak_rss_mb(),
+        rss_before
+    );
+    println!(
+        "raw floor: plain rusqlite read of the same rows ({:.0} MB) in {:.2} s; ratio rebuild / raw = {:.1}x",
+        bytes as f64 / 1e6,
+        raw.as_secs_f64(),
+        rebuilt.elapsed.as_secs_f64() / raw.as_secs_f64()
+    );
+    drop(projections);
+    drop(store);
+
+    // Restart: open the store and the projections, catch up (nothing new).
+    let restart = Instant::now();
+    let store = SqliteStore::open(&path).unwrap();
+    let mut projections = Projections::open(&path).unwrap();
+    let caught = projections.catch_up(&store).await.unwrap();
+    println!(
+        "restart with checkpoint: {:.1} ms ({} events read; target <= 200 ms)",
+        restart.elapsed().as_secs_f64() * 1e3,
+        caught.events
+    );
+}

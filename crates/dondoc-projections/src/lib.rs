@@ -1,0 +1,69 @@
+//! Read models built from the event log, and the service that turns commands into events.
+//!
+//! The projections live in the store's SQLite file, in their own tables (`proj_*`). Every
+//! update is committed in the same transaction as the checkpoint (the position of the last
+//! event applied), so a restart reads only the events after it, and a crash never leaves a
+//! projection ahead of or behind its checkpoint. [`Projections::rebuild`] replays the whole
+//! log and must give the same tables as incremental updates.
+//!
+//! - [`board`]: the current state of every task (plan, code), with its stream revision.
+//! - [`delivery`]: the delivery log: which reminder keys were delivered, and failures.
+//! - [`service`]: load a task stream, `decide`, append with optimistic concurrency.
+
+pub mod board;
+pub mod delivery;
+mod projector;
+mod schema;
+pub mod service;
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+pub use board::BoardTask;
+pub use projector::CatchUp;
+
+/// A projection failure.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectionError {
+    #[error("lỗi cơ sở dữ liệu của bảng theo dõi: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Store(#[from] dondoc_store::StoreError),
+    #[error("sự kiện ở vị trí {position} (luồng {stream}, phiên bản {revision}) không đọc được: {detail}")]
+    Decode { position: u64, stream: String, revision: u64, detail: String },
+    #[error("luồng {stream} thiếu sự kiện: sau phiên bản {after:?} là phiên bản {got}")]
+    Gap { stream: String, after: Option<u64>, got: u64 },
+    #[error("trạng thái lưu của {0} không đọc được: {1}")]
+    State(String, serde_json::Error),
+}
+
+/// The read models, on one SQLite connection to the store's file.
+pub struct Projections {
+    conn: Connection,
+}
+
+impl Projections {
+    /// Opens (and creates if needed) the projection tables in the SQLite file at `path`.
+    pub fn open(path: &Path) -> Result<Self, ProjectionError> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        schema::create(&conn)?;
+        Ok(Projections { conn })
+    }
+
+    /// The position of the last event applied, if any.
+    pub fn checkpoint(&self) -> Result<Option<u64>, ProjectionError> {
+        schema::checkpoint(&self.conn)
+    }
+
+    /// A canonical text dump of every projection table, to compare two builds.
+    pub fn dump(&self) -> Result<String, ProjectionError> {
+        schema::dump(&self.conn)
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}

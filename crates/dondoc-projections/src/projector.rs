@@ -1,0 +1,159 @@
+//! Applying the log to the projection tables: catch-up after the checkpoint, and rebuild.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use dondoc_core::event::{EventMeta, TaskEvent};
+use dondoc_core::task::TaskState;
+use dondoc_store::{EventStore, RecordedEvent};
+use rusqlite::Transaction;
+
+use crate::{Projections, ProjectionError, board, delivery, schema};
+
+/// Events read per page.
+const PAGE: usize = 5_000;
+/// Events applied between commits (each commit writes the touched rows and the checkpoint).
+const COMMIT_EVERY: usize = 100_000;
+/// Task states kept in memory between commits before the cache is dropped.
+const CACHE_LIMIT: usize = 50_000;
+
+/// What a catch-up did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CatchUp {
+    /// Events applied.
+    pub events: u64,
+    /// The checkpoint afterwards.
+    pub position: Option<u64>,
+    pub elapsed: Duration,
+}
+
+/// A task state in memory, with its revision and whether it must be written.
+struct Cached {
+    state: TaskState,
+    revision: Option<u64>,
+    dirty: bool,
+}
+
+/// Changes waiting for the next commit.
+#[derive(Default)]
+struct Pending {
+    tasks: HashMap<String, Cached>,
+    deliveries: Vec<delivery::Delivered>,
+    failures: Vec<delivery::Failed>,
+    events: usize,
+}
+
+impl Projections {
+    /// Applies every event after the checkpoint.
+    pub async fn catch_up<S: EventStore>(&mut self, store: &S) -> Result<CatchUp, ProjectionError> {
+        let started = Instant::now();
+        let mut position = self.checkpoint()?;
+        let mut pending = Pending::default();
+        let mut total = 0u64;
+        loop {
+            let page = store.read_all(position, PAGE).await?;
+            let Some(last) = page.last() else { break };
+            let last = last.position;
+            for event in &page {
+                self.project(&mut pending, event)?;
+            }
+            total += page.len() as u64;
+            position = Some(last);
+            if pending.events >= COMMIT_EVERY {
+                self.flush(&mut pending, last)?;
+            }
+        }
+        if let Some(p) = position
+            && pending.events > 0
+        {
+            self.flush(&mut pending, p)?;
+        }
+        Ok(CatchUp { events: total, position, elapsed: started.elapsed() })
+    }
+
+    /// Forgets every projection and replays the log from the beginning.
+    pub async fn rebuild<S: EventStore>(&mut self, store: &S) -> Result<CatchUp, ProjectionError> {
+        let tx = self.conn.transaction()?;
+        schema::clear(&tx)?;
+        tx.commit()?;
+        self.catch_up(store).await
+    }
+
+    fn project(&self, pending: &mut Pending, event: &RecordedEvent) -> Result<(), ProjectionError> {
+        pending.events += 1;
+        if !event.stream.starts_with("task-") {
+            return Ok(());
+        }
+        let decode_error = |detail: String| ProjectionError::Decode {
+            position: event.position,
+            stream: event.stream.clone(),
+            revision: event.revision,
+            detail,
+        };
+        let version = serde_json::from_value::<EventMeta>(event.metadata.clone())
+            .map(|m| m.schema_version)
+            .map_err(|e| decode_error(format!("metadata: {e}")))?;
+        let task_event = TaskEvent::decode(&event.event_type, version, event.data.clone())
+            .map_err(|e| decode_error(e.to_string()))?;
+        if !pending.tasks.contains_key(&event.stream) {
+            let loaded = board::load(self.conn(), &event.stream)?;
+            let (state, revision) = loaded.map_or((TaskState::default(), None), |t| (t.state, Some(t.revision)));
+            pending.tasks.insert(event.stream.clone(), Cached { state, revision, dirty: false });
+        }
+        let cached = pending.tasks.get_mut(&event.stream).expect("inserted above");
+        let expected = cached.revision.map_or(0, |r| r + 1);
+        if event.revision < expected {
+            return Ok(()); // Already applied (replayed page): projections are idempotent.
+        }
+        if event.revision > expected {
+            return Err(ProjectionError::Gap {
+                stream: event.stream.clone(),
+                after: cached.revision,
+                got: event.revision,
+            });
+        }
+        cached.state.apply(&task_event);
+        cached.revision = Some(event.revision);
+        cached.dirty = true;
+        match &task_event {
+            TaskEvent::ReminderDelivered { key, sent_at, .. } => {
+                pending.deliveries.push(delivery::Delivered::new(key, *sent_at, event.position));
+            }
+            TaskEvent::ReminderFailed { key, attempt, error, will_retry } => {
+                pending.failures.push(delivery::Failed::new(key, *attempt, error, *will_retry, event.position));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, pending: &mut Pending, position: u64) -> Result<(), ProjectionError> {
+        let tx = self.conn.transaction()?;
+        write(&tx, pending)?;
+        schema::set_checkpoint(&tx, position)?;
+        tx.commit()?;
+        pending.events = 0;
+        for cached in pending.tasks.values_mut() {
+            cached.dirty = false;
+        }
+        if pending.tasks.len() > CACHE_LIMIT {
+            pending.tasks.clear();
+        }
+        Ok(())
+    }
+}
+
+fn write(tx: &Transaction, pending: &mut Pending) -> Result<(), ProjectionError> {
+    for (stream, cached) in pending.tasks.iter().filter(|(_, c)| c.dirty) {
+        if let Some(revision) = cached.revision {
+            board::save(tx, stream, revision, &cached.state)?;
+        }
+    }
+    for d in pending.deliveries.drain(..) {
+        d.insert(tx)?;
+    }
+    for f in pending.failures.drain(..) {
+        f.insert(tx)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,106 @@
+//! The projection tables and their checkpoint.
+
+use std::fmt::Write as _;
+
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::ProjectionError;
+
+/// The name of the checkpoint row of the board and delivery log (updated together).
+pub(crate) const CHECKPOINT: &str = "board";
+
+pub(crate) fn create(conn: &Connection) -> Result<(), ProjectionError> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS proj_checkpoint (
+            name TEXT PRIMARY KEY,
+            position INTEGER NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS proj_task (
+            plan TEXT NOT NULL,
+            code TEXT NOT NULL,
+            stream TEXT NOT NULL UNIQUE,
+            revision INTEGER NOT NULL,
+            lead TEXT NOT NULL,
+            status TEXT NOT NULL,
+            state TEXT NOT NULL,
+            PRIMARY KEY (plan, code)
+        );
+        CREATE INDEX IF NOT EXISTS proj_task_lead ON proj_task (lead);
+        CREATE TABLE IF NOT EXISTS proj_delivery (
+            key TEXT PRIMARY KEY,
+            plan TEXT NOT NULL,
+            code TEXT NOT NULL,
+            occurrence TEXT,
+            channel TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            sent_at TEXT NOT NULL,
+            position INTEGER NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS proj_delivery_failure (
+            position INTEGER PRIMARY KEY,
+            key TEXT NOT NULL,
+            plan TEXT NOT NULL,
+            code TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            error TEXT NOT NULL,
+            will_retry INTEGER NOT NULL
+        );",
+    )?;
+    Ok(())
+}
+
+pub(crate) fn checkpoint(conn: &Connection) -> Result<Option<u64>, ProjectionError> {
+    let pos: Option<i64> = conn
+        .query_row("SELECT position FROM proj_checkpoint WHERE name = ?1", [CHECKPOINT], |r| r.get(0))
+        .optional()?;
+    Ok(pos.map(|p| p as u64))
+}
+
+pub(crate) fn set_checkpoint(conn: &Connection, position: u64) -> Result<(), ProjectionError> {
+    conn.execute(
+        "INSERT INTO proj_checkpoint (name, position) VALUES (?1, ?2)
+         ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+        rusqlite::params![CHECKPOINT, position as i64],
+    )?;
+    Ok(())
+}
+
+/// Empties every projection table and the checkpoint (in the caller's transaction).
+pub(crate) fn clear(conn: &Connection) -> Result<(), ProjectionError> {
+    conn.execute_batch(
+        "DELETE FROM proj_task; DELETE FROM proj_delivery; DELETE FROM proj_delivery_failure;
+         DELETE FROM proj_checkpoint;",
+    )?;
+    Ok(())
+}
+
+pub(crate) fn dump(conn: &Connection) -> Result<String, ProjectionError> {
+    let mut out = String::new();
+    let _ = writeln!(out, "checkpoint {:?}", checkpoint(conn)?);
+    let tables = [
+        ("proj_task", "SELECT plan, code, stream, revision, lead, status, state FROM proj_task ORDER BY plan, code"),
+        (
+            "proj_delivery",
+            "SELECT key, plan, code, occurrence, channel, recipient, sent_at, position FROM proj_delivery ORDER BY key",
+        ),
+        (
+            "proj_delivery_failure",
+            "SELECT position, key, plan, code, attempt, error, will_retry FROM proj_delivery_failure ORDER BY position",
+        ),
+    ];
+    for (name, sql) in tables {
+        let mut stmt = conn.prepare(sql)?;
+        let columns = stmt.column_count();
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let mut line = name.to_string();
+            for i in 0..columns {
+                let v: rusqlite::types::Value = row.get(i)?;
+                let _ = write!(line, " | {v:?}");
+            }
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    Ok(out)
+}

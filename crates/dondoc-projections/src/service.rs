@@ -1,0 +1,149 @@
+//! The command service: load a task's stream, `decide`, append with optimistic concurrency.
+//! Every entry point (CLI, web, bots, importer, scheduler) goes through here.
+
+use chrono::{DateTime, Utc};
+use dondoc_core::event::{EventMeta, SCHEMA_VERSION, Source, TaskEvent, TaskKey};
+use dondoc_core::task::{DomainError, TaskCommand, TaskState, decide};
+use dondoc_store::{Direction, EventData, EventStore, ExpectedRevision, RecordedEvent, StoreError, StreamStart};
+use uuid::Uuid;
+
+/// Who acts, from where, when, and in which request.
+#[derive(Debug, Clone)]
+pub struct CommandContext {
+    pub actor: String,
+    pub source: Source,
+    pub now: DateTime<Utc>,
+    pub correlation_id: Uuid,
+    pub causation_id: Option<Uuid>,
+}
+
+impl CommandContext {
+    /// A context with a fresh correlation id.
+    pub fn new(actor: impl Into<String>, source: Source, now: DateTime<Utc>) -> Self {
+        CommandContext { actor: actor.into(), source, now, correlation_id: Uuid::new_v4(), causation_id: None }
+    }
+
+    fn metadata(&self) -> serde_json::Value {
+        let meta = EventMeta {
+            actor: self.actor.clone(),
+            source: self.source,
+            recorded_at: self.now,
+            correlation_id: self.correlation_id,
+            causation_id: self.causation_id,
+            schema_version: SCHEMA_VERSION,
+            chain: None,
+        };
+        serde_json::to_value(meta).unwrap_or_default()
+    }
+}
+
+/// Why a command did not take effect.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    /// The task changed since the revision the caller saw (HTTP 409).
+    #[error("nhiệm vụ {task} đã thay đổi: bạn đang xem phiên bản {expected}, phiên bản hiện tại là {}", current.map_or("(chưa có)".to_string(), |c| c.to_string()))]
+    Conflict { task: TaskKey, expected: u64, current: Option<u64> },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("sự kiện {stream}#{revision} không đọc được: {detail}")]
+    Decode { stream: String, revision: u64, detail: String },
+}
+
+/// The outcome of a command.
+#[derive(Debug, Clone)]
+pub struct Executed {
+    pub events: Vec<TaskEvent>,
+    /// The stream's revision afterwards (`None`: the task does not exist).
+    pub revision: Option<u64>,
+    pub state: TaskState,
+}
+
+/// A task's events as stored, oldest first.
+pub async fn read_task<S: EventStore>(store: &S, key: &TaskKey) -> Result<Vec<RecordedEvent>, ServiceError> {
+    const PAGE: usize = 1_000;
+    let stream = key.stream();
+    let mut out: Vec<RecordedEvent> = Vec::new();
+    loop {
+        let from = out.last().map_or(StreamStart::Start, |e| StreamStart::Revision(e.revision + 1));
+        let page = store.read_stream(&stream, Direction::Forwards, from, PAGE).await?;
+        let done = page.len() < PAGE;
+        out.extend(page);
+        if done {
+            return Ok(out);
+        }
+    }
+}
+
+/// Decodes a stored task event.
+pub fn decode(event: &RecordedEvent) -> Result<(TaskEvent, EventMeta), ServiceError> {
+    let bad = |detail: String| ServiceError::Decode { stream: event.stream.clone(), revision: event.revision, detail };
+    let meta: EventMeta = serde_json::from_value(event.metadata.clone()).map_err(|e| bad(e.to_string()))?;
+    let task_event =
+        TaskEvent::decode(&event.event_type, meta.schema_version, event.data.clone()).map_err(|e| bad(e.to_string()))?;
+    Ok((task_event, meta))
+}
+
+/// A task's current state and revision, folded from its stream.
+pub async fn load<S: EventStore>(store: &S, key: &TaskKey) -> Result<(TaskState, Option<u64>), ServiceError> {
+    let mut state = TaskState { key: key.clone(), ..TaskState::default() };
+    let mut revision = None;
+    for recorded in read_task(store, key).await? {
+        let (event, _) = decode(&recorded)?;
+        state.apply(&event);
+        revision = Some(recorded.revision);
+    }
+    Ok((state, revision))
+}
+
+/// Runs `command` against the task. With `expected`, the task must still be at that
+/// revision (else [`ServiceError::Conflict`]); without it, a concurrent change makes the
+/// command re-decide once on the new state.
+pub async fn execute<S: EventStore>(
+    store: &S,
+    key: &TaskKey,
+    expected: Option<u64>,
+    command: &TaskCommand,
+    ctx: &CommandContext,
+) -> Result<Executed, ServiceError> {
+    let attempts = if expected.is_some() { 1 } else { 2 };
+    let mut last_conflict = None;
+    for _ in 0..attempts {
+        let (mut state, revision) = load(store, key).await?;
+        if let Some(e) = expected
+            && revision != Some(e)
+        {
+            return Err(ServiceError::Conflict { task: key.clone(), expected: e, current: revision });
+        }
+        let events = decide(&state, command, ctx.now)?;
+        if events.is_empty() {
+            return Ok(Executed { events, revision, state });
+        }
+        let data: Vec<EventData> = events
+            .iter()
+            .map(|e| {
+                let (event_type, _, data) = e.encode();
+                EventData { id: Uuid::new_v4(), event_type: event_type.to_string(), data, metadata: ctx.metadata() }
+            })
+            .collect();
+        let want = revision.map_or(ExpectedRevision::NoStream, ExpectedRevision::Exact);
+        match store.append(&key.stream(), want, data).await {
+            Ok(result) => {
+                for e in &events {
+                    state.apply(e);
+                }
+                return Ok(Executed { events, revision: Some(result.revision), state });
+            }
+            Err(StoreError::WrongExpectedRevision { actual, .. }) => {
+                last_conflict = Some(ServiceError::Conflict {
+                    task: key.clone(),
+                    expected: revision.unwrap_or_default(),
+                    current: actual,
+                });
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(last_conflict.expect("a conflict ended the loop"))
+}

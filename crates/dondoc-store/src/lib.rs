@@ -1,0 +1,156 @@
+//! dondoc's event store: the append-only log that is the only source of truth.
+//!
+//! [`EventStore`] is shaped after EventStoreDB/KurrentDB (streams with revisions, a global
+//! order, optimistic concurrency, catch-up subscriptions), so that a clustered backend can
+//! replace the embedded SQLite one ([`sqlite::SqliteStore`]) without changing callers.
+//! Every backend must pass the [`conformance`] suite.
+//!
+//! Tamper evidence: the store writes into each event's metadata a `chain` value, the
+//! SHA-256 of the previous event's chain in the same stream and the event's canonical
+//! bytes ([`chain`]); [`chain::verify_all`] recomputes every chain.
+
+pub mod chain;
+pub mod conformance;
+pub mod sqlite;
+
+use std::fmt;
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use futures::stream::BoxStream;
+use serde_json::Value;
+use uuid::Uuid;
+
+/// The revision a writer expects a stream to be at (optimistic concurrency).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpectedRevision {
+    /// No check.
+    Any,
+    /// The stream must not exist yet.
+    NoStream,
+    /// The stream must exist.
+    StreamExists,
+    /// The stream's last event must have this revision (revisions start at 0).
+    Exact(u64),
+}
+
+impl fmt::Display for ExpectedRevision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExpectedRevision::Any => f.write_str("any"),
+            ExpectedRevision::NoStream => f.write_str("no stream"),
+            ExpectedRevision::StreamExists => f.write_str("stream exists"),
+            ExpectedRevision::Exact(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+/// An event to append.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventData {
+    /// Unique id (idempotency of retried appends is by id within the stream).
+    pub id: Uuid,
+    pub event_type: String,
+    /// JSON object.
+    pub data: Value,
+    /// JSON object; the store adds `chain`.
+    pub metadata: Value,
+}
+
+/// An event as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedEvent {
+    pub id: Uuid,
+    pub stream: String,
+    /// Position in its stream, from 0.
+    pub revision: u64,
+    /// Position in the whole log: strictly increasing in commit order (gaps allowed).
+    pub position: u64,
+    pub event_type: String,
+    pub data: Value,
+    /// Including `chain`.
+    pub metadata: Value,
+    /// When the store committed it.
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// Outcome of a successful append.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppendResult {
+    /// Revision of the last event written (the stream's new revision).
+    pub revision: u64,
+    /// Global position of the last event written.
+    pub position: u64,
+}
+
+/// Reading direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Forwards,
+    Backwards,
+}
+
+/// Where a stream read starts (inclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamStart {
+    Start,
+    End,
+    Revision(u64),
+}
+
+/// A store failure. Messages are Vietnamese where officers may read them.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Optimistic concurrency: the stream is not at the expected revision.
+    #[error("xung đột phiên bản ở luồng {stream}: mong đợi {expected}, hiện tại {}", actual.map_or("chưa có".to_string(), |a| a.to_string()))]
+    WrongExpectedRevision { stream: String, expected: ExpectedRevision, actual: Option<u64> },
+    /// The data file failed a check; nothing was changed.
+    #[error("tệp dữ liệu không toàn vẹn ({check}): {detail}")]
+    Integrity { check: String, detail: String },
+    /// The request is not valid (empty stream name, data not an object, ...).
+    #[error("yêu cầu không hợp lệ: {0}")]
+    Invalid(String),
+    /// The backend failed (disk full, I/O error, connection lost). Nothing of the failed
+    /// append is visible.
+    #[error("lỗi kho sự kiện: {0}")]
+    Backend(String),
+    /// The store was closed.
+    #[error("kho sự kiện đã đóng")]
+    Closed,
+}
+
+/// The event store. Implementations are cheap to clone handles (`Arc` inside).
+pub trait EventStore: Clone + Send + Sync + 'static {
+    /// Appends `events` to `stream` atomically if it is at `expected`.
+    fn append(
+        &self,
+        stream: &str,
+        expected: ExpectedRevision,
+        events: Vec<EventData>,
+    ) -> impl Future<Output = Result<AppendResult, StoreError>> + Send;
+
+    /// Reads up to `max` events of a stream from `start` (inclusive) in `direction`.
+    /// A stream that does not exist reads as empty.
+    fn read_stream(
+        &self,
+        stream: &str,
+        direction: Direction,
+        start: StreamStart,
+        max: usize,
+    ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreError>> + Send;
+
+    /// Reads up to `max` events of the whole log with a position greater than `after`
+    /// (`None`: from the beginning), in commit order.
+    fn read_all(
+        &self,
+        after: Option<u64>,
+        max: usize,
+    ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreError>> + Send;
+
+    /// Every event after `after` (stored ones first, then live ones as they are committed),
+    /// with no gap and no duplicate at the hand-over.
+    fn subscribe_all(&self, after: Option<u64>) -> BoxStream<'static, Result<RecordedEvent, StoreError>>;
+
+    /// The position of the last committed event, if any.
+    fn last_position(&self) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send;
+}

@@ -1,0 +1,158 @@
+//! Validation and serialisation of an append, done on the caller's task so that the writer
+//! thread only hashes and inserts.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::chain::{self, CanonicalEvent};
+use crate::{EventData, ExpectedRevision, StoreError};
+
+/// Longest stream name, in bytes.
+pub(crate) const MAX_STREAM_BYTES: usize = 1024;
+/// Largest data or metadata of one event, as canonical JSON, in bytes.
+pub(crate) const MAX_EVENT_BYTES: usize = 64 * 1024 * 1024;
+
+/// An append request ready for the writer.
+pub(crate) struct PreparedAppend {
+    pub stream: String,
+    /// Canonical JSON string of the stream name.
+    pub stream_json: Vec<u8>,
+    pub expected: ExpectedRevision,
+    pub events: Vec<PreparedEvent>,
+}
+
+impl PreparedAppend {
+    /// Approximate size in bytes (to bound a batch).
+    pub fn weight(&self) -> usize {
+        self.events.iter().map(|e| e.data.len() + e.metadata.len()).sum()
+    }
+}
+
+/// One event, serialised.
+pub(crate) struct PreparedEvent {
+    /// Lowercase hyphenated UUID.
+    pub id: String,
+    pub event_type: String,
+    /// Canonical JSON string of the event type.
+    pub event_type_json: Vec<u8>,
+    /// Canonical JSON of the data: also the stored text.
+    pub data: String,
+    /// Canonical JSON of the metadata without `chain`.
+    pub metadata: String,
+}
+
+impl PreparedEvent {
+    pub fn canonical<'a>(&'a self, stream_json: &'a [u8]) -> CanonicalEvent<'a> {
+        CanonicalEvent {
+            data: self.data.as_bytes(),
+            event_type: &self.event_type_json,
+            id: self.id.as_bytes(),
+            metadata: self.metadata.as_bytes(),
+            stream: stream_json,
+        }
+    }
+
+    /// The metadata text to store: the canonical metadata with `"chain"` first.
+    pub fn stored_metadata(&self, chain: &str) -> String {
+        let rest = &self.metadata[1..];
+        let separator = if rest == "}" { "" } else { "," };
+        format!("{{\"{}\":\"{chain}\"{separator}{rest}", chain::CHAIN_KEY)
+    }
+}
+
+/// Checks and serialises an append.
+pub(crate) fn prepare(
+    stream: &str,
+    expected: ExpectedRevision,
+    events: Vec<EventData>,
+) -> Result<PreparedAppend, StoreError> {
+    check_stream(stream)?;
+    if events.is_empty() {
+        return Err(StoreError::Invalid("không có sự kiện nào để ghi".into()));
+    }
+    let mut seen = HashSet::with_capacity(events.len());
+    let events = events
+        .into_iter()
+        .map(|event| {
+            if !seen.insert(event.id) {
+                return Err(StoreError::Invalid(format!("mã sự kiện {} lặp lại trong cùng một yêu cầu", event.id)));
+            }
+            prepare_event(event)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut stream_json = Vec::new();
+    chain::write_string(stream, &mut stream_json);
+    Ok(PreparedAppend { stream: stream.to_owned(), stream_json, expected, events })
+}
+
+fn check_stream(stream: &str) -> Result<(), StoreError> {
+    if stream.is_empty() {
+        return Err(StoreError::Invalid("tên luồng trống".into()));
+    }
+    if stream.len() > MAX_STREAM_BYTES {
+        return Err(StoreError::Invalid(format!("tên luồng dài quá {MAX_STREAM_BYTES} byte")));
+    }
+    Ok(())
+}
+
+fn prepare_event(event: EventData) -> Result<PreparedEvent, StoreError> {
+    let id = event.id;
+    if id.is_nil() {
+        return Err(StoreError::Invalid("mã sự kiện không được là UUID rỗng".into()));
+    }
+    if event.event_type.is_empty() {
+        return Err(StoreError::Invalid(format!("sự kiện {id} không có loại")));
+    }
+    if !event.data.is_object() {
+        return Err(StoreError::Invalid(format!("dữ liệu của sự kiện {id} phải là một đối tượng JSON")));
+    }
+    let metadata = match &event.metadata {
+        Value::Null => "{}".to_owned(),
+        Value::Object(_) => chain::canonical_metadata(&event.metadata),
+        _ => return Err(StoreError::Invalid(format!("siêu dữ liệu của sự kiện {id} phải là một đối tượng JSON"))),
+    };
+    let data = chain::canonical_json(&event.data);
+    if data.len() > MAX_EVENT_BYTES || metadata.len() > MAX_EVENT_BYTES {
+        return Err(StoreError::Invalid(format!("sự kiện {id} lớn quá {MAX_EVENT_BYTES} byte")));
+    }
+    let mut event_type_json = Vec::new();
+    chain::write_string(&event.event_type, &mut event_type_json);
+    Ok(PreparedEvent { id: hyphenated(&id), event_type: event.event_type, event_type_json, data, metadata })
+}
+
+fn hyphenated(id: &Uuid) -> String {
+    id.hyphenated().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn event(data: Value, metadata: Value) -> EventData {
+        EventData { id: Uuid::from_u128(1), event_type: "T".into(), data, metadata }
+    }
+
+    #[test]
+    fn stored_metadata_puts_chain_first() {
+        let p = prepare("s", ExpectedRevision::Any, vec![event(json!({}), Value::Null)]).unwrap();
+        assert_eq!(p.events[0].stored_metadata("ab"), r#"{"chain":"ab"}"#);
+        let p = prepare("s", ExpectedRevision::Any, vec![event(json!({}), json!({"z": 1, "chain": "x"}))]).unwrap();
+        assert_eq!(p.events[0].stored_metadata("ab"), r#"{"chain":"ab","z":1}"#);
+    }
+
+    #[test]
+    fn refuses_invalid_requests() {
+        let invalid = |r: Result<PreparedAppend, StoreError>| matches!(r, Err(StoreError::Invalid(_)));
+        assert!(invalid(prepare("", ExpectedRevision::Any, vec![event(json!({}), Value::Null)])));
+        assert!(invalid(prepare("s", ExpectedRevision::Any, vec![])));
+        assert!(invalid(prepare("s", ExpectedRevision::Any, vec![event(json!([1]), Value::Null)])));
+        assert!(invalid(prepare("s", ExpectedRevision::Any, vec![event(json!({}), json!("m"))])));
+        let twice = vec![event(json!({}), Value::Null), event(json!({}), Value::Null)];
+        assert!(invalid(prepare("s", ExpectedRevision::Any, twice)));
+        let nil = EventData { id: Uuid::nil(), ..event(json!({}), Value::Null) };
+        assert!(invalid(prepare("s", ExpectedRevision::Any, vec![nil])));
+    }
+}

@@ -1,0 +1,400 @@
+//! The single writer thread and group commit (see the module documentation of
+//! [`crate::sqlite`]).
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread::JoinHandle;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
+use serde_json::Value;
+use tokio::sync::{oneshot, watch};
+
+use super::prepare::{PreparedAppend, PreparedEvent};
+use super::read::to_sql_int;
+use super::{Clock, WriterStats};
+use crate::chain::{self, CHAIN_KEY};
+use crate::{AppendResult, ExpectedRevision, StoreError};
+
+/// Most requests committed together.
+const MAX_BATCH_REQUESTS: usize = 1024;
+/// A batch stops taking requests once its events weigh this many bytes.
+const MAX_BATCH_BYTES: usize = 32 * 1024 * 1024;
+
+/// An append on its way to the writer.
+pub(crate) struct AppendRequest {
+    pub request: PreparedAppend,
+    pub reply: oneshot::Sender<Result<AppendResult, StoreError>>,
+}
+
+/// The writer's counters, shared with the store handles.
+#[derive(Default)]
+pub(crate) struct StatsCell {
+    commits: AtomicU64,
+    failed_commits: AtomicU64,
+    requests: AtomicU64,
+    events: AtomicU64,
+    batch_sizes: Mutex<BTreeMap<u64, u64>>,
+}
+
+impl StatsCell {
+    fn committed(&self, requests: usize, events: u64) {
+        self.commits.fetch_add(1, Ordering::Relaxed);
+        self.requests.fetch_add(requests as u64, Ordering::Relaxed);
+        self.events.fetch_add(events, Ordering::Relaxed);
+        *self.batch_sizes.lock().unwrap_or_else(|e| e.into_inner()).entry(events).or_default() += 1;
+    }
+
+    fn failed(&self, requests: usize) {
+        self.failed_commits.fetch_add(1, Ordering::Relaxed);
+        self.requests.fetch_add(requests as u64, Ordering::Relaxed);
+    }
+
+    pub fn snapshot(&self) -> WriterStats {
+        WriterStats {
+            commits: self.commits.load(Ordering::Relaxed),
+            failed_commits: self.failed_commits.load(Ordering::Relaxed),
+            requests: self.requests.load(Ordering::Relaxed),
+            events: self.events.load(Ordering::Relaxed),
+            batch_sizes: self.batch_sizes.lock().unwrap_or_else(|e| e.into_inner()).clone(),
+        }
+    }
+}
+
+/// Starts the writer thread on `conn`.
+pub(crate) fn spawn(
+    conn: Connection,
+    notify: watch::Sender<Option<u64>>,
+    stats: Arc<StatsCell>,
+    clock: Clock,
+) -> Result<(mpsc::Sender<AppendRequest>, JoinHandle<()>), StoreError> {
+    let last_stamp = last_recorded_at(&conn)?;
+    let (sender, receiver) = mpsc::channel();
+    let writer = Writer { conn, notify, stats, clock, last_stamp };
+    let thread = std::thread::Builder::new()
+        .name("dondoc-store-writer".into())
+        .spawn(move || writer.run(&receiver))
+        .map_err(|e| StoreError::Backend(format!("không tạo được luồng ghi: {e}")))?;
+    Ok((sender, thread))
+}
+
+fn last_recorded_at(conn: &Connection) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let text: Option<String> = conn
+        .query_row("SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1", [], |row| row.get(0))
+        .optional()
+        .map_err(super::backend)?;
+    Ok(text.and_then(|t| DateTime::parse_from_rfc3339(&t).ok()).map(|t| t.with_timezone(&Utc)))
+}
+
+struct Writer {
+    conn: Connection,
+    notify: watch::Sender<Option<u64>>,
+    stats: Arc<StatsCell>,
+    clock: Clock,
+    /// The last commit time given, so that `recorded_at` never goes back in the log.
+    last_stamp: Option<DateTime<Utc>>,
+}
+
+/// What a committed batch did.
+#[derive(Default)]
+struct Outcome {
+    results: Vec<Result<AppendResult, StoreError>>,
+    events: u64,
+    last_position: Option<u64>,
+}
+
+/// Why a request was not written.
+enum Refusal {
+    /// Its expected revision does not hold (the error to give if it is not a retry).
+    Conflict(StoreError),
+    /// One of its ids exists already.
+    DuplicateId,
+    /// SQLite failed: the whole batch fails.
+    Sql(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for Refusal {
+    fn from(e: rusqlite::Error) -> Self {
+        Refusal::Sql(e)
+    }
+}
+
+impl Writer {
+    /// Serves requests until every store handle is gone.
+    fn run(mut self, receiver: &mpsc::Receiver<AppendRequest>) {
+        while let Ok(first) = receiver.recv() {
+            let batch = drain(first, receiver);
+            self.process(batch);
+        }
+    }
+
+    fn process(&mut self, batch: Vec<AppendRequest>) {
+        let stamp = self.stamp();
+        let outcome = self.run_batch(&batch, &stamp);
+        let results = match outcome {
+            Ok(outcome) => {
+                self.stats.committed(batch.len(), outcome.events);
+                if let Some(position) = outcome.last_position {
+                    self.notify.send_replace(Some(position));
+                }
+                outcome.results
+            }
+            Err(e) => {
+                if !self.conn.is_autocommit() {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                }
+                self.stats.failed(batch.len());
+                let message = e.to_string();
+                batch.iter().map(|_| Err(StoreError::Backend(message.clone()))).collect()
+            }
+        };
+        for (request, result) in batch.into_iter().zip(results) {
+            let _ = request.reply.send(result);
+        }
+    }
+
+    /// The commit time of the next batch: the clock, but never before the previous one.
+    fn stamp(&mut self) -> String {
+        let now = (self.clock)();
+        let stamp = self.last_stamp.map_or(now, |last| last.max(now));
+        self.last_stamp = Some(stamp);
+        stamp.to_rfc3339_opts(SecondsFormat::Micros, true)
+    }
+
+    /// One transaction; each request in its own savepoint.
+    fn run_batch(&self, batch: &[AppendRequest], stamp: &str) -> rusqlite::Result<Outcome> {
+        self.exec("BEGIN IMMEDIATE")?;
+        let mut outcome = Outcome::default();
+        for AppendRequest { request, .. } in batch {
+            // A single event needs no savepoint: it is checked before it is inserted, and
+            // a refused INSERT undoes itself.
+            let savepoint = request.events.len() > 1;
+            if savepoint {
+                self.exec("SAVEPOINT request")?;
+            }
+            let result = match self.apply(request, stamp) {
+                Ok((result, written)) => {
+                    outcome.events += written;
+                    outcome.last_position = Some(result.position);
+                    Ok(result)
+                }
+                Err(Refusal::Sql(e)) => return Err(e),
+                Err(refusal) => {
+                    if savepoint {
+                        self.exec("ROLLBACK TO request")?;
+                    }
+                    self.retry_or_refuse(request, refusal)?
+                }
+            };
+            if savepoint {
+                self.exec("RELEASE request")?;
+            }
+            outcome.results.push(result);
+        }
+        self.exec("COMMIT")?;
+        Ok(outcome)
+    }
+
+    fn exec(&self, sql: &str) -> rusqlite::Result<()> {
+        self.conn.prepare_cached(sql)?.execute([])?;
+        Ok(())
+    }
+
+    /// Checks the expected revision and inserts the events; returns the result and the
+    /// number of events written.
+    fn apply(&self, request: &PreparedAppend, stamp: &str) -> Result<(AppendResult, u64), Refusal> {
+        let head = self.head(&request.stream)?;
+        if !expectation_holds(request.expected, head.as_ref().map(|h| h.0)) {
+            return Err(Refusal::Conflict(conflict(request, head.map(|h| h.0))));
+        }
+        let (mut revision, mut prev) = match head {
+            Some((last, chain)) => (last + 1, chain),
+            None => (0, None),
+        };
+        let mut position = 0;
+        for event in &request.events {
+            let chain = event.canonical(&request.stream_json).chain(prev.as_deref(), revision);
+            position = self.insert(request, event, revision, &chain, stamp)?;
+            prev = Some(chain);
+            revision += 1;
+        }
+        let written = request.events.len() as u64;
+        Ok((AppendResult { revision: revision - 1, position }, written))
+    }
+
+    /// The stream's last revision and its chain value.
+    fn head(&self, stream: &str) -> rusqlite::Result<Option<(u64, Option<String>)>> {
+        // A metadata text that is not JSON (tampered) must not fail the batch: no chain.
+        let sql = "SELECT revision, CASE WHEN json_valid(metadata) THEN json_extract(metadata, '$.chain') END
+                   FROM events WHERE stream = ?1 ORDER BY revision DESC LIMIT 1";
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        stmt.query_row([stream], |row| {
+            Ok((row.get::<_, i64>(0)? as u64, row.get::<_, Option<String>>(1).ok().flatten()))
+        })
+        .optional()
+    }
+
+    fn insert(
+        &self,
+        request: &PreparedAppend,
+        event: &PreparedEvent,
+        revision: u64,
+        chain: &str,
+        stamp: &str,
+    ) -> Result<u64, Refusal> {
+        let sql = "INSERT INTO events (id, stream, revision, event_type, metadata, recorded_at, data)
+                   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let metadata = event.stored_metadata(chain);
+        let params =
+            params![event.id, request.stream, to_sql_int(revision), event.event_type, metadata, stamp, event.data];
+        match stmt.execute(params) {
+            Ok(_) => Ok(self.conn.last_insert_rowid() as u64),
+            Err(e) if e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) => Err(Refusal::DuplicateId),
+            Err(e) => Err(Refusal::Sql(e)),
+        }
+    }
+
+    /// After a refusal (rolled back to the savepoint): the original result if the request
+    /// is a retry of an append already written, else the refusal as an error.
+    fn retry_or_refuse(
+        &self,
+        request: &PreparedAppend,
+        refusal: Refusal,
+    ) -> rusqlite::Result<Result<AppendResult, StoreError>> {
+        match (self.find_written(request)?, refusal) {
+            (Written::Same { first_revision, result }, _) if retry_matches(request.expected, first_revision) => {
+                Ok(Ok(result))
+            }
+            (_, Refusal::Conflict(error)) => Ok(Err(error)),
+            (Written::Same { first_revision, .. }, _) => Ok(Err(StoreError::Invalid(format!(
+                "các sự kiện này đã có trong luồng {} từ phiên bản {first_revision}",
+                request.stream
+            )))),
+            (Written::Other(detail), _) => Ok(Err(StoreError::Invalid(detail))),
+            (Written::None, _) => Ok(Err(StoreError::Invalid("mã sự kiện đã tồn tại".into()))),
+        }
+    }
+
+    /// Where the request's event ids are already stored.
+    fn find_written(&self, request: &PreparedAppend) -> rusqlite::Result<Written> {
+        let sql = "SELECT stream, revision, position, event_type, metadata, data FROM events WHERE id = ?1";
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let mut first_revision = None;
+        let mut result = None;
+        for (i, event) in request.events.iter().enumerate() {
+            let found = stmt.query_row([&event.id], StoredEvent::from_row).optional()?;
+            let Some(stored) = found else {
+                return Ok(if i == 0 { Written::None } else { partial(request, event) });
+            };
+            let first = *first_revision.get_or_insert(stored.revision);
+            if stored.stream != request.stream || stored.revision != first + i as u64 || !stored.same_as(event) {
+                return Ok(Written::Other(format!(
+                    "mã sự kiện {} đã dùng cho một sự kiện khác (luồng {}, phiên bản {})",
+                    event.id, stored.stream, stored.revision
+                )));
+            }
+            result = Some(AppendResult { revision: stored.revision, position: stored.position });
+        }
+        match (first_revision, result) {
+            (Some(first_revision), Some(result)) => Ok(Written::Same { first_revision, result }),
+            _ => Ok(Written::None),
+        }
+    }
+}
+
+fn partial(request: &PreparedAppend, missing: &PreparedEvent) -> Written {
+    Written::Other(format!(
+        "chỉ một phần các sự kiện của yêu cầu đã có trong luồng {} (thiếu {})",
+        request.stream, missing.id
+    ))
+}
+
+/// What is stored under a request's ids.
+enum Written {
+    /// None of them.
+    None,
+    /// All of them, with the same content, contiguous in the same stream.
+    Same { first_revision: u64, result: AppendResult },
+    /// Something else (explained).
+    Other(String),
+}
+
+struct StoredEvent {
+    stream: String,
+    revision: u64,
+    position: u64,
+    event_type: String,
+    metadata: String,
+    data: String,
+}
+
+impl StoredEvent {
+    fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(StoredEvent {
+            stream: row.get(0)?,
+            revision: row.get::<_, i64>(1)? as u64,
+            position: row.get::<_, i64>(2)? as u64,
+            event_type: row.get(3)?,
+            metadata: row.get(4)?,
+            data: row.get(5)?,
+        })
+    }
+
+    /// Same type, data and metadata (without `chain`) as `event`.
+    fn same_as(&self, event: &PreparedEvent) -> bool {
+        if self.event_type != event.event_type || self.data != event.data {
+            return false;
+        }
+        match serde_json::from_str::<Value>(&self.metadata) {
+            Ok(mut metadata) => {
+                if let Some(map) = metadata.as_object_mut() {
+                    map.remove(CHAIN_KEY);
+                }
+                chain::canonical_metadata(&metadata) == event.metadata
+            }
+            Err(_) => false,
+        }
+    }
+}
+
+/// Takes `first` and every request already waiting, up to the caps.
+fn drain(first: AppendRequest, receiver: &mpsc::Receiver<AppendRequest>) -> Vec<AppendRequest> {
+    let mut weight = first.request.weight();
+    let mut batch = vec![first];
+    while batch.len() < MAX_BATCH_REQUESTS && weight < MAX_BATCH_BYTES {
+        match receiver.try_recv() {
+            Ok(next) => {
+                weight += next.request.weight();
+                batch.push(next);
+            }
+            Err(_) => break,
+        }
+    }
+    batch
+}
+
+/// Whether a stream whose last revision is `actual` may take an append expecting `expected`.
+fn expectation_holds(expected: ExpectedRevision, actual: Option<u64>) -> bool {
+    match expected {
+        ExpectedRevision::Any => true,
+        ExpectedRevision::NoStream => actual.is_none(),
+        ExpectedRevision::StreamExists => actual.is_some(),
+        ExpectedRevision::Exact(n) => actual == Some(n),
+    }
+}
+
+/// Whether events found from `first_revision` are where a request expecting `expected`
+/// would have written them.
+fn retry_matches(expected: ExpectedRevision, first_revision: u64) -> bool {
+    match expected {
+        ExpectedRevision::Any | ExpectedRevision::StreamExists => true,
+        ExpectedRevision::NoStream => first_revision == 0,
+        ExpectedRevision::Exact(n) => n.checked_add(1) == Some(first_revision),
+    }
+}
+
+fn conflict(request: &PreparedAppend, actual: Option<u64>) -> StoreError {
+    StoreError::WrongExpectedRevision { stream: request.stream.clone(), expected: request.expected, actual }
+}

@@ -1,0 +1,19 @@
+//! `dondoc init`: the data directory, its configuration and database.
+
+use anyhow::Result;
+
+use crate::app::{App, CONFIG_FILE, DB_FILE};
+use crate::cli::Global;
+use crate::outln;
+
+pub async fn run(global: &Global) -> Result<()> {
+    let (dir, created) = App::init(global).await?;
+    outln!("Thư mục dữ liệu: {}", dir.display());
+    if created {
+        outln!("Đã tạo tệp cấu hình {} (xem giải thích trong tệp).", dir.join(CONFIG_FILE).display());
+    } else {
+        outln!("Giữ nguyên tệp cấu hình đã có: {}", dir.join(CONFIG_FILE).display());
+    }
+    outln!("Cơ sở dữ liệu: {}", dir.join(DB_FILE).display());
+    Ok(())
+}
