@@ -16,6 +16,13 @@ if [ ! -d "$DONDOC_SHARED_DIR/seeds" ]; then
 fi
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
+# The tamper-evidence tests edit the database with the real sqlite3 command-line tool.
+if ! command -v sqlite3 >/dev/null 2>&1; then
+  echo "installing the sqlite3 command-line tool (apt)" >&2
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq sqlite3 >/dev/null
+fi
+
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked

@@ -162,13 +162,36 @@ fn lists_exports_and_rebuilds() {
     d.ok(
         "2025-09-01T09:00:00+07:00",
         &[
-            "task", "add", "--plan", "QN-2022", "--code", "01210", "--title", "Báo cáo thống kê định kỳ", "--lead",
-            "Sở Tài chính", "--finish", "Hằng quý", "--tracked-from", "2025-01-01",
+            "task",
+            "add",
+            "--plan",
+            "QN-2022",
+            "--code",
+            "01210",
+            "--title",
+            "Báo cáo thống kê định kỳ",
+            "--lead",
+            "Sở Tài chính",
+            "--finish",
+            "Hằng quý",
+            "--tracked-from",
+            "2025-01-01",
         ],
     );
     d.ok(
         "2025-09-20T09:00:00+07:00",
-        &["task", "submit", "--plan", "QN-2022", "--code", "01210", "--period", "Quý III/2025", "--document", "88/BC-STC"],
+        &[
+            "task",
+            "submit",
+            "--plan",
+            "QN-2022",
+            "--code",
+            "01210",
+            "--period",
+            "Quý III/2025",
+            "--document",
+            "88/BC-STC",
+        ],
     );
 
     let at = "2026-01-05T09:00:00+07:00";
@@ -213,7 +236,10 @@ fn audit_verify_reports_an_event_edited_behind_our_back() {
     assert_eq!(v["events"], 3);
 
     // Someone edits the comment in the database file directly.
-    sqlite3(&d.db(), "UPDATE events SET data = replace(data, 'Ghi chú gốc', 'Ghi chú đã sửa') WHERE data LIKE '%Ghi chú gốc%';");
+    sqlite3(
+        &d.db(),
+        "UPDATE events SET data = replace(data, 'Ghi chú gốc', 'Ghi chú đã sửa') WHERE data LIKE '%Ghi chú gốc%';",
+    );
     let out = d.run("2025-09-07T09:00:00+07:00", &["audit", "verify"]);
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     let err = stderr(&out);

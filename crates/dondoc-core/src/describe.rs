@@ -35,7 +35,11 @@ fn occurrence(o: &Option<String>) -> String {
 }
 
 fn agencies(lead: &str, coop: &[String]) -> String {
-    if coop.is_empty() { format!("chủ trì {lead}") } else { format!("chủ trì {lead}, phối hợp {}", coop.join("; ")) }
+    if coop.is_empty() {
+        format!("chủ trì {lead}")
+    } else {
+        format!("chủ trì {lead}, phối hợp {}", coop.join("; "))
+    }
 }
 
 fn why(reason: &Option<String>) -> String {
@@ -97,7 +101,9 @@ pub fn describe(event: &TaskEvent) -> String {
         TaskEvent::TaskCancelled { from, reason } => format!("Hủy nhiệm vụ (đang {from}); lý do: {reason}"),
         TaskEvent::TaskReopened { from, to, reason } => format!("Mở lại: {from} → {to}; lý do: {reason}"),
         TaskEvent::CommentAdded { text } => format!("Ghi chú: {text}"),
-        TaskEvent::ReminderDelivered { key, .. } => format!("Đã gửi nhắc việc tới {} qua {}", key.recipient, key.channel.as_str()),
+        TaskEvent::ReminderDelivered { key, .. } => {
+            format!("Đã gửi nhắc việc tới {} qua {}", key.recipient, key.channel.as_str())
+        }
         TaskEvent::ReminderFailed { key, attempt, error, will_retry } => format!(
             "Gửi nhắc việc tới {} thất bại (lần {attempt}): {error}{}",
             key.recipient,

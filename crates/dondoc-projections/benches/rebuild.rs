@@ -68,7 +68,11 @@ async fn fill(store: &SqliteStore, events: usize, tasks: usize) {
         for i in 1..per_task {
             let at = t0 + Duration::minutes(i as i64);
             let e = if i % 2 == 0 {
-                TaskEvent::ProgressReported { percent: Some((i % 100) as u8), note: "Đang thực hiện".into(), occurrence: None }
+                TaskEvent::ProgressReported {
+                    percent: Some((i % 100) as u8),
+                    note: "Đang thực hiện".into(),
+                    occurrence: None,
+                }
             } else {
                 TaskEvent::CommentAdded { text: format!("Ghi chú số {i} của nhiệm vụ {t}") }
             };

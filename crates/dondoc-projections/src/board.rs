@@ -42,15 +42,7 @@ pub(crate) fn save(conn: &Connection, stream: &str, revision: u64, state: &TaskS
         "INSERT INTO proj_task (plan, code, stream, revision, lead, status, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (plan, code) DO UPDATE SET stream = excluded.stream, revision = excluded.revision,
            lead = excluded.lead, status = excluded.status, state = excluded.state",
-        params![
-            state.key.plan,
-            state.key.code,
-            stream,
-            revision as i64,
-            state.lead,
-            state.status.as_str(),
-            json
-        ],
+        params![state.key.plan, state.key.code, stream, revision as i64, state.lead, state.status.as_str(), json],
     )?;
     Ok(())
 }
@@ -60,9 +52,11 @@ impl Projections {
     pub fn task(&self, plan: &str, code: &str) -> Result<Option<BoardTask>, ProjectionError> {
         let row: Option<(String, i64, String)> = self
             .conn()
-            .query_row("SELECT stream, revision, state FROM proj_task WHERE plan = ?1 AND code = ?2", [plan, code], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
+            .query_row(
+                "SELECT stream, revision, state FROM proj_task WHERE plan = ?1 AND code = ?2",
+                [plan, code],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
             .optional()?;
         row.map(|(s, r, st)| row_to_task(s, r, st)).transpose()
     }
@@ -77,9 +71,10 @@ impl Projections {
         for row in rows {
             let (s, r, st): (String, i64, String) = row?;
             let task = row_to_task(s, r, st)?;
-            let agency_matches = filter.agency.as_deref().is_none_or(|a| {
-                task.state.lead == a || task.state.cooperating.iter().any(|c| c == a)
-            });
+            let agency_matches = filter
+                .agency
+                .as_deref()
+                .is_none_or(|a| task.state.lead == a || task.state.cooperating.iter().any(|c| c == a));
             if agency_matches {
                 out.push(task);
             }

@@ -71,12 +71,12 @@ impl Failed {
     }
 }
 
-
 impl Projections {
     /// Whether a reminder with this idempotency key was delivered.
     pub fn is_delivered(&self, key: &ReminderKey) -> Result<bool, ProjectionError> {
         let n: i64 =
-            self.conn().query_row("SELECT COUNT(*) FROM proj_delivery WHERE key = ?1", [key.to_string()], |r| r.get(0))?;
+            self.conn()
+                .query_row("SELECT COUNT(*) FROM proj_delivery WHERE key = ?1", [key.to_string()], |r| r.get(0))?;
         Ok(n > 0)
     }
 

@@ -8,7 +8,7 @@ use dondoc_core::task::TaskState;
 use dondoc_store::{EventStore, RecordedEvent};
 use rusqlite::Transaction;
 
-use crate::{Projections, ProjectionError, board, delivery, schema};
+use crate::{ProjectionError, Projections, board, delivery, schema};
 
 /// Events read per page.
 const PAGE: usize = 5_000;

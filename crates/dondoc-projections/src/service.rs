@@ -80,8 +80,8 @@ pub async fn read_task<S: EventStore>(store: &S, key: &TaskKey) -> Result<Vec<Re
 pub fn decode(event: &RecordedEvent) -> Result<(TaskEvent, EventMeta), ServiceError> {
     let bad = |detail: String| ServiceError::Decode { stream: event.stream.clone(), revision: event.revision, detail };
     let meta: EventMeta = serde_json::from_value(event.metadata.clone()).map_err(|e| bad(e.to_string()))?;
-    let task_event =
-        TaskEvent::decode(&event.event_type, meta.schema_version, event.data.clone()).map_err(|e| bad(e.to_string()))?;
+    let task_event = TaskEvent::decode(&event.event_type, meta.schema_version, event.data.clone())
+        .map_err(|e| bad(e.to_string()))?;
     Ok((task_event, meta))
 }
 

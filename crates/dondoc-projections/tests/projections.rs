@@ -96,9 +96,10 @@ async fn a_stale_revision_is_a_conflict_with_the_current_one() {
     run(&store, "001", define("001", "2025"), t0()).await;
     run(&store, "001", TaskCommand::Start { note: None }, t0()).await;
     let ctx = CommandContext::new("x", Source::Api, t0());
-    let err = service::execute(&store, &TaskKey::new("P", "001"), Some(0), &TaskCommand::Comment { text: "a".into() }, &ctx)
-        .await
-        .unwrap_err();
+    let err =
+        service::execute(&store, &TaskKey::new("P", "001"), Some(0), &TaskCommand::Comment { text: "a".into() }, &ctx)
+            .await
+            .unwrap_err();
     match err {
         ServiceError::Conflict { expected: 0, current: Some(1), .. } => {}
         other => panic!("{other:?}"),

@@ -102,6 +102,9 @@ impl App {
 
     /// A classifier with this directory's calendar and policy.
     pub fn classifier(&self) -> Classifier<'_> {
-        Classifier { due_soon_working_days: self.due_soon_working_days, ..Classifier::new(&self.calendar, &self.policy) }
+        Classifier {
+            due_soon_working_days: self.due_soon_working_days,
+            ..Classifier::new(&self.calendar, &self.policy)
+        }
     }
 }

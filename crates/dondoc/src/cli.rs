@@ -54,6 +54,23 @@ pub enum Command {
     Export(ExportArgs),
     /// Quản lý các bảng dữ liệu dựng từ nhật ký sự kiện.
     Projections(ProjectionsArgs),
+    /// Nhập nhiệm vụ của một kế hoạch từ tệp CSV (cột code,title,lead,cooperating,start,finish,product).
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// CSV file with a header row; cooperating agencies separated by ";".
+    pub file: PathBuf,
+    /// Plan id for the tasks, e.g. "QN-2022".
+    #[arg(long)]
+    pub plan: String,
+    /// Who imports (recorded in every event); default $DONDOC_ACTOR, else "cli:<user>".
+    #[arg(long = "as", env = "DONDOC_ACTOR", value_name = "ACTOR")]
+    pub actor: Option<String>,
+    /// Track recurring occurrences from this date (default: today).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub tracked_from: Option<NaiveDate>,
 }
 
 /// Names a task.

@@ -66,6 +66,7 @@ fn run_async(cli: &Cli) -> anyhow::Result<()> {
             Command::List(args) => cmd::list::run(&cli.global, args).await,
             Command::Export(args) => cmd::export::run(&cli.global, args).await,
             Command::Projections(args) => cmd::projections::run(&cli.global, args).await,
+            Command::Import(args) => cmd::import::run(&cli.global, args).await,
             Command::When(_) | Command::Holidays(_) => unreachable!("synchronous commands are dispatched in main"),
         }
     })

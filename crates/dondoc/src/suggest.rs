@@ -18,7 +18,10 @@ pub fn unknown_task(projections: &Projections, key: &TaskKey) -> Result<String> 
     if !plans.contains(&key.plan) {
         let near = nearest(&key.plan, &plans, 3);
         return Ok(if near.is_empty() {
-            format!("không có kế hoạch \"{}\" (chưa có kế hoạch nào; hãy khai báo nhiệm vụ bằng \"dondoc task add\")", key.plan)
+            format!(
+                "không có kế hoạch \"{}\" (chưa có kế hoạch nào; hãy khai báo nhiệm vụ bằng \"dondoc task add\")",
+                key.plan
+            )
         } else {
             format!("không có kế hoạch \"{}\"; có phải: {}?", key.plan, near.join(", "))
         });

@@ -75,7 +75,9 @@ pub async fn run(global: &Global, args: &ExportArgs) -> Result<()> {
 
 fn write_csv(args: &ExportArgs, rows: &[[String; 11]]) -> Result<()> {
     let sink: Box<dyn std::io::Write> = match &args.out {
-        Some(path) => Box::new(std::fs::File::create(path).with_context(|| format!("không ghi được {}", path.display()))?),
+        Some(path) => {
+            Box::new(std::fs::File::create(path).with_context(|| format!("không ghi được {}", path.display()))?)
+        }
         None => Box::new(std::io::stdout().lock()),
     };
     let mut w = csv::Writer::from_writer(sink);

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod export;
 pub mod holidays;
+pub mod import;
 pub mod init;
 pub mod list;
 pub mod projections;

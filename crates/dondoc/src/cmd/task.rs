@@ -19,7 +19,7 @@ pub async fn run(global: &Global, args: &TaskArgs) -> Result<()> {
     let mut app = App::open(global).await?;
     let (task, command) = command(&app, &args.action)?;
     let key = TaskKey::new(task.plan.trim(), task.code.trim());
-    let ctx = CommandContext::new(actor(args), Source::Cli, app::now()?);
+    let ctx = CommandContext::new(actor(&args.actor), Source::Cli, app::now()?);
     let executed = match service::execute(&app.store, &key, args.revision, &command, &ctx).await {
         Ok(e) => e,
         Err(ServiceError::Domain(DomainError::NotDefined { .. })) => {
@@ -59,14 +59,14 @@ pub async fn run(global: &Global, args: &TaskArgs) -> Result<()> {
 }
 
 /// The actor: `--as`, `$DONDOC_ACTOR`, else "cli:<login>".
-fn actor(args: &TaskArgs) -> String {
-    args.actor.clone().filter(|a| !a.trim().is_empty()).unwrap_or_else(|| {
+pub fn actor(given: &Option<String>) -> String {
+    given.clone().filter(|a| !a.trim().is_empty()).unwrap_or_else(|| {
         let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "?".into());
         format!("cli:{user}")
     })
 }
 
-fn parse_expr(text: &str) -> Result<timeexpr::ParsedTime> {
+pub fn parse_expr(text: &str) -> Result<timeexpr::ParsedTime> {
     timeexpr::parse(text).map_err(|e| InputError(e.to_string()).into())
 }
 
@@ -160,9 +160,8 @@ fn command<'a>(app: &App, action: &'a TaskAction) -> Result<(&'a TaskRef, TaskCo
         A::Cancel { task, reason } => (task, TaskCommand::Cancel { reason: reason.clone() }),
         A::Reopen { task, reason } => (task, TaskCommand::Reopen { reason: reason.clone() }),
         A::Comment { task, note } => (task, TaskCommand::Comment { text: note.clone() }),
-        A::Assign { task, lead, cooperating, reason } => (
-            task,
-            TaskCommand::Assign { lead: lead.clone(), cooperating: cooperating.clone(), reason: reason.clone() },
-        ),
+        A::Assign { task, lead, cooperating, reason } => {
+            (task, TaskCommand::Assign { lead: lead.clone(), cooperating: cooperating.clone(), reason: reason.clone() })
+        }
     })
 }
