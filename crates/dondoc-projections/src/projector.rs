@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use dondoc_core::event::{EventMeta, TaskEvent};
+use dondoc_core::event::TaskEvent;
 use dondoc_core::task::TaskState;
 use dondoc_store::{EventStore, RecordedEvent};
 use rusqlite::Transaction;
@@ -54,10 +54,10 @@ impl Projections {
             let page = store.read_all(position, PAGE).await?;
             let Some(last) = page.last() else { break };
             let last = last.position;
-            for event in &page {
+            total += page.len() as u64;
+            for event in page {
                 self.project(&mut pending, event)?;
             }
-            total += page.len() as u64;
             position = Some(last);
             if pending.events >= COMMIT_EVERY {
                 self.flush(&mut pending, last)?;
@@ -79,48 +79,39 @@ impl Projections {
         self.catch_up(store).await
     }
 
-    fn project(&self, pending: &mut Pending, event: &RecordedEvent) -> Result<(), ProjectionError> {
+    /// Applies one event (taken by value: its data moves into the decoded event).
+    fn project(&self, pending: &mut Pending, event: RecordedEvent) -> Result<(), ProjectionError> {
         pending.events += 1;
         if !event.stream.starts_with("task-") {
             return Ok(());
         }
-        let decode_error = |detail: String| ProjectionError::Decode {
-            position: event.position,
-            stream: event.stream.clone(),
-            revision: event.revision,
-            detail,
-        };
-        let version = serde_json::from_value::<EventMeta>(event.metadata.clone())
-            .map(|m| m.schema_version)
-            .map_err(|e| decode_error(format!("metadata: {e}")))?;
-        let task_event = TaskEvent::decode(&event.event_type, version, event.data.clone())
-            .map_err(|e| decode_error(e.to_string()))?;
-        if !pending.tasks.contains_key(&event.stream) {
-            let loaded = board::load(self.conn(), &event.stream)?;
+        let RecordedEvent { stream, revision, position, event_type, data, metadata, .. } = event;
+        let decode_error =
+            |detail: String| ProjectionError::Decode { position, stream: stream.clone(), revision, detail };
+        let version = schema_version(&metadata).ok_or_else(|| decode_error("metadata: no schema_version".into()))?;
+        let task_event = TaskEvent::decode(&event_type, version, data).map_err(|e| decode_error(e.to_string()))?;
+        if !pending.tasks.contains_key(&stream) {
+            let loaded = board::load(self.conn(), &stream)?;
             let (state, revision) = loaded.map_or((TaskState::default(), None), |t| (t.state, Some(t.revision)));
-            pending.tasks.insert(event.stream.clone(), Cached { state, revision, dirty: false });
+            pending.tasks.insert(stream.clone(), Cached { state, revision, dirty: false });
         }
-        let cached = pending.tasks.get_mut(&event.stream).expect("inserted above");
+        let cached = pending.tasks.get_mut(&stream).expect("inserted above");
         let expected = cached.revision.map_or(0, |r| r + 1);
-        if event.revision < expected {
+        if revision < expected {
             return Ok(()); // Already applied (replayed page): projections are idempotent.
         }
-        if event.revision > expected {
-            return Err(ProjectionError::Gap {
-                stream: event.stream.clone(),
-                after: cached.revision,
-                got: event.revision,
-            });
+        if revision > expected {
+            return Err(ProjectionError::Gap { stream, after: cached.revision, got: revision });
         }
         cached.state.apply(&task_event);
-        cached.revision = Some(event.revision);
+        cached.revision = Some(revision);
         cached.dirty = true;
         match &task_event {
             TaskEvent::ReminderDelivered { key, sent_at, .. } => {
-                pending.deliveries.push(delivery::Delivered::new(key, *sent_at, event.position));
+                pending.deliveries.push(delivery::Delivered::new(key, *sent_at, position));
             }
             TaskEvent::ReminderFailed { key, attempt, error, will_retry } => {
-                pending.failures.push(delivery::Failed::new(key, *attempt, error, *will_retry, event.position));
+                pending.failures.push(delivery::Failed::new(key, *attempt, error, *will_retry, position));
             }
             _ => {}
         }
@@ -141,6 +132,11 @@ impl Projections {
         }
         Ok(())
     }
+}
+
+/// The schema version in an event's metadata ([`dondoc_core::event::EventMeta::schema_version`]).
+fn schema_version(metadata: &serde_json::Value) -> Option<u16> {
+    metadata.get("schema_version")?.as_u64()?.try_into().ok()
 }
 
 fn write(tx: &Transaction, pending: &mut Pending) -> Result<(), ProjectionError> {

@@ -93,8 +93,12 @@ pub enum Direction {
 /// Where a stream read starts (inclusive).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StreamStart {
+    /// Revision 0 (backwards: only revision 0).
     Start,
+    /// After the last event, as in EventStoreDB: forwards reads nothing, backwards starts at
+    /// the last event.
     End,
+    /// This revision (backwards from a revision past the end: from the last event).
     Revision(u64),
 }
 
@@ -122,6 +126,12 @@ pub enum StoreError {
 /// The event store. Implementations are cheap to clone handles (`Arc` inside).
 pub trait EventStore: Clone + Send + Sync + 'static {
     /// Appends `events` to `stream` atomically if it is at `expected`.
+    ///
+    /// An empty `events`, an empty stream name or data that is not a JSON object is
+    /// [`StoreError::Invalid`]. Retrying an append (same event ids and content, same
+    /// expected revision) after a lost reply succeeds without writing again and returns the
+    /// original result. Once the request has reached the backend, dropping the future does
+    /// not cancel it: it may still be written.
     fn append(
         &self,
         stream: &str,
