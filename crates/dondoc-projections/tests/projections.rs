@@ -92,7 +92,7 @@ async fn incremental_updates_equal_a_rebuild() {
 #[tokio::test]
 async fn a_stale_revision_is_a_conflict_with_the_current_one() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("s.sqlite")).unwrap();
+    let store = SqliteStore::open(dir.path().join("s.sqlite")).unwrap();
     run(&store, "001", define("001", "2025"), t0()).await;
     run(&store, "001", TaskCommand::Start { note: None }, t0()).await;
     let ctx = CommandContext::new("x", Source::Api, t0());

@@ -103,7 +103,7 @@ const CHILD_ENV: &str = "DONDOC_STORE_KILL_CHILD_DB";
 
 /// In the child: appends forever, printing the id of each acknowledged event.
 #[tokio::test(flavor = "multi_thread")]
-async fn kill_child_appends_forever() {
+async fn helper_child_appends_until_killed() {
     let Ok(path) = std::env::var(CHILD_ENV) else { return };
     let store = SqliteStore::open(&path).unwrap();
     let tasks: Vec<_> = (0..4)
@@ -129,7 +129,7 @@ async fn acknowledged_events_survive_a_kill() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("events.sqlite");
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["kill_child_appends_forever", "--exact", "--nocapture", "--test-threads=1"])
+        .args(["helper_child_appends_until_killed", "--exact", "--nocapture", "--test-threads=1"])
         .env(CHILD_ENV, &path)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

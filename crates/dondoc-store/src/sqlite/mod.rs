@@ -52,7 +52,15 @@
 //! the mark changes it, so none can slip between the read and the wait. Every read starts
 //! strictly after the last delivered position, and positions are assigned in commit order
 //! by the single writer, so there is no gap and no duplicate at the hand-over or later; a
-//! burst of commits is just one wake-up (a watch channel never lags).
+//! burst of commits is just one wake-up (a watch channel never lags). A failed read is
+//! delivered as the subscription's last item; subscribe again after the last position seen.
+//! A subscription holds a store handle, so the store stays open while it lives.
+//!
+//! # Commit times
+//!
+//! `recorded_at` is read once per batch from the clock (the system clock, or the one given to
+//! [`SqliteStore::open_with_clock`]) and stored with microseconds; it never goes back in the
+//! log, even if the clock does.
 //!
 //! # On-open checks and what a restart costs
 //!
