@@ -245,3 +245,31 @@ fn audit_verify_reports_an_event_edited_behind_our_back() {
     let err = stderr(&out);
     assert!(err.contains("task-QN-2022-01123") && err.contains("phiên bản 2"), "{err}");
 }
+
+#[test]
+fn a_damaged_data_file_is_refused_and_left_as_it_is() {
+    let d = Data::new();
+    add_task(&d);
+    // Another application's SQLite file in place of ours.
+    std::fs::remove_file(d.db()).unwrap();
+    for side in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{side}", d.db().display()));
+    }
+    sqlite3(&d.db(), "PRAGMA application_id = 42; CREATE TABLE x (y);");
+    let before = std::fs::read(d.db()).unwrap();
+    let out = d.run("2025-09-06T09:00:00+07:00", &["list"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(stderr(&out).contains("application_id"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(d.db()).unwrap(), before, "the file must not be touched");
+}
+
+#[test]
+fn counts_per_lead_agency() {
+    let d = Data::new();
+    add_task(&d);
+    let at = "2026-01-05T09:00:00+07:00";
+    let v = d.json(at, &["list", "--by-agency", "--json", "--at", at]);
+    assert_eq!(v[0]["agency"], "Cục Thống kê tỉnh");
+    assert_eq!(v[0]["total"], 1);
+    assert_eq!(v[0]["counts"]["in_progress_overdue"], 1);
+}

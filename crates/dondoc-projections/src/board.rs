@@ -1,5 +1,9 @@
 //! The task board: the current state of every task, by (plan, code).
 
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use dondoc_core::classify::{Classification, Classifier};
 use dondoc_core::task::TaskState;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -95,4 +99,36 @@ impl Projections {
         let rows = stmt.query_map([plan], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// How the tasks an agency leads stand at an instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgencyCounts {
+    pub agency: String,
+    pub counts: BTreeMap<Classification, u32>,
+}
+
+impl AgencyCounts {
+    /// Tasks in a category.
+    pub fn get(&self, c: Classification) -> u32 {
+        self.counts.get(&c).copied().unwrap_or(0)
+    }
+
+    /// All tasks the agency leads.
+    pub fn total(&self) -> u32 {
+        self.counts.values().sum()
+    }
+}
+
+/// Per lead agency, the number of tasks in each category at `at`; most overdue first.
+pub fn agency_counts(tasks: &[BoardTask], classifier: &Classifier, at: DateTime<Utc>) -> Vec<AgencyCounts> {
+    let mut by: BTreeMap<&str, BTreeMap<Classification, u32>> = BTreeMap::new();
+    for t in tasks {
+        let c = classifier.task(&t.state, at).classification;
+        *by.entry(t.state.lead.as_str()).or_default().entry(c).or_default() += 1;
+    }
+    let mut out: Vec<AgencyCounts> =
+        by.into_iter().map(|(agency, counts)| AgencyCounts { agency: agency.to_string(), counts }).collect();
+    out.sort_by_key(|a| std::cmp::Reverse(a.get(Classification::InProgressOverdue)));
+    out
 }

@@ -67,7 +67,14 @@ impl App {
     }
 
     fn open_db(dir: &Path, db: &Path, global: &Global, file: &FileConfig) -> Result<App> {
-        let store = SqliteStore::open(db).with_context(|| format!("không mở được {}", db.display()))?;
+        let store = match SqliteStore::open(db) {
+            Ok(s) => s,
+            // A damaged or foreign file: refuse to run, say which check failed, touch nothing.
+            Err(e @ dondoc_store::StoreError::Integrity { .. }) => {
+                return Err(crate::IntegrityError(format!("không mở được {}: {e}", db.display())).into());
+            }
+            Err(e) => return Err(e).with_context(|| format!("không mở được {}", db.display())),
+        };
         let projections = Projections::open(db).with_context(|| format!("không mở được {}", db.display()))?;
         Ok(App {
             store,

@@ -309,6 +309,9 @@ pub struct ListArgs {
     pub agency: Option<String>,
     #[arg(long, value_name = "RFC3339")]
     pub at: Option<DateTime<FixedOffset>>,
+    /// Count the listed tasks per lead agency and category instead of listing them.
+    #[arg(long)]
+    pub by_agency: bool,
     #[arg(long)]
     pub json: bool,
 }

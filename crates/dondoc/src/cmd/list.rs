@@ -5,7 +5,7 @@ use chrono::{Days, NaiveDate};
 use dondoc_core::WorkCalendar;
 use dondoc_core::calendar::{TZ, local_date};
 use dondoc_core::classify::{Classification, TaskStanding};
-use dondoc_projections::board::TaskFilter;
+use dondoc_projections::board::{AgencyCounts, TaskFilter, agency_counts};
 
 use crate::app::App;
 use crate::cli::{Global, ListArgs};
@@ -67,6 +67,10 @@ pub async fn run(global: &Global, args: &ListArgs) -> Result<()> {
         }
         rows.push((task, standing));
     }
+    if args.by_agency {
+        let tasks: Vec<_> = rows.into_iter().map(|(t, _)| t).collect();
+        return print_agency_counts(&agency_counts(&tasks, &classifier, at), args.json);
+    }
     if args.json {
         let items: Vec<_> = rows.iter().map(|(t, s)| task_json(t, s, at)).collect();
         return output::json(&items);
@@ -83,6 +87,41 @@ pub async fn run(global: &Global, args: &ListArgs) -> Result<()> {
             next_open_due(standing).map_or("—".to_string(), |d| d.format("%d/%m/%Y").to_string()),
             s.lead.chars().take(24).collect::<String>(),
             title
+        );
+    }
+    Ok(())
+}
+
+fn print_agency_counts(counts: &[AgencyCounts], json: bool) -> Result<()> {
+    if json {
+        let items: Vec<_> = counts
+            .iter()
+            .map(|a| {
+                let by: serde_json::Map<String, serde_json::Value> =
+                    a.counts.iter().map(|(c, n)| (c.as_str().to_string(), (*n).into())).collect();
+                serde_json::json!({ "agency": a.agency, "total": a.total(), "counts": by })
+            })
+            .collect();
+        return output::json(&items);
+    }
+    outln!(
+        "{:<40} {:>5} {:>8} {:>8} {:>8} {:>8}",
+        "Cơ quan chủ trì",
+        "Tổng",
+        "Quá hạn",
+        "Sắp hạn",
+        "HT đúng",
+        "HT quá"
+    );
+    for a in counts {
+        outln!(
+            "{:<40} {:>5} {:>8} {:>8} {:>8} {:>8}",
+            a.agency.chars().take(40).collect::<String>(),
+            a.total(),
+            a.get(Classification::InProgressOverdue),
+            a.get(Classification::DueSoon),
+            a.get(Classification::CompletedOnTime),
+            a.get(Classification::CompletedLate)
         );
     }
     Ok(())
