@@ -33,6 +33,7 @@ pub async fn run_all<S: EventStore>(make: impl Fn() -> S) {
     idempotent_retry(&make()).await;
     invalid_requests(&make()).await;
     chains_verify(&make()).await;
+    group_appends_are_atomic(&make()).await;
 }
 
 /// A stream name no other run uses.
@@ -546,4 +547,45 @@ pub async fn chains_verify<S: EventStore>(store: &S) {
     let report = verify_all(store).await.expect("verify_all");
     assert_eq!(report.first_break, None, "verify_all found a break");
     assert!(report.events >= 30 && report.streams >= 3, "verify_all read too little: {report:?}");
+}
+
+/// A group append commits every stream's events, or none when one expectation fails.
+pub async fn group_appends_are_atomic<S: EventStore>(store: &S) {
+    use crate::StreamAppend;
+    let a = fresh_stream("group-a");
+    let b = fresh_stream("group-b");
+    store.append(&b, ExpectedRevision::NoStream, events(1, "b0")).await.expect("seed b");
+    let before = store.last_position().await.expect("position");
+
+    // b is at revision 0, so expecting NoStream fails: nothing of the group is written.
+    let refused = store
+        .append_group(vec![
+            StreamAppend { stream: a.clone(), expected: ExpectedRevision::NoStream, events: events(2, "a") },
+            StreamAppend { stream: b.clone(), expected: ExpectedRevision::NoStream, events: events(1, "b1") },
+        ])
+        .await;
+    match refused {
+        Err(StoreError::WrongExpectedRevision { stream, actual: Some(0), .. }) => assert_eq!(stream, b),
+        other => panic!("expected a conflict on {b}, got {other:?}"),
+    }
+    assert!(read_forwards(store, &a).await.is_empty(), "no part of a refused group may be visible");
+    assert_eq!(read_forwards(store, &b).await.len(), 1);
+    assert_eq!(store.last_position().await.expect("position"), before);
+
+    let results = store
+        .append_group(vec![
+            StreamAppend { stream: a.clone(), expected: ExpectedRevision::NoStream, events: events(2, "a") },
+            StreamAppend { stream: b.clone(), expected: ExpectedRevision::Exact(0), events: events(1, "b1") },
+        ])
+        .await
+        .expect("group commits");
+    assert_eq!(results.len(), 2);
+    assert_eq!(results[0].revision, 1);
+    assert_eq!(results[1].revision, 1);
+    assert!(results[0].position < results[1].position);
+    assert_eq!(read_forwards(store, &a).await.len(), 2);
+    assert_eq!(read_forwards(store, &b).await.len(), 2);
+    let report = verify_all(store).await.expect("verify");
+    assert!(report.first_break.is_none(), "{report:?}");
+    assert!(store.append_group(Vec::new()).await.expect("empty group").is_empty());
 }

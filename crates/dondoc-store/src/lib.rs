@@ -83,6 +83,14 @@ pub struct AppendResult {
     pub position: u64,
 }
 
+/// One stream's part of a group append.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamAppend {
+    pub stream: String,
+    pub expected: ExpectedRevision,
+    pub events: Vec<EventData>,
+}
+
 /// Reading direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -138,6 +146,16 @@ pub trait EventStore: Clone + Send + Sync + 'static {
         expected: ExpectedRevision,
         events: Vec<EventData>,
     ) -> impl Future<Output = Result<AppendResult, StoreError>> + Send;
+
+    /// Appends to several streams atomically: every append is checked against its expected
+    /// revision and all are committed together, or none is (the first refusal is returned).
+    /// Used where one decision touches many tasks (a plan import, a merger of agencies).
+    /// A backend without multi-stream transactions must emulate this faithfully or refuse
+    /// with [`StoreError::Invalid`]; it may never commit a part.
+    fn append_group(
+        &self,
+        appends: Vec<StreamAppend>,
+    ) -> impl Future<Output = Result<Vec<AppendResult>, StoreError>> + Send;
 
     /// Reads up to `max` events of a stream from `start` (inclusive) in `direction`.
     /// A stream that does not exist reads as empty.

@@ -44,6 +44,7 @@ check!(
     idempotent_retry,
     invalid_requests,
     chains_verify,
+    group_appends_are_atomic,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -104,7 +104,10 @@ use futures::stream::BoxStream;
 use rusqlite::Connection;
 use tokio::sync::{oneshot, watch};
 
-use crate::{AppendResult, Direction, EventData, EventStore, ExpectedRevision, RecordedEvent, StoreError, StreamStart};
+use crate::{
+    AppendResult, Direction, EventData, EventStore, ExpectedRevision, RecordedEvent, StoreError, StreamAppend,
+    StreamStart,
+};
 
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
 
@@ -166,7 +169,7 @@ struct Inner {
     readers: read::ReaderPool,
     committed: watch::Receiver<Option<u64>>,
     stats: Arc<writer::StatsCell>,
-    requests: Option<mpsc::Sender<writer::AppendRequest>>,
+    requests: Option<mpsc::Sender<writer::Job>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -246,7 +249,7 @@ impl SqliteStore {
             .map_err(|e| StoreError::Backend(format!("tác vụ đọc bị hủy: {e}")))?
     }
 
-    fn send(&self, request: writer::AppendRequest) -> Result<(), StoreError> {
+    fn send(&self, request: writer::Job) -> Result<(), StoreError> {
         let sender = self.inner.requests.as_ref().ok_or(StoreError::Closed)?;
         sender.send(request).map_err(|_| StoreError::Closed)
     }
@@ -261,7 +264,20 @@ impl EventStore for SqliteStore {
     ) -> Result<AppendResult, StoreError> {
         let request = prepare::prepare(stream, expected, events)?;
         let (reply, answer) = oneshot::channel();
-        self.send(writer::AppendRequest { request, reply })?;
+        self.send(writer::Job::Append(writer::AppendRequest { request, reply }))?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    async fn append_group(&self, appends: Vec<StreamAppend>) -> Result<Vec<AppendResult>, StoreError> {
+        if appends.is_empty() {
+            return Ok(Vec::new());
+        }
+        let requests = appends
+            .into_iter()
+            .map(|a| prepare::prepare(&a.stream, a.expected, a.events))
+            .collect::<Result<Vec<_>, _>>()?;
+        let (reply, answer) = oneshot::channel();
+        self.send(writer::Job::Group(writer::GroupRequest { requests, reply }))?;
         answer.await.map_err(|_| StoreError::Closed)?
     }
 

@@ -28,6 +28,18 @@ pub(crate) struct AppendRequest {
     pub reply: oneshot::Sender<Result<AppendResult, StoreError>>,
 }
 
+/// Appends to several streams that commit together or not at all.
+pub(crate) struct GroupRequest {
+    pub requests: Vec<PreparedAppend>,
+    pub reply: oneshot::Sender<Result<Vec<AppendResult>, StoreError>>,
+}
+
+/// What the writer thread receives.
+pub(crate) enum Job {
+    Append(AppendRequest),
+    Group(GroupRequest),
+}
+
 /// The writer's counters, shared with the store handles.
 #[derive(Default)]
 pub(crate) struct StatsCell {
@@ -68,9 +80,9 @@ pub(crate) fn spawn(
     notify: watch::Sender<Option<u64>>,
     stats: Arc<StatsCell>,
     clock: Clock,
-) -> Result<(mpsc::Sender<AppendRequest>, JoinHandle<()>), StoreError> {
+) -> Result<(mpsc::Sender<Job>, JoinHandle<()>), StoreError> {
     let last_stamp = last_recorded_at(&conn)?;
-    let (sender, receiver) = mpsc::channel();
+    let (sender, receiver) = mpsc::channel::<Job>();
     let writer = Writer { conn, notify, stats, clock, last_stamp };
     let thread = std::thread::Builder::new()
         .name("dondoc-store-writer".into())
@@ -121,12 +133,79 @@ impl From<rusqlite::Error> for Refusal {
 }
 
 impl Writer {
-    /// Serves requests until every store handle is gone.
-    fn run(mut self, receiver: &mpsc::Receiver<AppendRequest>) {
-        while let Ok(first) = receiver.recv() {
-            let batch = drain(first, receiver);
-            self.process(batch);
+    /// Serves requests until every store handle is gone. Single appends are committed in
+    /// batches; a group runs in a transaction of its own, after the batch before it.
+    fn run(mut self, receiver: &mpsc::Receiver<Job>) {
+        let mut next = None;
+        loop {
+            let job = match next.take() {
+                Some(job) => job,
+                None => match receiver.recv() {
+                    Ok(job) => job,
+                    Err(_) => return,
+                },
+            };
+            match job {
+                Job::Append(first) => {
+                    let (batch, waiting) = drain(first, receiver);
+                    next = waiting;
+                    self.process(batch);
+                }
+                Job::Group(group) => self.process_group(group),
+            }
         }
+    }
+
+    /// Commits every request of a group, or none: the first refusal rolls all back.
+    fn process_group(&mut self, group: GroupRequest) {
+        let stamp = self.stamp();
+        let events: u64 = group.requests.iter().map(|r| r.events.len() as u64).sum();
+        let result = self.run_group(&group.requests, &stamp);
+        let reply = match result {
+            Ok(Ok(results)) => {
+                self.stats.committed(1, events);
+                if let Some(last) = results.last() {
+                    self.notify.send_replace(Some(last.position));
+                }
+                Ok(results)
+            }
+            Ok(Err(refused)) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(refused)
+            }
+            Err(e) => {
+                if !self.conn.is_autocommit() {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                }
+                self.stats.failed(1);
+                Err(StoreError::Backend(e.to_string()))
+            }
+        };
+        let _ = group.reply.send(reply);
+    }
+
+    fn run_group(
+        &self,
+        requests: &[PreparedAppend],
+        stamp: &str,
+    ) -> rusqlite::Result<Result<Vec<AppendResult>, StoreError>> {
+        self.exec("BEGIN IMMEDIATE")?;
+        let mut results = Vec::with_capacity(requests.len());
+        for request in requests {
+            match self.apply(request, stamp) {
+                Ok((result, _)) => results.push(result),
+                Err(Refusal::Sql(e)) => return Err(e),
+                Err(Refusal::Conflict(error)) => return Ok(Err(error)),
+                Err(Refusal::DuplicateId) => {
+                    return Ok(Err(StoreError::Invalid(format!(
+                        "mã sự kiện đã tồn tại (luồng {}); nhóm không được ghi",
+                        request.stream
+                    ))));
+                }
+            }
+        }
+        self.exec("COMMIT")?;
+        Ok(Ok(results))
     }
 
     fn process(&mut self, batch: Vec<AppendRequest>) {
@@ -359,20 +438,22 @@ impl StoredEvent {
     }
 }
 
-/// Takes `first` and every request already waiting, up to the caps.
-fn drain(first: AppendRequest, receiver: &mpsc::Receiver<AppendRequest>) -> Vec<AppendRequest> {
+/// Takes `first` and every single append already waiting, up to the caps; a group met on
+/// the way ends the batch and is returned to run next.
+fn drain(first: AppendRequest, receiver: &mpsc::Receiver<Job>) -> (Vec<AppendRequest>, Option<Job>) {
     let mut weight = first.request.weight();
     let mut batch = vec![first];
     while batch.len() < MAX_BATCH_REQUESTS && weight < MAX_BATCH_BYTES {
         match receiver.try_recv() {
-            Ok(next) => {
+            Ok(Job::Append(next)) => {
                 weight += next.request.weight();
                 batch.push(next);
             }
+            Ok(group @ Job::Group(_)) => return (batch, Some(group)),
             Err(_) => break,
         }
     }
-    batch
+    (batch, None)
 }
 
 /// Whether a stream whose last revision is `actual` may take an append expecting `expected`.
