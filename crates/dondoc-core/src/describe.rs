@@ -59,6 +59,25 @@ pub fn describe(event: &TaskEvent) -> String {
             }
             s
         }
+        TaskEvent::TaskRevised { title, start, finish, product, reason } => {
+            let mut parts = Vec::new();
+            if let Some(t) = title {
+                parts.push(format!("tên \"{t}\""));
+            }
+            let time = |p: &Option<crate::timeexpr::ParsedTime>| {
+                p.as_ref().map_or("(bỏ trống)".to_string(), |p| format!("\"{}\"", p.input))
+            };
+            if let Some(s) = start {
+                parts.push(format!("bắt đầu {}", time(s)));
+            }
+            if let Some(f) = finish {
+                parts.push(format!("thời hạn {}", time(f)));
+            }
+            if let Some(p) = product {
+                parts.push(format!("sản phẩm {}", p.as_deref().map_or("(bỏ trống)".into(), |p| format!("\"{p}\""))));
+            }
+            format!("Điều chỉnh theo kế hoạch sửa đổi: {}; lý do: {reason}", parts.join(", "))
+        }
         TaskEvent::TaskAssigned { lead, cooperating, reason } => {
             format!("Giao nhiệm vụ: {}{}", agencies(lead, cooperating), why(reason))
         }

@@ -256,6 +256,26 @@ pub enum TaskEvent {
         product: Option<String>,
         /// First day dondoc tracks the task from (occurrences before it are not counted).
         tracked_from: NaiveDate,
+        /// The row number as printed in the plan (TT), e.g. "1.1.2.3".
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tt: Option<String>,
+        /// The heading the task sits under (its code, or the section as printed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<String>,
+    },
+    /// A revised plan changed what the plan says about the task. Only the changed fields
+    /// are present; the definition keeps the original.
+    TaskRevised {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        title: Option<String>,
+        /// `Some(None)` clears the start.
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+        start: Option<Option<ParsedTime>>,
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+        finish: Option<Option<ParsedTime>>,
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+        product: Option<Option<String>>,
+        reason: String,
     },
     /// A lead agency given to a task that had none.
     TaskAssigned {
@@ -385,6 +405,7 @@ impl TaskEvent {
     pub fn event_type(&self) -> &'static str {
         match self {
             TaskEvent::TaskDefined { .. } => "TaskDefined",
+            TaskEvent::TaskRevised { .. } => "TaskRevised",
             TaskEvent::TaskAssigned { .. } => "TaskAssigned",
             TaskEvent::TaskReassigned { .. } => "TaskReassigned",
             TaskEvent::StatusChanged { .. } => "StatusChanged",
@@ -432,4 +453,20 @@ impl TaskEvent {
 /// files under `tests/fixtures/events/` loading.
 fn upcast(_event_type: &str, _version: u16, data: Value) -> Value {
     data
+}
+
+/// Serde for `Option<Option<T>>`: absent = unchanged, `null` = cleared, a value = set.
+mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<T: Serialize, S: Serializer>(value: &Option<Option<T>>, s: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(inner) => inner.serialize(s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
+    }
 }

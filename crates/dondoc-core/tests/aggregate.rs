@@ -50,6 +50,8 @@ fn define_with(lead: &str, finish: Option<&str>) -> TaskCommand {
         finish: finish.map(pt),
         product: Some(s("Báo cáo UBND tỉnh")),
         tracked_from: None,
+        tt: None,
+        group: None,
     }
 }
 
@@ -166,6 +168,8 @@ fn define_emits_one_trimmed_event_with_local_tracking_date() {
         finish: Some(pt("Quý IV/2025")),
         product: Some(s("  Đề án trình UBND tỉnh ")),
         tracked_from: None,
+        tt: None,
+        group: None,
     };
     // 18:00 UTC on 30/9 is already 01:00 on 1/10 in Asia/Ho_Chi_Minh.
     let now = "2025-09-30T18:00:00Z".parse::<DateTime<Utc>>().unwrap();
@@ -182,6 +186,8 @@ fn define_emits_one_trimmed_event_with_local_tracking_date() {
             finish: Some(pt("Quý IV/2025")),
             product: Some(s("Đề án trình UBND tỉnh")),
             tracked_from: date(2025, 10, 1),
+            tt: None,
+            group: None,
         }]
     );
     let state = TaskState::from_events(&events);
@@ -266,6 +272,13 @@ fn define_rejects_bad_identity_and_title() {
 fn sample(kind: CommandKind) -> TaskCommand {
     match kind {
         CommandKind::Define => define(Some("Quý IV/2025")),
+        CommandKind::Revise => TaskCommand::Revise {
+            title: s("Tên nhiệm vụ theo kế hoạch sửa đổi"),
+            start: None,
+            finish: Some(parse("Quý I/2026").unwrap()),
+            product: None,
+            reason: s("Kế hoạch sửa đổi"),
+        },
         CommandKind::Assign => TaskCommand::Assign {
             lead: s("Sở Tài chính"),
             cooperating: vec![s("Sở Nội vụ")],
@@ -328,7 +341,7 @@ const STATUSES: [TaskStatus; 5] =
 #[test]
 fn allowed_commands_by_status() {
     use CommandKind as K;
-    const ALWAYS: [CommandKind; 4] = [K::Comment, K::RecordDelivery, K::RecordFailure, K::Acknowledge];
+    const ALWAYS: [CommandKind; 5] = [K::Comment, K::RecordDelivery, K::RecordFailure, K::Acknowledge, K::Revise];
     const OPEN: [CommandKind; 8] = [
         K::Assign,
         K::ReportProgress,
@@ -399,7 +412,7 @@ fn refusal_message_reads_naturally() {
     assert_eq!(
         err.to_string(),
         "không thể bắt đầu nhiệm vụ KH-125-UBND/NV-07: trạng thái hiện tại là \"đã hoàn thành\"; \
-         các thao tác được phép: mở lại, ghi chú, ghi nhận đã gửi nhắc việc, \
+         các thao tác được phép: điều chỉnh theo kế hoạch sửa đổi, mở lại, ghi chú, ghi nhận đã gửi nhắc việc, \
          ghi nhận gửi nhắc việc lỗi, xác nhận đã nhận nhắc việc"
     );
 }
@@ -1084,7 +1097,19 @@ fn arb_command() -> impl Strategy<Value = TaskCommand> {
             prop::option::of(arb_date()),
         )
             .prop_map(|(plan, code, title, lead, cooperating, start, finish, tracked_from)| {
-                TaskCommand::Define { plan, code, title, lead, cooperating, start, finish, product: None, tracked_from }
+                TaskCommand::Define {
+                    plan,
+                    code,
+                    title,
+                    lead,
+                    cooperating,
+                    start,
+                    finish,
+                    product: None,
+                    tracked_from,
+                    tt: None,
+                    group: None,
+                }
             }),
         (arb_text(), prop::collection::vec(arb_text(), 0..3), prop::option::of(arb_text()))
             .prop_map(|(lead, cooperating, reason)| TaskCommand::Assign { lead, cooperating, reason }),
@@ -1172,4 +1197,29 @@ proptest! {
         prop_assert_eq!(log.iter().filter(|e| matches!(e, TaskEvent::TaskDefined { .. })).count(), usize::from(state.defined));
         prop_assert_eq!(TaskState::from_events(&log), state);
     }
+}
+
+#[test]
+fn a_revised_plan_changes_only_what_changed() {
+    let mut state = task(Some("Quý IV/2025"));
+    let (start, product) = (state.start.clone(), state.product.clone());
+    let revise = |title: &str, finish: &str| TaskCommand::Revise {
+        title: s(title),
+        start: start.clone(),
+        finish: Some(parse(finish).unwrap()),
+        product: product.clone(),
+        reason: s("Kế hoạch sửa đổi 140/KH-UBND"),
+    };
+    let same_title = state.title.clone();
+    // Nothing changed: no event (re-importing the same plan appends nothing).
+    assert!(run(&mut state, revise(&same_title, "Quý IV/2025")).is_empty());
+    let events = run(&mut state, revise(&same_title, "Quý I/2026"));
+    match &events[..] {
+        [TaskEvent::TaskRevised { title: None, start: None, finish: Some(Some(f)), product: None, .. }] => {
+            assert_eq!(f.input, "Quý I/2026")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(state.finish.as_ref().unwrap().input, "Quý I/2026");
+    assert_eq!(state.title, same_title);
 }

@@ -49,6 +49,8 @@ impl Task {
             finish: Some(parse(finish).unwrap_or_else(|e| panic!("{finish}: {e}"))),
             product: None,
             tracked_from: Some(tracked_from),
+            tt: None,
+            group: None,
         };
         Task(TaskState::default()).then(define, at(2025, 1, 2, 8, 0))
     }

@@ -66,10 +66,11 @@ fn variant_index(event: &TaskEvent) -> usize {
         TaskEvent::ReminderDelivered { .. } => 12,
         TaskEvent::ReminderFailed { .. } => 13,
         TaskEvent::ReminderAcknowledged { .. } => 14,
+        TaskEvent::TaskRevised { .. } => 15,
     }
 }
 
-const VARIANTS: usize = 15;
+const VARIANTS: usize = 16;
 
 /// One event of every type, with the content of its golden file.
 fn samples() -> Vec<TaskEvent> {
@@ -106,6 +107,8 @@ fn samples() -> Vec<TaskEvent> {
             }),
             product: Some(s("Báo cáo của Sở Nội vụ gửi UBND tỉnh")),
             tracked_from: date(2025, 9, 15),
+            tt: None,
+            group: None,
         },
         TaskEvent::TaskAssigned {
             lead: s("Sở Khoa học và Công nghệ"),
@@ -186,6 +189,17 @@ fn samples() -> Vec<TaskEvent> {
             occurrence: Some(s("2025-Q3")),
             key: Some(key()),
             snooze_until: Some(instant("2025-09-24T01:00:00Z")),
+        },
+        TaskEvent::TaskRevised {
+            title: Some(s("Báo cáo kết quả sắp xếp, tổ chức lại các đơn vị sự nghiệp công lập (sửa đổi)")),
+            start: None,
+            finish: Some(Some(ParsedTime {
+                input: s("Quý IV/2025"),
+                expr: TimeExpr::Period { period: Period::Quarter { year: 2025, quarter: 4 } },
+                notes: vec![],
+            })),
+            product: Some(None),
+            reason: s("Kế hoạch sửa đổi số 140/KH-UBND"),
         },
     ]
 }

@@ -62,6 +62,8 @@ async fn fill(store: &SqliteStore, events: usize, tasks: usize) {
                 finish: Some(finish.clone()),
                 product: Some("Báo cáo".into()),
                 tracked_from: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+                tt: None,
+                group: None,
             },
             t0,
         )];

@@ -24,6 +24,8 @@ fn define(code: &str, finish: &str) -> TaskCommand {
         finish: Some(timeexpr::parse(finish).unwrap()),
         product: None,
         tracked_from: NaiveDate::from_ymd_opt(2025, 1, 1),
+        tt: None,
+        group: None,
     }
 }
 

@@ -30,6 +30,23 @@ pub enum TaskCommand {
         /// Defaults to the local date of `now`.
         #[serde(default)]
         tracked_from: Option<NaiveDate>,
+        /// The row number as printed in the plan.
+        #[serde(default)]
+        tt: Option<String>,
+        /// The heading the task sits under.
+        #[serde(default)]
+        group: Option<String>,
+    },
+    /// What a revised plan now says about the task (all fields: the new text).
+    Revise {
+        title: String,
+        #[serde(default)]
+        start: Option<ParsedTime>,
+        #[serde(default)]
+        finish: Option<ParsedTime>,
+        #[serde(default)]
+        product: Option<String>,
+        reason: String,
     },
     Assign {
         lead: String,
@@ -127,6 +144,7 @@ pub enum TaskCommand {
 #[serde(rename_all = "snake_case")]
 pub enum CommandKind {
     Define,
+    Revise,
     Assign,
     Start,
     Pause,
@@ -147,8 +165,9 @@ pub enum CommandKind {
 
 impl CommandKind {
     /// Every kind, in a stable order.
-    pub const ALL: [CommandKind; 17] = [
+    pub const ALL: [CommandKind; 18] = [
         CommandKind::Define,
+        CommandKind::Revise,
         CommandKind::Assign,
         CommandKind::Start,
         CommandKind::Pause,
@@ -171,6 +190,7 @@ impl CommandKind {
     pub fn label_vi(&self) -> &'static str {
         match self {
             CommandKind::Define => "khai báo",
+            CommandKind::Revise => "điều chỉnh theo kế hoạch sửa đổi",
             CommandKind::Assign => "giao/giao lại",
             CommandKind::Start => "bắt đầu",
             CommandKind::Pause => "tạm dừng",
@@ -195,6 +215,7 @@ impl TaskCommand {
     pub fn kind(&self) -> CommandKind {
         match self {
             TaskCommand::Define { .. } => CommandKind::Define,
+            TaskCommand::Revise { .. } => CommandKind::Revise,
             TaskCommand::Assign { .. } => CommandKind::Assign,
             TaskCommand::Start { .. } => CommandKind::Start,
             TaskCommand::Pause { .. } => CommandKind::Pause,

@@ -17,7 +17,7 @@ pub fn allowed_commands(state: &TaskState) -> Vec<CommandKind> {
     if !state.defined {
         return vec![K::Define];
     }
-    const ALWAYS: [CommandKind; 4] = [K::Comment, K::RecordDelivery, K::RecordFailure, K::Acknowledge];
+    const ALWAYS: [CommandKind; 5] = [K::Comment, K::RecordDelivery, K::RecordFailure, K::Acknowledge, K::Revise];
     const OPEN: [CommandKind; 9] = [
         K::Assign,
         K::ReportProgress,
@@ -88,7 +88,19 @@ pub fn decide(state: &TaskState, command: &TaskCommand, now: DateTime<Utc>) -> R
         || (state.status == TaskStatus::NotStarted).then(|| change(TaskStatus::InProgress, &None)).into_iter();
 
     let events = match command {
-        TaskCommand::Define { plan, code, title, lead, cooperating, start, finish, product, tracked_from } => {
+        TaskCommand::Define {
+            plan,
+            code,
+            title,
+            lead,
+            cooperating,
+            start,
+            finish,
+            product,
+            tracked_from,
+            tt,
+            group,
+        } => {
             let key = TaskKey::new(plan.trim(), code.trim());
             let bad =
                 |field, reason: &str| DomainError::InvalidInput { task: key.clone(), field, reason: reason.into() };
@@ -113,7 +125,25 @@ pub fn decide(state: &TaskState, command: &TaskCommand, now: DateTime<Utc>) -> R
                 finish: finish.clone(),
                 product: product.as_ref().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()),
                 tracked_from: tracked_from.unwrap_or(today),
+                tt: tt.as_ref().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()),
+                group: group.as_ref().map(|g| g.trim().to_string()).filter(|g| !g.is_empty()),
             }]
+        }
+        TaskCommand::Revise { title, start, finish, product, reason } => {
+            let title = required("tên nhiệm vụ", title)?;
+            let product = product.as_ref().map(|p| p.trim().to_string()).filter(|p| !p.is_empty());
+            let changed = |same: bool| (!same).then_some(());
+            let event = TaskEvent::TaskRevised {
+                title: changed(title == state.title).map(|_| title.clone()),
+                start: changed(start == &state.start).map(|_| start.clone()),
+                finish: changed(finish == &state.finish).map(|_| finish.clone()),
+                product: changed(product == state.product).map(|_| product.clone()),
+                reason: required("lý do", reason)?,
+            };
+            match &event {
+                TaskEvent::TaskRevised { title: None, start: None, finish: None, product: None, .. } => Vec::new(),
+                _ => vec![event],
+            }
         }
         TaskCommand::Assign { lead, cooperating, reason } => {
             let lead = required("cơ quan chủ trì", lead)?;

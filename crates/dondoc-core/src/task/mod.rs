@@ -46,6 +46,10 @@ pub struct TaskState {
     pub finish: Option<ParsedTime>,
     pub product: Option<String>,
     pub tracked_from: Option<NaiveDate>,
+    /// The row number as printed in the plan.
+    pub tt: Option<String>,
+    /// The heading the task sits under.
+    pub group: Option<String>,
     pub status: TaskStatus,
     /// The status a cancelled task had; reopening returns to it.
     pub cancelled_from: Option<TaskStatus>,
@@ -109,7 +113,21 @@ impl TaskState {
     pub fn apply(&mut self, event: &TaskEvent) {
         self.events += 1;
         match event {
-            TaskEvent::TaskDefined { plan, code, title, lead, cooperating, start, finish, product, tracked_from } => {
+            TaskEvent::TaskDefined {
+                plan,
+                code,
+                title,
+                lead,
+                cooperating,
+                start,
+                finish,
+                product,
+                tracked_from,
+                tt,
+                group,
+            } => {
+                self.tt = tt.clone();
+                self.group = group.clone();
                 self.defined = true;
                 self.key = TaskKey::new(plan.clone(), code.clone());
                 self.title = title.clone();
@@ -119,6 +137,20 @@ impl TaskState {
                 self.finish = finish.clone();
                 self.product = product.clone();
                 self.tracked_from = Some(*tracked_from);
+            }
+            TaskEvent::TaskRevised { title, start, finish, product, .. } => {
+                if let Some(t) = title {
+                    self.title = t.clone();
+                }
+                if let Some(s) = start {
+                    self.start = s.clone();
+                }
+                if let Some(f) = finish {
+                    self.finish = f.clone();
+                }
+                if let Some(p) = product {
+                    self.product = p.clone();
+                }
             }
             TaskEvent::TaskAssigned { lead, cooperating, .. } | TaskEvent::TaskReassigned { lead, cooperating, .. } => {
                 self.lead = lead.clone();

@@ -64,6 +64,8 @@ fn read_rows(path: &Path, plan: &str, tracked_from: Option<NaiveDate>) -> Result
             finish: time("finish")?,
             product: Some(cell("product").to_string()).filter(|p| !p.is_empty()),
             tracked_from,
+            tt: None,
+            group: None,
         };
         out.push((key, command));
     }

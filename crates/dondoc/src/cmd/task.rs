@@ -118,6 +118,8 @@ fn command<'a>(app: &App, action: &'a TaskAction) -> Result<(&'a TaskRef, TaskCo
                 finish: finish.as_deref().map(parse_expr).transpose()?,
                 product: product.clone(),
                 tracked_from: *tracked_from,
+                tt: None,
+                group: None,
             },
         ),
         A::Start { task, note } => (task, TaskCommand::Start { note: note.clone() }),
