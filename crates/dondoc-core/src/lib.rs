@@ -9,6 +9,7 @@
 //! - [`calendar`]: the Vietnamese work calendar (weekends, Labour Code holidays with the
 //!   lunar ones, nghỉ bù, per-year overrides), deadline rollover and working hours.
 //! - [`policy`]: how recurring reports get their due dates (reporting regimes).
+//! - [`plan`]: plan events (number, issuer, headings; one per import that changes the plan).
 //! - [`event`]: task events and their metadata envelope, versioned.
 //! - [`task`]: the task aggregate (`decide` / `apply`).
 //! - [`classify`]: how a task or an occurrence stands at an instant.
@@ -19,6 +20,7 @@ pub mod classify;
 pub mod describe;
 pub mod event;
 pub mod period;
+pub mod plan;
 pub mod policy;
 pub mod task;
 pub mod text;

@@ -6,9 +6,13 @@
 //! panic on any input: a row that cannot be read is an error naming its line and quoting it.
 //!
 //! - [`text`]: plan documents in the shapes of the provincial plans seen so far.
+//! - [`table`]: CSV and Excel tables with a header row.
+//! - [`plan`]: rows into tasks with stable codes; what a (re-)import changes.
 //! - [`model`]: the common result and the rule that derives stable task codes.
 
 pub mod model;
+pub mod plan;
+pub mod table;
 pub mod text;
 
 pub use model::{ImportWarning, ImportedPlan, IndicatorRow, PlanRow, ReadError};

@@ -120,13 +120,7 @@ pub async fn execute<S: EventStore>(
         if events.is_empty() {
             return Ok(Executed { events, revision, state });
         }
-        let data: Vec<EventData> = events
-            .iter()
-            .map(|e| {
-                let (event_type, _, data) = e.encode();
-                EventData { id: Uuid::new_v4(), event_type: event_type.to_string(), data, metadata: ctx.metadata() }
-            })
-            .collect();
+        let data: Vec<EventData> = events.iter().map(|e| event_data(e, ctx)).collect();
         let want = revision.map_or(ExpectedRevision::NoStream, ExpectedRevision::Exact);
         match store.append(&key.stream(), want, data).await {
             Ok(result) => {
@@ -146,4 +140,91 @@ pub async fn execute<S: EventStore>(
         }
     }
     Err(last_conflict.expect("a conflict ended the loop"))
+}
+
+/// A command of a batch that was refused: which one, and why. Nothing of the batch was written.
+#[derive(Debug, thiserror::Error)]
+#[error("nhiệm vụ {task}: {error}")]
+pub struct BatchError {
+    pub index: usize,
+    pub task: TaskKey,
+    #[source]
+    pub error: ServiceError,
+}
+
+/// Other streams' events written with a batch (e.g. the plan's own stream).
+#[derive(Debug, Clone)]
+pub struct ExtraAppend {
+    pub stream: String,
+    pub expected: ExpectedRevision,
+    pub events: Vec<(String, serde_json::Value)>,
+}
+
+/// Runs many commands as one atomic step: every command is decided first (commands on
+/// the same task in order, each on the state the previous left), then every stream is
+/// appended in one group with its expected revision. Any refusal or conflict writes
+/// nothing. Returns, per command, the events it produced.
+pub async fn execute_batch<S: EventStore>(
+    store: &S,
+    commands: &[(TaskKey, TaskCommand)],
+    extra: Vec<ExtraAppend>,
+    ctx: &CommandContext,
+) -> Result<Vec<Vec<TaskEvent>>, BatchError> {
+    use std::collections::HashMap;
+    let mut states: HashMap<TaskKey, (TaskState, Option<u64>, Vec<TaskEvent>)> = HashMap::new();
+    let mut order: Vec<TaskKey> = Vec::new();
+    let mut produced = Vec::with_capacity(commands.len());
+    for (index, (key, command)) in commands.iter().enumerate() {
+        let fail = |error: ServiceError| BatchError { index, task: key.clone(), error };
+        if !states.contains_key(key) {
+            let (state, revision) = load(store, key).await.map_err(fail)?;
+            states.insert(key.clone(), (state, revision, Vec::new()));
+            order.push(key.clone());
+        }
+        let (state, _, pending) = states.get_mut(key).expect("loaded above");
+        let events = decide(state, command, ctx.now).map_err(|e| fail(e.into()))?;
+        for e in &events {
+            state.apply(e);
+        }
+        pending.extend(events.iter().cloned());
+        produced.push(events);
+    }
+    let mut appends: Vec<dondoc_store::StreamAppend> = order
+        .iter()
+        .filter_map(|key| {
+            let (_, revision, pending) = &states[key];
+            (!pending.is_empty()).then(|| dondoc_store::StreamAppend {
+                stream: key.stream(),
+                expected: revision.map_or(ExpectedRevision::NoStream, ExpectedRevision::Exact),
+                events: pending.iter().map(|e| event_data(e, ctx)).collect(),
+            })
+        })
+        .collect();
+    for x in extra {
+        let events = x
+            .events
+            .into_iter()
+            .map(|(event_type, data)| EventData { id: Uuid::new_v4(), event_type, data, metadata: ctx.metadata() })
+            .collect();
+        appends.push(dondoc_store::StreamAppend { stream: x.stream, expected: x.expected, events });
+    }
+    if appends.is_empty() {
+        return Ok(produced);
+    }
+    match store.append_group(appends).await {
+        Ok(_) => Ok(produced),
+        Err(StoreError::WrongExpectedRevision { stream, actual, .. }) => {
+            // Someone changed a stream after it was read: name the first command on it.
+            let index = commands.iter().position(|(k, _)| k.stream() == stream).unwrap_or(0);
+            let task = commands.get(index).map_or_else(|| TaskKey::new("", stream.clone()), |(k, _)| k.clone());
+            let expected = states.get(&task).and_then(|s| s.1).unwrap_or_default();
+            Err(BatchError { index, task: task.clone(), error: ServiceError::Conflict { task, expected, current: actual } })
+        }
+        Err(e) => Err(BatchError { index: 0, task: TaskKey::new("", ""), error: e.into() }),
+    }
+}
+
+fn event_data(event: &TaskEvent, ctx: &CommandContext) -> EventData {
+    let (event_type, _, data) = event.encode();
+    EventData { id: Uuid::new_v4(), event_type: event_type.to_string(), data, metadata: ctx.metadata() }
 }

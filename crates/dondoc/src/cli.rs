@@ -54,23 +54,46 @@ pub enum Command {
     Export(ExportArgs),
     /// Quản lý các bảng dữ liệu dựng từ nhật ký sự kiện.
     Projections(ProjectionsArgs),
-    /// Nhập nhiệm vụ của một kế hoạch từ tệp CSV (cột code,title,lead,cooperating,start,finish,product).
+    /// Nhập kế hoạch từ văn bản (trích từ PDF/Word), CSV hoặc Excel; chạy thử bằng --dry-run.
     Import(ImportArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// CSV file with a header row; cooperating agencies separated by ";".
+    /// The plan: a document's text (as extracted from its PDF or Word file), CSV or Excel.
     pub file: PathBuf,
-    /// Plan id for the tasks, e.g. "QN-2022".
+    /// Plan id for the tasks, e.g. "QN-2022" (default: the file name without extension).
     #[arg(long)]
-    pub plan: String,
+    pub plan: Option<String>,
+    /// Input format (auto: by extension, text for anything else).
+    #[arg(long, value_enum, default_value_t = ImportFormat::Auto)]
+    pub format: ImportFormat,
+    /// Excel sheet to read (default: the first).
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// Show what would change, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Write what can be written and report the rest (default: all or nothing).
+    #[arg(long)]
+    pub partial: bool,
+    /// Print the difference as JSON.
+    #[arg(long)]
+    pub json: bool,
     /// Who imports (recorded in every event); default $DONDOC_ACTOR, else "cli:<user>".
     #[arg(long = "as", env = "DONDOC_ACTOR", value_name = "ACTOR")]
     pub actor: Option<String>,
     /// Track recurring occurrences from this date (default: today).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub tracked_from: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportFormat {
+    Auto,
+    Text,
+    Csv,
+    Xlsx,
 }
 
 /// Names a task.

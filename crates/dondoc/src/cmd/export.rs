@@ -39,7 +39,7 @@ fn row(task: &BoardTask, classifier: &Classifier, at: DateTime<Utc>) -> [String;
         .map(|d| d.due)
         .or_else(|| standing.occurrences.iter().find(|o| o.submitted_at.is_none()).map(|o| o.deadline.due));
     [
-        String::new(),
+        s.tt.clone().unwrap_or_default(),
         s.key.code.clone(),
         s.title.clone(),
         s.lead.clone(),

@@ -1,91 +1,231 @@
-//! `dondoc import FILE --plan P`: tasks from a CSV file with the documented header
-//! `code,title,lead,cooperating,start,finish,product` (cooperating agencies separated by
-//! ";"). Every row is checked before anything is written; a task already defined is left
-//! as it is, so importing the same file twice appends nothing.
-//! (The full importer — plan documents, Excel, revisions as diffs — is a later stage.)
+//! `dondoc import FILE [--plan ID] [--format auto|text|csv|xlsx] [--dry-run] [--partial] [--json]`.
+//!
+//! Reads the plan (a document's extracted text, CSV or Excel), turns its rows into tasks
+//! with stable codes, compares them with the board and shows the difference: new tasks,
+//! revised titles/times/products, reassignments, withdrawn tasks. Without `--dry-run` the
+//! whole import is written as one atomic step (all or nothing), unless `--partial`.
+//! Importing the same file again changes nothing.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use chrono::NaiveDate;
 use dondoc_core::event::{Source, TaskKey};
-use dondoc_core::task::{DomainError, TaskCommand};
-use dondoc_projections::service::{self, CommandContext, ServiceError};
+use dondoc_core::plan::{ImportCounts, PlanEvent, PlanGroup, PlanInfo};
+use dondoc_import::plan::{self, Change, PlanSpec};
+use dondoc_import::{ImportedPlan, ReadError, table, text};
+use dondoc_projections::board::TaskFilter;
+use dondoc_projections::service::{self, CommandContext, ExtraAppend};
+use dondoc_store::{Direction, EventStore, ExpectedRevision, StreamStart};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+use sha2::{Digest, Sha256};
 
 use crate::app::{self, App};
-use crate::cli::{Global, ImportArgs};
-use crate::cmd::task::{actor, parse_expr};
-use crate::{InputError, outln};
+use crate::cli::{Global, ImportArgs, ImportFormat};
+use crate::cmd::task::actor;
+use crate::{InputError, outln, output};
 
-const COLUMNS: [&str; 7] = ["code", "title", "lead", "cooperating", "start", "finish", "product"];
+/// Reads the file in the chosen (or recognised) format.
+fn read(path: &Path, bytes: &[u8], format: ImportFormat, sheet: Option<&str>) -> Result<(ImportedPlan, &'static str)> {
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_lowercase).unwrap_or_default();
+    let format = match format {
+        ImportFormat::Auto => match ext.as_str() {
+            "csv" => ImportFormat::Csv,
+            "xlsx" | "xlsm" | "xls" | "ods" => ImportFormat::Xlsx,
+            _ => ImportFormat::Text,
+        },
+        f => f,
+    };
+    let shown = |e: ReadError| InputError(format!("{}: {e}", path.display()));
+    let text = || {
+        std::str::from_utf8(bytes)
+            .map(|t| t.trim_start_matches('\u{feff}'))
+            .map_err(|_| InputError(format!("{}: không phải văn bản UTF-8", path.display())))
+    };
+    Ok(match format {
+        ImportFormat::Csv => (table::read_csv(text()?).map_err(shown)?, "csv"),
+        ImportFormat::Xlsx => (table::read_xlsx(bytes, sheet).map_err(shown)?, "xlsx"),
+        ImportFormat::Text | ImportFormat::Auto => (text::read(text()?).map_err(shown)?, "text"),
+    })
+}
 
-/// Reads and checks every row; an error names the line and column and quotes the cell.
-fn read_rows(path: &Path, plan: &str, tracked_from: Option<NaiveDate>) -> Result<Vec<(TaskKey, TaskCommand)>> {
-    let mut reader = csv::Reader::from_path(path).with_context(|| format!("không mở được {}", path.display()))?;
-    let headers = reader.headers().with_context(|| format!("{}: không đọc được dòng tiêu đề", path.display()))?.clone();
-    let index = |name: &str| headers.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
-    let missing: Vec<&str> = COLUMNS[..3].iter().copied().filter(|c| index(c).is_none()).collect();
-    if !missing.is_empty() {
-        return Err(InputError(format!(
-            "{}: thiếu cột {} (cần tiêu đề {})",
-            path.display(),
-            missing.join(", "),
-            COLUMNS.join(",")
-        ))
-        .into());
+/// The plan id: `--plan`, else the file name without its extension.
+fn plan_id(args: &ImportArgs) -> String {
+    args.plan.clone().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).unwrap_or_else(|| {
+        let stem = args.file.file_stem().and_then(|s| s.to_str()).unwrap_or("plan");
+        stem.chars().map(|c| if c.is_whitespace() || c == '/' { '-' } else { c }).collect()
+    })
+}
+
+fn info_of(imported: &ImportedPlan, spec: &PlanSpec) -> PlanInfo {
+    PlanInfo {
+        number: imported.number.clone(),
+        issuer: imported.issuer.clone(),
+        date: imported.date,
+        date_text: imported.date_text.clone(),
+        title: imported.title.clone(),
+        groups: spec
+            .groups
+            .iter()
+            .map(|g| PlanGroup { code: g.code.clone(), tt: g.tt.clone(), title: g.title.clone(), level: g.level })
+            .collect(),
     }
-    let mut out = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| InputError(format!("{}: {e}", path.display())))?;
-        let line = record.position().map_or(0, |p| p.line());
-        let cell = |name: &str| index(name).and_then(|i| record.get(i)).map(str::trim).unwrap_or("");
-        let time = |name: &'static str| -> Result<Option<_>> {
-            let text = cell(name);
-            if text.is_empty() {
-                return Ok(None);
-            }
-            parse_expr(text).map(Some).map_err(|e| {
-                let column = index(name).map_or(0, |i| i + 1);
-                InputError(format!("{}: dòng {line}, cột {column} ({name}): {e}", path.display())).into()
-            })
-        };
-        let key = TaskKey::new(plan, cell("code"));
-        let command = TaskCommand::Define {
-            plan: plan.to_string(),
-            code: cell("code").to_string(),
-            title: cell("title").to_string(),
-            lead: cell("lead").to_string(),
-            cooperating: cell("cooperating")
-                .split(';')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect(),
-            start: time("start")?,
-            finish: time("finish")?,
-            product: Some(cell("product").to_string()).filter(|p| !p.is_empty()),
-            tracked_from,
-            tt: None,
-            group: None,
-        };
-        out.push((key, command));
+}
+
+fn counts(changes: &[Change]) -> ImportCounts {
+    let mut c = ImportCounts::default();
+    for change in changes {
+        match change {
+            Change::New(_) => c.added += 1,
+            Change::Revised { .. } => c.revised += 1,
+            Change::Reassigned { .. } => c.reassigned += 1,
+            Change::Withdrawn { .. } => c.withdrawn += 1,
+        }
     }
-    Ok(out)
+    c
 }
 
 pub async fn run(global: &Global, args: &ImportArgs) -> Result<()> {
-    let rows = read_rows(&args.file, args.plan.trim(), args.tracked_from)?;
+    let bytes = std::fs::read(&args.file).with_context(|| format!("không đọc được {}", args.file.display()))?;
+    let (imported, format) = read(&args.file, &bytes, args.format, args.sheet.as_deref())?;
+    let spec = plan::spec(&imported).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
+        InputError(format!("{}: {} dòng không đọc được:\n{}", args.file.display(), errors.len(), lines.join("\n")))
+    })?;
+    let plan = plan_id(args);
     let mut app = App::open(global).await?;
+    let current: BTreeMap<String, _> = app
+        .projections
+        .tasks(&TaskFilter { plan: Some(plan.clone()), agency: None })?
+        .into_iter()
+        .map(|t| (t.state.key.code.clone(), t.state))
+        .collect();
+    let changes = plan::diff(&spec, &current);
+    let info = info_of(&imported, &spec);
+    let source = args.file.file_name().and_then(|n| n.to_str()).unwrap_or("?").to_string();
+    let sha = hex::encode(Sha256::digest(&bytes));
+    let plan_stream = PlanEvent::stream(&plan);
+    let last = app.store.read_stream(&plan_stream, Direction::Backwards, StreamStart::End, 1).await?;
+    let known_info = last.first().and_then(|e| PlanEvent::decode(&e.event_type, e.data.clone()).ok()).map(|e| e.info().clone());
+    let plan_changed = known_info.as_ref() != Some(&info) || !changes.is_empty();
+
+    let reason = format!("nhập {source} ({format})");
+    if args.dry_run || args.json {
+        report(args, &plan, format, &spec, &changes, args.dry_run)?;
+    }
+    if args.dry_run {
+        return Ok(());
+    }
+    let counts = counts(&changes);
     let ctx = CommandContext::new(actor(&args.actor), Source::Import, app::now()?);
-    let (mut added, mut kept) = (0, 0);
-    for (key, command) in &rows {
-        match service::execute(&app.store, key, None, command, &ctx).await {
-            Ok(_) => added += 1,
-            Err(ServiceError::Domain(DomainError::AlreadyDefined { .. })) => kept += 1,
-            Err(ServiceError::Domain(e)) => return Err(InputError(e.to_string()).into()),
-            Err(e) => return Err(e.into()),
+    let commands: Vec<(TaskKey, _)> = changes
+        .iter()
+        .map(|c| (TaskKey::new(plan.clone(), c.code()), c.command(&plan, &reason, args.tracked_from)))
+        .collect();
+    let plan_event = match &last.first() {
+        None => PlanEvent::PlanRegistered { plan: plan.clone(), info, source, source_sha256: sha, counts },
+        Some(_) => PlanEvent::PlanRevised { info, source, source_sha256: sha, counts },
+    };
+    let expected = last.first().map_or(ExpectedRevision::NoStream, |e| ExpectedRevision::Exact(e.revision));
+    let (event_type, data) = plan_event.encode();
+    let extra = plan_changed.then(|| ExtraAppend { stream: plan_stream, expected, events: vec![(event_type.to_string(), data)] });
+
+    let progress = progress_bar(commands.len());
+    if args.partial {
+        let mut failed = Vec::new();
+        for (key, command) in &commands {
+            if let Err(e) = service::execute(&app.store, key, None, command, &ctx).await {
+                failed.push(format!("  {key}: {e}"));
+            }
+            progress.inc(1);
+        }
+        if let Some(extra) = extra {
+            service::execute_batch(&app.store, &[], vec![extra], &ctx).await?;
+        }
+        progress.finish_and_clear();
+        app.catch_up().await?;
+        if !failed.is_empty() {
+            return Err(InputError(format!("{} thay đổi không ghi được:\n{}", failed.len(), failed.join("\n"))).into());
+        }
+    } else {
+        service::execute_batch(&app.store, &commands, extra.into_iter().collect(), &ctx)
+            .await
+            .map_err(|e| InputError(format!("không ghi gì cả (nhập là một bước trọn vẹn): {e}")))?;
+        progress.finish_and_clear();
+        app.catch_up().await?;
+    }
+    if !args.json {
+        outln!(
+            "Kế hoạch {plan}: {} nhiệm vụ trong tệp; thêm {}, điều chỉnh {}, giao lại {}, rút {}{}.",
+            spec.tasks.len(),
+            counts.added,
+            counts.revised,
+            counts.reassigned,
+            counts.withdrawn,
+            if changes.is_empty() { " (không có thay đổi)" } else { "" }
+        );
+        for w in &spec.warnings {
+            outln!("  lưu ý (dòng {}): {}", w.line, w.message);
         }
     }
-    app.catch_up().await?;
-    outln!("Kế hoạch {}: {} nhiệm vụ trong tệp, thêm mới {added}, đã có {kept}.", args.plan.trim(), rows.len());
+    Ok(())
+}
+
+fn progress_bar(len: usize) -> ProgressBar {
+    use std::io::IsTerminal;
+    if len < 200 || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len as u64);
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} nhiệm vụ") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Prints the difference (text for people, or one JSON object).
+fn report(args: &ImportArgs, plan: &str, format: &str, spec: &PlanSpec, changes: &[Change], dry_run: bool) -> Result<()> {
+    if args.json {
+        let items: Vec<_> = changes
+            .iter()
+            .map(|c| match c {
+                Change::New(s) => json!({"change": "new", "code": s.code, "tt": s.tt, "title": s.title, "lead": s.lead}),
+                Change::Revised { spec: s, fields } => json!({"change": "revised", "code": s.code, "fields": fields}),
+                Change::Reassigned { spec: s, from_lead, .. } => {
+                    json!({"change": "reassigned", "code": s.code, "from_lead": from_lead, "lead": s.lead})
+                }
+                Change::Withdrawn { code, title } => json!({"change": "withdrawn", "code": code, "title": title}),
+            })
+            .collect();
+        let warnings: Vec<_> = spec.warnings.iter().map(|w| json!({"line": w.line, "message": w.message})).collect();
+        return output::json(&json!({
+            "plan": plan,
+            "file": args.file,
+            "format": format,
+            "dry_run": dry_run,
+            "tasks": spec.tasks.len(),
+            "groups": spec.groups.len(),
+            "changes": items,
+            "warnings": warnings,
+        }));
+    }
+    outln!("Kế hoạch {plan} ({format}): {} nhiệm vụ, {} nhóm; {} thay đổi:", spec.tasks.len(), spec.groups.len(), changes.len());
+    for c in changes {
+        match c {
+            Change::New(s) => outln!("  + {:<12} {} (chủ trì: {})", s.code, s.title, s.lead),
+            Change::Revised { spec: s, fields } => outln!("  ~ {:<12} điều chỉnh: {}", s.code, fields.join(", ")),
+            Change::Reassigned { spec: s, from_lead, .. } => {
+                outln!("  → {:<12} chủ trì/phối hợp: {from_lead} → {}", s.code, s.lead)
+            }
+            Change::Withdrawn { code, title } => outln!("  - {code:<12} rút khỏi kế hoạch: {title}"),
+        }
+    }
+    for w in &spec.warnings {
+        outln!("  lưu ý (dòng {}): {}", w.line, w.message);
+    }
+    if dry_run {
+        outln!("(chạy thử: chưa ghi gì)");
+    }
     Ok(())
 }
