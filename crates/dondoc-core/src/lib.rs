@@ -3,6 +3,7 @@
 //! Everything here is a function of its inputs and an explicit `now`: no clock reads,
 //! no I/O, no async runtime. The daemon and the CLI inject time and data.
 //!
+//! - [`agency`]: the agency directory (aliases, groups, renames and mergers).
 //! - [`period`]: years, quarters, months, ... with Vietnamese labels and stable keys.
 //! - [`timeexpr`]: parse what a plan's time column says ("Quý IV/2025", "Hằng năm") and
 //!   turn it into dates and occurrences.
@@ -15,6 +16,7 @@
 //! - [`classify`]: how a task or an occurrence stands at an instant.
 //! - [`describe`]: events told in Vietnamese for the audit trail.
 
+pub mod agency;
 pub mod calendar;
 pub mod classify;
 pub mod describe;

@@ -218,7 +218,11 @@ pub async fn execute_batch<S: EventStore>(
             let index = commands.iter().position(|(k, _)| k.stream() == stream).unwrap_or(0);
             let task = commands.get(index).map_or_else(|| TaskKey::new("", stream.clone()), |(k, _)| k.clone());
             let expected = states.get(&task).and_then(|s| s.1).unwrap_or_default();
-            Err(BatchError { index, task: task.clone(), error: ServiceError::Conflict { task, expected, current: actual } })
+            Err(BatchError {
+                index,
+                task: task.clone(),
+                error: ServiceError::Conflict { task, expected, current: actual },
+            })
         }
         Err(e) => Err(BatchError { index: 0, task: TaskKey::new("", ""), error: e.into() }),
     }

@@ -41,6 +41,7 @@ pub fn now() -> Result<DateTime<Utc>> {
 
 /// An opened data directory.
 pub struct App {
+    pub agencies: dondoc_core::agency::AgencyConfig,
     pub store: SqliteStore,
     pub projections: Projections,
     pub calendar: WorkCalendar,
@@ -77,6 +78,7 @@ impl App {
         };
         let projections = Projections::open(db).with_context(|| format!("không mở được {}", db.display()))?;
         Ok(App {
+            agencies: config::agencies_for(file, dir)?,
             store,
             projections,
             calendar: config::calendar_for(global, file, dir)?,
@@ -105,6 +107,20 @@ impl App {
     pub async fn catch_up(&mut self) -> Result<()> {
         self.projections.catch_up(&self.store).await.context("không cập nhật được bảng theo dõi")?;
         Ok(())
+    }
+
+    /// The agency directory: the configuration and every agency event recorded since.
+    pub async fn directory(&self) -> Result<dondoc_core::agency::Directory> {
+        use dondoc_core::agency::{AGENCY_STREAM, AgencyEvent, Directory};
+        use dondoc_store::{Direction, EventStore, StreamStart};
+        let mut directory = Directory::new(self.agencies.clone());
+        let events = self.store.read_stream(AGENCY_STREAM, Direction::Forwards, StreamStart::Start, usize::MAX).await?;
+        for e in events {
+            let event = AgencyEvent::decode(&e.event_type, e.data)
+                .with_context(|| format!("sự kiện {AGENCY_STREAM}#{} không đọc được", e.revision))?;
+            directory.apply(&event);
+        }
+        Ok(directory)
     }
 
     /// A classifier with this directory's calendar and policy.

@@ -56,6 +56,48 @@ pub enum Command {
     Projections(ProjectionsArgs),
     /// Nhập kế hoạch từ văn bản (trích từ PDF/Word), CSV hoặc Excel; chạy thử bằng --dry-run.
     Import(ImportArgs),
+    /// Danh mục cơ quan: xem, ghi nhận đổi tên hoặc sáp nhập.
+    Agency(AgencyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AgencyArgs {
+    /// Who records it; default $DONDOC_ACTOR, else "cli:<user>".
+    #[arg(long = "as", global = true, env = "DONDOC_ACTOR", value_name = "ACTOR")]
+    pub actor: Option<String>,
+    #[command(subcommand)]
+    pub action: AgencyAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AgencyAction {
+    /// Liệt kê cơ quan, nhóm và các lần đổi tên, sáp nhập.
+    List,
+    /// Ghi nhận đổi tên một cơ quan; chuyển các nhiệm vụ đang mở sang tên mới.
+    Rename {
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        /// Effective date (default: today).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        on: Option<NaiveDate>,
+        /// The decision, e.g. "Quyết định 123/QĐ-UBND".
+        #[arg(long)]
+        reason: String,
+    },
+    /// Ghi nhận sáp nhập; chuyển các nhiệm vụ đang mở sang cơ quan mới.
+    Merge {
+        /// An agency merged; repeat for several.
+        #[arg(long = "from", required = true)]
+        from: Vec<String>,
+        #[arg(long)]
+        into: String,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        on: Option<NaiveDate>,
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,8 @@ use crate::cli::{BeforeDateArg, Global};
 
 /// The calendar data shipped with dondoc (`config/calendar.toml`).
 pub const DEFAULT_CALENDAR: &str = include_str!("../../../config/calendar.toml");
+/// The agency directory shipped with dondoc (`config/agencies.toml`).
+pub const DEFAULT_AGENCIES: &str = include_str!("../../../config/agencies.toml");
 /// The documented example configuration (`config/dondoc.example.toml`), copied by `init`.
 pub const EXAMPLE_CONFIG: &str = include_str!("../../../config/dondoc.example.toml");
 
@@ -25,6 +27,15 @@ pub struct FileConfig {
     pub reporting: ReportingSection,
     #[serde(default)]
     pub classification: ClassificationSection,
+    #[serde(default)]
+    pub agencies: AgenciesSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgenciesSection {
+    /// Agency directory file; relative paths are read from the data directory.
+    pub file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -89,6 +100,20 @@ pub fn calendar_for(global: &Global, file: &FileConfig, dir: &Path) -> Result<Wo
     }
 }
 
+/// The agency directory configuration: the data directory's `[agencies] file`, else built in.
+pub fn agencies_for(file: &FileConfig, dir: &Path) -> Result<dondoc_core::agency::AgencyConfig> {
+    let (text, origin) = match &file.agencies.file {
+        Some(path) => {
+            let path = dir.join(path);
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("không mở được danh mục cơ quan {}", path.display()))?;
+            (text, path.display().to_string())
+        }
+        None => (DEFAULT_AGENCIES.to_string(), "mặc định (config/agencies.toml)".to_string()),
+    };
+    toml::from_str(&text).with_context(|| format!("danh mục cơ quan {origin} không hợp lệ"))
+}
+
 /// The calendar for commands without a data directory.
 pub fn calendar(global: &Global) -> Result<WorkCalendar> {
     calendar_for(global, &FileConfig::default(), Path::new("."))
@@ -125,6 +150,12 @@ mod tests {
     fn the_shipped_calendar_is_valid() {
         let cal = parse_calendar(DEFAULT_CALENDAR, "test").unwrap();
         assert!(cal.is_confirmed(2025) && cal.is_confirmed(2026));
+    }
+
+    #[test]
+    fn the_shipped_agency_directory_is_valid() {
+        let c = agencies_for(&FileConfig::default(), Path::new(".")).unwrap();
+        assert!(c.agencies.len() > 20 && !c.successions.is_empty());
     }
 
     #[test]

@@ -67,6 +67,7 @@ fn run_async(cli: &Cli) -> anyhow::Result<()> {
             Command::Export(args) => cmd::export::run(&cli.global, args).await,
             Command::Projections(args) => cmd::projections::run(&cli.global, args).await,
             Command::Import(args) => cmd::import::run(&cli.global, args).await,
+            Command::Agency(args) => cmd::agency::run(&cli.global, args).await,
             Command::When(_) | Command::Holidays(_) => unreachable!("synchronous commands are dispatched in main"),
         }
     })

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use dondoc_core::agency::{Directory, Resolution};
 use dondoc_core::event::{Source, TaskKey};
 use dondoc_core::plan::{ImportCounts, PlanEvent, PlanGroup, PlanInfo};
 use dondoc_import::plan::{self, Change, PlanSpec};
@@ -107,12 +108,14 @@ pub async fn run(global: &Global, args: &ImportArgs) -> Result<()> {
     let sha = hex::encode(Sha256::digest(&bytes));
     let plan_stream = PlanEvent::stream(&plan);
     let last = app.store.read_stream(&plan_stream, Direction::Backwards, StreamStart::End, 1).await?;
-    let known_info = last.first().and_then(|e| PlanEvent::decode(&e.event_type, e.data.clone()).ok()).map(|e| e.info().clone());
+    let known_info =
+        last.first().and_then(|e| PlanEvent::decode(&e.event_type, e.data.clone()).ok()).map(|e| e.info().clone());
     let plan_changed = known_info.as_ref() != Some(&info) || !changes.is_empty();
 
     let reason = format!("nhập {source} ({format})");
+    let names = agency_notes(&app.directory().await?, &spec, dondoc_core::calendar::local_date(app::now()?));
     if args.dry_run || args.json {
-        report(args, &plan, format, &spec, &changes, args.dry_run)?;
+        report(args, &plan, format, &spec, &changes, &names, args.dry_run)?;
     }
     if args.dry_run {
         return Ok(());
@@ -129,7 +132,11 @@ pub async fn run(global: &Global, args: &ImportArgs) -> Result<()> {
     };
     let expected = last.first().map_or(ExpectedRevision::NoStream, |e| ExpectedRevision::Exact(e.revision));
     let (event_type, data) = plan_event.encode();
-    let extra = plan_changed.then(|| ExtraAppend { stream: plan_stream, expected, events: vec![(event_type.to_string(), data)] });
+    let extra = plan_changed.then(|| ExtraAppend {
+        stream: plan_stream,
+        expected,
+        events: vec![(event_type.to_string(), data)],
+    });
 
     let progress = progress_bar(commands.len());
     if args.partial {
@@ -168,6 +175,51 @@ pub async fn run(global: &Global, args: &ImportArgs) -> Result<()> {
         for w in &spec.warnings {
             outln!("  lưu ý (dòng {}): {}", w.line, w.message);
         }
+        print_agency_notes(&names)?;
+    }
+    Ok(())
+}
+
+/// Agency names of the plan that the directory does not know (with the closest known), or
+/// that have a successor today.
+#[derive(Default)]
+struct AgencyNotes {
+    unknown: BTreeMap<String, Vec<String>>,
+    succeeded: BTreeMap<String, String>,
+}
+
+fn agency_notes(directory: &Directory, spec: &PlanSpec, today: chrono::NaiveDate) -> AgencyNotes {
+    let mut notes = AgencyNotes::default();
+    for task in &spec.tasks {
+        let names = task.lead.split("; ").chain(task.cooperating.iter().map(String::as_str));
+        for name in names.filter(|n| !n.trim().is_empty()) {
+            match directory.resolve(name) {
+                Resolution::Unknown { closest } => {
+                    notes.unknown.insert(name.to_string(), closest);
+                }
+                _ => {
+                    if let Some(next) = directory.successor(name, today) {
+                        notes.succeeded.insert(name.to_string(), next);
+                    }
+                }
+            }
+        }
+    }
+    notes
+}
+
+fn print_agency_notes(notes: &AgencyNotes) -> Result<()> {
+    if !notes.unknown.is_empty() {
+        outln!("Cơ quan chưa có trong danh mục ({}):", notes.unknown.len());
+        for (name, closest) in &notes.unknown {
+            outln!("  \"{name}\" — gần nhất: {}", closest.join("; "));
+        }
+    }
+    if !notes.succeeded.is_empty() {
+        outln!("Cơ quan đã đổi tên hoặc sáp nhập (giữ nguyên như văn bản; dùng \"dondoc agency\" để chuyển nhiệm vụ):");
+        for (name, next) in &notes.succeeded {
+            outln!("  {name} → {next}");
+        }
     }
     Ok(())
 }
@@ -185,12 +237,22 @@ fn progress_bar(len: usize) -> ProgressBar {
 }
 
 /// Prints the difference (text for people, or one JSON object).
-fn report(args: &ImportArgs, plan: &str, format: &str, spec: &PlanSpec, changes: &[Change], dry_run: bool) -> Result<()> {
+fn report(
+    args: &ImportArgs,
+    plan: &str,
+    format: &str,
+    spec: &PlanSpec,
+    changes: &[Change],
+    names: &AgencyNotes,
+    dry_run: bool,
+) -> Result<()> {
     if args.json {
         let items: Vec<_> = changes
             .iter()
             .map(|c| match c {
-                Change::New(s) => json!({"change": "new", "code": s.code, "tt": s.tt, "title": s.title, "lead": s.lead}),
+                Change::New(s) => {
+                    json!({"change": "new", "code": s.code, "tt": s.tt, "title": s.title, "lead": s.lead})
+                }
                 Change::Revised { spec: s, fields } => json!({"change": "revised", "code": s.code, "fields": fields}),
                 Change::Reassigned { spec: s, from_lead, .. } => {
                     json!({"change": "reassigned", "code": s.code, "from_lead": from_lead, "lead": s.lead})
@@ -208,9 +270,16 @@ fn report(args: &ImportArgs, plan: &str, format: &str, spec: &PlanSpec, changes:
             "groups": spec.groups.len(),
             "changes": items,
             "warnings": warnings,
+            "unknown_agencies": names.unknown.iter().map(|(n, c)| json!({"name": n, "closest": c})).collect::<Vec<_>>(),
+            "succeeded_agencies": names.succeeded.iter().map(|(n, s)| json!({"name": n, "successor": s})).collect::<Vec<_>>(),
         }));
     }
-    outln!("Kế hoạch {plan} ({format}): {} nhiệm vụ, {} nhóm; {} thay đổi:", spec.tasks.len(), spec.groups.len(), changes.len());
+    outln!(
+        "Kế hoạch {plan} ({format}): {} nhiệm vụ, {} nhóm; {} thay đổi:",
+        spec.tasks.len(),
+        spec.groups.len(),
+        changes.len()
+    );
     for c in changes {
         match c {
             Change::New(s) => outln!("  + {:<12} {} (chủ trì: {})", s.code, s.title, s.lead),
@@ -224,6 +293,7 @@ fn report(args: &ImportArgs, plan: &str, format: &str, spec: &PlanSpec, changes:
     for w in &spec.warnings {
         outln!("  lưu ý (dòng {}): {}", w.line, w.message);
     }
+    print_agency_notes(names)?;
     if dry_run {
         outln!("(chạy thử: chưa ghi gì)");
     }

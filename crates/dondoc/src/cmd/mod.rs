@@ -1,5 +1,6 @@
 //! One module per command.
 
+pub mod agency;
 pub mod audit;
 pub mod export;
 pub mod holidays;

@@ -1,0 +1,355 @@
+//! The cells of a row after its code: agencies (lead, cooperating), time cells, product.
+
+use dondoc_core::timeexpr::{self, TimeExprError};
+
+use super::layout::Word;
+
+/// Joins words into cell text. Words broken at a line end after "&" or after a hyphen glued
+/// to its word ("KH&" + "ĐT", "CLTK21-" + "30") are joined without a space.
+pub(super) fn join(words: &[Word]) -> String {
+    let mut s = String::new();
+    let mut glue = false;
+    for (i, w) in words.iter().enumerate() {
+        if i > 0 && !glue {
+            s.push(' ');
+        }
+        s.push_str(w.text);
+        glue = w.last && (w.text.ends_with('&') || (w.text.ends_with('-') && w.text.chars().count() > 1));
+    }
+    s
+}
+
+/// A word without surrounding punctuation, lower-cased.
+fn norm(w: &str) -> String {
+    w.trim_matches(|c: char| matches!(c, ',' | ';' | '.' | ':' | '(' | ')')).to_lowercase()
+}
+
+// ---------------------------------------------------------------- time cells
+
+/// A time cell found in the words of a row.
+#[derive(Debug)]
+pub(super) struct TimeCell {
+    pub text: String,
+    /// Words taken.
+    pub len: usize,
+    /// Why the cell cannot be read, when it has the form of a time but impossible values.
+    pub problem: Option<String>,
+}
+
+/// Words that can begin a time cell (folded); numbers also can.
+const TIME_STARTS: &[&str] = &[
+    "tháng", "quý", "năm", "hằng", "hàng", "thường", "liên", "trước", "từ", "giai", "đầu", "giữa", "cuối", "khi",
+    "theo", "đột", "ngày", "chậm", "đến", "trong", "hạn", "cả",
+];
+
+/// Longest time cell, in words.
+const MAX_TIME_WORDS: usize = 8;
+
+fn time_start(w: &str) -> bool {
+    let f = norm(w);
+    let mut chars = f.chars();
+    match chars.next() {
+        Some(c) if c.is_ascii_digit() => true,
+        Some('t' | 'q') if chars.next().is_some_and(|c| c.is_ascii_digit()) => true,
+        Some(_) => TIME_STARTS.contains(&f.as_str()),
+        None => false,
+    }
+}
+
+/// Starts that make a cell a time even when its values are impossible ("Tháng 13/2025").
+fn strong_time_start(w: &str) -> bool {
+    matches!(norm(w).as_str(), "tháng" | "quý" | "năm" | "trước" | "ngày") || w.contains('/')
+}
+
+/// The time cell starting at `words[i]`: the longest run of words (up to eight, within the
+/// line for requests such as "Theo yêu cầu của ...") that [`timeexpr::parse`] reads.
+pub(super) fn time_at(words: &[Word], i: usize) -> Option<TimeCell> {
+    let first = words.get(i)?;
+    if !time_start(first.text) {
+        return None;
+    }
+    let mut max_end = (i + MAX_TIME_WORDS).min(words.len());
+    if matches!(norm(first.text).as_str(), "theo" | "khi") {
+        if let Some(e) = words[i..max_end].iter().position(|w| w.last) {
+            max_end = i + e + 1;
+        }
+    }
+    // A ";" ends a cell: no span goes past the first word holding one.
+    if let Some(e) = words[i..max_end].iter().position(|w| w.text.contains(';')) {
+        max_end = max_end.min(i + e + 1);
+    }
+    let mut invalid: Option<(usize, String)> = None;
+    for end in (i + 1..=max_end).rev() {
+        let span = &words[i..end];
+        if !balanced(span) {
+            continue;
+        }
+        let text = join(span);
+        let text = text.trim_end_matches([';', ',', '.']).to_string();
+        match timeexpr::parse(&text) {
+            Ok(_) => return Some(TimeCell { text, len: end - i, problem: None }),
+            Err(e @ TimeExprError::Invalid { .. }) => invalid = Some((end - i, format!("{text}: {e}"))),
+            Err(_) => {}
+        }
+    }
+    let (len, problem) = invalid.filter(|_| strong_time_start(first.text))?;
+    let text = join(&words[i..i + len]).trim_end_matches([';', ',', '.']).to_string();
+    Some(TimeCell { text, len, problem: Some(problem) })
+}
+
+fn balanced(span: &[Word]) -> bool {
+    let mut depth = 0i32;
+    for w in span {
+        for c in w.text.chars() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ => {}
+            }
+            if depth < 0 {
+                return false;
+            }
+        }
+    }
+    depth == 0
+}
+
+// ---------------------------------------------------------------- agencies
+
+/// Head nouns of agency names (folded words), longest first where they share a start.
+const HEADS: &[&[&str]] = &[
+    &["ủy", "ban", "nhân", "dân"],
+    &["uỷ", "ban", "nhân", "dân"],
+    &["ủy", "ban"],
+    &["uỷ", "ban"],
+    &["ubnd"],
+    &["hđnd"],
+    &["ubmttq"],
+    &["chi", "cục"],
+    &["tổng", "cục"],
+    &["cục"],
+    &["sở"],
+    &["bộ", "chỉ", "huy"],
+    &["bộ"],
+    &["ban"],
+    &["văn", "phòng"],
+    &["phòng"],
+    &["trung", "tâm"],
+    &["viện", "kiểm", "sát"],
+    &["viện"],
+    &["trường"],
+    &["công", "an"],
+    &["đài"],
+    &["hội"],
+    &["liên", "đoàn"],
+    &["đoàn"],
+    &["mặt", "trận"],
+    &["kho", "bạc"],
+    &["ngân", "hàng"],
+    &["thanh", "tra"],
+    &["thống", "kê"],
+    &["tỉnh", "ủy"],
+    &["tỉnh", "uỷ"],
+    &["tòa", "án"],
+    &["toà", "án"],
+    &["chi", "nhánh"],
+    &["bảo", "hiểm"],
+    &["đơn", "vị"],
+    &["cơ", "quan"],
+];
+
+/// Words that do not name a particular unit ("Ban ngành", "đơn vị liên quan").
+const GENERIC: &[&str] = &["ngành", "ban", "sở", "đoàn", "thể", "hội", "cơ", "quan", "đơn", "vị", "liên", "có"];
+
+/// Words after which a name goes on.
+const CONNECTORS: &[&str] = &["và", "của", "thuộc", "với", "cùng", "hoặc", "trực"];
+
+/// An agency head at `words[i]`: (words taken, whether a plural prefix "các"/"những" leads it).
+fn head_at(words: &[Word], i: usize) -> Option<(usize, bool)> {
+    let w = words.get(i)?;
+    let prefix = matches!(norm(w.text).as_str(), "các" | "những");
+    let start = i + usize::from(prefix);
+    'heads: for head in HEADS {
+        for (k, part) in head.iter().enumerate() {
+            match words.get(start + k) {
+                Some(x) if norm(x.text) == *part => {}
+                _ => continue 'heads,
+            }
+            // A head does not run over a separator.
+            if k + 1 < head.len() && words[start + k].text.ends_with([',', ';']) {
+                continue 'heads;
+            }
+        }
+        return Some((usize::from(prefix) + head.len(), prefix));
+    }
+    None
+}
+
+fn capitalized(w: &str) -> bool {
+    w.chars().next().is_some_and(char::is_uppercase)
+}
+
+/// Whether `piece` is only a head ("Cục", "Chi cục", "các Sở", "Ban ngành"): a name that
+/// has not started yet.
+fn bare(piece: &[Word]) -> bool {
+    match head_at(piece, 0) {
+        Some((n, _)) => piece[n..].iter().all(|w| GENERIC.contains(&norm(w.text).as_str())),
+        None => piece.is_empty(),
+    }
+}
+
+fn connects(prev: &str) -> bool {
+    prev.ends_with([',', ';', '&', '-', '/', '(', ':']) || CONNECTORS.contains(&norm(prev).as_str())
+}
+
+/// Whether a new agency starts at `words[i]` without a separator before it: a capitalised
+/// head (or "các ..." at a line start) after a complete name.
+fn starts_agency(words: &[Word], i: usize, piece_start: usize) -> bool {
+    let Some((_, prefix)) = head_at(words, i) else {
+        return false;
+    };
+    let w = &words[i];
+    if !(capitalized(w.text) || (prefix && w.first)) {
+        return false;
+    }
+    i > piece_start && !connects(words[i - 1].text) && !bare(&words[piece_start..i])
+}
+
+/// Splits the agency words of a row into the lead cell and the cooperating cell, each as
+/// a list of agencies or groups.
+pub(super) fn agencies(words: &[Word]) -> (Vec<String>, Vec<String>) {
+    let mut groups = Vec::new();
+    let mut group_start = 0;
+    let mut piece_start = 0;
+    let mut depth = 0i32;
+    for i in 0..words.len() {
+        if depth <= 0 && starts_agency(words, i, piece_start) {
+            groups.push(&words[group_start..i]);
+            group_start = i;
+            piece_start = i;
+        }
+        let w = words[i].text;
+        depth += w.matches('(').count() as i32 - w.matches(')').count() as i32;
+        if w.ends_with([',', ';']) {
+            piece_start = i + 1;
+        }
+    }
+    groups.push(&words[group_start..]);
+    let mut groups = groups.into_iter().filter(|g| !g.is_empty());
+    let lead = groups.next().map(items).unwrap_or_default();
+    let cooperating = groups.flat_map(items).collect();
+    (lead, cooperating)
+}
+
+/// The agencies of one cell: split at ";" and at "," before a named agency or a plural
+/// group ("UBND tỉnh, Cục Thống kê tỉnh"; "Cục Thống kê tỉnh, các đơn vị liên quan"), but
+/// not inside a group ("Các Sở, Ban, ngành"; "UBND các huyện, thị xã, thành phố").
+fn items(words: &[Word]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 0..words.len() {
+        let w = words[i].text;
+        let split = w.ends_with(';') || (w.ends_with(',') && named_item_follows(words, i + 1));
+        if split {
+            push_items(&mut out, &words[start..=i]);
+            start = i + 1;
+        }
+    }
+    push_items(&mut out, &words[start..]);
+    out
+}
+
+fn named_item_follows(words: &[Word], i: usize) -> bool {
+    let Some((n, prefix)) = head_at(words, i) else {
+        return false;
+    };
+    if !(prefix || capitalized(words[i].text)) {
+        return false;
+    }
+    let end = words[i..].iter().position(|w| w.text.ends_with([',', ';'])).map_or(words.len(), |p| i + p + 1);
+    prefix || !bare(&words[i..end]) && end - i > n
+}
+
+fn push_items(out: &mut Vec<String>, words: &[Word]) {
+    for item in join(words).split(';') {
+        let item = item.trim().trim_end_matches([',', '.', ';']).trim();
+        if !item.is_empty() {
+            out.push(item.to_string());
+        }
+    }
+}
+
+/// Whether the words start with an agency ("Cục Thống kê tỉnh ...", "Các Sở ...").
+pub(super) fn begins_with_agency(words: &[Word]) -> bool {
+    head_at(words, 0).is_some_and(|(_, prefix)| prefix || words.first().is_some_and(|w| capitalized(w.text)))
+}
+
+/// Whether the word can start a time cell or an agency: what may follow a code.
+pub(super) fn cell_start(words: &[Word], i: usize) -> bool {
+    words.get(i).is_some_and(|w| time_start(w.text)) || head_at(words, i).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<Word<'_>> {
+        let mut out = Vec::new();
+        for (line, l) in text.split('\n').enumerate() {
+            let start = out.len();
+            for w in l.split(' ').filter(|w| !w.is_empty()) {
+                out.push(Word { text: w, line, first: out.len() == start, last: false });
+            }
+            if let Some(w) = out.last_mut().filter(|w| w.line == line) {
+                w.last = true;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn joins_broken_words() {
+        assert_eq!(join(&words("Sở KH&\nĐT; Cục")), "Sở KH&ĐT; Cục");
+        assert_eq!(join(&words("CLTK21-\n30 kinh tế -\nxã hội")), "CLTK21-30 kinh tế - xã hội");
+    }
+
+    #[test]
+    fn splits_lead_and_cooperating() {
+        let cases: &[(&str, &[&str], &[&str])] = &[
+            ("UBND\ntỉnh\nCục Thống\nkê tỉnh;\ncác Sở,\nBan, ngành", &["UBND tỉnh"], &["Cục Thống kê tỉnh", "các Sở, Ban, ngành"]),
+            ("Cục\nThống kê\ntỉnh\nCác Sở,\nBan,\nngành;\nUBND các\nhuyện, thị\nxã, thành\nphố", &["Cục Thống kê tỉnh"], &[
+                "Các Sở, Ban, ngành",
+                "UBND các huyện, thị xã, thành phố",
+            ]),
+            ("UBND\ntỉnh, Cục\nThống kê\ntỉnh\nCác Sở,\nBan, ngành", &["UBND tỉnh", "Cục Thống kê tỉnh"], &["Các Sở, Ban, ngành"]),
+            ("Cục\nThống kê;\nSở\nKH&ĐT\nCác Sở,\nBan, ngành", &["Cục Thống kê", "Sở KH&ĐT"], &["Các Sở, Ban, ngành"]),
+            ("UBND\ntỉnh\nCục Thống\nkê tỉnh,\ncác đơn vị\nliên quan", &["UBND tỉnh"], &["Cục Thống kê tỉnh", "các đơn vị liên quan"]),
+            ("Cục\nThống kê\ntỉnh\nĐơn vị, cá\nnhân liên\nquan", &["Cục Thống kê tỉnh"], &["Đơn vị, cá nhân liên quan"]),
+            ("Cục Thống kê tỉnh\nChi cục\nThống kê\ncấp huyện", &["Cục Thống kê tỉnh"], &["Chi cục Thống kê cấp huyện"]),
+            ("UBND\ntỉnh\nBộ Kế\nhoạch và\nĐầu tư", &["UBND tỉnh"], &["Bộ Kế hoạch và Đầu tư"]),
+            ("Văn phòng\nUBND tỉnh\nCác Sở, Ban ngành", &["Văn phòng UBND tỉnh"], &["Các Sở, Ban ngành"]),
+            ("Cục Thống kê tỉnh", &["Cục Thống kê tỉnh"], &[]),
+        ];
+        for (text, lead, coop) in cases {
+            let (l, c) = agencies(&words(text));
+            let (l, c): (Vec<&str>, Vec<&str>) = (l.iter().map(String::as_str).collect(), c.iter().map(String::as_str).collect());
+            assert_eq!((l.as_slice(), c.as_slice()), (*lead, *coop), "{text}");
+        }
+    }
+
+    #[test]
+    fn time_cells() {
+        let w = words("Tháng\n8/2022;\nKế hoạch");
+        let cell = time_at(&w, 0).unwrap();
+        assert_eq!((cell.text.as_str(), cell.len), ("Tháng 8/2022", 2));
+        let w = words("2022 2030 Hệ thống");
+        assert_eq!(time_at(&w, 0).unwrap().text, "2022");
+        let w = words("Hằng năm - Báo cáo kết quả; - Kết luận");
+        assert_eq!(time_at(&w, 0).unwrap().text, "Hằng năm");
+        let w = words("Tháng 13/2025 Báo cáo");
+        assert!(time_at(&w, 0).unwrap().problem.is_some());
+        for no in ["Đầu tư", "Thường trực", "1022 Quảng Nam", "Theo dõi"] {
+            assert!(time_at(&words(no), 0).is_none(), "{no}");
+        }
+    }
+}

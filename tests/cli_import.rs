@@ -1,0 +1,206 @@
+//! Importing plans end to end: idempotent imports, revised plans as differences, all or
+//! nothing, unreadable rows named by line and column, the seed documents, and speed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Instant;
+
+use serde_json::Value;
+
+const NOW: &str = "2026-06-01T09:00:00+07:00";
+
+struct Data {
+    dir: tempfile::TempDir,
+}
+
+impl Data {
+    fn new() -> Data {
+        let data = Data { dir: tempfile::tempdir().unwrap() };
+        data.ok(&["init"]);
+        data
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_dondoc"))
+            .args(args)
+            .env("DONDOC_DATA_DIR", self.dir.path())
+            .env("DONDOC_NOW", NOW)
+            .env("DONDOC_ACTOR", "Tổ giúp việc")
+            .env_remove("DONDOC_CALENDAR")
+            .env_remove("DONDOC_POLICY")
+            .output()
+            .expect("run dondoc")
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(args)).expect("JSON")
+    }
+
+    fn file(&self, name: &str, content: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        path
+    }
+
+    fn event_count(&self) -> u64 {
+        self.json(&["audit", "verify", "--json"])["events"].as_u64().unwrap()
+    }
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+const PLAN_V1: &str = "\
+code,title,lead,cooperating,start,finish,product
+01,Rà soát danh mục chỉ tiêu thống kê cấp tỉnh,Thống kê tỉnh,Sở Tài chính; Sở Nội vụ,Tháng 1/2026,Quý II/2026,Danh mục
+02,Báo cáo tình hình kinh tế - xã hội,Thống kê tỉnh,\"Các sở, ban, ngành tỉnh\",,\"Tháng, quý, năm\",Báo cáo
+03,Cập nhật cơ sở dữ liệu doanh nghiệp,Sở Kế hoạch và Đầu tư,Thống kê tỉnh,Tháng 3/2026,Tháng 9/2026,Cơ sở dữ liệu
+04,Tổ chức tập huấn thống kê cấp xã,Sở Nội vụ,Thống kê tỉnh,,Hằng năm,Lớp tập huấn
+";
+
+/// The plan re-issued: 01's deadline moved, 02 renamed, 03 handed to the successor agency,
+/// 04 withdrawn, 05 added.
+const PLAN_V2: &str = "\
+code,title,lead,cooperating,start,finish,product
+01,Rà soát danh mục chỉ tiêu thống kê cấp tỉnh,Thống kê tỉnh,Sở Tài chính; Sở Nội vụ,Tháng 1/2026,Quý III/2026,Danh mục
+02,Báo cáo tình hình kinh tế - xã hội hằng kỳ,Thống kê tỉnh,\"Các sở, ban, ngành tỉnh\",,\"Tháng, quý, năm\",Báo cáo
+03,Cập nhật cơ sở dữ liệu doanh nghiệp,Sở Tài chính,Thống kê tỉnh,Tháng 3/2026,Tháng 9/2026,Cơ sở dữ liệu
+05,Công bố niên giám thống kê,Thống kê tỉnh,,,Trước ngày 15/12/2026,Niên giám
+";
+
+#[test]
+fn importing_the_same_file_twice_appends_nothing() {
+    let d = Data::new();
+    let v1 = d.file("ke-hoach.csv", PLAN_V1);
+    let out = d.ok(&["import", p(&v1), "--plan", "KH-1"]);
+    assert!(out.contains("thêm 4"), "{out}");
+    let events = d.event_count();
+    assert_eq!(events, 5, "four TaskDefined and one PlanRegistered");
+    let out = d.ok(&["import", p(&v1), "--plan", "KH-1"]);
+    assert!(out.contains("không có thay đổi"), "{out}");
+    assert_eq!(d.event_count(), events);
+}
+
+#[test]
+fn a_revised_plan_appends_only_the_differences() {
+    let d = Data::new();
+    d.ok(&["import", p(&d.file("v1.csv", PLAN_V1)), "--plan", "KH-1"]);
+    let before = d.event_count();
+    let v2 = d.file("v2.csv", PLAN_V2);
+
+    let dry = d.json(&["import", p(&v2), "--plan", "KH-1", "--dry-run", "--json"]);
+    let changes: Vec<(String, String)> = dry["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["change"].as_str().unwrap().to_string(), c["code"].as_str().unwrap().to_string()))
+        .collect();
+    let want: Vec<(String, String)> =
+        [("revised", "01"), ("revised", "02"), ("reassigned", "03"), ("new", "05"), ("withdrawn", "04")]
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+    assert_eq!(changes, want);
+    assert_eq!(d.event_count(), before, "a dry run writes nothing");
+
+    d.ok(&["import", p(&v2), "--plan", "KH-1"]);
+    assert_eq!(d.event_count(), before + 6, "five task events and one PlanRevised");
+    let t1 = d.json(&["show", "--plan", "KH-1", "--code", "01", "--json"]);
+    assert_eq!(t1["finish"], "Quý III/2026");
+    assert_eq!(t1["due"], "2026-09-30");
+    let t3 = d.json(&["show", "--plan", "KH-1", "--code", "03", "--json"]);
+    assert_eq!(t3["lead"], "Sở Tài chính");
+    let t4 = d.json(&["show", "--plan", "KH-1", "--code", "04", "--json"]);
+    assert_eq!(t4["status"], "cancelled");
+    let audit = d.json(&["audit", "--plan", "KH-1", "--code", "03", "--json"]);
+    let last = audit["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["type"], "TaskReassigned");
+    assert_eq!(last["data"]["from_lead"], "Sở Kế hoạch và Đầu tư", "history keeps the old name");
+    assert_eq!(last["source"], "import");
+
+    // And again: nothing more.
+    d.ok(&["import", p(&v2), "--plan", "KH-1"]);
+    assert_eq!(d.event_count(), before + 6);
+}
+
+#[test]
+fn an_unreadable_row_names_its_line_and_column_and_nothing_is_written() {
+    let d = Data::new();
+    let bad = PLAN_V1.replace("Quý II/2026", "sau Tết Nguyên đán");
+    let out = d.run(&["import", p(&d.file("bad.csv", &bad)), "--plan", "KH-1"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("dòng 2") && err.contains("thời hạn") && err.contains("\"sau Tết Nguyên đán\""), "{err}");
+    assert_eq!(d.event_count(), 0);
+}
+
+#[test]
+fn five_hundred_tasks_import_in_under_a_second() {
+    let d = Data::new();
+    let mut csv = String::from("tt,code,title,lead,cooperating,start,finish,product\n");
+    for i in 0..500 {
+        let finish = ["Quý IV/2026", "Hằng năm", "Tháng 9/2026", "Thường xuyên", "2027"][i % 5];
+        csv += &format!(
+            "{}.{},{:05},Nhiệm vụ số {i} về công tác thống kê,Sở {},Thống kê tỉnh; UBND các xã,2026,{finish},Báo cáo\n",
+            i / 10 + 1,
+            i % 10 + 1,
+            i,
+            i % 17
+        );
+    }
+    let file = d.file("lon.csv", &csv);
+    let started = Instant::now();
+    d.ok(&["import", p(&file), "--plan", "LON"]);
+    let took = started.elapsed();
+    eprintln!("500-task import (process start to committed events): {took:?}");
+    assert!(took.as_secs_f64() < 1.0 || cfg!(debug_assertions), "took {took:?}");
+    assert_eq!(d.event_count(), 501);
+}
+
+#[test]
+fn unknown_and_renamed_agencies_are_listed() {
+    let d = Data::new();
+    let plan = PLAN_V1.replace("Sở Nội vụ,Thống kê tỉnh", "Sở Nội vu,Thống kê tỉnh");
+    let v = d.json(&["import", p(&d.file("p.csv", &plan)), "--plan", "KH-1", "--dry-run", "--json"]);
+    let unknown = v["unknown_agencies"].as_array().unwrap();
+    assert_eq!(unknown.len(), 1, "{v}");
+    assert_eq!(unknown[0]["name"], "Sở Nội vu");
+    assert_eq!(unknown[0]["closest"][0], "Sở Nội vụ");
+    let succeeded = v["succeeded_agencies"].as_array().unwrap();
+    assert!(succeeded.iter().any(|s| s["name"] == "Sở Kế hoạch và Đầu tư" && s["successor"] == "Sở Tài chính"), "{v}");
+}
+
+#[test]
+fn a_merger_moves_open_tasks_and_history_keeps_the_old_name() {
+    let d = Data::new();
+    d.ok(&["import", p(&d.file("v1.csv", PLAN_V1)), "--plan", "KH-1"]);
+    d.ok(&["task", "complete", "--plan", "KH-1", "--code", "01", "--note", "xong"]);
+    let out = d.ok(&[
+        "agency",
+        "merge",
+        "--from",
+        "Sở KH&ĐT",
+        "--into",
+        "Sở Tài chính",
+        "--on",
+        "2025-03-01",
+        "--reason",
+        "Nghị quyết sắp xếp 2025",
+    ]);
+    assert!(out.contains("chuyển 1 nhiệm vụ"), "{out}");
+    let t3 = d.json(&["show", "--plan", "KH-1", "--code", "03", "--json"]);
+    assert_eq!(t3["lead"], "Sở Tài chính");
+    let audit = d.json(&["audit", "--plan", "KH-1", "--code", "03", "--json"]);
+    let events = audit["events"].as_array().unwrap();
+    assert_eq!(events[0]["data"]["lead"], "Sở Kế hoạch và Đầu tư", "the definition keeps the plan's name");
+    assert_eq!(events.last().unwrap()["type"], "TaskReassigned");
+    let list = d.ok(&["agency", "list"]);
+    assert!(list.contains("Sở Kế hoạch và Đầu tư → Sở Tài chính"), "{list}");
+}
