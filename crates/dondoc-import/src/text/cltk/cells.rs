@@ -78,6 +78,7 @@ pub(super) fn time_at(words: &[Word], i: usize) -> Option<TimeCell> {
     if let Some(e) = words[i..max_end].iter().position(|w| w.text.contains(';')) {
         max_end = max_end.min(i + e + 1);
     }
+    let mut ok: Option<(usize, String)> = None;
     let mut invalid: Option<(usize, String)> = None;
     for end in (i + 1..=max_end).rev() {
         let span = &words[i..end];
@@ -85,16 +86,21 @@ pub(super) fn time_at(words: &[Word], i: usize) -> Option<TimeCell> {
             continue;
         }
         let text = join(span);
-        let text = text.trim_end_matches([';', ',', '.']).to_string();
-        match timeexpr::parse(&text) {
-            Ok(_) => return Some(TimeCell { text, len: end - i, problem: None }),
+        let text = text.trim_end_matches([';', ',', '.']);
+        match timeexpr::parse(text) {
+            Ok(_) if ok.is_none() => ok = Some((end - i, text.to_string())),
+            Ok(_) => {}
             Err(e @ TimeExprError::Invalid { .. }) => invalid = Some((end - i, format!("{text}: {e}"))),
             Err(_) => {}
         }
     }
-    let (len, problem) = invalid.filter(|_| strong_time_start(first.text))?;
-    let text = join(&words[i..i + len]).trim_end_matches([';', ',', '.']).to_string();
-    Some(TimeCell { text, len, problem: Some(problem) })
+    // "Tháng 13/2025": a time with impossible values, longer than any reading ("Tháng").
+    let ok_len = ok.as_ref().map_or(0, |(n, _)| *n);
+    if let Some((len, problem)) = invalid.filter(|(n, _)| *n > ok_len && strong_time_start(first.text)) {
+        let text = join(&words[i..i + len]).trim_end_matches([';', ',', '.']).to_string();
+        return Some(TimeCell { text, len, problem: Some(problem) });
+    }
+    ok.map(|(len, text)| TimeCell { text, len, problem: None })
 }
 
 fn balanced(span: &[Word]) -> bool {
@@ -162,7 +168,7 @@ const HEADS: &[&[&str]] = &[
 const GENERIC: &[&str] = &["ngành", "ban", "sở", "đoàn", "thể", "hội", "cơ", "quan", "đơn", "vị", "liên", "có"];
 
 /// Words after which a name goes on.
-const CONNECTORS: &[&str] = &["và", "của", "thuộc", "với", "cùng", "hoặc", "trực"];
+const CONNECTORS: &[&str] = &["và", "của", "thuộc", "với", "cùng", "hoặc", "trực", "các", "những"];
 
 /// An agency head at `words[i]`: (words taken, whether a plural prefix "các"/"những" leads it).
 fn head_at(words: &[Word], i: usize) -> Option<(usize, bool)> {

@@ -48,6 +48,7 @@ impl Layout {
 
     fn mark_headers(&mut self) {
         let n = self.lines.len();
+        let mut page_offset: Option<i64> = None;
         let mut i = 0;
         while i < n {
             let markers = header_markers(&self.lines[i]);
@@ -80,13 +81,18 @@ impl Layout {
                 for s in &mut self.skip[i..=end] {
                     *s = true;
                 }
-                self.headers.push(i);
-                // The page number printed above the header.
+                // The page number printed above the header: it grows with the headers (a
+                // code printed just above a header, "04" or "1022", does not).
                 if let Some(k) = (0..i).rev().find(|&k| !self.lines[k].is_empty())
-                    && is_page_number(&self.lines[k])
+                    && let Some(page) = page_number(&self.lines[k])
                 {
-                    self.skip[k] = true;
+                    let offset = page - self.headers.len() as i64;
+                    if offset >= 0 && page_offset.is_none_or(|o| (offset - o).abs() <= 1) {
+                        self.skip[k] = true;
+                        page_offset = Some(offset);
+                    }
                 }
+                self.headers.push(i);
                 i = end + 1;
             } else {
                 i += 1;
@@ -149,11 +155,14 @@ pub(super) fn is_index_line(line: &str) -> bool {
     n >= 3
 }
 
-/// "2", "- 3 -", "Trang 4".
-fn is_page_number(line: &str) -> bool {
+/// "2", "- 3 -", "Trang 4": a number without leading zero.
+fn page_number(line: &str) -> Option<i64> {
     let t = line.trim_matches(|c: char| c == '-' || c == ' ');
     let t = t.strip_prefix("Trang ").unwrap_or(t);
-    !t.is_empty() && t.len() <= 4 && t.bytes().all(|b| b.is_ascii_digit())
+    if t.is_empty() || t.len() > 4 || t.starts_with('0') || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    t.parse().ok()
 }
 
 #[cfg(test)]

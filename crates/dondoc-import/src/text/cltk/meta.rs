@@ -20,6 +20,9 @@ pub(super) struct Meta {
 pub(super) fn read(lines: &[(usize, &str)]) -> Meta {
     let mut meta = Meta { title: title(lines), ..Meta::default() };
     reference(lines, &mut meta);
+    if meta.issuer.is_none() {
+        meta.issuer = letterhead_issuer(lines);
+    }
     meta
 }
 
@@ -38,20 +41,56 @@ fn letterhead(s: &str) -> bool {
     ["ủy ban", "uỷ ban", "ubnd", "cộng hòa", "cộng hoà", "độc lập", "số:", "phụ lục"].iter().any(|p| f.starts_with(p))
 }
 
-/// The first run of upper-case lines that is not the letterhead ("KẾ HOẠCH ...").
+/// Words that open a plan's title.
+const KINDS: &[&str] = &["kế hoạch", "chương trình", "danh mục", "đề án", "phụ lục", "bảng"];
+
+/// The title: the upper-case heading that opens with a kind of document ("KẾ HOẠCH ..."),
+/// else the first upper-case heading below the letterhead; with the lines that continue it
+/// (upper-case lines, or any line after a bare "KẾ HOẠCH") up to a blank line or "(Kèm theo".
 fn title(lines: &[(usize, &str)]) -> Option<String> {
-    let start = lines.iter().position(|(_, l)| mostly_upper(l) && !letterhead(l) && l.contains(' '))?;
-    let mut parts = Vec::new();
-    let mut prev = None;
+    let heading = |l: &str| mostly_upper(l) && !letterhead(l);
+    let kind = |l: &str| {
+        let f = l.to_lowercase();
+        KINDS.iter().any(|k| f.starts_with(k))
+    };
+    let start = lines
+        .iter()
+        .position(|(_, l)| heading(l) && kind(l))
+        .or_else(|| lines.iter().position(|(_, l)| heading(l) && l.contains(' ')))?;
+    let mut parts: Vec<&str> = Vec::new();
+    let mut prev: Option<usize> = None;
     for &(i, l) in &lines[start..] {
-        let adjacent = prev.is_none_or(|p: usize| i <= p + 2);
-        if !adjacent || l.is_empty() || !mostly_upper(l) {
+        if l.is_empty() {
+            if parts.len() == 1 && KINDS.contains(&parts[0].to_lowercase().as_str()) {
+                continue;
+            }
+            break;
+        }
+        let bare_kind = parts.len() == 1 && KINDS.contains(&parts[0].to_lowercase().as_str());
+        let adjacent = prev.is_none_or(|p| i <= p + 2);
+        if !adjacent || l.starts_with('(') || (!mostly_upper(l) && !bare_kind) {
             break;
         }
         parts.push(l);
         prev = Some(i);
     }
     (!parts.is_empty()).then(|| parts.join(" "))
+}
+
+/// "ỦY BAN NHÂN DÂN" + "TỈNH QUẢNG NAM" at the top of the page.
+fn letterhead_issuer(lines: &[(usize, &str)]) -> Option<String> {
+    let k = lines.iter().position(|(_, l)| {
+        let f = l.to_lowercase();
+        f.starts_with("ủy ban nhân dân") || f.starts_with("uỷ ban nhân dân")
+    })?;
+    let mut issuer = lines[k].1.to_string();
+    if let Some((_, next)) = lines.get(k + 1).filter(|(_, l)| mostly_upper(l) && !letterhead(l) && l.len() < 60) {
+        let f = next.to_lowercase();
+        if ["tỉnh", "thành phố"].iter().any(|p| f.starts_with(p)) {
+            issuer = format!("{issuer} {next}");
+        }
+    }
+    Some(issuer)
 }
 
 /// "(Kèm theo Quyết định số: 1234/QĐ-UBND ngày 12 tháng 10 năm 2022 của UBND tỉnh Quảng
@@ -69,7 +108,9 @@ fn reference(lines: &[(usize, &str)], meta: &mut Meta) {
     let line = words[so].0 + 1;
     let ngay = (so + 1..low.len().min(so + 6)).find(|&k| low[k] == "ngày");
     let number_end = ngay.unwrap_or(low.len().min(so + 3));
-    let printed: String = words[so + 1..number_end].iter().map(|(_, w)| *w).collect();
+    let printed: Vec<&str> = words[so + 1..number_end].iter().map(|(_, w)| *w).collect();
+    let as_printed = printed.join(" ");
+    let printed: String = printed.concat();
     let printed = printed.trim_end_matches([',', ')']);
     let head = printed.split('/').next().unwrap_or("");
     if !head.is_empty() && head.bytes().all(|b| b.is_ascii_digit()) {
@@ -77,7 +118,7 @@ fn reference(lines: &[(usize, &str)], meta: &mut Meta) {
     } else if !printed.is_empty() {
         meta.warnings.push(ImportWarning {
             line,
-            message: format!("số văn bản chưa điền (in là \"{printed}\"): để trống số của kế hoạch"),
+            message: format!("số văn bản chưa điền (in là \"{as_printed}\"): để trống số của kế hoạch"),
         });
     }
     let Some(ngay) = ngay else {

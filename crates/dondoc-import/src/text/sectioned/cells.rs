@@ -63,7 +63,7 @@ pub(super) fn classify_header(folded: &str) -> Option<(TableKind, Vec<Col>)> {
     let indicators = (has("phạm vi") || has("phân tổ") || has("tần suất") || has("kỳ báo cáo"))
         && (has("thời gian") || has("tần suất") || has("kỳ"));
     let mut found: Vec<(usize, Col)> = Vec::new();
-    let mut find = |col: Col, keys: &[&str], found: &mut Vec<(usize, Col)>| {
+    let find = |col: Col, keys: &[&str], found: &mut Vec<(usize, Col)>| {
         if let Some(pos) = keys.iter().filter_map(|k| folded.find(k)).min() {
             found.push((pos, col));
         }
@@ -198,7 +198,7 @@ fn strip_punct(w: &str) -> String {
 /// Splits an agency cell into agencies: at ";", and at "," or "/" when what follows is
 /// another named agency ("Cục Thống kê tỉnh, Sở Công Thương"), never inside one name
 /// ("Sở Văn hóa, Thể thao và Du lịch") or a group ("Các sở, ngành, địa phương").
-pub(crate) fn split_agencies(cell: &str) -> Vec<String> {
+pub fn split_agencies(cell: &str) -> Vec<String> {
     let mut out = Vec::new();
     for part in cell.split(';') {
         let mut current = String::new();

@@ -420,3 +420,8 @@ fn push_text(s: &mut String, more: &str) {
     }
     s.push_str(more);
 }
+
+/// Whether a table header of this shape appears in the text.
+pub(super) fn has_table(lines: &[Line]) -> bool {
+    (0..lines.len()).any(|i| header_at(lines, i).is_some())
+}

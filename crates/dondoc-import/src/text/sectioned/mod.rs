@@ -1,13 +1,309 @@
-//! Reader for one plan-document shape (see the parent module). Stub: being written.
+//! Reader for section-numbered plan tables and their indicator catalogue (shape "sectioned"),
+//! as extracted from the PDF of plans such as those implementing QĐ 1012/QĐ-TTg:
+//!
+//! - Phụ lục I, tasks: `TT | Nhiệm vụ | Kết quả thực hiện | Thời hạn hoàn thành | Cơ quan
+//!   thực hiện | Cơ quan phối hợp` (the column order is read from the header), rows numbered
+//!   1, 2, ... under section headings I, II, ... (or A., B.);
+//! - Phụ lục II, indicators: `TT | Thông tin, dữ liệu | Phạm vi | Thời gian | Phân tổ | Cơ
+//!   quan thực hiện`, under headings "A. ..." then "I ...".
+//!
+//! The extraction prints each cell's lines one after the other, with the header repeated
+//! on every page and page numbers before it; cells of the same line are sometimes printed
+//! on one line. The reader finds the structure ([`layout`]: header, headings, the block of
+//! lines of each numbered row, page breaks), then cuts each block into the columns
+//! ([`segment`]), learning the columns' printed widths from the whole table to place the
+//! text that a page break carried over.
+//!
+//! What the document prints about itself ([`meta`]): the plan's subject line as its title,
+//! its number, date and issuer from the "(Kèm theo Kế hoạch số .../KH-UBND ngày ... của ...)"
+//! line or the document's heading. A number or day left blank for the signature stays `None`
+//! with a warning; the date as printed is kept in `date_text`.
 
-use crate::model::{ImportedPlan, ReadError};
+mod cells;
+mod layout;
+mod lines;
+mod meta;
+mod segment;
 
-/// Whether the text has this shape.
-pub fn looks_like(_text: &str) -> bool {
-    false
+use crate::model::{ImportWarning, ImportedPlan, IndicatorRow, PlanRow, ReadError};
+
+use cells::{Col, TableKind};
+use layout::{Block, Heading, Item, Table};
+use lines::Line;
+use segment::{PrevCell, Segmenter, Tok};
+
+pub use cells::split_agencies;
+
+/// Rows without a number that one numbered block may hold ("- Trong đó: ..."), plus the
+/// numbered one.
+const MAX_ROWS_PER_BLOCK: usize = 4;
+
+/// Whether the text has this shape: a header `TT | Nhiệm vụ | ... | Thời hạn | Cơ quan thực
+/// hiện | Cơ quan phối hợp` or an indicator catalogue header `TT | Thông tin, dữ liệu |
+/// Phạm vi | Thời gian | ...`, in any line-broken form, without a Mã số column or tabs.
+pub fn looks_like(text: &str) -> bool {
+    let lines = lines::split_lines(text);
+    layout::has_table(&lines)
 }
 
-/// Reads the plan.
-pub fn read(_text: &str) -> Result<ImportedPlan, ReadError> {
-    Err(ReadError::UnknownShape("not yet implemented".into()))
+/// Reads the plan: its tables' task rows and indicator rows, and what it prints about itself.
+pub fn read(text: &str) -> Result<ImportedPlan, ReadError> {
+    let lines = lines::split_lines(text);
+    let tables = layout::find_tables(&lines);
+    if tables.is_empty() {
+        return Err(ReadError::UnknownShape(
+            "không thấy bảng có tiêu đề cột \"TT | Nhiệm vụ | Kết quả thực hiện | Thời hạn hoàn thành | Cơ quan thực \
+             hiện | Cơ quan phối hợp\" hoặc danh mục chỉ số \"TT | Thông tin, dữ liệu | Phạm vi | Thời gian | ...\""
+                .into(),
+        ));
+    }
+    let use_glue = glue_reliable(&lines);
+    let mut plan = meta::read_meta(&lines);
+    for table in &tables {
+        read_table(&lines, table, use_glue, &mut plan)?;
+    }
+    Ok(plan)
+}
+
+/// Lines ending without a space mark words broken across lines only when most lines end with
+/// one (as this extraction prints them).
+fn glue_reliable(lines: &[Line]) -> bool {
+    let non_blank = lines.iter().filter(|l| !l.is_blank()).count();
+    let trailing = lines.iter().filter(|l| !l.is_blank() && l.trail_ws).count();
+    non_blank > 0 && trailing * 2 >= non_blank
+}
+
+/// A row being built: its cells as words.
+#[derive(Debug, Clone)]
+struct Draft {
+    tt: String,
+    level: u8,
+    line: usize,
+    group: String,
+    cells: Vec<Vec<Tok>>,
+}
+
+/// A block waiting for its page continuations.
+struct Pending<'a> {
+    block: &'a Block,
+    first_row: usize,
+}
+
+fn read_table(lines: &[Line], table: &Table, use_glue: bool, plan: &mut ImportedPlan) -> Result<(), ReadError> {
+    let cols = &table.cols;
+    let mut drafts: Vec<Draft> = Vec::new();
+    let mut pendings: Vec<Pending> = Vec::new();
+    let mut letter: Option<Heading> = None;
+    let mut roman: Option<Heading> = None;
+    let mut last_tt: Option<(String, String)> = None;
+    for item in &table.items {
+        match item {
+            Item::Heading(h) => {
+                if h.level == 0 {
+                    letter = Some(h.clone());
+                    roman = None;
+                } else {
+                    roman = Some(h.clone());
+                }
+            }
+            Item::Block(b) => {
+                let toks = segment::tokens(lines, b.parts.first().map_or(&[][..], Vec::as_slice), use_glue);
+                let cut = if toks.is_empty() {
+                    None
+                } else {
+                    Segmenter::new(&toks, cols, &[], None).run(MAX_ROWS_PER_BLOCK).map(|(_, rows)| rows)
+                };
+                if b.roman {
+                    // A Roman numeral whose text does not read as a row is a heading.
+                    let Some(rows) = cut.filter(|r| r.len() == 1) else {
+                        roman = Some(Heading { level: 1, label: b.tt.clone(), title: b.text(lines) });
+                        continue;
+                    };
+                    roman = None;
+                    let group = group_of(&letter, &roman);
+                    pendings.push(Pending { block: b, first_row: drafts.len() });
+                    push_drafts(&mut drafts, b, &toks, rows, group);
+                    continue;
+                }
+                let group = group_of(&letter, &roman);
+                let Some(rows) = cut else {
+                    return Err(row_error(lines, b, cols));
+                };
+                if !b.tt.is_empty() {
+                    if let Some((g, prev)) = &last_tt
+                        && *g == group
+                        && let (Ok(p), Ok(n)) = (prev.parse::<u32>(), b.tt.parse::<u32>())
+                        && n > p + 1
+                    {
+                        plan.warnings.push(ImportWarning {
+                            line: b.line,
+                            message: format!("TT {n} sau TT {p}: bảng bỏ qua số thứ tự {}", p + 1),
+                        });
+                    }
+                    last_tt = Some((group.clone(), b.tt.clone()));
+                }
+                pendings.push(Pending { block: b, first_row: drafts.len() });
+                push_drafts(&mut drafts, b, &toks, rows, group);
+            }
+        }
+    }
+    // The columns' printed widths, learnt from the whole table.
+    let widths = column_widths(&drafts, cols.len());
+    // Text carried over a page break goes to the columns that overflowed.
+    for p in &pendings {
+        for part in p.block.parts.iter().skip(1) {
+            let toks = segment::tokens(lines, part, use_glue);
+            if toks.is_empty() {
+                continue;
+            }
+            let Some(last) = drafts.len().checked_sub(1).filter(|l| *l >= p.first_row) else { continue };
+            let prev: Vec<PrevCell> = drafts[last].cells.iter().map(|c| prev_cell(c)).collect();
+            let Some((_, rows)) = Segmenter::new(&toks, cols, &widths, Some(&prev)).run(MAX_ROWS_PER_BLOCK) else {
+                return Err(row_error(lines, p.block, cols));
+            };
+            let group = drafts[last].group.clone();
+            for (r, cut) in rows.into_iter().enumerate() {
+                if r == 0 {
+                    for (c, (a, b)) in cut.into_iter().enumerate() {
+                        if let Some(cell) = drafts[last].cells.get_mut(c) {
+                            cell.extend(continued(&toks[a..b]));
+                        }
+                    }
+                } else {
+                    let cells: Vec<Vec<Tok>> = cut.into_iter().map(|(a, b)| toks[a..b].to_vec()).collect();
+                    let line = first_line(&cells).unwrap_or(p.block.line);
+                    drafts.push(Draft { tt: String::new(), level: 1, line, group: group.clone(), cells });
+                }
+            }
+        }
+    }
+    for d in drafts {
+        emit(table.kind, cols, d, plan);
+    }
+    Ok(())
+}
+
+fn group_of(letter: &Option<Heading>, roman: &Option<Heading>) -> String {
+    [letter, roman].iter().filter_map(|h| h.as_ref().map(Heading::display)).collect::<Vec<_>>().join(" > ")
+}
+
+fn push_drafts(drafts: &mut Vec<Draft>, b: &Block, toks: &[Tok], rows: Vec<segment::RowCut>, group: String) {
+    for (r, cut) in rows.into_iter().enumerate() {
+        let cells: Vec<Vec<Tok>> = cut.into_iter().map(|(x, y)| toks[x..y].to_vec()).collect();
+        let (tt, line) = if r == 0 {
+            (b.tt.clone(), b.line)
+        } else {
+            (String::new(), first_line(&cells).unwrap_or(b.line))
+        };
+        drafts.push(Draft { tt, level: b.level.max(1), line, group: group.clone(), cells });
+    }
+}
+
+fn first_line(cells: &[Vec<Tok>]) -> Option<usize> {
+    cells.iter().filter_map(|c| c.first().map(|t| t.line)).min()
+}
+
+/// The first word of a continuation follows the cell's last line.
+fn continued(toks: &[Tok]) -> Vec<Tok> {
+    let mut v = toks.to_vec();
+    if let Some(t) = v.first_mut()
+        && matches!(t.brk, segment::Brk::First)
+    {
+        t.brk = segment::Brk::Line { glued: false, marker: false };
+    }
+    v
+}
+
+fn prev_cell(cell: &[Tok]) -> PrevCell {
+    let Some(last) = cell.last() else { return PrevCell { empty: true, ..PrevCell::default() } };
+    let start = cell.iter().rposition(|t| !matches!(t.brk, segment::Brk::Space(_))).unwrap_or(0);
+    let last_w = cell[start..].iter().map(|t| t.w).sum::<f32>() + 0.5 * (cell.len() - start - 1) as f32;
+    PrevCell { empty: false, last_w, text: segment::join(cell), last_word: last.text.clone() }
+}
+
+/// Each column's width: a high percentile of its lines' widths.
+fn column_widths(drafts: &[Draft], k: usize) -> Vec<f32> {
+    (0..k)
+        .map(|c| {
+            let mut ws: Vec<f32> = Vec::new();
+            for d in drafts {
+                let Some(cell) = d.cells.get(c) else { continue };
+                let mut cur: Option<f32> = None;
+                for t in cell {
+                    match (t.brk, cur) {
+                        (segment::Brk::Space(_), Some(w)) => cur = Some(w + 0.5 + t.w),
+                        _ => {
+                            if let Some(w) = cur {
+                                ws.push(w);
+                            }
+                            cur = Some(t.w);
+                        }
+                    }
+                }
+                if let Some(w) = cur {
+                    ws.push(w);
+                }
+            }
+            if ws.len() < 3 {
+                return 0.0;
+            }
+            ws.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+            let i = ((ws.len() - 1) as f32 * 0.95).round() as usize;
+            ws.get(i).copied().unwrap_or(0.0)
+        })
+        .collect()
+}
+
+fn row_error(lines: &[Line], b: &Block, cols: &[Col]) -> ReadError {
+    let mut text = b.text(lines);
+    if text.chars().count() > 160 {
+        text = text.chars().take(157).collect::<String>() + "...";
+    }
+    let time = if cols.contains(&Col::Frequency) { "thời gian (tần suất)" } else { "thời hạn" };
+    let tt = if b.tt.is_empty() { String::new() } else { format!("TT {}: ", b.tt) };
+    ReadError::Row {
+        line: b.line,
+        reason: format!("{tt}không tách được các cột của dòng (không thấy ô {time} đọc được)"),
+        text,
+    }
+}
+
+fn emit(kind: TableKind, cols: &[Col], d: Draft, plan: &mut ImportedPlan) {
+    let cell = |col: Col| -> String {
+        cols.iter().position(|c| *c == col).and_then(|i| d.cells.get(i)).map(|t| segment::join(t)).unwrap_or_default()
+    };
+    let opt = |s: String| if s.is_empty() { None } else { Some(s) };
+    let lead = split_agencies(&cell(Col::Lead));
+    if lead.is_empty() {
+        plan.warnings.push(ImportWarning {
+            line: d.line,
+            message: format!("TT {:?}: không có cơ quan thực hiện", d.tt),
+        });
+    }
+    match kind {
+        TableKind::Tasks => plan.rows.push(PlanRow {
+            line: d.line,
+            section: opt(d.group.clone()),
+            tt: d.tt.clone(),
+            code: None,
+            level: d.level,
+            heading: false,
+            title: cell(Col::Title),
+            lead,
+            cooperating: split_agencies(&cell(Col::Coop)),
+            start: None,
+            finish: opt(cell(Col::Deadline)),
+            product: opt(cell(Col::Result)),
+        }),
+        TableKind::Indicators => plan.indicators.push(IndicatorRow {
+            line: d.line,
+            group: d.group.clone(),
+            tt: d.tt.clone(),
+            name: cell(Col::Name),
+            scope: opt(cell(Col::Scope)),
+            frequency: cell(Col::Frequency),
+            lead,
+            notes: opt(cell(Col::Notes)),
+        }),
+    }
 }
