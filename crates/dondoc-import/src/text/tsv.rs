@@ -1,6 +1,6 @@
 //! Reader for tab-separated plan tables with HTML residue: text exported from a Word file
 //! whose appendix table came out one row per line, cells separated by tabs
-//! (`STT	Nội dung	Đơn vị chủ trì tham mưu	Đơn vị phối hợp thực hiện	Thời gian thực hiện`),
+//! (`STT\tNội dung\tĐơn vị chủ trì tham mưu\tĐơn vị phối hợp thực hiện\tThời gian thực hiện`),
 //! with markdown and HTML left in the cells (`**bold**`, `<b>`, `<i>`, `<a href>`,
 //! `<ul><li>- A;</li></ul>`, `&amp;`, `<br>`).
 //!
@@ -13,18 +13,23 @@
 //!   also "bắt đầu" for a start and "Sản phẩm"/"Kết quả" for a product), so their order may
 //!   vary; a second header line under merged cells refines the first. A repeated header (at
 //!   each page) is skipped; a new header with other columns applies from there on. A line
-//!   numbering the columns ("1	2	3", "(A)	(B)") is skipped. Without any header line, the
+//!   numbering the columns ("1\t2\t3", "(A)\t(B)") is skipped. Without any header line, the
 //!   table starts at the first numbered line of three tabs or more, in the order STT, content,
 //!   lead, cooperating, time (with a warning).
-//! - Rows and their continuation lines are grouped as described in [`table`]: a page break
-//!   splits a row into a second line whose first cell is empty (each cell goes on the same
-//!   column, joined by a space); a line break inside a cell puts the rest of the cell at the
-//!   start of the next line (no tab, no number), the following cells after it.
+//! - Rows and their continuation lines are grouped as described in `table::assemble`: a page
+//!   break splits a row into a second line whose first cell is empty (each cell goes on the
+//!   same column, joined by a space, or as a new list item when it starts with a bullet); a
+//!   line break inside a cell puts the rest of the cell at the start of the next line (no
+//!   tab, no number), the following cells after it. Such a line continues the row above when
+//!   that row still lacks cells, or when it follows a full row directly (no blank line) and
+//!   has no tab: it then goes on the row's last cell. After a blank line, a line without a
+//!   tab is text outside the table (a note, a signature: skipped with a warning), and a line
+//!   holding only a number before a header line is a page number (skipped likewise).
 //! - A row's cells: tags removed (list items, `<br>` and paragraphs end a line), entities
 //!   decoded, `**`/`__`/`*…*` removed, NFC, whitespace collapsed, no space just inside
 //!   brackets. Title: the content cell as one line; a first cell "1. Title" with the other
 //!   cells empty is a heading's number and title. Lead and cooperating: split into agencies at
-//!   list items, line breaks, ";" and bullets (see [`cells`]). Times as written.
+//!   list items, line breaks, ";" and bullets (see `cells::agencies`). Times as written.
 //! - PlanRow: `tt` as printed without its closing "." or ")"; `level` = number of
 //!   dot-separated parts (0 for roman part headings "I", one more than the numbered row above
 //!   for letters "a)"); `heading` = no lead and no cooperating agency; `section` = the last
@@ -32,9 +37,10 @@
 //!   none (this shape numbers its groups 1, 2, ... and their tasks 1.1, 1.2, ...); `code`,
 //!   `start` (unless a start column exists) and `product` (unless a product column exists)
 //!   are None.
-//! - Warnings: an impossible or blank date, a time cell the time-expression parser cannot
-//!   read, a row number seen twice, text outside the table that was skipped, a table
-//!   without rows or without a header.
+//! - Warnings: an impossible or blank date, a row number seen twice in the same part, text
+//!   outside the table that was skipped, a table without rows or without a header. Time
+//!   cells are kept as written; reading them is the import's (`crate::plan`), which reports
+//!   an unreadable one with its line.
 //! - Errors ([`ReadError::Row`], naming the line and quoting it): a row without a number that
 //!   continues nothing, cells beyond the header's columns, a row without content.
 
@@ -99,9 +105,8 @@ pub fn looks_like(text: &str) -> bool {
 pub fn read(text: &str) -> Result<ImportedPlan, ReadError> {
     let lines = split_lines(text);
     let mut warnings = Vec::new();
-    let header = lines
-        .iter()
-        .position(|l| l.contains('\t') && table::header(&l.split('\t').collect::<Vec<_>>()).is_some());
+    let header =
+        lines.iter().position(|l| l.contains('\t') && table::header(&l.split('\t').collect::<Vec<_>>()).is_some());
     let (start, default) = match header {
         Some(i) => (i, None),
         None => {

@@ -37,23 +37,43 @@ pub(super) struct TimeCell {
 }
 
 /// Words that can begin a time cell (folded); numbers also can.
-const TIME_STARTS: &[&str] = &[
-    "tháng", "quý", "năm", "hằng", "hàng", "thường", "liên", "trước", "từ", "giai", "đầu", "giữa", "cuối", "khi",
-    "theo", "đột", "ngày", "chậm", "đến", "trong", "hạn", "cả",
-];
+const TIME_STARTS: &str =
+    "tháng quý năm hằng hàng thường liên trước từ giai đầu giữa cuối khi theo đột ngày chậm đến trong hạn cả";
+
+/// Every word the time parser knows (folded). A time cell is made of these, numbers,
+/// punctuation and remarks in parentheses; requests ("Theo yêu cầu của ...") run to the
+/// end of their line.
+const TIME_WORDS: &str = concat!(
+    "tháng quý năm hằng hàng ngày giờ tuần cả đột xuất từ giai đoạn trong đầu giữa cuối trước chậm nhất hạn ",
+    "đến là hết và t q i ii iii iv thường xuyên liên tục khi có phát sinh theo yêu cầu của chỉ đạo ít một lần"
+);
 
 /// Longest time cell, in words.
 const MAX_TIME_WORDS: usize = 8;
 
 fn time_start(w: &str) -> bool {
-    let f = norm(w);
-    let mut chars = f.chars();
-    match chars.next() {
+    let first = w.trim_start_matches('(').chars().next();
+    match first {
         Some(c) if c.is_ascii_digit() => true,
-        Some('t' | 'q') if chars.next().is_some_and(|c| c.is_ascii_digit()) => true,
-        Some(_) => TIME_STARTS.contains(&f.as_str()),
-        None => false,
+        // The initials of TIME_STARTS, and T9/2025, Q4/2025.
+        Some(
+            't' | 'T' | 'q' | 'Q' | 'n' | 'N' | 'h' | 'H' | 'l' | 'L' | 'g' | 'G' | 'đ' | 'Đ' | 'c' | 'C' | 'k' | 'K',
+        ) => {
+            let f = norm(w);
+            let mut chars = f.chars();
+            matches!((chars.next(), chars.next()), (Some('t' | 'q'), Some(c)) if c.is_ascii_digit())
+                || TIME_STARTS.split(' ').any(|t| t == f)
+        }
+        _ => false,
     }
+}
+
+/// Whether every run of letters in the word is a word of the time parser.
+fn time_word(w: &str) -> bool {
+    w.split(|c: char| !c.is_alphabetic()).filter(|r| !r.is_empty()).all(|r| {
+        let r = r.to_lowercase();
+        TIME_WORDS.split(' ').any(|t| t == r)
+    })
 }
 
 /// Starts that make a cell a time even when its values are impossible ("Tháng 13/2025").
@@ -68,15 +88,20 @@ pub(super) fn time_at(words: &[Word], i: usize) -> Option<TimeCell> {
     if !time_start(first.text) {
         return None;
     }
-    let mut max_end = (i + MAX_TIME_WORDS).min(words.len());
-    if matches!(norm(first.text).as_str(), "theo" | "khi") {
-        if let Some(e) = words[i..max_end].iter().position(|w| w.last) {
-            max_end = i + e + 1;
+    let limit = (i + MAX_TIME_WORDS).min(words.len());
+    let request = matches!(norm(first.text).as_str(), "theo" | "khi");
+    let mut max_end = i;
+    let mut depth = 0i32;
+    for w in &words[i..limit] {
+        if !(request || depth > 0 || w.text.starts_with('(') || time_word(w.text)) {
+            break;
         }
-    }
-    // A ";" ends a cell: no span goes past the first word holding one.
-    if let Some(e) = words[i..max_end].iter().position(|w| w.text.contains(';')) {
-        max_end = max_end.min(i + e + 1);
+        depth += w.text.matches('(').count() as i32 - w.text.matches(')').count() as i32;
+        max_end += 1;
+        // A ";" ends a cell, and a request ends with its line.
+        if w.text.contains(';') || (request && w.last) {
+            break;
+        }
     }
     let mut ok: Option<(usize, String)> = None;
     let mut invalid: Option<(usize, String)> = None;
@@ -122,46 +147,46 @@ fn balanced(span: &[Word]) -> bool {
 
 // ---------------------------------------------------------------- agencies
 
-/// Head nouns of agency names (folded words), longest first where they share a start.
-const HEADS: &[&[&str]] = &[
-    &["ủy", "ban", "nhân", "dân"],
-    &["uỷ", "ban", "nhân", "dân"],
-    &["ủy", "ban"],
-    &["uỷ", "ban"],
-    &["ubnd"],
-    &["hđnd"],
-    &["ubmttq"],
-    &["chi", "cục"],
-    &["tổng", "cục"],
-    &["cục"],
-    &["sở"],
-    &["bộ", "chỉ", "huy"],
-    &["bộ"],
-    &["ban"],
-    &["văn", "phòng"],
-    &["phòng"],
-    &["trung", "tâm"],
-    &["viện", "kiểm", "sát"],
-    &["viện"],
-    &["trường"],
-    &["công", "an"],
-    &["đài"],
-    &["hội"],
-    &["liên", "đoàn"],
-    &["đoàn"],
-    &["mặt", "trận"],
-    &["kho", "bạc"],
-    &["ngân", "hàng"],
-    &["thanh", "tra"],
-    &["thống", "kê"],
-    &["tỉnh", "ủy"],
-    &["tỉnh", "uỷ"],
-    &["tòa", "án"],
-    &["toà", "án"],
-    &["chi", "nhánh"],
-    &["bảo", "hiểm"],
-    &["đơn", "vị"],
-    &["cơ", "quan"],
+/// Head nouns of agency names (folded), longest first where they share a start.
+const HEADS: &[&str] = &[
+    "ủy ban nhân dân",
+    "uỷ ban nhân dân",
+    "ủy ban",
+    "uỷ ban",
+    "ubnd",
+    "hđnd",
+    "ubmttq",
+    "chi cục",
+    "tổng cục",
+    "cục",
+    "sở",
+    "bộ chỉ huy",
+    "bộ",
+    "ban",
+    "văn phòng",
+    "phòng",
+    "trung tâm",
+    "viện kiểm sát",
+    "viện",
+    "trường",
+    "công an",
+    "đài",
+    "hội",
+    "liên đoàn",
+    "đoàn",
+    "mặt trận",
+    "kho bạc",
+    "ngân hàng",
+    "thanh tra",
+    "thống kê",
+    "tỉnh ủy",
+    "tỉnh uỷ",
+    "tòa án",
+    "toà án",
+    "chi nhánh",
+    "bảo hiểm",
+    "đơn vị",
+    "cơ quan",
 ];
 
 /// Words that do not name a particular unit ("Ban ngành", "đơn vị liên quan").
@@ -172,21 +197,32 @@ const CONNECTORS: &[&str] = &["và", "của", "thuộc", "với", "cùng", "ho�
 
 /// An agency head at `words[i]`: (words taken, whether a plural prefix "các"/"những" leads it).
 fn head_at(words: &[Word], i: usize) -> Option<(usize, bool)> {
-    let w = words.get(i)?;
-    let prefix = matches!(norm(w.text).as_str(), "các" | "những");
+    let w0 = norm(words.get(i)?.text);
+    let prefix = matches!(w0.as_str(), "các" | "những");
     let start = i + usize::from(prefix);
+    let first = if prefix { norm(words.get(start)?.text) } else { w0 };
+    let mut rest: [Option<String>; 4] = Default::default();
     'heads: for head in HEADS {
-        for (k, part) in head.iter().enumerate() {
-            match words.get(start + k) {
-                Some(x) if norm(x.text) == *part => {}
-                _ => continue 'heads,
+        let mut n = 0;
+        for (k, part) in head.split(' ').enumerate() {
+            if k == 0 {
+                if part != first {
+                    continue 'heads;
+                }
+            } else {
+                // A head does not run over a separator.
+                let (Some(prev), Some(x), Some(cached)) =
+                    (words.get(start + k - 1), words.get(start + k), rest.get_mut(k))
+                else {
+                    continue 'heads;
+                };
+                if prev.text.ends_with([',', ';']) || cached.get_or_insert_with(|| norm(x.text)) != part {
+                    continue 'heads;
+                }
             }
-            // A head does not run over a separator.
-            if k + 1 < head.len() && words[start + k].text.ends_with([',', ';']) {
-                continue 'heads;
-            }
+            n += 1;
         }
-        return Some((usize::from(prefix) + head.len(), prefix));
+        return Some((usize::from(prefix) + n, prefix));
     }
     None
 }
@@ -322,23 +358,45 @@ mod tests {
     #[test]
     fn splits_lead_and_cooperating() {
         let cases: &[(&str, &[&str], &[&str])] = &[
-            ("UBND\ntỉnh\nCục Thống\nkê tỉnh;\ncác Sở,\nBan, ngành", &["UBND tỉnh"], &["Cục Thống kê tỉnh", "các Sở, Ban, ngành"]),
-            ("Cục\nThống kê\ntỉnh\nCác Sở,\nBan,\nngành;\nUBND các\nhuyện, thị\nxã, thành\nphố", &["Cục Thống kê tỉnh"], &[
-                "Các Sở, Ban, ngành",
-                "UBND các huyện, thị xã, thành phố",
-            ]),
-            ("UBND\ntỉnh, Cục\nThống kê\ntỉnh\nCác Sở,\nBan, ngành", &["UBND tỉnh", "Cục Thống kê tỉnh"], &["Các Sở, Ban, ngành"]),
+            (
+                "UBND\ntỉnh\nCục Thống\nkê tỉnh;\ncác Sở,\nBan, ngành",
+                &["UBND tỉnh"],
+                &["Cục Thống kê tỉnh", "các Sở, Ban, ngành"],
+            ),
+            (
+                "Cục\nThống kê\ntỉnh\nCác Sở,\nBan,\nngành;\nUBND các\nhuyện, thị\nxã, thành\nphố",
+                &["Cục Thống kê tỉnh"],
+                &["Các Sở, Ban, ngành", "UBND các huyện, thị xã, thành phố"],
+            ),
+            (
+                "UBND\ntỉnh, Cục\nThống kê\ntỉnh\nCác Sở,\nBan, ngành",
+                &["UBND tỉnh", "Cục Thống kê tỉnh"],
+                &["Các Sở, Ban, ngành"],
+            ),
             ("Cục\nThống kê;\nSở\nKH&ĐT\nCác Sở,\nBan, ngành", &["Cục Thống kê", "Sở KH&ĐT"], &["Các Sở, Ban, ngành"]),
-            ("UBND\ntỉnh\nCục Thống\nkê tỉnh,\ncác đơn vị\nliên quan", &["UBND tỉnh"], &["Cục Thống kê tỉnh", "các đơn vị liên quan"]),
-            ("Cục\nThống kê\ntỉnh\nĐơn vị, cá\nnhân liên\nquan", &["Cục Thống kê tỉnh"], &["Đơn vị, cá nhân liên quan"]),
-            ("Cục Thống kê tỉnh\nChi cục\nThống kê\ncấp huyện", &["Cục Thống kê tỉnh"], &["Chi cục Thống kê cấp huyện"]),
+            (
+                "UBND\ntỉnh\nCục Thống\nkê tỉnh,\ncác đơn vị\nliên quan",
+                &["UBND tỉnh"],
+                &["Cục Thống kê tỉnh", "các đơn vị liên quan"],
+            ),
+            (
+                "Cục\nThống kê\ntỉnh\nĐơn vị, cá\nnhân liên\nquan",
+                &["Cục Thống kê tỉnh"],
+                &["Đơn vị, cá nhân liên quan"],
+            ),
+            (
+                "Cục Thống kê tỉnh\nChi cục\nThống kê\ncấp huyện",
+                &["Cục Thống kê tỉnh"],
+                &["Chi cục Thống kê cấp huyện"],
+            ),
             ("UBND\ntỉnh\nBộ Kế\nhoạch và\nĐầu tư", &["UBND tỉnh"], &["Bộ Kế hoạch và Đầu tư"]),
             ("Văn phòng\nUBND tỉnh\nCác Sở, Ban ngành", &["Văn phòng UBND tỉnh"], &["Các Sở, Ban ngành"]),
             ("Cục Thống kê tỉnh", &["Cục Thống kê tỉnh"], &[]),
         ];
         for (text, lead, coop) in cases {
             let (l, c) = agencies(&words(text));
-            let (l, c): (Vec<&str>, Vec<&str>) = (l.iter().map(String::as_str).collect(), c.iter().map(String::as_str).collect());
+            let (l, c): (Vec<&str>, Vec<&str>) =
+                (l.iter().map(String::as_str).collect(), c.iter().map(String::as_str).collect());
             assert_eq!((l.as_slice(), c.as_slice()), (*lead, *coop), "{text}");
         }
     }

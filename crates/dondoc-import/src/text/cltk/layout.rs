@@ -29,9 +29,10 @@ pub(super) struct Layout {
 /// Words of the table header (folded): a line made only of these, holding at least one of
 /// the column names below, starts a header block.
 const HEADER_VOCAB: &[&str] = &[
-    "cơ", "quan", "thực", "hiện", "thời", "gian", "tt", "stt", "nội", "dung", "công", "việc", "mã", "số", "chủ",
-    "trì", "phối", "hợp", "bắt", "đầu", "hoàn", "thành", "sản", "phẩm", "đơn", "vị", "ghi", "chú", "kết", "quả",
-    "nhiệm", "vụ", "dự", "kiến", "kinh", "phí", "hạn",
+    "cơ", "quan", "thực", "hiện", "thời", "gian", "tt", "stt", "nội", "dung", "công", "việc", "mã", "số", "chủ", "trì",
+    "phối", "hợp", "bắt", "đầu", "hoàn", "thành", "sản", "phẩm", "đơn", "vị", "ghi", "chú", "kết", "quả", "nhiệm",
+    "vụ", "dự", "kiến", "kinh", "phí", "hạn", "triển", "khai", "tiến", "độ", "mối", "lãnh", "đạo", "chính", "điểm",
+    "và", "phạm",
 ];
 
 /// Column names that mark a header line.
@@ -40,7 +41,7 @@ const HEADER_MARKERS: &[&str] =
 
 impl Layout {
     pub(super) fn new(text: &str) -> Layout {
-        let lines: Vec<String> = text.lines().map(clean).collect();
+        let lines: Vec<String> = text.lines().map(clean_line).collect();
         let mut layout = Layout { skip: vec![false; lines.len()], lines, headers: Vec::new() };
         layout.mark_headers();
         layout
@@ -98,6 +99,19 @@ impl Layout {
                 i += 1;
             }
         }
+        self.mark_last_page_number(page_offset);
+    }
+
+    /// A page number on the last line of the text, in the sequence of the others.
+    fn mark_last_page_number(&mut self, page_offset: Option<i64>) {
+        let Some(k) = self.lines.iter().rposition(|l| !l.is_empty()) else {
+            return;
+        };
+        if let (Some(page), Some(offset)) = (page_number(&self.lines[k]), page_offset)
+            && (page - offset - self.headers.len() as i64).abs() <= 1
+        {
+            self.skip[k] = true;
+        }
     }
 
     /// The words of the lines that are not page furniture, in order, and for each line the
@@ -122,6 +136,27 @@ impl Layout {
     }
 }
 
+/// [`clean`] of one line, without the NFC pass when no character of the line can change
+/// under it (ASCII, Latin-1 and Latin Extended letters, precomposed Vietnamese letters,
+/// general punctuation): the common case of extracted text, and the costly step.
+fn clean_line(line: &str) -> String {
+    let stable = |c: char| {
+        let u = u32::from(c);
+        u < 0x300 || (0x1E00..0x1F00).contains(&u) || (0x2010..0x2070).contains(&u)
+    };
+    if !line.chars().all(stable) {
+        return clean(line);
+    }
+    let mut out = String::with_capacity(line.len());
+    for w in line.split(|c: char| c.is_whitespace() || c == '\u{feff}' || c == '\u{200b}').filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
+}
+
 fn folded_words(line: &str) -> impl Iterator<Item = String> + '_ {
     line.split(' ').map(|w| w.trim_matches(|c: char| matches!(c, ',' | ':' | '.' | ';')).to_lowercase())
 }
@@ -143,16 +178,29 @@ fn is_index_token(w: &str) -> bool {
     (1..=2).contains(&inner.chars().count()) && inner.chars().all(char::is_alphanumeric)
 }
 
-/// A line of column indexes: "(A) (B) (C) (D) (E) (F) (G) (H)".
+/// A line of column indexes: "(A) (B) (C) (D) (E) (F) (G) (H)", "(1) (2) (3) ...", or
+/// "1 2 3 4 5 6 7 8" / "A B C D E F G H" counting up.
 pub(super) fn is_index_line(line: &str) -> bool {
-    let mut n = 0;
-    for w in line.split(' ') {
-        if !is_index_token(w) {
-            return false;
-        }
-        n += 1;
+    let tokens: Vec<&str> = line.split(' ').collect();
+    if tokens.len() >= 3 && tokens.iter().all(|w| is_index_token(w)) {
+        return true;
     }
-    n >= 3
+    let counting = |f: fn(&str) -> Option<u32>| {
+        tokens
+            .iter()
+            .map(|w| f(w))
+            .collect::<Option<Vec<u32>>>()
+            .is_some_and(|v| v.windows(2).all(|p| p[1] == p[0] + 1))
+    };
+    let number = |w: &str| w.parse::<u32>().ok().filter(|&n| n < 100);
+    let letter = |w: &str| {
+        let mut c = w.chars();
+        match (c.next(), c.next()) {
+            (Some(l @ 'A'..='Z'), None) => Some(u32::from(l)),
+            _ => None,
+        }
+    };
+    tokens.len() >= 4 && (counting(number) || counting(letter))
 }
 
 /// "2", "- 3 -", "Trang 4": a number without leading zero.
@@ -170,12 +218,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn lines_are_cleaned_as_dondoc_core_does() {
+        for l in ["  Cục  Thống\tkê tỉnh ", "Ho\u{0300}a", "\u{feff}Thường\u{a0}xuyên", "\u{2126}", "a\u{2000}b", ""]
+        {
+            assert_eq!(clean_line(l), clean(l), "{l:?}");
+        }
+    }
+
+    #[test]
     fn headers_and_page_numbers_are_set_aside() {
         let text = "A\n\n2\nCơ quan thực hiện Thời gian thực hiện\n\nTT Nội dung công việc Mã \nsố Chủ trì Phối hợp\n\
                     Thời \ngian bắt \n\nđầu\nSản phẩm\n\n(A) (B) (C) (D)\n\n1.2 Tiếp\nthành";
         let layout = Layout::new(text);
-        let kept: Vec<&str> =
-            layout.lines.iter().zip(&layout.skip).filter(|(l, s)| !**s && !l.is_empty()).map(|(l, _)| l.as_str()).collect();
+        let kept: Vec<&str> = layout
+            .lines
+            .iter()
+            .zip(&layout.skip)
+            .filter(|(l, s)| !**s && !l.is_empty())
+            .map(|(l, _)| l.as_str())
+            .collect();
         assert_eq!(kept, ["A", "1.2 Tiếp", "thành"]);
         assert_eq!(layout.headers, [3]);
     }

@@ -100,7 +100,10 @@ fn reference(lines: &[(usize, &str)], meta: &mut Meta) {
     let words: Vec<(usize, &str)> =
         lines.iter().flat_map(|&(i, l)| l.split(' ').filter(|w| !w.is_empty()).map(move |w| (i, w))).collect();
     let low: Vec<String> = words.iter().map(|(_, w)| w.trim_end_matches(':').to_lowercase()).collect();
-    let Some(so) = (2..low.len()).find(|&k| {
+    // The decision the plan is attached to ("Kèm theo Quyết định số ..."), else the first
+    // decision named.
+    let from = (1..low.len()).find(|&k| matches!(low[k - 1].as_str(), "(kèm" | "kèm") && low[k] == "theo").unwrap_or(0);
+    let Some(so) = (from.max(2)..low.len()).find(|&k| {
         low[k] == "số" && matches!((low[k - 2].as_str(), low[k - 1].as_str()), ("quyết", "định") | ("kế", "hoạch"))
     }) else {
         return;
@@ -183,6 +186,17 @@ mod tests {
         assert_eq!(m.date_text.as_deref(), Some("ngày #nbh tháng 10 năm 2022"));
         assert_eq!(m.issuer.as_deref(), Some("UBND tỉnh Quảng Nam"));
         assert_eq!(m.warnings.len(), 2);
+    }
+
+    #[test]
+    fn the_attached_decision_wins_over_the_legal_basis() {
+        let m = meta(
+            "Căn cứ Quyết định số 10/2020/QĐ-TTg ngày 18/3/2020 của Thủ tướng Chính phủ;\n\
+                      (Kèm theo Quyết định số 77/QĐ-UBND ngày 02/01/2023 của UBND tỉnh Lào Cai)",
+        );
+        assert_eq!(m.number.as_deref(), Some("77/QĐ-UBND"));
+        assert_eq!(m.date, NaiveDate::from_ymd_opt(2023, 1, 2));
+        assert_eq!(m.issuer.as_deref(), Some("UBND tỉnh Lào Cai"));
     }
 
     #[test]

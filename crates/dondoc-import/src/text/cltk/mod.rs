@@ -94,8 +94,16 @@ pub fn read(text: &str) -> Result<ImportedPlan, ReadError> {
     let mut rows = Vec::with_capacity(accepted.len());
     let mut code_lines = Vec::with_capacity(accepted.len());
     let mut section: Option<String> = None;
+    let stops: Vec<usize> =
+        first_word.iter().enumerate().filter_map(|(i, w)| w.filter(|_| ends_table(&layout.lines[i]))).collect();
     for (k, c) in accepted.iter().enumerate() {
-        let end = accepted.get(k + 1).map_or(words.len(), |n| n.word);
+        let next = accepted.get(k + 1).map_or(words.len(), |n| n.word);
+        // A stop line ends the row, but not before its code.
+        let code_end = match c.hit {
+            Some(Hit::Code { pos, .. }) => pos + 1,
+            _ => c.word + 1,
+        };
+        let end = stops.iter().copied().find(|&s| s > c.word).map_or(next, |s| s.max(code_end).min(next));
         let (row, code_line) = build_row(c, &words[c.word..end], c.word, &mut warnings);
         if c.level() == 0 {
             section = Some(format!("{}. {}", row.tt, row.title));
@@ -174,7 +182,18 @@ fn scan(words: &[Word], first_word: &[Option<usize>]) -> Vec<Candidate> {
     for c in cands.iter_mut().rev() {
         c.hit = match &c.tt {
             Tt::Roman(_) => part_heading(words, c.word, bound).then_some(Hit::Part),
-            Tt::Num(parts) => find_code(words, c.word + 1, bound, &code_of(parts)),
+            Tt::Num(parts) => {
+                let code = code_of(parts);
+                // A code of two digits or more without leading zero ("10", "1012") also
+                // reads as a row number: the candidate that bounds the window may be it.
+                find_code(words, c.word + 1, bound, &code).or_else(|| {
+                    words.get(bound).filter(|w| code_text(w.text) == code).map(|_| Hit::Code {
+                        pos: bound,
+                        exact: true,
+                        placed: true,
+                    })
+                })
+            }
         };
         if c.hit.is_some() {
             bound = c.word;
@@ -195,8 +214,10 @@ fn part_heading(words: &[Word], at: usize, bound: usize) -> bool {
     } else {
         join(&rest)
     };
-    let (n, up) =
-        text.chars().filter(|c| c.is_alphabetic()).fold((0, 0), |(n, up), c| (n + 1, up + usize::from(c.is_uppercase())));
+    let (n, up) = text
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .fold((0, 0), |(n, up), c| (n + 1, up + usize::from(c.is_uppercase())));
     n >= 3 && up * 5 >= n * 4
 }
 
@@ -205,8 +226,8 @@ fn part_heading(words: &[Word], at: usize, bound: usize) -> bool {
 fn find_code(words: &[Word], from: usize, to: usize, code: &str) -> Option<Hit> {
     let placed = |j: usize| words[j].first || words[j].last || cell_start(&words[..to], j + 1);
     let mut loose = None;
-    for j in from..to {
-        if words[j].text == code {
+    for (j, w) in words.iter().enumerate().take(to).skip(from) {
+        if code_text(w.text) == code {
             if placed(j) {
                 return Some(Hit::Code { pos: j, exact: true, placed: true });
             }
@@ -216,11 +237,16 @@ fn find_code(words: &[Word], from: usize, to: usize, code: &str) -> Option<Hit> 
     if loose.is_some() {
         return loose;
     }
-    (from..to).find(|&j| near_code(words[j].text, code) && placed(j)).map(|pos| Hit::Code {
+    (from..to).find(|&j| near_code(code_text(words[j].text), code) && placed(j)).map(|pos| Hit::Code {
         pos,
         exact: false,
         placed: true,
     })
+}
+
+/// A code as printed, without a trailing "." or ",".
+fn code_text(w: &str) -> &str {
+    w.trim_end_matches(['.', ',', ';'])
 }
 
 /// The candidates that are rows, in order: part headings in sequence (I, II, ...), and
@@ -229,18 +255,24 @@ fn find_code(words: &[Word], from: usize, to: usize, code: &str) -> Option<Hit> 
 fn accept<'c>(scan: &'c [Candidate], words: &[Word], warnings: &mut Vec<ImportWarning>) -> Vec<&'c Candidate> {
     let mut out: Vec<&Candidate> = Vec::new();
     let mut prev: Option<&[u32]> = None;
+    let mut prev_code = None;
     let mut last_part = 0;
     for c in scan {
+        if prev_code == Some(c.word) {
+            // The previous row's code ("10" of TT 10), not a row.
+            continue;
+        }
         match (&c.tt, c.hit) {
             (Tt::Roman(v), Some(Hit::Part)) if *v == last_part + 1 => {
                 last_part = *v;
                 prev = None;
                 out.push(c);
             }
-            (Tt::Num(parts), Some(Hit::Code { exact, placed, .. })) => {
+            (Tt::Num(parts), Some(Hit::Code { pos, exact, placed })) => {
                 if plausible_next(prev, parts) {
                     out.push(c);
                     prev = Some(parts);
+                    prev_code = Some(pos);
                 } else if exact && placed {
                     warnings.push(ImportWarning {
                         line: c.line + 1,
@@ -253,9 +285,12 @@ fn accept<'c>(scan: &'c [Candidate], words: &[Word], warnings: &mut Vec<ImportWa
                     });
                     out.push(c);
                     prev = Some(parts);
+                    prev_code = Some(pos);
                 }
             }
-            (Tt::Num(parts), None) if immediate_next(prev, parts) && starts_like_a_row(words, c.word) => {
+            (Tt::Num(parts), None)
+                if !out.is_empty() && immediate_next(prev, parts) && starts_like_a_row(words, c.word) =>
+            {
                 let text: Vec<Word> = words[c.word..].iter().take_while(|w| w.line == c.line).copied().collect();
                 warnings.push(ImportWarning {
                     line: c.line + 1,
@@ -280,20 +315,28 @@ fn starts_like_a_row(words: &[Word], at: usize) -> bool {
 
 /// One row from its words (the row number first). Returns the row (without section) and
 /// the 0-based line of its printed code.
-fn build_row(c: &Candidate, row: &[Word], offset: usize, warnings: &mut Vec<ImportWarning>) -> (PlanRow, Option<usize>) {
+fn build_row(
+    c: &Candidate,
+    row: &[Word],
+    offset: usize,
+    warnings: &mut Vec<ImportWarning>,
+) -> (PlanRow, Option<usize>) {
     let line = c.line + 1;
     let (tt, level) = match &c.tt {
         Tt::Roman(v) => (roman(*v), 0u8),
         Tt::Num(parts) => (dotted(parts), parts.len() as u8),
     };
     let mut out = PlanRow { line, tt, level, ..PlanRow::default() };
-    let Some(Hit::Code { pos, .. }) = c.hit else {
+    let code_at = match c.hit {
+        Some(Hit::Code { pos, .. }) if pos > offset && pos - offset < row.len() => Some(pos - offset),
+        _ => None,
+    };
+    let Some(pos) = code_at else {
         out.title = join(&row[1..]);
         out.heading = true;
         return (out, None);
     };
-    let pos = pos - offset;
-    out.code = Some(row[pos].text.to_string());
+    out.code = Some(code_text(row[pos].text).to_string());
     out.title = join(&row[1..pos]);
     if out.title.is_empty() {
         warnings.push(ImportWarning { line, message: format!("TT {}: không có nội dung công việc", out.tt) });
@@ -333,7 +376,8 @@ fn build_row(c: &Candidate, row: &[Word], offset: usize, warnings: &mut Vec<Impo
     out.cooperating = cooperating;
     out.heading = out.lead.is_empty() && out.cooperating.is_empty();
     if !out.heading && out.start.is_none() {
-        warnings.push(ImportWarning { line, message: format!("TT {}: không thấy thời gian thực hiện", out.tt) });
+        warnings
+            .push(ImportWarning { line, message: format!("TT {}: không thấy thời gian thực hiện", out.tt) });
     }
     let product = join(product_words);
     out.product = (!product.is_empty()).then_some(product);
@@ -388,6 +432,15 @@ fn check_codes(rows: &[PlanRow], code_lines: &[Option<usize>], warnings: &mut Ve
             });
         }
     }
+}
+
+/// A line that ends the table: the next appendix, the recipients, the signature.
+fn ends_table(line: &str) -> bool {
+    let f = line.to_lowercase();
+    line.starts_with("PHỤ LỤC")
+        || ["nơi nhận:", "ghi chú:", "kt. chủ tịch", "tm. ủy ban", "tm. uỷ ban", "tm. ubnd"]
+            .iter()
+            .any(|p| f.starts_with(p))
 }
 
 /// A table header naming the columns Mã số, Chủ trì, Phối hợp and Sản phẩm within a few

@@ -1,6 +1,8 @@
 //! What the columns hold: their kinds, read from the table's header, and the vocabulary of
 //! agency cells (the words that begin the name of an agency or a group of agencies).
 
+use dondoc_core::text::clean;
+#[cfg(test)]
 use dondoc_core::text::fold;
 
 /// A column of either table.
@@ -135,7 +137,6 @@ const HEADS: &[&str] = &[
     "kho bạc",
     "thanh tra",
     "bảo hiểm xã hội",
-    "bhxh",
     "tòa án",
     "toà án",
     "viện",
@@ -151,7 +152,6 @@ const HEADS: &[&str] = &[
     "mặt trận",
     "tỉnh ủy",
     "tỉnh uỷ",
-    "thống kê",
     "cơ quan",
     "các cơ quan",
     "đơn vị",
@@ -166,33 +166,36 @@ const HEADS: &[&str] = &[
     "các trường",
     "chi nhánh",
     "điện lực",
-    "huyện",
     "các huyện",
-    "xã",
     "các xã",
-    "phường",
     "các địa phương",
     "địa phương",
     "các ngành",
     "ngành",
 ];
 
-/// Whether the words (folded) begin with an agency head.
+/// Whether the words (lower case) begin with an agency head.
 pub(super) fn starts_with_head(words: &[&str]) -> bool {
-    let first = words.first().map(|w| strip_punct(w)).unwrap_or_default();
-    let two = match words.get(1) {
-        Some(second) => format!("{first} {}", strip_punct(second)),
-        None => String::new(),
-    };
-    let three = match words.get(2) {
-        Some(third) if !two.is_empty() => format!("{two} {}", strip_punct(third)),
-        _ => String::new(),
-    };
-    HEADS.iter().any(|h| *h == first || *h == two || *h == three)
+    let mut prefix = String::new();
+    for w in words.iter().take(4) {
+        if !prefix.is_empty() {
+            prefix.push(' ');
+        }
+        prefix.push_str(&strip_punct(w));
+        if HEADS.contains(&prefix.as_str()) {
+            return true;
+        }
+    }
+    false
 }
 
 fn strip_punct(w: &str) -> String {
     w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase()
+}
+
+/// Lower case without [`fold`]'s spelling changes ("hàng" stays "hàng": "Ngân hàng").
+pub(super) fn lower(w: &str) -> String {
+    w.to_lowercase()
 }
 
 /// Splits an agency cell into agencies: at ";", and at "," or "/" when what follows is
@@ -229,9 +232,9 @@ fn splits_here(current: &str, left: &str, right: &str) -> bool {
         return false;
     }
     let left_all = format!("{current}{left}");
-    let left_f = fold(&left_all);
+    let left_f = lower(&clean(&left_all));
     let right_words: Vec<String> =
-        fold(right.split([',', '/', ';']).next().unwrap_or("")).split(' ').map(str::to_string).collect();
+        lower(&clean(right.split([',', '/', ';']).next().unwrap_or(""))).split(' ').map(str::to_string).collect();
     let right_refs: Vec<&str> = right_words.iter().map(String::as_str).collect();
     if !starts_with_head(&right_refs) || right_refs.len() < 2 {
         return false;
@@ -241,7 +244,8 @@ fn splits_here(current: &str, left: &str, right: &str) -> bool {
     left_words.len() >= 2 && !is_bare_head(&left_words) && !is_bare_head(&right_refs)
 }
 
-fn is_bare_head(words: &[&str]) -> bool {
+/// Whether the words are nothing but an agency head ("Văn phòng", "Sở"): half a name.
+pub(super) fn is_bare_head(words: &[&str]) -> bool {
     let joined = words.iter().map(|w| strip_punct(w)).collect::<Vec<_>>().join(" ");
     HEADS.contains(&joined.as_str())
 }

@@ -349,7 +349,15 @@ impl<'a> Scanner<'a> {
                 let sibling = self.path.get(parent.len()).copied().unwrap_or(0);
                 parent_ok && *last > 0 && (*last == sibling + 1 || *last == 1 || *last == sibling + 2)
             };
-            if !accept {
+            // A row's text starts with a capital: "06" above "tháng/năm" is a cell's line.
+            let next_lower = l.words.len() == 1
+                && self.lines[i + 1..]
+                    .iter()
+                    .find(|n| !n.is_blank())
+                    .and_then(|n| n.words.first())
+                    .and_then(|w| w.chars().next())
+                    .is_some_and(char::is_lowercase);
+            if !accept || next_lower {
                 return None;
             }
             self.close_block(true);

@@ -87,20 +87,65 @@ pub(super) fn split_lines(text: &str) -> Vec<Line> {
     text.split('\n').enumerate().map(|(i, raw)| Line::parse(i + 1, raw)).collect()
 }
 
-/// Approximate printed width of a character, in widths of an average lower-case letter of a
-/// proportional serif font: what decides where a cell's line wraps.
+/// Printed width of a character in Times New Roman (the font of Vietnamese administrative
+/// documents, Nghị định 30/2020/NĐ-CP), in units of the width of "n": what decides where a
+/// cell's line wraps. Vietnamese letters take the width of their base letter.
 pub(super) fn char_width(c: char) -> f32 {
-    match c {
-        ' ' => 0.5,
-        'M' | 'W' | 'Đ' | 'Ư' | 'Ơ' => 1.6,
-        'I' | 'J' => 0.7,
-        'm' | 'w' => 1.5,
-        'i' | 'ì' | 'í' | 'ỉ' | 'ĩ' | 'ị' | 'l' | 'j' | 't' | 'f' | 'r' => 0.6,
-        '.' | ',' | ';' | ':' | '\'' | '!' | '|' => 0.5,
-        '(' | ')' | '/' | '-' | '[' | ']' => 0.6,
-        c if c.is_uppercase() => 1.4,
-        _ => 1.0,
+    let base = base_letter(c);
+    // Advance widths per 1000 em.
+    let w: u16 = match base {
+        ' ' => 250,
+        'a' | 'c' | 'e' | 'z' => 444,
+        'b' | 'd' | 'g' | 'h' | 'k' | 'n' | 'o' | 'p' | 'q' | 'u' | 'v' | 'x' | 'y' => 500,
+        'f' | 'r' => 333,
+        'i' | 'j' | 'l' | 't' => 278,
+        's' => 389,
+        'm' => 778,
+        'w' => 722,
+        'A' | 'D' | 'G' | 'H' | 'K' | 'N' | 'O' | 'Q' | 'U' | 'V' | 'X' | 'Y' => 722,
+        'B' | 'C' | 'R' => 667,
+        'E' | 'L' | 'T' | 'Z' => 611,
+        'F' | 'P' | 'S' => 556,
+        'I' => 333,
+        'J' => 389,
+        'M' => 889,
+        'W' => 944,
+        '0'..='9' => 500,
+        '.' | ',' => 250,
+        ';' | ':' | '/' => 278,
+        '-' | '(' | ')' | '[' | ']' => 333,
+        '\'' | '’' | '‘' => 333,
+        '"' | '“' | '”' => 444,
+        '…' => 1000,
+        c if c.is_uppercase() => 722,
+        c if c.is_alphabetic() => 500,
+        _ => 500,
+    };
+    f32::from(w) / 500.0
+}
+
+/// The base letter of a Vietnamese letter ("ở" -> 'o', "Đ" -> 'D').
+fn base_letter(c: char) -> char {
+    const GROUPS: &[(&str, char)] = &[
+        ("àáảãạăằắẳẵặâầấẩẫậ", 'a'),
+        ("èéẻẽẹêềếểễệ", 'e'),
+        ("ìíỉĩị", 'i'),
+        ("òóỏõọôồốổỗộơờớởỡợ", 'o'),
+        ("ùúủũụưừứửữự", 'u'),
+        ("ỳýỷỹỵ", 'y'),
+        ("đ", 'd'),
+        ("ÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬ", 'A'),
+        ("ÈÉẺẼẸÊỀẾỂỄỆ", 'E'),
+        ("ÌÍỈĨỊ", 'I'),
+        ("ÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢ", 'O'),
+        ("ÙÚỦŨỤƯỪỨỬỮỰ", 'U'),
+        ("ỲÝỶỸỴ", 'Y'),
+        ("Đ", 'D'),
+    ];
+    if c.is_ascii() {
+        return c;
     }
+    GROUPS.iter().find(|(set, _)| set.contains(c)).map_or(c, |(_, b)| *b)
 }
 
 /// Printed width of a word.
@@ -113,21 +158,24 @@ pub(super) fn roman_value(s: &str) -> Option<u32> {
     if s.is_empty() || s.len() > 7 || !s.chars().all(|c| matches!(c, 'I' | 'V' | 'X' | 'L')) {
         return None;
     }
-    let val = |c| match c {
+    let val = |c| -> i64 {
+        match c {
         'I' => 1,
         'V' => 5,
         'X' => 10,
         _ => 50,
+        }
     };
-    let chars: Vec<u32> = s.chars().map(val).collect();
-    let mut total = 0u32;
+    let chars: Vec<i64> = s.chars().map(val).collect();
+    let mut total = 0i64;
     for (i, v) in chars.iter().enumerate() {
         if chars.get(i + 1).is_some_and(|next| next > v) {
-            total = total.checked_sub(*v)?;
+            total -= v;
         } else {
             total += v;
         }
     }
+    let total = u32::try_from(total).ok()?;
     // Only the canonical spelling ("IIII" and "IC" are words, not numbers).
     (total > 0 && to_roman(total) == s).then_some(total)
 }

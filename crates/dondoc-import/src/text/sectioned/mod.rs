@@ -30,7 +30,7 @@ use crate::model::{ImportWarning, ImportedPlan, IndicatorRow, PlanRow, ReadError
 use cells::{Col, TableKind};
 use layout::{Block, Heading, Item, Table};
 use lines::Line;
-use segment::{PrevCell, Segmenter, Tok};
+use segment::{PrevCell, Segmenter, TimeCache, Tok};
 
 pub use cells::split_agencies;
 
@@ -83,21 +83,38 @@ struct Draft {
     cells: Vec<Vec<Tok>>,
 }
 
-/// A block waiting for its page continuations.
-struct Pending<'a> {
-    block: &'a Block,
-    first_row: usize,
+fn read_table(lines: &[Line], table: &Table, use_glue: bool, plan: &mut ImportedPlan) -> Result<(), ReadError> {
+    // First pass: each block on its own, to learn the columns' printed widths; second pass
+    // with them, placing the text carried over page breaks.
+    let mut times = TimeCache::new();
+    let first = build(lines, table, use_glue, &[], &mut times, &mut Vec::new())?;
+    let widths = column_widths(&first, table.cols.len());
+    if std::env::var_os("DONDOC_SECTIONED_DEBUG").is_some() {
+        eprintln!("widths {:?} {:?}", table.cols, widths);
+    }
+    let drafts = build(lines, table, use_glue, &widths, &mut times, &mut plan.warnings)?;
+    for d in drafts {
+        emit(table.kind, &table.cols, d, plan);
+    }
+    Ok(())
 }
 
-fn read_table(lines: &[Line], table: &Table, use_glue: bool, plan: &mut ImportedPlan) -> Result<(), ReadError> {
+/// The rows of a table, in document order. Without `widths`, page continuations are left out.
+fn build(
+    lines: &[Line],
+    table: &Table,
+    use_glue: bool,
+    widths: &[f32],
+    times: &mut TimeCache,
+    warnings: &mut Vec<ImportWarning>,
+) -> Result<Vec<Draft>, ReadError> {
     let cols = &table.cols;
     let mut drafts: Vec<Draft> = Vec::new();
-    let mut pendings: Vec<Pending> = Vec::new();
     let mut letter: Option<Heading> = None;
     let mut roman: Option<Heading> = None;
     let mut last_tt: Option<(String, String)> = None;
     for item in &table.items {
-        match item {
+        let b = match item {
             Item::Heading(h) => {
                 if h.level == 0 {
                     letter = Some(h.clone());
@@ -105,82 +122,79 @@ fn read_table(lines: &[Line], table: &Table, use_glue: bool, plan: &mut Imported
                 } else {
                     roman = Some(h.clone());
                 }
+                continue;
             }
-            Item::Block(b) => {
-                let toks = segment::tokens(lines, b.parts.first().map_or(&[][..], Vec::as_slice), use_glue);
-                let cut = if toks.is_empty() {
-                    None
-                } else {
-                    Segmenter::new(&toks, cols, &[], None).run(MAX_ROWS_PER_BLOCK).map(|(_, rows)| rows)
-                };
-                if b.roman {
-                    // A Roman numeral whose text does not read as a row is a heading.
-                    let Some(rows) = cut.filter(|r| r.len() == 1) else {
-                        roman = Some(Heading { level: 1, label: b.tt.clone(), title: b.text(lines) });
-                        continue;
-                    };
+            Item::Block(b) => b,
+        };
+        let toks = segment::tokens(lines, b.parts.first().map_or(&[][..], Vec::as_slice), use_glue);
+        let cut = if toks.is_empty() {
+            None
+        } else {
+            Segmenter::new(&toks, cols, widths, None, times).run(MAX_ROWS_PER_BLOCK).map(|(_, rows)| rows)
+        };
+        let rows = if b.roman {
+            // A Roman numeral whose text does not read as one row is a heading.
+            match cut.filter(|r| r.len() == 1) {
+                Some(rows) => {
                     roman = None;
-                    let group = group_of(&letter, &roman);
-                    pendings.push(Pending { block: b, first_row: drafts.len() });
-                    push_drafts(&mut drafts, b, &toks, rows, group);
+                    rows
+                }
+                None => {
+                    roman = Some(Heading { level: 1, label: b.tt.clone(), title: b.text(lines) });
                     continue;
                 }
-                let group = group_of(&letter, &roman);
-                let Some(rows) = cut else {
-                    return Err(row_error(lines, b, cols));
-                };
-                if !b.tt.is_empty() {
-                    if let Some((g, prev)) = &last_tt
-                        && *g == group
-                        && let (Ok(p), Ok(n)) = (prev.parse::<u32>(), b.tt.parse::<u32>())
-                        && n > p + 1
-                    {
-                        plan.warnings.push(ImportWarning {
-                            line: b.line,
-                            message: format!("TT {n} sau TT {p}: bảng bỏ qua số thứ tự {}", p + 1),
-                        });
-                    }
-                    last_tt = Some((group.clone(), b.tt.clone()));
-                }
-                pendings.push(Pending { block: b, first_row: drafts.len() });
-                push_drafts(&mut drafts, b, &toks, rows, group);
             }
+        } else {
+            cut.ok_or_else(|| row_error(lines, b, cols))?
+        };
+        let group = group_of(&letter, &roman);
+        if !b.tt.is_empty() && !b.roman {
+            if let Some((g, prev)) = &last_tt
+                && *g == group
+                && let (Ok(p), Ok(n)) = (prev.parse::<u32>(), b.tt.parse::<u32>())
+                && n > p + 1
+            {
+                warnings.push(ImportWarning {
+                    line: b.line,
+                    message: format!("TT {n} sau TT {p}: bảng bỏ qua số thứ tự {}", p + 1),
+                });
+            }
+            last_tt = Some((group.clone(), b.tt.clone()));
         }
-    }
-    // The columns' printed widths, learnt from the whole table.
-    let widths = column_widths(&drafts, cols.len());
-    // Text carried over a page break goes to the columns that overflowed.
-    for p in &pendings {
-        for part in p.block.parts.iter().skip(1) {
+        push_drafts(&mut drafts, b, &toks, rows, group.clone());
+        if widths.is_empty() {
+            continue;
+        }
+        // Text carried over a page break goes to the columns that overflowed, or starts
+        // rows without a number.
+        for part in b.parts.iter().skip(1) {
             let toks = segment::tokens(lines, part, use_glue);
             if toks.is_empty() {
                 continue;
             }
-            let Some(last) = drafts.len().checked_sub(1).filter(|l| *l >= p.first_row) else { continue };
-            let prev: Vec<PrevCell> = drafts[last].cells.iter().map(|c| prev_cell(c)).collect();
-            let Some((_, rows)) = Segmenter::new(&toks, cols, &widths, Some(&prev)).run(MAX_ROWS_PER_BLOCK) else {
-                return Err(row_error(lines, p.block, cols));
+            let Some(last) = drafts.last() else { continue };
+            let prev: Vec<PrevCell> = last.cells.iter().zip(cols).map(|(c, col)| PrevCell::of(c, *col)).collect();
+            let Some((_, rows)) = Segmenter::new(&toks, cols, widths, Some(&prev), times).run(MAX_ROWS_PER_BLOCK) else {
+                return Err(row_error(lines, b, cols));
             };
-            let group = drafts[last].group.clone();
             for (r, cut) in rows.into_iter().enumerate() {
                 if r == 0 {
-                    for (c, (a, b)) in cut.into_iter().enumerate() {
-                        if let Some(cell) = drafts[last].cells.get_mut(c) {
-                            cell.extend(continued(&toks[a..b]));
+                    if let Some(last) = drafts.last_mut() {
+                        for (c, (x, y)) in cut.into_iter().enumerate() {
+                            if let Some(cell) = last.cells.get_mut(c) {
+                                cell.extend(continued(&toks[x..y]));
+                            }
                         }
                     }
                 } else {
-                    let cells: Vec<Vec<Tok>> = cut.into_iter().map(|(a, b)| toks[a..b].to_vec()).collect();
-                    let line = first_line(&cells).unwrap_or(p.block.line);
+                    let cells: Vec<Vec<Tok>> = cut.into_iter().map(|(x, y)| toks[x..y].to_vec()).collect();
+                    let line = first_line(&cells).unwrap_or(b.line);
                     drafts.push(Draft { tt: String::new(), level: 1, line, group: group.clone(), cells });
                 }
             }
         }
     }
-    for d in drafts {
-        emit(table.kind, cols, d, plan);
-    }
-    Ok(())
+    Ok(drafts)
 }
 
 fn group_of(letter: &Option<Heading>, roman: &Option<Heading>) -> String {
@@ -214,44 +228,49 @@ fn continued(toks: &[Tok]) -> Vec<Tok> {
     v
 }
 
-fn prev_cell(cell: &[Tok]) -> PrevCell {
-    let Some(last) = cell.last() else { return PrevCell { empty: true, ..PrevCell::default() } };
-    let start = cell.iter().rposition(|t| !matches!(t.brk, segment::Brk::Space(_))).unwrap_or(0);
-    let last_w = cell[start..].iter().map(|t| t.w).sum::<f32>() + 0.5 * (cell.len() - start - 1) as f32;
-    PrevCell { empty: false, last_w, text: segment::join(cell), last_word: last.text.clone() }
-}
-
-/// Each column's width: a high percentile of its lines' widths.
+/// Each column's printed width, from its wrapped lines: a wrapped line is at most as wide as
+/// the column, and with the next word it would be wider. Half-way between the medians of the
+/// two is robust to the few cells the first pass got wrong. Columns with few wrapped lines
+/// take their widest line.
 fn column_widths(drafts: &[Draft], k: usize) -> Vec<f32> {
     (0..k)
         .map(|c| {
-            let mut ws: Vec<f32> = Vec::new();
+            let mut all: Vec<f32> = Vec::new();
+            let mut wrapped: Vec<f32> = Vec::new();
+            let mut overflow: Vec<f32> = Vec::new();
             for d in drafts {
                 let Some(cell) = d.cells.get(c) else { continue };
                 let mut cur: Option<f32> = None;
                 for t in cell {
                     match (t.brk, cur) {
                         (segment::Brk::Space(_), Some(w)) => cur = Some(w + 0.5 + t.w),
-                        _ => {
-                            if let Some(w) = cur {
-                                ws.push(w);
+                        (brk, Some(w)) => {
+                            all.push(w);
+                            if !matches!(brk, segment::Brk::Line { glued: true, .. }) {
+                                wrapped.push(w);
+                                overflow.push(w + 0.5 + t.w);
                             }
                             cur = Some(t.w);
                         }
+                        (_, None) => cur = Some(t.w),
                     }
                 }
                 if let Some(w) = cur {
-                    ws.push(w);
+                    all.push(w);
                 }
             }
-            if ws.len() < 3 {
-                return 0.0;
+            if wrapped.len() >= 4 {
+                (median(&mut wrapped) + median(&mut overflow)) / 2.0
+            } else {
+                all.iter().copied().fold(0.0, f32::max)
             }
-            ws.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
-            let i = ((ws.len() - 1) as f32 * 0.95).round() as usize;
-            ws.get(i).copied().unwrap_or(0.0)
         })
         .collect()
+}
+
+fn median(v: &mut [f32]) -> f32 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
 }
 
 fn row_error(lines: &[Line], b: &Block, cols: &[Col]) -> ReadError {

@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use dondoc_core::text::fold;
 use dondoc_core::timeexpr;
 
-use super::cells::{Col, starts_with_head};
+use super::cells::{Col, is_bare_head, lower, starts_with_head};
 use super::layout::Span;
 use super::lines::{Line, word_width};
 
@@ -50,9 +50,6 @@ pub(super) struct Tok {
 impl Tok {
     fn first_char(&self) -> char {
         self.text.chars().next().unwrap_or(' ')
-    }
-    fn upper(&self) -> bool {
-        self.first_char().is_uppercase()
     }
     fn line_start(&self) -> bool {
         matches!(self.brk, Brk::First | Brk::Line { .. })
@@ -106,7 +103,32 @@ pub(super) struct PrevCell {
     pub last_w: f32,
     /// The cell's text (for time cells, re-read with the continuation).
     pub text: String,
-    pub last_word: String,
+    /// The last word links to what follows ("và", ",").
+    pub linking: bool,
+    /// A time cell that already reads.
+    pub time_complete: bool,
+    /// Lines the cell has before the break.
+    pub lines: usize,
+}
+
+impl PrevCell {
+    /// The end of a cell before a page break.
+    pub fn of(cell: &[Tok], col: Col) -> PrevCell {
+        let Some(last) = cell.last() else { return PrevCell { empty: true, ..PrevCell::default() } };
+        let start = cell.iter().rposition(|t| !matches!(t.brk, Brk::Space(_))).unwrap_or(0);
+        let last_w = cell[start..].iter().map(|t| t.w).sum::<f32>() + 0.5 * (cell.len() - start - 1) as f32;
+        let lines = cell.iter().filter(|t| !matches!(t.brk, Brk::Space(_))).count();
+        let text = join(cell);
+        let bare = lower(last.text.trim_matches(|c: char| !c.is_alphanumeric()));
+        PrevCell {
+            empty: false,
+            last_w,
+            time_complete: col.is_time() && timeexpr::parse(&text).is_ok(),
+            text,
+            linking: last.text.ends_with([',', ';', '/', '-', '–', ':']) || LINKS.contains(&bare.as_str()),
+            lines,
+        }
+    }
 }
 
 /// A row as word ranges per column (`a == b`: empty).
@@ -123,6 +145,7 @@ const PUNCT_START: f32 = 1.0;
 const AGENCY_DIGIT_START: f32 = 2.0;
 const AGENCY_NOT_HEAD: f32 = 1.5;
 const AGENCY_RUN_ON: f32 = 4.0;
+const OTHER_RUN_ON: f32 = 2.5;
 const TIME_DANGLING: f32 = 3.0;
 const CUT_SPACE: f32 = 2.0;
 const CUT_SPACES: f32 = 0.8;
@@ -131,8 +154,14 @@ const NEW_ROW_MARKED: f32 = 3.0;
 const OVER_WIDTH_SLOPE: f32 = 0.5;
 const OVER_WIDTH_MAX: f32 = 6.0;
 const OPEN_NOT_CONTINUED: f32 = 2.5;
+const CONTINUED_CAPITAL: f32 = 2.0;
+const CUT_SPACE_CONTINUED: f32 = 1.0;
+const CAPITAL_INSIDE: f32 = 0.6;
 const CLOSED_CONTINUED: f32 = 3.0;
 const OPEN_FRACTION: f32 = 0.3;
+const BARE_HEAD: f32 = 3.0;
+const END_LINK: f32 = 2.5;
+const END_COMMA: f32 = 1.0;
 /// Longest time cell, in words.
 const TIME_MAX_WORDS: usize = 14;
 
@@ -171,20 +200,98 @@ const RUN_ON_HEADS: &[&str] = &[
 /// Words after which an agency name may follow inside a cell.
 const LINKS: &[&str] = &["và", "của", "với", "các", "cho", "tại", "theo", "hoặc"];
 
+/// First words of time cells (lower case); cells starting with a digit are tried too.
+const TIME_STARTS: &[&str] = &[
+    "tháng", "quý", "quí", "năm", "ngày", "hằng", "hàng", "thường", "theo", "khi", "trước", "giai", "từ", "đến",
+    "trong", "đầu", "giữa", "cuối", "giờ", "tuần", "định", "đột", "liên", "có", "chậm", "hạn", "cả", "t", "q",
+];
+
+/// Longest cell other than the main text, in units (lines or parts of lines).
+const MAX_SPAN: usize = 80;
+/// Longest block the reader cuts, in units.
+const MAX_UNITS: usize = 1500;
+
+/// What the cost model needs of each word, computed once.
+#[derive(Debug, Clone, Default)]
+struct Feat {
+    lower: String,
+    upper: bool,
+    lower_start: bool,
+    digit_start: bool,
+    acronym: bool,
+    line_start: bool,
+    glued: bool,
+    bullet: bool,
+    /// An agency name starts here.
+    head: bool,
+    /// A new agency starts here when it begins a line.
+    run_on: bool,
+    /// A name may follow this word inside one cell.
+    linking: bool,
+    /// Ends with a full stop.
+    sentence_end: bool,
+    /// Ends like something that goes on ("và", ";", "/").
+    end_cost: f32,
+    /// May start a time cell.
+    time_start: bool,
+}
+
+fn features(toks: &[Tok]) -> Vec<Feat> {
+    let lowers: Vec<String> = toks.iter().map(|t| lower(&t.text)).collect();
+    toks.iter()
+        .enumerate()
+        .map(|(k, t)| {
+            let c = t.first_char();
+            let l = &lowers[k];
+            let refs: Vec<&str> = lowers[k..(k + 4).min(lowers.len())].iter().map(String::as_str).collect();
+            let bare = l.trim_matches(|c: char| !c.is_alphanumeric());
+            let alpha: String = bare.chars().take_while(|c| c.is_alphabetic()).collect();
+            Feat {
+                lower: l.clone(),
+                upper: c.is_uppercase(),
+                lower_start: c.is_lowercase(),
+                digit_start: c.is_ascii_digit(),
+                acronym: t.text.chars().filter(|c| c.is_alphabetic()).count() >= 2
+                    && t.text.chars().filter(|c| c.is_alphabetic()).all(char::is_uppercase),
+                line_start: t.line_start(),
+                glued: matches!(t.brk, Brk::Line { glued: true, .. }),
+                bullet: "-+•*–".contains(c),
+                head: starts_with_head(&refs),
+                run_on: run_on_head(&refs),
+                linking: t.text.ends_with([',', ';', '/', '-', '–', ':']) || LINKS.contains(&bare),
+                sentence_end: t.text.ends_with('.') && !t.text.ends_with(".."),
+                end_cost: end_cost(&t.text, bare),
+                time_start: c.is_ascii_digit() || TIME_STARTS.contains(&alpha.as_str()),
+            }
+        })
+        .collect()
+}
+
+/// A cache of time-cell readings shared by the segmenters of one document.
+pub(super) type TimeCache = HashMap<String, Option<f32>>;
+
 pub(super) struct Segmenter<'a> {
     toks: &'a [Tok],
+    feats: Vec<Feat>,
     cols: &'a [Col],
     /// Column widths learnt from the table (empty: use each cell's widest line).
     widths: &'a [f32],
     /// The row continued after a page break (continuation mode for row 0).
     cont: Option<&'a [PrevCell]>,
+    most_lines: usize,
     cuts: Vec<usize>,
     memo: HashMap<(usize, usize, usize), f32>,
-    time_memo: HashMap<(usize, usize), Option<f32>>,
+    times: &'a mut TimeCache,
 }
 
 impl<'a> Segmenter<'a> {
-    pub fn new(toks: &'a [Tok], cols: &'a [Col], widths: &'a [f32], cont: Option<&'a [PrevCell]>) -> Self {
+    pub fn new(
+        toks: &'a [Tok],
+        cols: &'a [Col],
+        widths: &'a [f32],
+        cont: Option<&'a [PrevCell]>,
+        times: &'a mut TimeCache,
+    ) -> Self {
         let n = toks.len();
         let mut cuts = vec![0];
         for (k, t) in toks.iter().enumerate().skip(1) {
@@ -203,7 +310,18 @@ impl<'a> Segmenter<'a> {
         if n > 0 {
             cuts.push(n);
         }
-        Segmenter { toks, cols, widths, cont, cuts, memo: HashMap::new(), time_memo: HashMap::new() }
+        let most_lines = cont.map_or(0, |cells| cells.iter().map(|x| x.lines).max().unwrap_or(0));
+        Segmenter {
+            toks,
+            feats: features(toks),
+            cols,
+            widths,
+            cont,
+            most_lines,
+            cuts,
+            memo: HashMap::new(),
+            times,
+        }
     }
 
     /// The cheapest segmentation into at most `max_rows` rows (in continuation mode the first
@@ -211,7 +329,7 @@ impl<'a> Segmenter<'a> {
     pub fn run(&mut self, max_rows: usize) -> Option<(f32, Vec<RowCut>)> {
         let k = self.cols.len();
         let units = self.cuts.len().saturating_sub(1);
-        if k == 0 || units == 0 {
+        if k == 0 || units == 0 || units > MAX_UNITS {
             return None;
         }
         let slots = max_rows * k;
@@ -223,6 +341,7 @@ impl<'a> Segmenter<'a> {
         for s in 0..slots {
             let (r, c) = (s / k, s % k);
             let cont_row = r == 0 && self.cont.is_some();
+            let col = self.cols[c];
             for u in 0..=units {
                 let base = dp[idx(u, s)];
                 if base >= INF {
@@ -245,15 +364,22 @@ impl<'a> Segmenter<'a> {
                     back[idx(u, s + 1)] = (u, false);
                 }
                 // A cell of units u..v.
-                for v in u + 1..=units {
+                if u == units {
+                    continue;
+                }
+                if col.is_time() && !self.feats[self.cuts[u]].time_start && !cont_row {
+                    continue;
+                }
+                let span = if col.is_main() { units } else { MAX_SPAN };
+                for v in u + 1..=units.min(u + span) {
+                    if col.is_time() && self.cuts[v] - self.cuts[u] > TIME_MAX_WORDS {
+                        break;
+                    }
                     let cost = self.seg_cost(u, v, c, cont_row);
                     if cost >= INF {
-                        if self.cols[c].is_time() && self.cuts[v] - self.cuts[u] > TIME_MAX_WORDS {
-                            break;
-                        }
                         continue;
                     }
-                    let total = base + entry + cost + self.cut_cost(v);
+                    let total = base + entry + cost + self.cut_cost(v, cont_row);
                     if total < dp[idx(v, s + 1)] {
                         dp[idx(v, s + 1)] = total;
                         back[idx(v, s + 1)] = (u, true);
@@ -285,11 +411,12 @@ impl<'a> Segmenter<'a> {
         Some((best, out))
     }
 
-    fn cut_cost(&self, v: usize) -> f32 {
+    fn cut_cost(&self, v: usize, cont_row: bool) -> f32 {
         let Some(t) = self.cuts.get(v).and_then(|&at| self.toks.get(at)) else { return 0.0 };
         match t.brk {
             Brk::First | Brk::Line { .. } => 0.0,
             Brk::Space(g) if g >= 2 => CUT_SPACES,
+            Brk::Space(_) if cont_row => CUT_SPACE_CONTINUED,
             Brk::Space(_) => CUT_SPACE,
         }
     }
@@ -302,14 +429,16 @@ impl<'a> Segmenter<'a> {
         self.cont.and_then(|p| p.get(c)).filter(|p| !p.empty)
     }
 
-    /// Whether the cell of column `c` before the page break probably goes on.
+    /// Whether the cell of column `c` before the page break probably goes on: it filled the
+    /// page down to the break (as many lines as the longest cell, give or take one) and its
+    /// last line is full.
     fn open(&self, c: usize) -> bool {
         let Some(p) = self.prev(c) else { return false };
-        if self.cols[c].is_time() && timeexpr::parse(&p.text).is_ok() {
+        if p.time_complete {
             return false;
         }
         let w = self.width(c).unwrap_or(p.last_w);
-        w - p.last_w <= OPEN_FRACTION * w
+        p.lines + 1 >= self.most_lines && w - p.last_w <= OPEN_FRACTION * w
     }
 
     fn empty(&self, c: usize, cont_row: bool) -> f32 {
@@ -321,7 +450,7 @@ impl<'a> Segmenter<'a> {
     }
 
     fn seg_cost(&mut self, u: usize, v: usize, c: usize, cont_row: bool) -> f32 {
-        let key = (u, v, c + if cont_row { 100 } else { 0 });
+        let key = (u, v, c * 2 + usize::from(cont_row));
         if let Some(&x) = self.memo.get(&key) {
             return x;
         }
@@ -331,132 +460,169 @@ impl<'a> Segmenter<'a> {
     }
 
     fn time_cost(&mut self, a: usize, b: usize, prefix: Option<&str>) -> Option<f32> {
-        if prefix.is_none()
-            && let Some(x) = self.time_memo.get(&(a, b))
-        {
-            return *x;
-        }
         let mut text = join(&self.toks[a..b]);
         if let Some(p) = prefix {
             text = format!("{p} {text}");
         }
-        let x = time_cell_cost(&text);
-        if prefix.is_none() {
-            self.time_memo.insert((a, b), x);
+        if let Some(x) = self.times.get(&text) {
+            return *x;
         }
+        let x = time_cell_cost(&text);
+        self.times.insert(text, x);
         x
     }
 
     fn compute(&mut self, u: usize, v: usize, c: usize, cont_row: bool) -> f32 {
         let (a, b) = (self.cuts[u], self.cuts[v]);
+        if a >= b {
+            return INF;
+        }
         let col = self.cols[c];
-        let toks = &self.toks[a..b];
-        let Some(first) = toks.first() else { return INF };
         let prev = if cont_row { self.prev(c).cloned() } else { None };
         let mut cost = 0.0;
         if col.is_time() {
             if b - a > TIME_MAX_WORDS {
                 return INF;
             }
-            let t = match &prev {
-                Some(p) => self.time_cost(a, b, Some(&p.text)),
-                None => self.time_cost(a, b, None),
-            };
-            match t {
+            match self.time_cost(a, b, prev.as_ref().map(|p| p.text.as_str())) {
                 Some(x) => cost += x,
                 None => return INF,
             }
         }
+        let f = &self.feats;
         // How the cell starts.
         if cont_row {
             if prev.is_some() {
                 if !self.open(c) {
                     cost += CLOSED_CONTINUED;
                 }
+                if !col.is_main() && f[a].upper && !f[a].acronym {
+                    cost += CONTINUED_CAPITAL;
+                }
             } else {
-                cost += start_cost(col, first, &self.toks[a..b]);
+                cost += start_cost(col, &f[a]);
             }
         } else if !(col.is_main() && u == 0) {
-            cost += start_cost(col, first, &self.toks[a..b]);
+            cost += start_cost(col, &f[a]);
         }
-        // Lines of the cell.
-        let pieces = pieces(toks);
-        let local_max = pieces.iter().map(|p| p.w).fold(prev.as_ref().map_or(0.0, |p| p.last_w), f32::max);
-        let w = self.width(c).unwrap_or(local_max);
+        // The cell's lines.
+        let w_learnt = self.width(c);
+        let mut local_max = prev.as_ref().map_or(0.0, |p| p.last_w);
+        let mut cur_w = 0.0f32;
+        let mut ws: Vec<(f32, usize)> = Vec::with_capacity(8); // (width, first token)
+        for k in a..b {
+            if k == a || f[k].line_start {
+                if k > a {
+                    ws.push((cur_w, 0));
+                }
+                cur_w = self.toks[k].w;
+                if let Some(last) = ws.last_mut() {
+                    last.1 = k;
+                }
+            } else {
+                cur_w += 0.5 + self.toks[k].w;
+            }
+        }
+        ws.push((cur_w, b));
+        // ws[i] = (width of piece i, first token of piece i+1 (b for the last)).
+        for (w, _) in &ws {
+            local_max = local_max.max(*w);
+        }
+        let width = w_learnt.unwrap_or(local_max);
         if let Some(p) = &prev
-            && let Some(first_piece) = pieces.first()
-            && !first_piece.glued
+            && !f[a].glued
         {
-            cost += wrap_penalty(w, p.last_w, first_piece.first_w);
+            let slack = wrap_slack(width, p.last_w, self.toks[a].w);
+            cost += wrap_penalty(slack);
         }
-        for pair in pieces.windows(2) {
-            let (p, q) = (&pair[0], &pair[1]);
-            if !q.glued && !q.bullet {
-                cost += wrap_penalty(w, p.w, q.first_w);
+        for (i, &(w, next)) in ws.iter().enumerate() {
+            if i + 1 < ws.len() {
+                if !f[next].glued && !f[next].bullet {
+                    cost += wrap_penalty(wrap_slack(width, w, self.toks[next].w));
+                }
+                if f[next - 1].sentence_end && f[next].upper {
+                    cost += SENTENCE_INSIDE;
+                }
+                if matches!(col, Col::Result | Col::Scope | Col::Notes)
+                    && f[next].upper
+                    && !f[next].acronym
+                    && !f[next - 1].linking
+                    && !f[next - 1].sentence_end
+                {
+                    cost += CAPITAL_INSIDE;
+                }
             }
-            if p.sentence_end && q.upper {
-                cost += SENTENCE_INSIDE;
-            }
-        }
-        if let Some(gw) = self.width(c) {
-            for p in &pieces {
-                let excess = p.w - gw - TOL;
+            if let Some(gw) = w_learnt {
+                let excess = w - gw - TOL;
                 if excess > 0.0 {
                     cost += (OVER_WIDTH_SLOPE * excess).min(OVER_WIDTH_MAX);
                 }
             }
         }
-        // Agencies run into one another.
-        if col.is_agency() || col.is_time() {
-            let mut prev_word = prev.as_ref().map(|p| p.last_word.clone());
-            for (k, t) in toks.iter().enumerate() {
-                if t.line_start() && (k > 0 || prev_word.is_some()) && t.upper() && run_on_head(&toks[k..]) {
-                    let linked = prev_word.as_deref().is_some_and(|w| {
-                        w.ends_with([',', ';', '/', '-', '–']) || LINKS.contains(&fold(w).as_str())
-                    });
-                    if !linked {
-                        cost += AGENCY_RUN_ON;
-                    }
+        if !cont_row && !col.is_main() {
+            if b - a <= 3 {
+                let words: Vec<&str> = (a..b).map(|k| f[k].lower.as_str()).collect();
+                if is_bare_head(&words) {
+                    cost += BARE_HEAD;
                 }
-                prev_word = Some(t.text.clone());
+            }
+            if c + 1 < self.cols.len() {
+                cost += f[b - 1].end_cost;
+            }
+        }
+        // Agencies run into one another (or into the cell before them).
+        if !col.is_main() {
+            let run_on = if col.is_agency() || col.is_time() { AGENCY_RUN_ON } else { OTHER_RUN_ON };
+            for k in a..b {
+                let after_prev = if k > a { Some(f[k - 1].linking) } else { prev.as_ref().map(|p| p.linking) };
+                if f[k].line_start && f[k].upper && f[k].run_on && after_prev == Some(false) {
+                    cost += run_on;
+                }
             }
         }
         cost
     }
 }
 
+/// A cell that ends as if it went on ("và", ";", "/") before another column.
+fn end_cost(last: &str, bare: &str) -> f32 {
+    if last.ends_with([';', '/', '-', '–']) || LINKS.contains(&bare) {
+        END_LINK
+    } else if last.ends_with(',') {
+        END_COMMA
+    } else {
+        0.0
+    }
+}
+
+/// Room left on a line for the word that follows it (positive: the word would have fit).
+fn wrap_slack(width: f32, line_w: f32, next_w: f32) -> f32 {
+    width - TOL - (line_w + 0.5 + next_w)
+}
+
 /// Penalty for a line followed by a word that would have fit on it.
-fn wrap_penalty(width: f32, line_w: f32, next_w: f32) -> f32 {
-    let slack = width - TOL - (line_w + 0.5 + next_w);
+fn wrap_penalty(slack: f32) -> f32 {
     if slack > 0.0 { (WRAP_BASE + WRAP_SLOPE * slack).min(WRAP_MAX) } else { 0.0 }
 }
 
-fn start_cost(col: Col, first: &Tok, toks: &[Tok]) -> f32 {
-    let c = first.first_char();
-    if c.is_lowercase() {
+fn start_cost(col: Col, f: &Feat) -> f32 {
+    if f.lower_start {
         return LOWER_START;
     }
     if col.is_agency() {
-        if c.is_ascii_digit() {
+        if f.digit_start {
             return AGENCY_DIGIT_START;
         }
-        let words: Vec<String> = toks.iter().take(3).map(|t| fold(&t.text)).collect();
-        let refs: Vec<&str> = words.iter().map(String::as_str).collect();
-        if starts_with_head(&refs) {
+        if f.head {
             return 0.0;
         }
-        return if c.is_uppercase() { AGENCY_NOT_HEAD } else { PUNCT_START + AGENCY_NOT_HEAD };
+        return if f.upper { AGENCY_NOT_HEAD } else { PUNCT_START + AGENCY_NOT_HEAD };
     }
-    if c.is_uppercase() || c.is_ascii_digit() || col.is_main() {
-        0.0
-    } else {
-        PUNCT_START
-    }
+    if f.upper || f.digit_start || col.is_main() { 0.0 } else { PUNCT_START }
 }
 
-fn run_on_head(toks: &[Tok]) -> bool {
-    let words: Vec<String> = toks.iter().take(2).map(|t| fold(&t.text)).collect();
-    let one = words.first().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_string()).unwrap_or_default();
+fn run_on_head(words: &[&str]) -> bool {
+    let one = words.first().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric())).unwrap_or_default();
     let two = words.get(1).map(|w| format!("{one} {}", w.trim_matches(|c: char| !c.is_alphanumeric())));
     RUN_ON_HEADS.iter().any(|h| *h == one || Some(*h) == two.as_deref())
 }
@@ -469,46 +635,11 @@ fn time_cell_cost(text: &str) -> Option<f32> {
     if f.starts_with("khi ")
         && let Some(pos) = f.find("yêu cầu")
     {
-        let after = f[pos + "yêu cầu".len()..].trim();
+        let after = f.get(pos + "yêu cầu".len()..).unwrap_or("").trim();
         if !after.is_empty() && !after.starts_with("của") {
             return None;
         }
     }
     let last = f.rsplit(' ').next().unwrap_or("");
     Some(if LINKS.contains(&last) { TIME_DANGLING } else { 0.0 })
-}
-
-/// One line of a cell.
-#[derive(Debug)]
-struct Piece {
-    w: f32,
-    first_w: f32,
-    upper: bool,
-    glued: bool,
-    bullet: bool,
-    sentence_end: bool,
-}
-
-fn pieces(toks: &[Tok]) -> Vec<Piece> {
-    let mut out: Vec<Piece> = Vec::new();
-    for (k, t) in toks.iter().enumerate() {
-        let starts = k == 0 || t.line_start();
-        if starts {
-            let c = t.first_char();
-            out.push(Piece {
-                w: t.w,
-                first_w: t.w,
-                upper: c.is_uppercase(),
-                glued: matches!(t.brk, Brk::Line { glued: true, .. }),
-                bullet: "-+•*".contains(c),
-                sentence_end: false,
-            });
-        } else if let Some(p) = out.last_mut() {
-            p.w += 0.5 + t.w;
-        }
-        if let Some(p) = out.last_mut() {
-            p.sentence_end = t.text.ends_with('.') && !t.text.ends_with("..");
-        }
-    }
-    out
 }

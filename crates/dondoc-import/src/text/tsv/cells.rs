@@ -34,18 +34,15 @@ const BLOCK_TAGS: &[&str] = &[
 
 /// Tags removed without a trace (their text is kept).
 const INLINE_TAGS: &[&str] = &[
-    "a", "abbr", "b", "big", "caption", "cite", "code", "col", "colgroup", "del", "em", "font", "i",
-    "img", "ins", "kbd", "mark", "meta", "o:p", "q", "s", "small", "span", "strike", "strong",
-    "sub", "sup", "tbody", "tfoot", "thead", "u", "var", "wbr",
+    "a", "abbr", "b", "big", "caption", "cite", "code", "col", "colgroup", "del", "em", "font", "i", "img", "ins",
+    "kbd", "mark", "meta", "o:p", "q", "s", "small", "span", "strike", "strong", "sub", "sup", "tbody", "tfoot",
+    "thead", "u", "var", "wbr",
 ];
 
 /// A tag at the start of `s` (which starts with `<`): its length in bytes and whether it
 /// ends a line. None when the `<` is text ("< 5%", "<Sở Tài chính>") or the tag is unknown.
+/// Comments are handled by [`lines`].
 fn tag_at(s: &str) -> Option<(usize, bool)> {
-    if let Some(rest) = s.strip_prefix("<!--") {
-        let end = rest.find("-->")?;
-        return Some((4 + end + 3, false));
-    }
     let body = &s[1..];
     let body = body.strip_prefix('/').unwrap_or(body);
     let name_len = body.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b':').count();
@@ -116,16 +113,17 @@ fn decode_entities(s: &str) -> String {
     while let Some(pos) = rest.find('&') {
         out.push_str(&rest[..pos]);
         let tail = &rest[pos + 1..];
-        let decoded = tail.find(';').filter(|&end| end > 0 && end <= 10).and_then(|end| {
+        let semicolon = tail.bytes().take(12).position(|b| b == b';');
+        let decoded = semicolon.filter(|&end| end > 0 && end <= 10).and_then(|end| {
             let name = &tail[..end];
             let text: Option<String> = if let Some(num) = name.strip_prefix('#') {
                 let code = match num.strip_prefix(['x', 'X']) {
                     Some(hex) => u32::from_str_radix(hex, 16).ok(),
                     None => num.parse::<u32>().ok(),
                 };
-                code.filter(|&c| c != 0).and_then(char::from_u32).map(|c| {
-                    if c == '\u{a0}' { " ".to_string() } else { c.to_string() }
-                })
+                code.filter(|&c| c != 0)
+                    .and_then(char::from_u32)
+                    .map(|c| if c == '\u{a0}' { " ".to_string() } else { c.to_string() })
             } else if name.bytes().all(|b| b.is_ascii_alphanumeric()) {
                 entity(name).map(str::to_string)
             } else {
@@ -202,28 +200,58 @@ fn strip_italics(s: &str) -> String {
 /// inline tags removed, entities decoded, markdown emphasis removed, each [`clean`]ed.
 /// Empty lines are dropped.
 pub(super) fn lines(raw: &str) -> Vec<String> {
+    pieces(raw).into_iter().map(|p| p.text).collect()
+}
+
+/// A line of a cell and how it was cut from the line before.
+struct Piece {
+    text: String,
+    /// After a list item, paragraph or cell boundary (`<li>`, `<p>`, `<div>`, `<td>`, ...);
+    /// not after a mere line break (`\n`, `<br>`), which may fall inside a name.
+    hard: bool,
+}
+
+/// [`lines`], with the kind of boundary before each.
+fn pieces(raw: &str) -> Vec<Piece> {
     let mut out = Vec::new();
     let mut current = String::new();
-    let mut flush = |current: &mut String| {
+    let mut hard = false;
+    let mut flush = |current: &mut String, hard: &mut bool, next_hard: bool| {
         let text = finish(&strip_markdown(&decode_entities(current)));
         if !text.is_empty() {
-            out.push(text);
+            out.push(Piece { text, hard: *hard });
+            *hard = false;
         }
+        *hard |= next_hard;
         current.clear();
     };
     let mut rest = raw;
+    // Once a "<!--" has no "-->" after it, no later one has: they are text (linear time).
+    let mut unclosed_comment = false;
     while let Some(pos) = rest.find(['<', '\n']) {
         current.push_str(&rest[..pos]);
         let tail = &rest[pos..];
-        if tail.starts_with('\n') {
-            flush(&mut current);
-            rest = &tail[1..];
+        if let Some(after) = tail.strip_prefix('\n') {
+            flush(&mut current, &mut hard, false);
+            rest = after;
             continue;
+        }
+        if let Some(comment) = tail.strip_prefix("<!--")
+            && !unclosed_comment
+        {
+            match comment.find("-->") {
+                Some(end) => {
+                    rest = &comment[end + 3..];
+                    continue;
+                }
+                None => unclosed_comment = true,
+            }
         }
         match tag_at(tail) {
             Some((len, block)) => {
                 if block {
-                    flush(&mut current);
+                    let line_break = tail[1..len].trim_start_matches('/').to_ascii_lowercase().starts_with("br");
+                    flush(&mut current, &mut hard, !line_break);
                 }
                 rest = &tail[len..];
             }
@@ -234,7 +262,7 @@ pub(super) fn lines(raw: &str) -> Vec<String> {
         }
     }
     current.push_str(rest);
-    flush(&mut current);
+    flush(&mut current, &mut hard, false);
     out
 }
 
@@ -246,15 +274,27 @@ fn finish(s: &str) -> String {
         text = text.replace("( ", "(").replace(" )", ")").replace("[ ", "[").replace(" ]", "]");
     }
     loop {
-        let inner = ["*", "_"].iter().find_map(|m| {
-            text.strip_prefix(m).and_then(|t| t.strip_suffix(m)).filter(|t| !t.trim().is_empty())
-        });
+        let inner = ["*", "_"]
+            .iter()
+            .find_map(|m| text.strip_prefix(m).and_then(|t| t.strip_suffix(m)).filter(|t| !t.trim().is_empty()));
         match inner {
             Some(t) => text = t.trim().to_string(),
             None => break,
         }
     }
     text
+}
+
+/// Whether a raw cell holds no text once its markup is gone; cheap for plain cells.
+pub(super) fn is_blank(raw: &str) -> bool {
+    let invisible = |c: char| c.is_whitespace() || c == '\u{feff}' || c == '\u{200b}';
+    if raw.chars().all(invisible) {
+        return true;
+    }
+    if !raw.contains(['<', '&', '*', '_', '\\']) {
+        return false;
+    }
+    lines(raw).is_empty()
 }
 
 /// A cell as one line of text (titles, time cells).
@@ -267,19 +307,19 @@ const BULLETS: &[char] = &['-', '–', '—', '+', '•', '●', '▪', '◦', '
 /// Lead or cooperating agencies: one item per list item, line, `;`-separated part or
 /// bullet, with the bullets and the closing `;` / `.` removed.
 ///
-/// A line break (or `<br>`) inside a name that plainly goes on (the line ends with "," or
-/// "và", or the next one starts in lower case) joins the two lines. In a cell written as a
-/// bulleted list ("- A; - B." or "- A - B."), " - " before a capital letter starts a new
-/// item; elsewhere a dash is part of the name. A line ending with ":" that introduces
-/// further items ("Các đơn vị sau:") is a label, not an agency.
+/// A line break (or `<br>`, not a list item) inside a name that plainly goes on (the line
+/// ends with "," or "và", or the next one starts in lower case) joins the two lines. `;`
+/// separates items outside brackets. In a cell written as a bulleted list ("- A; - B." or
+/// "- A - B."), " - " before a capital letter starts a new item; elsewhere a dash is part of
+/// the name ("Đài Phát thanh - Truyền hình"). A line ending with ":" that introduces further
+/// items ("Các đơn vị sau:") is a label, not an agency.
 pub(super) fn agencies(raw: &str) -> Vec<String> {
     let mut joined: Vec<String> = Vec::new();
-    for line in lines(raw) {
-        let goes_on = joined.last().is_some_and(|prev: &String| {
-            prev.ends_with(',')
-                || prev.ends_with(" và")
-                || line.chars().next().is_some_and(char::is_lowercase)
-        });
+    for Piece { text: line, hard } in pieces(raw) {
+        let goes_on = !hard
+            && joined.last().is_some_and(|prev: &String| {
+                prev.ends_with(',') || prev.ends_with(" và") || line.chars().next().is_some_and(char::is_lowercase)
+            });
         match joined.last_mut() {
             Some(prev) if goes_on => {
                 prev.push(' ');
@@ -295,7 +335,7 @@ pub(super) fn agencies(raw: &str) -> Vec<String> {
             continue;
         }
         let bulleted = starts_with_bullet(&line);
-        for part in line.split(';') {
+        for part in split_outside_brackets(&line, ';') {
             for piece in split_bullets(part, bulleted) {
                 let item = piece
                     .trim_start_matches(|c: char| BULLETS.contains(&c) || c.is_whitespace())
@@ -309,7 +349,27 @@ pub(super) fn agencies(raw: &str) -> Vec<String> {
     items
 }
 
-fn starts_with_bullet(s: &str) -> bool {
+/// Splits at `sep` where no bracket is open.
+fn split_outside_brackets(s: &str, sep: char) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth = depth.saturating_sub(1),
+            _ if c == sep && depth == 0 => {
+                parts.push(&s[start..i]);
+                start = i + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    parts.push(&s[start..]);
+    parts
+}
+
+pub(super) fn starts_with_bullet(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if BULLETS.contains(&c))
         && chars.next().is_some_and(|c| c.is_whitespace() || c.is_uppercase())
@@ -419,7 +479,10 @@ mod tests {
         assert_eq!(text("**Đậm** và *nghiêng* (*) a * b"), "Đậm và nghiêng (*) a * b");
         assert_eq!(text("*7.1. Nghiêng*"), "7.1. Nghiêng");
         assert_eq!(text("( <i>trước mỗi lần</i> )."), "(trước mỗi lần).");
-        assert_eq!(text("A &amp; B&nbsp;C &quot;D&quot; &#7889; &#x1EC7; &bogus; & x"), "A & B C \"D\" ố ệ &bogus; & x");
+        assert_eq!(
+            text("A &amp; B&nbsp;C &quot;D&quot; &#7889; &#x1EC7; &bogus; & x"),
+            "A & B C \"D\" ố ệ &bogus; & x"
+        );
         assert_eq!(text("x < 5% <Sở> <br/>y<!-- c -->z"), "x < 5% <Sở> yz");
         assert_eq!(text("&lt;b&gt;"), "<b>");
         assert_eq!(text("<a href=\"https://x.vn\">https://x.vn</a>"), "https://x.vn");
@@ -428,21 +491,21 @@ mod tests {
 
     #[test]
     fn agency_lists() {
-        assert_eq!(agencies("- Sở Nội vụ; - Các sở, ban, ngành tỉnh; - UBND các xã, phường."), [
-            "Sở Nội vụ",
-            "Các sở, ban, ngành tỉnh",
-            "UBND các xã, phường"
-        ]);
+        assert_eq!(
+            agencies("- Sở Nội vụ; - Các sở, ban, ngành tỉnh; - UBND các xã, phường."),
+            ["Sở Nội vụ", "Các sở, ban, ngành tỉnh", "UBND các xã, phường"]
+        );
         assert_eq!(agencies("- A tỉnh - Các sở, ban; - UBND xã."), ["A tỉnh", "Các sở, ban", "UBND xã"]);
         assert_eq!(agencies("Sở Văn hóa - Thể thao"), ["Sở Văn hóa - Thể thao"]);
         assert_eq!(agencies("Cục Thống kê. - Sở Tài chính"), ["Cục Thống kê", "Sở Tài chính"]);
-        assert_eq!(
-            agencies("<ul style=\"x\"> <li>- A;</li> <li>- B.</li> </ul>"),
-            ["A", "B"]
-        );
+        assert_eq!(agencies("<ul style=\"x\"> <li>- A;</li> <li>- B.</li> </ul>"), ["A", "B"]);
         assert_eq!(agencies("Sở Giáo dục và<br>Đào tạo<br>Sở Y tế"), ["Sở Giáo dục và Đào tạo", "Sở Y tế"]);
         assert_eq!(agencies("Các đơn vị sau:<ul><li>Sở A</li><li>Sở B</li></ul>"), ["Sở A", "Sở B"]);
         assert_eq!(agencies("kinh tế - xã hội"), ["kinh tế - xã hội"]);
+        assert_eq!(agencies("<ul><li>Sở A</li><li>các xã</li></ul>"), ["Sở A", "các xã"]);
+        assert_eq!(agencies("Sở A\ncác xã<p>Sở B</p>"), ["Sở A các xã", "Sở B"]);
+        assert_eq!(agencies("Sở A (chủ trì; tổng hợp); Sở B"), ["Sở A (chủ trì; tổng hợp)", "Sở B"]);
+        assert_eq!(agencies("Đài Phát thanh - Truyền hình tỉnh"), ["Đài Phát thanh - Truyền hình tỉnh"]);
         assert!(agencies(" ; - . ").is_empty());
     }
 

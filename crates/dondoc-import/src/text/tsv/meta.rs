@@ -12,6 +12,23 @@ const DOC_TYPES: &[&str] = &["kế hoạch", "quyết định", "chương trình
 /// Administrative units, written in lower case before a place name.
 const UNITS: &[&str] = &["thành phố", "thị xã", "tỉnh", "huyện", "quận", "xã", "phường", "thị trấn"];
 
+/// Lines longer than this (in bytes) are body text, not a "kèm theo" line.
+const MAX_LINE: usize = 800;
+
+/// Where the title block and the header are looked for: the first lines, not longer than this
+/// (in bytes).
+const HEAD_LINES: usize = 40;
+const MAX_HEAD_LINE: usize = 600;
+
+/// Whether a raw line says "kèm theo" (NFC or NFD, any case), before reading it.
+fn mentions_attached(raw: &str) -> bool {
+    if !raw.contains("theo") && !raw.contains("THEO") && !raw.contains("Theo") {
+        return false;
+    }
+    let lower = raw.to_lowercase();
+    lower.contains("kèm") || lower.contains("ke\u{300}m")
+}
+
 /// A line as plain text: markup removed, markdown heading marks dropped.
 fn plain(line: &str) -> String {
     let t = cells::text(line);
@@ -31,36 +48,43 @@ fn plain(line: &str) -> String {
 /// - issuer: an "ỦY BAN NHÂN DÂN / TỈNH ĐỒNG THÁP" header, else the "của UBND tỉnh" of the
 ///   "kèm theo" line, completed with the province the title names ("UBND tỉnh Đồng Tháp").
 pub(super) fn read(lines: &[&str], plan: &mut ImportedPlan) {
-    let plain_lines: Vec<String> = lines.iter().map(|l| plain(l)).collect();
+    // The title block and the header are in the first lines; the body's paragraphs are long
+    // and read as blank.
+    let head = lines.len().min(HEAD_LINES);
+    let plain_lines: Vec<String> =
+        lines[..head].iter().map(|l| if l.len() <= MAX_HEAD_LINE { plain(l) } else { String::new() }).collect();
     let title_at = find_title(&plain_lines, plan);
     let header_end = title_at.unwrap_or(plain_lines.len().min(15));
 
     // The header block above the title: number, place and date, issuer.
-    for (i, t) in plain_lines.iter().enumerate().take(header_end.max(15).min(plain_lines.len())) {
+    for (i, t) in plain_lines.iter().enumerate().take(header_end) {
+        if t.is_empty() || t.chars().count() > 100 {
+            continue;
+        }
         let f = fold(t);
-        if plan.number.is_none()
-            && (f.starts_with("số:") || f.starts_with("số "))
-            && t.chars().count() < 80
-        {
+        if plan.number.is_none() && (f.starts_with("số:") || f.starts_with("số ")) && t.chars().count() < 80 {
             let after = t.split_once(['ố', 'Ố']).map(|x| x.1).unwrap_or("").trim_start_matches([':', ' ']);
             plan.number = after.split_whitespace().next().and_then(number);
         }
         if plan.date_text.is_none()
-            && i < 40
-            && t.chars().count() < 100
-            && let Some((before, after)) = t.split_once(", ngày ")
-            && !before.is_empty()
-            && before.split_whitespace().count() <= 5
+            && let Some((place, after)) = t.split_once(", ngày ")
+            && !place.is_empty()
+            && place.split_whitespace().count() <= 5
+            && !place.contains(|c: char| c.is_ascii_digit())
         {
             take_date(after, i + 1, plan);
         }
-        if plan.issuer.is_none() && i < header_end {
+        if plan.issuer.is_none() {
             plan.issuer = header_issuer(&plain_lines, i);
         }
     }
 
     // "(Ban hành kèm theo Kế hoạch số 818/KH-UBND ngày 04/16/2026 của UBND tỉnh)".
-    for (i, t) in plain_lines.iter().enumerate() {
+    for (i, raw) in lines.iter().enumerate() {
+        if raw.len() > MAX_LINE || !mentions_attached(raw) {
+            continue;
+        }
+        let t = &plain(raw);
         let f = fold(t);
         let Some(at) = f.find("kèm theo") else { continue };
         if !DOC_TYPES.iter().any(|d| f[at..].contains(d)) {
@@ -68,15 +92,16 @@ pub(super) fn read(lines: &[&str], plan: &mut ImportedPlan) {
         }
         let words: Vec<&str> = t.split_whitespace().collect();
         let folded: Vec<String> = words.iter().map(|w| fold(w)).collect();
-        if plan.number.is_none()
-            && let Some(k) = folded.iter().position(|w| w == "số" || w == "số:")
-        {
-            let next = words[k + 1..].iter().find(|w| **w != ":");
-            plan.number = next.and_then(|w| number(w));
+        // The first "số" followed by a number ("Phụ lục số 1 kèm theo Kế hoạch số 818/KH-UBND").
+        if plan.number.is_none() {
+            plan.number = (0..words.len())
+                .filter(|&k| folded[k] == "số" || folded[k] == "số:")
+                .find_map(|k| words[k + 1..].iter().find(|w| **w != ":").and_then(|w| number(w)));
         }
-        if plan.date_text.is_none()
-            && let Some(k) = folded.iter().position(|w| w == "ngày")
-        {
+        for k in (0..words.len()).filter(|&k| folded[k] == "ngày") {
+            if plan.date_text.is_some() {
+                break;
+            }
             take_date(&words[k + 1..].join(" "), i + 1, plan);
         }
         if plan.issuer.is_none()
@@ -94,11 +119,14 @@ pub(super) fn read(lines: &[&str], plan: &mut ImportedPlan) {
 
 /// The title block; returns its line.
 fn find_title(lines: &[String], plan: &mut ImportedPlan) -> Option<usize> {
-    for (i, t) in lines.iter().enumerate().take(80) {
-        let f = fold(t);
+    for (i, t) in lines.iter().enumerate() {
+        if t.is_empty() || t.chars().count() > 300 {
+            continue;
+        }
+        let f = fold(&t.chars().take(16).collect::<String>());
         let Some(doc) = DOC_TYPES.iter().find(|d| f.starts_with(**d)) else { continue };
         let head: String = t.chars().take(doc.chars().count()).collect();
-        if head != head.to_uppercase() || t.chars().count() > 300 {
+        if head != head.to_uppercase() {
             continue;
         }
         let rest = t[head.len()..].trim();
@@ -218,17 +246,17 @@ fn check_date(d: u32, m: u32, y: u32, text: &str, line: usize, plan: &mut Import
 }
 
 fn blank_date(text: &str, line: usize, plan: &mut ImportedPlan) {
-    plan.warnings.push(ImportWarning {
-        line,
-        message: format!("ngày của văn bản chưa điền đủ (\"{text}\"); để trống ngày"),
-    });
+    plan.warnings
+        .push(ImportWarning {
+            line, message: format!("ngày của văn bản chưa điền đủ (\"{text}\"); để trống ngày")
+        });
 }
 
 /// "ỦY BAN NHÂN DÂN" (and "TỈNH ĐỒNG THÁP" on the next line) at line `i` of the header.
 fn header_issuer(lines: &[String], i: usize) -> Option<String> {
     let f = fold(&lines[i]);
     let rest = ["ủy ban nhân dân", "uỷ ban nhân dân", "ubnd"].iter().find_map(|p| f.strip_prefix(p))?;
-    let words = lines[i].split_whitespace().count() - rest.split_whitespace().count();
+    let words = lines[i].split_whitespace().count().saturating_sub(rest.split_whitespace().count());
     let mut place: Vec<String> = lines[i].split_whitespace().skip(words).map(str::to_string).collect();
     if place.is_empty() {
         let next = lines.get(i + 1)?;
@@ -269,12 +297,13 @@ fn complete_issuer(who: &str, title: Option<&str>, lines: &[String]) -> String {
     let f = fold(who);
     let who = ["ủy ban nhân dân ", "uỷ ban nhân dân "]
         .iter()
-        .find_map(|p| f.starts_with(p).then(|| format!("UBND {}", who.chars().skip(p.chars().count()).collect::<String>())))
+        .find_map(|p| {
+            f.starts_with(p).then(|| format!("UBND {}", who.chars().skip(p.chars().count()).collect::<String>()))
+        })
         .unwrap_or_else(|| who.to_string());
     let Some(unit) = UNITS.iter().find(|u| fold(&who).ends_with(&format!(" {u}"))) else { return who };
-    let place = title
-        .and_then(|t| place_after(t, unit))
-        .or_else(|| lines.iter().take(200).find_map(|l| place_after(l, unit)));
+    let place =
+        title.and_then(|t| place_after(t, unit)).or_else(|| lines.iter().take(200).find_map(|l| place_after(l, unit)));
     match place {
         Some(place) => format!("{who} {place}"),
         None => who,
@@ -343,8 +372,24 @@ mod tests {
     }
 
     #[test]
+    fn attached_to_line() {
+        let plan = plan_of(
+            "Căn cứ Nghị quyết số 12, ngày 5/3/2025\n\n**PHỤ LỤC**\n(Phụ lục số 2 kèm theo Kế hoạch số 818/KH-UBND ngày 31/02/2026 của Ủy ban nhân dân tỉnh Đồng Tháp)",
+        );
+        assert_eq!(plan.number.as_deref(), Some("818/KH-UBND"));
+        assert_eq!(plan.issuer.as_deref(), Some("UBND tỉnh Đồng Tháp"));
+        assert_eq!(plan.date_text.as_deref(), Some("31/02/2026"));
+        assert_eq!(plan.date, None);
+        assert_eq!(plan.title, None);
+        assert_eq!(plan.warnings.len(), 1);
+        assert_eq!(plan.warnings[0].line, 4);
+    }
+
+    #[test]
     fn placeholders() {
-        let plan = plan_of("KẾ HOẠCH THỰC HIỆN X\nTỈNH Y\n\n(Kèm theo Quyết định số: #sovb /QĐ-UBND  ngày #nbh tháng  10  năm 2022 của UBND tỉnh Quảng Nam)");
+        let plan = plan_of(
+            "KẾ HOẠCH THỰC HIỆN X\nTỈNH Y\n\n(Kèm theo Quyết định số: #sovb /QĐ-UBND  ngày #nbh tháng  10  năm 2022 của UBND tỉnh Quảng Nam)",
+        );
         assert_eq!(plan.title.as_deref(), Some("KẾ HOẠCH THỰC HIỆN X TỈNH Y"));
         assert_eq!(plan.number, None);
         assert_eq!(plan.date, None);

@@ -89,20 +89,21 @@ impl Columns {
 /// The roles of a header line: the first cell is STT/TT, and another cell names a content,
 /// an agency or a time column. At least three cells (two tabs).
 pub(super) fn header(cells: &[&str]) -> Option<Vec<Role>> {
-    if cells.len() < 3 || cells.iter().map(|c| c.len()).sum::<usize>() > 1000 {
+    if cells.len() < 3 || cells[0].len() > 60 || cells.iter().map(|c| c.len()).sum::<usize>() > 1000 {
+        return None;
+    }
+    if role(&fold(&cells::text(cells[0]))) != Role::Number {
         return None;
     }
     let roles: Vec<Role> = cells.iter().map(|c| role(&fold(&cells::text(c)))).collect();
-    let known = roles[1..]
-        .iter()
-        .any(|r| matches!(r, Role::Content | Role::Lead | Role::Cooperating | Role::Time));
+    let known = roles[1..].iter().any(|r| matches!(r, Role::Content | Role::Lead | Role::Cooperating | Role::Time));
     (roles[0] == Role::Number && known).then_some(roles)
 }
 
 /// A second header line under merged cells ("Cơ quan thực hiện" over "Chủ trì | Phối hợp"):
 /// empty first cell, every other non-empty cell a short column name.
 fn sub_header(cells: &[&str]) -> Option<Vec<(usize, Role)>> {
-    if cells.len() < 2 || !cells::text(cells[0]).is_empty() {
+    if cells.len() < 2 || !cells::is_blank(cells[0]) || cells.iter().any(|c| c.len() > 200) {
         return None;
     }
     let mut named = Vec::new();
@@ -122,7 +123,7 @@ fn sub_header(cells: &[&str]) -> Option<Vec<(usize, Role)>> {
 
 /// A line numbering the columns: "1 2 3 4 5", "(1) (2) (3)", "(A) (B) (C)".
 fn column_labels(cells: &[&str]) -> bool {
-    if cells.len() < 3 {
+    if cells.len() < 3 || cells.iter().any(|c| c.len() > 12) {
         return false;
     }
     cells.iter().enumerate().all(|(i, c)| {
@@ -192,8 +193,9 @@ pub(super) fn read(
 ///   inside a cell), its further cells filling the next columns: for a row still missing
 ///   cells, or right after a full row (no blank line between), when the line has no tab.
 /// - After a blank line, a line of text without a tab is outside the table (a note, the
-///   signature): skipped with a warning. A line of text whose other cells are empty is an
-///   unnumbered heading: it becomes the section of the rows below.
+///   signature): skipped with a warning. So is a line holding only a number followed by a
+///   header line or by nothing (a page number). A line of text whose other cells are empty
+///   is an unnumbered heading: it becomes the section of the rows below.
 /// - Anything else (a row without a number, cells beyond the header) is an error.
 fn assemble(
     lines: &[&str],
@@ -206,7 +208,8 @@ fn assemble(
     let mut items: Vec<Item> = Vec::new();
     let mut current: Option<Pending> = None;
     let mut open = false;
-    let mut after_header = false;
+    // A header with an empty cell (merged over two columns) may be refined by the next line.
+    let mut merged_header = false;
     let mut skipped: Option<(usize, usize)> = None;
 
     let flush_skipped = |skipped: &mut Option<(usize, usize)>, warnings: &mut Vec<ImportWarning>| {
@@ -231,12 +234,14 @@ fn assemble(
             flush_skipped(&mut skipped, warnings);
             roles = r;
             columns = Some(Columns::from_roles(&roles));
-            after_header = true;
+            merged_header = cells.iter().any(|c| cells::is_blank(c));
             open = false;
             continue;
         }
         let Some(cols) = columns else { continue };
-        if after_header && let Some(named) = sub_header(&cells) {
+        if std::mem::take(&mut merged_header)
+            && let Some(named) = sub_header(&cells)
+        {
             for (i, r) in named {
                 if i >= roles.len() {
                     roles.resize(i + 1, Role::Other);
@@ -246,16 +251,14 @@ fn assemble(
             columns = Some(Columns::from_roles(&roles));
             continue;
         }
-        after_header = false;
         if column_labels(&cells) {
             continue;
         }
 
         let first = cells::text(cells[0]);
         let m = cells.len();
-        let rest_empty = |skip: Option<usize>| {
-            cells.iter().enumerate().skip(1).all(|(i, c)| Some(i) == skip || cells::text(c).is_empty())
-        };
+        let rest_empty =
+            |skip: Option<usize>| cells.iter().enumerate().skip(1).all(|(i, c)| Some(i) == skip || cells::is_blank(c));
         let exact_number = cells::row_number(&first).is_some();
         let numbered = !exact_number && cells::numbered_title(&first).is_some() && rest_empty(cols.content);
         let missing = current.as_ref().map(|p| p.columns.ncols.saturating_sub(p.cells.len()));
@@ -273,6 +276,11 @@ fn assemble(
                 _ => by_column(p, &cells, n, raw)?,
             }
             open = true;
+            continue;
+        }
+        if exact_number && m == 1 && page_number(lines, index) {
+            warnings.push(ImportWarning { line: n, message: format!("bỏ qua số trang \"{first}\"") });
+            open = false;
             continue;
         }
         if exact_number || (numbered && is_bold(cells[0])) {
@@ -310,14 +318,12 @@ fn assemble(
             continue;
         }
         if m == 1 {
-            // Text after a blank line, outside the rows: a note, a signature.
+            // Text after a blank line, outside the rows: a note, a signature. The row above
+            // stays open to a continuation line after it.
             skipped = Some(match skipped {
                 Some((from, _)) => (from, n),
                 None => (n, n),
             });
-            if let Some(p) = current.take() {
-                items.push(Item::Row(p));
-            }
             continue;
         }
         if rest_empty(None) {
@@ -338,8 +344,17 @@ fn assemble(
     Ok(items)
 }
 
+/// Whether a line holding only a number (at `index`) is a page number: the next line with
+/// text is a (repeated) header, or there is none.
+fn page_number(lines: &[&str], index: usize) -> bool {
+    match lines[index + 1..].iter().find(|l| !l.trim().is_empty()) {
+        None => true,
+        Some(next) => header(&next.split('\t').collect::<Vec<_>>()).is_some(),
+    }
+}
+
 fn check_overflow<S: AsRef<str>>(cells: &[S], ncols: usize, line: usize, raw: &str) -> Result<(), ReadError> {
-    if cells.iter().skip(ncols).any(|c| !cells::text(c.as_ref()).is_empty()) {
+    if cells.iter().skip(ncols).any(|c| !cells::is_blank(c.as_ref())) {
         return Err(row_error(
             line,
             raw,
@@ -378,18 +393,21 @@ fn merge(p: &mut Pending, cells: &[&str], line: usize, raw: &str) -> Result<(), 
     Ok(())
 }
 
-/// A row broken by a page: each cell goes on the same column of the row.
+/// A row broken by a page: each cell goes on the same column of the row, after a space (or
+/// on a line of its own when it starts with a bullet: "- Sở C" is a new item).
 fn by_column(p: &mut Pending, cells: &[&str], line: usize, raw: &str) -> Result<(), ReadError> {
     let ncols = p.columns.ncols;
     check_overflow(cells, ncols, line, raw)?;
     for (i, c) in cells.iter().enumerate().skip(1).take(ncols.saturating_sub(1)) {
-        if cells::text(c).is_empty() {
+        if cells::is_blank(c) {
             continue;
         }
         if p.cells.len() <= i {
             p.cells.resize(i + 1, String::new());
         }
-        append(&mut p.cells[i], c, ' ');
+        // The text goes on across the page, unless the part on the new page starts a list item.
+        let sep = if cells::starts_with_bullet(&cells::text(c)) { '\n' } else { ' ' };
+        append(&mut p.cells[i], c, sep);
     }
     Ok(())
 }
@@ -406,7 +424,7 @@ fn finalize(items: Vec<Item>, warnings: &mut Vec<ImportWarning>) -> Result<Vec<P
     let mut rows = Vec::new();
     let mut section: Option<String> = None;
     let mut numbered_level: u8 = 0;
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen: HashMap<(Option<String>, String), usize> = HashMap::new();
     for item in items {
         let p = match item {
             Item::Section(text) => {
@@ -424,7 +442,9 @@ fn finalize(items: Vec<Item>, warnings: &mut Vec<ImportWarning>) -> Result<Vec<P
             let title = if content.is_empty() { head } else { format!("{head} {content}") };
             (tt, number, title)
         } else {
-            return Err(ReadError::Row { line: p.line, reason: "không đọc được số thứ tự".into(), text: p.quote });
+            return Err(ReadError::Row {
+                line: p.line, reason: "không đọc được số thứ tự".into(), text: p.quote
+            });
         };
         if title.is_empty() {
             return Err(ReadError::Row {
@@ -447,21 +467,15 @@ fn finalize(items: Vec<Item>, warnings: &mut Vec<ImportWarning>) -> Result<Vec<P
         let start = some(cells::text(cell(p.columns.start)));
         let finish = some(cells::text(cell(p.columns.time)));
         let product = some(cells::text(cell(p.columns.product)));
-        for time in [&start, &finish].into_iter().flatten() {
-            if dondoc_core::timeexpr::parse(time).is_err() {
-                warnings.push(ImportWarning {
-                    line: p.line,
-                    message: format!("STT {tt}: chưa đọc được thời gian \"{time}\""),
-                });
-            }
-        }
-        match seen.get(&tt) {
-            Some(&earlier) => warnings.push(ImportWarning {
-                line: p.line,
-                message: format!("STT {tt} trùng với hàng ở dòng {earlier}"),
-            }),
+        // Numbers restart in each part (I, II) of some tables: a duplicate is one in the same part.
+        let key = (if number == Number::Roman { None } else { section.clone() }, tt.clone());
+        match seen.get(&key) {
+            Some(&earlier) => warnings
+                .push(ImportWarning {
+                    line: p.line, message: format!("STT {tt} trùng với hàng ở dòng {earlier}")
+                }),
             None => {
-                seen.insert(tt.clone(), p.line);
+                seen.insert(key, p.line);
             }
         }
         let heading = lead.is_empty() && cooperating.is_empty();
