@@ -104,7 +104,8 @@ fn kon_tum_digital_transformation_plan() {
     for row in &indicators {
         let path: Vec<&str> = row["group"].split(" > ").map(|g| g.split('.').next().unwrap()).collect();
         let code = format!("CS-{}.{}", path.join("."), row["tt"]);
-        let want = [("title", row["name"].as_str()), ("lead", row["lead"].as_str()), ("finish", row["frequency"].as_str())];
+        let want =
+            [("title", row["name"].as_str()), ("lead", row["lead"].as_str()), ("finish", row["frequency"].as_str())];
         diffs.extend(compare(&code, board.get(&code), &want));
     }
     assert_eq!(board.len(), tasks.len() + indicators.len());

@@ -45,6 +45,8 @@ fn tasks() -> Vec<TaskState> {
                 finish: Some(finish),
                 product: None,
                 tracked_from,
+                tt: None,
+                group: None,
             }];
             let status = |to| TaskEvent::StatusChanged {
                 from: TaskStatus::NotStarted,

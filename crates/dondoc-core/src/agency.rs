@@ -159,8 +159,8 @@ impl Directory {
     /// Records an agency event (a rename or merger made since the configuration).
     pub fn apply(&mut self, event: &AgencyEvent) {
         let s = event.succession();
-        if !self.index.contains_key(&key(&s.to)) {
-            self.index.insert(key(&s.to), (s.to.clone(), false));
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.index.entry(key(&s.to)) {
+            slot.insert((s.to.clone(), false));
             self.config.agencies.push(AgencyEntry { name: s.to.clone(), aliases: Vec::new() });
         }
         self.config.successions.push(s);

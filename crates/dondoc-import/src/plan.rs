@@ -7,6 +7,7 @@
 //!   Xây dựng ...", TT 3);
 //! - a task row without sections: its TT, "1.2";
 //! - an indicator: "CS-" then the numbers of its headings and its TT, "CS-A.I.1".
+//!
 //! Whitespace and "/" are removed from codes. A printed code that repeats within a plan
 //! is kept by the row whose TT it matches (TT 3.1.2.3 -> 03123); the other rows get
 //! "<code>-TT<tt>" and a warning, so two tasks are never merged.
@@ -118,7 +119,12 @@ pub fn spec(plan: &ImportedPlan) -> Result<PlanSpec, Vec<ReadError>> {
         }
         let group = parents.last().map(|(_, c)| c.clone()).or_else(|| row.section.clone());
         if row.heading {
-            out.groups.push(GroupSpec { code: code.clone(), tt: row.tt.clone(), title: clean(&row.title), level: row.level });
+            out.groups.push(GroupSpec {
+                code: code.clone(),
+                tt: row.tt.clone(),
+                title: clean(&row.title),
+                level: row.level,
+            });
             parents.push((row.level, code));
             continue;
         }
@@ -346,7 +352,10 @@ mod tests {
         r.section = Some("II. Xây dựng, phát triển các hệ thống".into());
         assert_eq!(derived_code(&r), "II.3");
         assert_eq!(derived_code(&row("1.2", None, "x", "")), "1.2");
-        let ind = IndicatorRow { group: "A. Nhóm chỉ số > I. Chỉ số giá".into(), tt: "1".into(), ..IndicatorRow::default() };
+        let ind =
+            IndicatorRow {
+                group: "A. Nhóm chỉ số > I. Chỉ số giá".into(), tt: "1".into(), ..IndicatorRow::default()
+            };
         assert_eq!(indicator_code(&ind), "CS-A.I.1");
     }
 
@@ -355,6 +364,8 @@ mod tests {
         let mut r = row("1", None, "Sở Tài chính", "sau Tết");
         r.line = 42;
         let errors = spec(&ImportedPlan { rows: vec![r], ..ImportedPlan::default() }).unwrap_err();
-        assert!(matches!(&errors[0], ReadError::Row { line: 42, reason, text } if reason.contains("thời hạn") && text == "sau Tết"));
+        assert!(
+            matches!(&errors[0], ReadError::Row { line: 42, reason, text } if reason.contains("thời hạn") && text == "sau Tết")
+        );
     }
 }

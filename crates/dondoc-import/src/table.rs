@@ -20,7 +20,16 @@ pub const COLUMNS: &[(&str, &[&str])] = &[
     ("start", &["start", "bắt đầu", "thời gian bắt đầu"]),
     (
         "finish",
-        &["finish", "deadline", "time", "hoàn thành", "thời gian hoàn thành", "thời hạn", "thời hạn hoàn thành", "thời gian thực hiện"],
+        &[
+            "finish",
+            "deadline",
+            "time",
+            "hoàn thành",
+            "thời gian hoàn thành",
+            "thời hạn",
+            "thời hạn hoàn thành",
+            "thời gian thực hiện",
+        ],
     ),
     ("product", &["product", "result", "sản phẩm", "kết quả", "kết quả thực hiện"]),
 ];
@@ -35,10 +44,10 @@ impl Header {
         let mut index = Vec::new();
         for (i, cell) in cells.iter().enumerate() {
             let name = fold(cell);
-            if let Some((field, _)) = COLUMNS.iter().find(|(_, names)| names.contains(&name.as_str())) {
-                if !index.iter().any(|(f, _)| f == field) {
-                    index.push((*field, i));
-                }
+            if let Some((field, _)) = COLUMNS.iter().find(|(_, names)| names.contains(&name.as_str()))
+                && !index.iter().any(|(f, _)| f == field)
+            {
+                index.push((*field, i));
             }
         }
         let has = |f: &str| index.iter().any(|(x, _)| *x == f);
@@ -127,17 +136,20 @@ pub fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<ImportedPlan, Read
     let mut book = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| bad(format!("tệp Excel: {e}")))?;
     let names = book.sheet_names();
     let name = match sheet {
-        Some(s) => names.iter().find(|n| fold(n) == fold(s)).cloned().ok_or_else(|| {
-            bad(format!("không có trang tính \"{s}\"; các trang: {}", names.join(", ")))
-        })?,
+        Some(s) => names
+            .iter()
+            .find(|n| fold(n) == fold(s))
+            .cloned()
+            .ok_or_else(|| bad(format!("không có trang tính \"{s}\"; các trang: {}", names.join(", "))))?,
         None => names.first().cloned().ok_or_else(|| bad("tệp Excel không có trang tính nào".into()))?,
     };
     let range = book.worksheet_range(&name).map_err(|e| bad(format!("trang tính \"{name}\": {e}")))?;
     let first_row = range.start().map_or(0, |(r, _)| r as usize);
     let cells: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(cell_text).collect()).collect();
-    let header_at = cells.iter().position(|row| Header::parse(row).is_ok()).ok_or_else(|| {
-        bad(format!("trang tính \"{name}\" không có dòng tiêu đề với cột nội dung và chủ trì"))
-    })?;
+    let header_at = cells
+        .iter()
+        .position(|row| Header::parse(row).is_ok())
+        .ok_or_else(|| bad(format!("trang tính \"{name}\" không có dòng tiêu đề với cột nội dung và chủ trì")))?;
     rows_to_plan(cells[header_at..].to_vec(), first_row + header_at + 1)
 }
 

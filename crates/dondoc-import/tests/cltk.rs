@@ -517,9 +517,14 @@ fn big_plan(groups: u32) -> (String, usize) {
 fn five_hundred_tasks_read_fast() {
     let (doc, tasks) = big_plan(25);
     assert_eq!(tasks, 500);
-    let t = Instant::now();
-    let plan = cltk::read(&doc).unwrap();
-    let took = t.elapsed();
+    let (took, plan) = (0..3)
+        .map(|_| {
+            let t = Instant::now();
+            let plan = cltk::read(&doc).unwrap();
+            (t.elapsed(), plan)
+        })
+        .min_by_key(|(t, _)| *t)
+        .unwrap();
     eprintln!("500 tasks ({} bytes): {took:?}", doc.len());
     assert_eq!(plan.rows.iter().filter(|r| !r.heading).count(), 500);
     assert_eq!(plan.rows.len(), 1 + 25 * (1 + 4 * 6));

@@ -30,7 +30,7 @@ pub async fn run(global: &Global, args: &AgencyArgs) -> Result<()> {
                 effective,
                 reason: reason.clone(),
             };
-            record(&mut app, args, event, &[from.clone()], to, &directory).await
+            record(&mut app, args, event, std::slice::from_ref(from), to, &directory).await
         }
         AgencyAction::Merge { from, into, on, reason } => {
             let effective = effective(*on)?;

@@ -195,121 +195,135 @@ const GENERIC: &[&str] = &["ngành", "ban", "sở", "đoàn", "thể", "hội", 
 /// Words after which a name goes on.
 const CONNECTORS: &[&str] = &["và", "của", "thuộc", "với", "cùng", "hoặc", "trực", "các", "những"];
 
-/// An agency head at `words[i]`: (words taken, whether a plural prefix "các"/"những" leads it).
-fn head_at(words: &[Word], i: usize) -> Option<(usize, bool)> {
-    let w0 = norm(words.get(i)?.text);
-    let prefix = matches!(w0.as_str(), "các" | "những");
+/// An agency head at `words[i]`, given the words folded: (words taken, whether a plural
+/// prefix "các"/"những" leads it).
+fn head_in(words: &[Word], folded: &[String], i: usize) -> Option<(usize, bool)> {
+    let prefix = matches!(folded.get(i)?.as_str(), "các" | "những");
     let start = i + usize::from(prefix);
-    let first = if prefix { norm(words.get(start)?.text) } else { w0 };
-    let mut rest: [Option<String>; 4] = Default::default();
     'heads: for head in HEADS {
         let mut n = 0;
         for (k, part) in head.split(' ').enumerate() {
-            if k == 0 {
-                if part != first {
-                    continue 'heads;
-                }
-            } else {
-                // A head does not run over a separator.
-                let (Some(prev), Some(x), Some(cached)) =
-                    (words.get(start + k - 1), words.get(start + k), rest.get_mut(k))
-                else {
-                    continue 'heads;
-                };
-                if prev.text.ends_with([',', ';']) || cached.get_or_insert_with(|| norm(x.text)) != part {
-                    continue 'heads;
-                }
+            // A head does not run over a separator.
+            if k > 0 && words[start + k - 1].text.ends_with([',', ';']) {
+                continue 'heads;
             }
-            n += 1;
+            match folded.get(start + k) {
+                Some(f) if f == part => n += 1,
+                _ => continue 'heads,
+            }
         }
         return Some((usize::from(prefix) + n, prefix));
     }
     None
 }
 
+/// An agency head at `words[i]` (see [`head_in`]).
+fn head_at(words: &[Word], i: usize) -> Option<(usize, bool)> {
+    let window = words.get(i..(i + 5).min(words.len()))?;
+    let folded: Vec<String> = window.iter().map(|w| norm(w.text)).collect();
+    head_in(window, &folded, 0)
+}
+
 fn capitalized(w: &str) -> bool {
     w.chars().next().is_some_and(char::is_uppercase)
 }
 
-/// Whether `piece` is only a head ("Cục", "Chi cục", "các Sở", "Ban ngành"): a name that
-/// has not started yet.
-fn bare(piece: &[Word]) -> bool {
-    match head_at(piece, 0) {
-        Some((n, _)) => piece[n..].iter().all(|w| GENERIC.contains(&norm(w.text).as_str())),
-        None => piece.is_empty(),
-    }
+/// The agency words of a row, each folded once, with the agency head at each word.
+struct Agencies<'w, 'a> {
+    words: &'w [Word<'a>],
+    folded: Vec<String>,
+    heads: Vec<Option<(usize, bool)>>,
 }
 
-fn connects(prev: &str) -> bool {
-    prev.ends_with([',', ';', '&', '-', '/', '(', ':']) || CONNECTORS.contains(&norm(prev).as_str())
-}
-
-/// Whether a new agency starts at `words[i]` without a separator before it: a capitalised
-/// head (or "các ..." at a line start) after a complete name.
-fn starts_agency(words: &[Word], i: usize, piece_start: usize) -> bool {
-    let Some((_, prefix)) = head_at(words, i) else {
-        return false;
-    };
-    let w = &words[i];
-    if !(capitalized(w.text) || (prefix && w.first)) {
-        return false;
+impl<'w, 'a> Agencies<'w, 'a> {
+    fn new(words: &'w [Word<'a>]) -> Self {
+        let folded: Vec<String> = words.iter().map(|w| norm(w.text)).collect();
+        let heads = (0..words.len()).map(|i| head_in(words, &folded, i)).collect();
+        Agencies { words, folded, heads }
     }
-    i > piece_start && !connects(words[i - 1].text) && !bare(&words[piece_start..i])
+
+    /// Whether `words[from..to]` is only a head ("Cục", "Chi cục", "các Sở", "Ban ngành"),
+    /// or the start of one: a name that has not started yet.
+    fn bare(&self, from: usize, to: usize) -> bool {
+        match self.heads.get(from).copied().flatten() {
+            Some((n, _)) => self.folded[(from + n).min(to)..to].iter().all(|f| GENERIC.contains(&f.as_str())),
+            None => from >= to,
+        }
+    }
+
+    fn connects(&self, i: usize) -> bool {
+        self.words[i].text.ends_with([',', ';', '&', '-', '/', '(', ':'])
+            || CONNECTORS.contains(&self.folded[i].as_str())
+    }
+
+    /// Whether a new agency starts at word `i` without a separator before it: a
+    /// capitalised head (or "các ..." at a line start) after a complete name.
+    fn starts_agency(&self, i: usize, piece_start: usize) -> bool {
+        let Some((_, prefix)) = self.heads[i] else {
+            return false;
+        };
+        let w = &self.words[i];
+        (capitalized(w.text) || (prefix && w.first))
+            && i > piece_start
+            && !self.connects(i - 1)
+            && !self.bare(piece_start, i)
+    }
+
+    /// Whether a named agency or a plural group starts at word `i` (after a comma).
+    fn named_item_at(&self, i: usize) -> bool {
+        let Some((n, prefix)) = self.heads.get(i).copied().flatten() else {
+            return false;
+        };
+        if prefix {
+            return true;
+        }
+        let end =
+            self.words[i..].iter().position(|w| w.text.ends_with([',', ';'])).map_or(self.words.len(), |p| i + p + 1);
+        capitalized(self.words[i].text) && end - i > n && !self.bare(i, end)
+    }
+
+    /// The agencies of one cell, `words[from..to]`: split at ";" and at "," before a named
+    /// agency or a plural group ("UBND tỉnh, Cục Thống kê tỉnh"; "Cục Thống kê tỉnh, các
+    /// đơn vị liên quan"), not inside a group ("Các Sở, Ban, ngành"; "UBND các huyện, thị
+    /// xã, thành phố").
+    fn items(&self, from: usize, to: usize, out: &mut Vec<String>) {
+        let mut start = from;
+        for i in from..to {
+            let w = self.words[i].text;
+            if w.ends_with(';') || (w.ends_with(',') && i + 1 < to && self.named_item_at(i + 1)) {
+                push_items(out, &self.words[start..=i]);
+                start = i + 1;
+            }
+        }
+        push_items(out, &self.words[start..to]);
+    }
 }
 
 /// Splits the agency words of a row into the lead cell and the cooperating cell, each as
-/// a list of agencies or groups.
+/// a list of agencies or groups. A cell ends where a new agency name starts without a
+/// separator after a complete name.
 pub(super) fn agencies(words: &[Word]) -> (Vec<String>, Vec<String>) {
-    let mut groups = Vec::new();
-    let mut group_start = 0;
+    let a = Agencies::new(words);
+    let mut starts = vec![0];
     let mut piece_start = 0;
     let mut depth = 0i32;
-    for i in 0..words.len() {
-        if depth <= 0 && starts_agency(words, i, piece_start) {
-            groups.push(&words[group_start..i]);
-            group_start = i;
+    for (i, w) in words.iter().enumerate() {
+        if depth <= 0 && a.starts_agency(i, piece_start) {
+            starts.push(i);
             piece_start = i;
         }
-        let w = words[i].text;
+        let w = w.text;
         depth += w.matches('(').count() as i32 - w.matches(')').count() as i32;
         if w.ends_with([',', ';']) {
             piece_start = i + 1;
         }
     }
-    groups.push(&words[group_start..]);
-    let mut groups = groups.into_iter().filter(|g| !g.is_empty());
-    let lead = groups.next().map(items).unwrap_or_default();
-    let cooperating = groups.flat_map(items).collect();
+    starts.push(words.len());
+    let (mut lead, mut cooperating) = (Vec::new(), Vec::new());
+    for (k, cell) in starts.windows(2).enumerate() {
+        a.items(cell[0], cell[1], if k == 0 { &mut lead } else { &mut cooperating });
+    }
     (lead, cooperating)
-}
-
-/// The agencies of one cell: split at ";" and at "," before a named agency or a plural
-/// group ("UBND tỉnh, Cục Thống kê tỉnh"; "Cục Thống kê tỉnh, các đơn vị liên quan"), but
-/// not inside a group ("Các Sở, Ban, ngành"; "UBND các huyện, thị xã, thành phố").
-fn items(words: &[Word]) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    for i in 0..words.len() {
-        let w = words[i].text;
-        let split = w.ends_with(';') || (w.ends_with(',') && named_item_follows(words, i + 1));
-        if split {
-            push_items(&mut out, &words[start..=i]);
-            start = i + 1;
-        }
-    }
-    push_items(&mut out, &words[start..]);
-    out
-}
-
-fn named_item_follows(words: &[Word], i: usize) -> bool {
-    let Some((n, prefix)) = head_at(words, i) else {
-        return false;
-    };
-    if !(prefix || capitalized(words[i].text)) {
-        return false;
-    }
-    let end = words[i..].iter().position(|w| w.text.ends_with([',', ';'])).map_or(words.len(), |p| i + p + 1);
-    prefix || !bare(&words[i..end]) && end - i > n
 }
 
 fn push_items(out: &mut Vec<String>, words: &[Word]) {

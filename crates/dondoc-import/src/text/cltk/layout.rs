@@ -52,8 +52,8 @@ impl Layout {
         let mut page_offset: Option<i64> = None;
         let mut i = 0;
         while i < n {
-            let markers = header_markers(&self.lines[i]);
-            if markers == 0 || !all_header_words(&self.lines[i]) {
+            let markers = if all_header_words(&self.lines[i]) { header_markers(&self.lines[i]) } else { 0 };
+            if markers == 0 {
                 i += 1;
                 continue;
             }

@@ -263,7 +263,8 @@ fn accept<'c>(scan: &'c [Candidate], words: &[Word], warnings: &mut Vec<ImportWa
             continue;
         }
         match (&c.tt, c.hit) {
-            (Tt::Roman(v), Some(Hit::Part)) if *v == last_part + 1 => {
+            // Part headings go up, possibly skipping one or two (I, II, IV).
+            (Tt::Roman(v), Some(Hit::Part)) if *v > last_part && *v <= last_part + 3 => {
                 last_part = *v;
                 prev = None;
                 out.push(c);

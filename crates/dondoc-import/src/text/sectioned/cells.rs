@@ -1,7 +1,11 @@
 //! What the columns hold: their kinds, read from the table's header, and the vocabulary of
 //! agency cells (the words that begin the name of an agency or a group of agencies).
 
+use std::sync::OnceLock;
+
 use dondoc_core::text::clean;
+
+use super::lines::Vocab;
 #[cfg(test)]
 use dondoc_core::text::fold;
 
@@ -52,10 +56,10 @@ pub(super) enum TableKind {
     Indicators,
 }
 
-/// Reads a header's folded text: the kind of table and its columns in printed order.
+/// Reads a header's text (lower case): the kind of table and its columns in printed order.
 /// `None` for headers of other shapes (a Mã số column, two time columns, no time column).
-pub(super) fn classify_header(folded: &str) -> Option<(TableKind, Vec<Col>)> {
-    let has = |k: &str| folded.contains(k);
+pub(super) fn classify_header(header: &str) -> Option<(TableKind, Vec<Col>)> {
+    let has = |k: &str| header.contains(k);
     if has("mã số") || has("bắt đầu") {
         return None;
     }
@@ -66,7 +70,7 @@ pub(super) fn classify_header(folded: &str) -> Option<(TableKind, Vec<Col>)> {
         && (has("thời gian") || has("tần suất") || has("kỳ"));
     let mut found: Vec<(usize, Col)> = Vec::new();
     let find = |col: Col, keys: &[&str], found: &mut Vec<(usize, Col)>| {
-        if let Some(pos) = keys.iter().filter_map(|k| folded.find(k)).min() {
+        if let Some(pos) = keys.iter().filter_map(|k| header.find(k)).min() {
             found.push((pos, col));
         }
     };
@@ -82,10 +86,10 @@ pub(super) fn classify_header(folded: &str) -> Option<(TableKind, Vec<Col>)> {
         );
         if !found.iter().any(|(_, c)| *c == Col::Lead) {
             // "Cơ quan | Cơ quan phối hợp": the first "cơ quan" that is not the cooperating one.
-            let coop = folded.find("phối hợp").unwrap_or(usize::MAX);
+            let coop = header.find("phối hợp").unwrap_or(usize::MAX);
             if let Some(pos) = ["cơ quan", "đơn vị"]
                 .iter()
-                .filter_map(|k| folded.match_indices(k).map(|(p, _)| p).find(|p| *p + 12 < coop || *p > coop))
+                .filter_map(|k| header.match_indices(k).map(|(p, _)| p).find(|p| *p + 12 < coop || *p > coop))
                 .min()
             {
                 found.push((pos, Col::Lead));
@@ -114,7 +118,7 @@ pub(super) fn classify_header(folded: &str) -> Option<(TableKind, Vec<Col>)> {
 }
 
 /// Words that begin the name of an agency or of a group of agencies (folded).
-const HEADS: &[&str] = &[
+const HEAD_LIST: &[&str] = &[
     "văn phòng",
     "ubnd",
     "ủy ban",
@@ -152,6 +156,7 @@ const HEADS: &[&str] = &[
     "mặt trận",
     "tỉnh ủy",
     "tỉnh uỷ",
+    "thống kê",
     "cơ quan",
     "các cơ quan",
     "đơn vị",
@@ -166,6 +171,22 @@ const HEADS: &[&str] = &[
     "các trường",
     "chi nhánh",
     "điện lực",
+    "hiệp hội",
+    "liên hiệp",
+    "tập đoàn",
+    "bưu điện",
+    "quỹ",
+    "đảng ủy",
+    "đảng uỷ",
+    "huyện ủy",
+    "huyện uỷ",
+    "thành ủy",
+    "thành uỷ",
+    "kiểm toán",
+    "phòng",
+    "học viện",
+    "đại học",
+    "bệnh viện",
     "các huyện",
     "các xã",
     "các địa phương",
@@ -173,6 +194,30 @@ const HEADS: &[&str] = &[
     "các ngành",
     "ngành",
 ];
+
+struct Heads {
+    all: Vocab,
+    /// First words of the heads.
+    first: Vocab,
+}
+
+fn heads() -> &'static Heads {
+    static HEADS: OnceLock<Heads> = OnceLock::new();
+    HEADS.get_or_init(|| {
+        let firsts: Vec<&'static str> = HEAD_LIST.iter().filter_map(|h| h.split(' ').next()).collect();
+        Heads { all: Vocab::new(HEAD_LIST), first: Vocab::new(&firsts) }
+    })
+}
+
+/// Whether a word (lower case) can begin an agency head.
+pub(super) fn may_start_head(word: &str) -> bool {
+    heads().first.has(word)
+}
+
+/// Whether the words (lower case, joined by one space) are an agency head.
+pub(super) fn is_head(words: &str) -> bool {
+    heads().all.has(words)
+}
 
 /// Whether the words (lower case) begin with an agency head.
 pub(super) fn starts_with_head(words: &[&str]) -> bool {
@@ -182,7 +227,7 @@ pub(super) fn starts_with_head(words: &[&str]) -> bool {
             prefix.push(' ');
         }
         prefix.push_str(&strip_punct(w));
-        if HEADS.contains(&prefix.as_str()) {
+        if heads().all.has(&prefix) {
             return true;
         }
     }
@@ -247,7 +292,7 @@ fn splits_here(current: &str, left: &str, right: &str) -> bool {
 /// Whether the words are nothing but an agency head ("Văn phòng", "Sở"): half a name.
 pub(super) fn is_bare_head(words: &[&str]) -> bool {
     let joined = words.iter().map(|w| strip_punct(w)).collect::<Vec<_>>().join(" ");
-    HEADS.contains(&joined.as_str())
+    heads().all.has(&joined)
 }
 
 fn push_agency(out: &mut Vec<String>, s: &str) {

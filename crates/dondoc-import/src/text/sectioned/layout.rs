@@ -2,8 +2,6 @@
 //! repeated on every page and the page numbers before them, the headings (A., B., ...;
 //! I, II, ...) and the blocks of lines that belong to one numbered row.
 
-use dondoc_core::text::fold;
-
 use super::cells::{Col, TableKind, classify_header};
 use super::lines::{Line, roman_value, to_roman};
 
@@ -83,11 +81,10 @@ impl Block {
     }
 }
 
-/// A table header starting at line `i`: the folded header words and the index after it.
+/// A table header starting at line `i`: the header words (lower case) and the index after it.
 fn header_at(lines: &[Line], i: usize) -> Option<(TableKind, Vec<Col>, Vec<String>, usize)> {
     let first = lines.get(i)?;
-    let w0 = first.words.first()?;
-    let w0f = w0.trim_end_matches(['.', ':']).to_lowercase();
+    let w0f = first.first_lower.trim_end_matches(['.', ':']);
     if !(w0f == "tt" || w0f == "stt") || first.has_tab {
         return None;
     }
@@ -100,10 +97,10 @@ fn header_at(lines: &[Line], i: usize) -> Option<(TableKind, Vec<Col>, Vec<Strin
             return None;
         }
         if !l.is_blank() {
-            if j > i && (data_start(l) || l.folded().starts_with("phụ lục")) {
+            if j > i && (data_start(l) || region_end(l)) {
                 break;
             }
-            words.extend(l.words.iter().map(|w| fold(w)));
+            words.extend(l.words.iter().map(|w| w.to_lowercase()));
             taken += 1;
         }
         j += 1;
@@ -136,7 +133,7 @@ fn letter_label(l: &Line) -> Option<char> {
 /// Whether the folded words at `i` repeat the header; returns the index after it.
 fn repeated_header(lines: &[Line], i: usize, header: &[String]) -> Option<usize> {
     let first = lines.get(i)?;
-    if first.is_blank() || header.is_empty() {
+    if first.is_blank() || header.first() != Some(&first.first_lower) {
         return None;
     }
     let mut pos = 0usize;
@@ -145,7 +142,8 @@ fn repeated_header(lines: &[Line], i: usize, header: &[String]) -> Option<usize>
         let l = &lines[j];
         if !l.is_blank() {
             let n = l.words.len();
-            let matches = header.get(pos..pos + n).is_some_and(|h| l.words.iter().zip(h).all(|(w, h)| fold(w) == *h));
+            let matches =
+                header.get(pos..pos + n).is_some_and(|h| l.words.iter().zip(h).all(|(w, h)| w.to_lowercase() == *h));
             if !matches {
                 break;
             }
@@ -176,8 +174,12 @@ fn footer_before_header(lines: &[Line], i: usize, header: &[String]) -> Option<u
 
 /// Ends of a table region: the next appendix, the signature block.
 fn region_end(l: &Line) -> bool {
-    let f = l.folded();
-    f.starts_with("phụ lục") || f.starts_with("nơi nhận")
+    let second = || l.words.get(1).map(|w| w.to_lowercase()).unwrap_or_default();
+    match l.first_lower.as_str() {
+        "phụ" => second().starts_with("lục"),
+        "nơi" => second().starts_with("nhận"),
+        _ => false,
+    }
 }
 
 /// Finds the tables of a text.
@@ -291,9 +293,9 @@ impl<'a> Scanner<'a> {
         let w0 = l.words.first()?;
         let bare = w0.trim_end_matches(['.', ')']);
         let rest_ok = |from: usize| {
-            l.words.get(from).is_none_or(|w| {
-                w.chars().next().is_some_and(|c| c.is_uppercase() || c == '(' || c == '"' || c == '“')
-            })
+            l.words
+                .get(from)
+                .is_none_or(|w| w.chars().next().is_some_and(|c| c.is_uppercase() || c == '(' || c == '"' || c == '“'))
         };
         // A. / B. headings, in sequence.
         if let Some(c) = letter_label(l) {
@@ -333,7 +335,8 @@ impl<'a> Scanner<'a> {
         }
         // 1, 2, 3 ... (and 1.1, 1.2 under them).
         if !bare.is_empty() && bare.chars().all(|c| c.is_ascii_digit() || c == '.') && rest_ok(1) {
-            let parts: Vec<u32> = bare.split('.').map_while(|p| (p.len() <= 3).then(|| p.parse().ok()).flatten()).collect();
+            let parts: Vec<u32> =
+                bare.split('.').map_while(|p| (p.len() <= 3).then(|| p.parse().ok()).flatten()).collect();
             if parts.len() != bare.split('.').count() || parts.is_empty() {
                 return None;
             }

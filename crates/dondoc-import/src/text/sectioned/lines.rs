@@ -3,7 +3,10 @@
 //! a line ends with a space (a line without one was broken inside a word: "Tháng/Qu" +
 //! "ý/ Năm"), and lines holding only spaces (an empty cell).
 
-use dondoc_core::text::{clean, fold};
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use dondoc_core::text::clean;
 
 /// One line of the source.
 #[derive(Debug, Clone, Default)]
@@ -20,6 +23,8 @@ pub(super) struct Line {
     pub ws_only: bool,
     /// A tab: the tab-separated shape, not this one.
     pub has_tab: bool,
+    /// The first word in lower case ("" for a blank line).
+    pub first_lower: String,
 }
 
 fn is_ws(c: char) -> bool {
@@ -48,12 +53,13 @@ impl Line {
             line.push(&word, spaces);
         }
         line.trail_ws = raw.chars().next_back().is_some_and(is_ws);
+        line.first_lower = line.words.first().map(|w| w.to_lowercase()).unwrap_or_default();
         line.ws_only = line.words.is_empty() && !raw.is_empty();
         line
     }
 
     fn push(&mut self, word: &str, spaces: usize) {
-        let w = clean(word);
+        let w = if nfc_already(word) { word.to_string() } else { clean(word) };
         if w.is_empty() {
             return;
         }
@@ -76,10 +82,20 @@ impl Line {
         self.words.get(from..).map(|w| w.join(" ")).unwrap_or_default()
     }
 
-    /// [`fold`] of the whole line.
-    pub fn folded(&self) -> String {
-        fold(&self.text())
+    /// The whole line in lower case.
+    pub fn lower(&self) -> String {
+        self.text().to_lowercase()
     }
+}
+
+/// Letters that are their own NFC form (ASCII, Latin-1, Latin Extended-A/B, Latin Extended
+/// Additional where the precomposed Vietnamese letters are, general punctuation), so that
+/// most words skip normalisation.
+fn nfc_already(word: &str) -> bool {
+    word.chars().all(|c| {
+        let u = c as u32;
+        u < 0x250 || (0x1E00..=0x1EFF).contains(&u) || (0x2010..=0x2027).contains(&u)
+    })
 }
 
 /// Splits a text into lines (LF or CRLF).
@@ -126,31 +142,66 @@ pub(super) fn char_width(c: char) -> f32 {
 
 /// The base letter of a Vietnamese letter ("ở" -> 'o', "Đ" -> 'D').
 fn base_letter(c: char) -> char {
-    const GROUPS: &[(&str, char)] = &[
-        ("àáảãạăằắẳẵặâầấẩẫậ", 'a'),
-        ("èéẻẽẹêềếểễệ", 'e'),
-        ("ìíỉĩị", 'i'),
-        ("òóỏõọôồốổỗộơờớởỡợ", 'o'),
-        ("ùúủũụưừứửữự", 'u'),
-        ("ỳýỷỹỵ", 'y'),
-        ("đ", 'd'),
-        ("ÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬ", 'A'),
-        ("ÈÉẺẼẸÊỀẾỂỄỆ", 'E'),
-        ("ÌÍỈĨỊ", 'I'),
-        ("ÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢ", 'O'),
-        ("ÙÚỦŨỤƯỪỨỬỮỰ", 'U'),
-        ("ỲÝỶỸỴ", 'Y'),
-        ("Đ", 'D'),
-    ];
-    if c.is_ascii() {
-        return c;
+    match c {
+        'à' | 'á' | 'ả' | 'ã' | 'ạ' | 'ă' | 'ằ' | 'ắ' | 'ẳ' | 'ẵ' | 'ặ' | 'â' | 'ầ' | 'ấ' | 'ẩ' | 'ẫ' | 'ậ' => {
+            'a'
+        }
+        'è' | 'é' | 'ẻ' | 'ẽ' | 'ẹ' | 'ê' | 'ề' | 'ế' | 'ể' | 'ễ' | 'ệ' => 'e',
+        'ì' | 'í' | 'ỉ' | 'ĩ' | 'ị' => 'i',
+        'ò' | 'ó' | 'ỏ' | 'õ' | 'ọ' | 'ô' | 'ồ' | 'ố' | 'ổ' | 'ỗ' | 'ộ' | 'ơ' | 'ờ' | 'ớ' | 'ở' | 'ỡ' | 'ợ' => {
+            'o'
+        }
+        'ù' | 'ú' | 'ủ' | 'ũ' | 'ụ' | 'ư' | 'ừ' | 'ứ' | 'ử' | 'ữ' | 'ự' => 'u',
+        'ỳ' | 'ý' | 'ỷ' | 'ỹ' | 'ỵ' => 'y',
+        'đ' => 'd',
+        'À' | 'Á' | 'Ả' | 'Ã' | 'Ạ' | 'Ă' | 'Ằ' | 'Ắ' | 'Ẳ' | 'Ẵ' | 'Ặ' | 'Â' | 'Ầ' | 'Ấ' | 'Ẩ' | 'Ẫ' | 'Ậ' => {
+            'A'
+        }
+        'È' | 'É' | 'Ẻ' | 'Ẽ' | 'Ẹ' | 'Ê' | 'Ề' | 'Ế' | 'Ể' | 'Ễ' | 'Ệ' => 'E',
+        'Ì' | 'Í' | 'Ỉ' | 'Ĩ' | 'Ị' => 'I',
+        'Ò' | 'Ó' | 'Ỏ' | 'Õ' | 'Ọ' | 'Ô' | 'Ồ' | 'Ố' | 'Ổ' | 'Ỗ' | 'Ộ' | 'Ơ' | 'Ờ' | 'Ớ' | 'Ở' | 'Ỡ' | 'Ợ' => {
+            'O'
+        }
+        'Ù' | 'Ú' | 'Ủ' | 'Ũ' | 'Ụ' | 'Ư' | 'Ừ' | 'Ứ' | 'Ử' | 'Ữ' | 'Ự' => 'U',
+        'Ỳ' | 'Ý' | 'Ỷ' | 'Ỹ' | 'Ỵ' => 'Y',
+        'Đ' => 'D',
+        _ => c,
     }
-    GROUPS.iter().find(|(set, _)| set.contains(c)).map_or(c, |(_, b)| *b)
 }
 
 /// Printed width of a word.
 pub(super) fn word_width(w: &str) -> f32 {
     w.chars().map(char_width).sum()
+}
+
+/// FNV-1a: a fast hash for the short words of the vocabularies below.
+#[derive(Default)]
+pub(super) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// A fixed vocabulary of lower-case words or phrases.
+pub(super) struct Vocab(HashSet<&'static str, BuildHasherDefault<Fnv>>);
+
+impl Vocab {
+    pub fn new(words: &[&'static str]) -> Vocab {
+        Vocab(words.iter().copied().collect())
+    }
+    pub fn has(&self, w: &str) -> bool {
+        self.0.contains(w)
+    }
 }
 
 /// Roman numerals I..=L (section numbers), upper case as printed.
@@ -160,10 +211,10 @@ pub(super) fn roman_value(s: &str) -> Option<u32> {
     }
     let val = |c| -> i64 {
         match c {
-        'I' => 1,
-        'V' => 5,
-        'X' => 10,
-        _ => 50,
+            'I' => 1,
+            'V' => 5,
+            'X' => 10,
+            _ => 50,
         }
     };
     let chars: Vec<i64> = s.chars().map(val).collect();

@@ -29,15 +29,15 @@ pub(super) fn read_meta(lines: &[Line]) -> ImportedPlan {
     }
     if plan.number.is_none() && plan.warnings.is_empty() {
         // "Số: 123/KH-UBND" in the heading.
-        if let Some(l) = lines.iter().take(40).find(|l| l.folded().starts_with("số:") || l.folded().starts_with("số ")) {
+        if let Some(l) = lines.iter().take(40).find(|l| l.first_lower == "số:" || l.first_lower == "số") {
             let text = l.text();
-            let n = text.split_once(|c| c == ':' || c == ' ').map(|(_, r)| r.trim().to_string());
+            let n = text.split_once([':', ' ']).map(|(_, r)| r.trim().to_string());
             set_number(&mut plan, l.no, n);
         }
     }
     if plan.date_text.is_none() {
         // "Kon Tum, ngày 15 tháng 11 năm 2024" in the heading.
-        if let Some(l) = lines.iter().take(40).find(|l| l.folded().contains(", ngày ")) {
+        if let Some(l) = lines.iter().take(40).find(|l| l.lower().contains(", ngày ")) {
             let text = l.text();
             let f = text.to_lowercase();
             let date = f.find(", ngày ").and_then(|p| text.get(p + 2..)).map(|s| s.trim_end_matches('.').to_string());
@@ -50,8 +50,8 @@ pub(super) fn read_meta(lines: &[Line]) -> ImportedPlan {
 /// The line "(Kèm theo Kế hoạch số ... của ...)", joined with the lines it runs onto.
 fn attached_line(lines: &[Line]) -> Option<(usize, String)> {
     let i = lines.iter().position(|l| {
-        let f = l.folded();
-        f.starts_with("(kèm theo") || f.starts_with("kèm theo")
+        (l.first_lower == "(kèm" || l.first_lower == "kèm")
+            && l.words.get(1).is_some_and(|w| w.to_lowercase().starts_with("theo"))
     })?;
     let mut text = lines[i].text();
     let mut j = i + 1;
@@ -86,10 +86,10 @@ fn set_number(plan: &mut ImportedPlan, line: usize, number: Option<String>) {
     if !head.is_empty() && head.chars().all(|c| c.is_ascii_digit()) && compact.contains('/') {
         plan.number = Some(compact);
     } else if compact.contains('/') {
-        plan.warnings.push(ImportWarning {
-            line,
-            message: format!("số văn bản để trống (\"{}\"): chưa có số", n.trim()),
-        });
+        plan.warnings
+            .push(ImportWarning {
+                line, message: format!("số văn bản để trống (\"{}\"): chưa có số", n.trim())
+            });
     }
 }
 
@@ -126,7 +126,9 @@ fn parse_date(text: &str) -> Option<NaiveDate> {
 fn title(lines: &[Line]) -> Option<String> {
     let (i, l) = lines.iter().enumerate().take(80).find(|(_, l)| {
         let t = l.text();
-        fold(&t).starts_with("kế hoạch") && t.chars().filter(|c| c.is_alphabetic()).all(|c| c.is_uppercase())
+        l.first_lower == "kế"
+            && fold(&t).starts_with("kế hoạch")
+            && t.chars().filter(|c| c.is_alphabetic()).all(|c| c.is_uppercase())
     })?;
     let mut parts: Vec<String> = Vec::new();
     let rest = l.words.get(2..).map(|w| w.join(" ")).unwrap_or_default();
@@ -143,7 +145,7 @@ fn title(lines: &[Line]) -> Option<String> {
             continue;
         }
         blanks = 0;
-        let f = n.folded();
+        let f = n.lower();
         let first = parts.first().map(|p| fold(p)).unwrap_or_default();
         if parts.len() >= 8
             || f.starts_with("căn cứ")
@@ -180,8 +182,7 @@ mod tests {
 
     #[test]
     fn filled_number_and_date() {
-        let lines =
-            split_lines("(Kèm theo Quyết định số 123/QĐ-UBND ngày 05 tháng 3 năm 2025 của UBND tỉnh Gia Lai)");
+        let lines = split_lines("(Kèm theo Quyết định số 123/QĐ-UBND ngày 05 tháng 3 năm 2025 của UBND tỉnh Gia Lai)");
         let plan = read_meta(&lines);
         assert_eq!(plan.number.as_deref(), Some("123/QĐ-UBND"));
         assert_eq!(plan.date, NaiveDate::from_ymd_opt(2025, 3, 5));

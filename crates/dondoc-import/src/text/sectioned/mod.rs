@@ -30,13 +30,16 @@ use crate::model::{ImportWarning, ImportedPlan, IndicatorRow, PlanRow, ReadError
 use cells::{Col, TableKind};
 use layout::{Block, Heading, Item, Table};
 use lines::Line;
-use segment::{PrevCell, Segmenter, TimeCache, Tok};
+use segment::{Learnt, Part, PrevCell, Segmenter, TimeCache, Tok};
 
 pub use cells::split_agencies;
 
 /// Rows without a number that one numbered block may hold ("- Trong đó: ..."), plus the
 /// numbered one.
 const MAX_ROWS_PER_BLOCK: usize = 4;
+
+/// Blocks the columns' widths are learnt from.
+const WIDTH_SAMPLE: usize = 40;
 
 /// Whether the text has this shape: a header `TT | Nhiệm vụ | ... | Thời hạn | Cơ quan thực
 /// hiện | Cơ quan phối hợp` or an indicator catalogue header `TT | Thông tin, dữ liệu |
@@ -84,27 +87,38 @@ struct Draft {
 }
 
 fn read_table(lines: &[Line], table: &Table, use_glue: bool, plan: &mut ImportedPlan) -> Result<(), ReadError> {
-    // First pass: each block on its own, to learn the columns' printed widths; second pass
-    // with them, placing the text carried over page breaks.
+    // Each block's words, once for both passes.
+    let parts: Vec<Vec<Part>> = table
+        .items
+        .iter()
+        .map(|item| match item {
+            Item::Block(b) => b.parts.iter().map(|p| Part::new(segment::tokens(lines, p, use_glue))).collect(),
+            Item::Heading(_) => Vec::new(),
+        })
+        .collect();
     let mut times = TimeCache::new();
-    let first = build(lines, table, use_glue, &[], &mut times, &mut Vec::new())?;
-    let widths = column_widths(&first, table.cols.len());
-    if std::env::var_os("DONDOC_SECTIONED_DEBUG").is_some() {
-        eprintln!("widths {:?} {:?}", table.cols, widths);
-    }
-    let drafts = build(lines, table, use_glue, &widths, &mut times, &mut plan.warnings)?;
+    // First pass: each block on its own, to learn the columns (from a sample of the blocks:
+    // enough lines, less work on long plans); second pass with what it learnt, placing the
+    // text carried over page breaks.
+    let blocks = parts.iter().filter(|p| !p.is_empty()).count();
+    let step = blocks.div_ceil(WIDTH_SAMPLE).max(1);
+    let first = build(lines, table, &parts, &Learnt::default(), step, &mut times, &mut Vec::new())?;
+    let learnt = learn(&first, table.cols.len());
+    let drafts = build(lines, table, &parts, &learnt, 1, &mut times, &mut plan.warnings)?;
     for d in drafts {
         emit(table.kind, &table.cols, d, plan);
     }
     Ok(())
 }
 
-/// The rows of a table, in document order. Without `widths`, page continuations are left out.
+/// The rows of a table, in document order. In the first pass (nothing `learnt` yet), page
+/// continuations are left out and only every `step`-th block is read.
 fn build(
     lines: &[Line],
     table: &Table,
-    use_glue: bool,
-    widths: &[f32],
+    parts: &[Vec<Part>],
+    learnt: &Learnt,
+    step: usize,
     times: &mut TimeCache,
     warnings: &mut Vec<ImportWarning>,
 ) -> Result<Vec<Draft>, ReadError> {
@@ -113,7 +127,8 @@ fn build(
     let mut letter: Option<Heading> = None;
     let mut roman: Option<Heading> = None;
     let mut last_tt: Option<(String, String)> = None;
-    for item in &table.items {
+    let mut nth = 0usize;
+    for (item, item_parts) in table.items.iter().zip(parts) {
         let b = match item {
             Item::Heading(h) => {
                 if h.level == 0 {
@@ -126,11 +141,16 @@ fn build(
             }
             Item::Block(b) => b,
         };
-        let toks = segment::tokens(lines, b.parts.first().map_or(&[][..], Vec::as_slice), use_glue);
+        let Some(first) = item_parts.first() else { continue };
+        nth += 1;
+        if !(nth - 1).is_multiple_of(step) {
+            continue;
+        }
+        let toks = &first.toks;
         let cut = if toks.is_empty() {
             None
         } else {
-            Segmenter::new(&toks, cols, widths, None, times).run(MAX_ROWS_PER_BLOCK).map(|(_, rows)| rows)
+            Segmenter::new(first, cols, learnt, None, times).run(MAX_ROWS_PER_BLOCK).map(|(_, rows)| rows)
         };
         let rows = if b.roman {
             // A Roman numeral whose text does not read as one row is a heading.
@@ -161,20 +181,20 @@ fn build(
             }
             last_tt = Some((group.clone(), b.tt.clone()));
         }
-        push_drafts(&mut drafts, b, &toks, rows, group.clone());
-        if widths.is_empty() {
+        push_drafts(&mut drafts, b, toks, rows, group.clone());
+        if learnt.widths.is_empty() {
             continue;
         }
         // Text carried over a page break goes to the columns that overflowed, or starts
         // rows without a number.
-        for part in b.parts.iter().skip(1) {
-            let toks = segment::tokens(lines, part, use_glue);
+        for part in item_parts.iter().skip(1) {
+            let toks = &part.toks;
             if toks.is_empty() {
                 continue;
             }
             let Some(last) = drafts.last() else { continue };
             let prev: Vec<PrevCell> = last.cells.iter().zip(cols).map(|(c, col)| PrevCell::of(c, *col)).collect();
-            let Some((_, rows)) = Segmenter::new(&toks, cols, widths, Some(&prev), times).run(MAX_ROWS_PER_BLOCK) else {
+            let Some((_, rows)) = Segmenter::new(part, cols, learnt, Some(&prev), times).run(MAX_ROWS_PER_BLOCK) else {
                 return Err(row_error(lines, b, cols));
             };
             for (r, cut) in rows.into_iter().enumerate() {
@@ -204,11 +224,8 @@ fn group_of(letter: &Option<Heading>, roman: &Option<Heading>) -> String {
 fn push_drafts(drafts: &mut Vec<Draft>, b: &Block, toks: &[Tok], rows: Vec<segment::RowCut>, group: String) {
     for (r, cut) in rows.into_iter().enumerate() {
         let cells: Vec<Vec<Tok>> = cut.into_iter().map(|(x, y)| toks[x..y].to_vec()).collect();
-        let (tt, line) = if r == 0 {
-            (b.tt.clone(), b.line)
-        } else {
-            (String::new(), first_line(&cells).unwrap_or(b.line))
-        };
+        let (tt, line) =
+            if r == 0 { (b.tt.clone(), b.line) } else { (String::new(), first_line(&cells).unwrap_or(b.line)) };
         drafts.push(Draft { tt, level: b.level.max(1), line, group: group.clone(), cells });
     }
 }
@@ -226,6 +243,23 @@ fn continued(toks: &[Tok]) -> Vec<Tok> {
         t.brk = segment::Brk::Line { glued: false, marker: false };
     }
     v
+}
+
+/// What the first pass teaches about the columns: their widths, and how many lines their
+/// cells take (twice the most seen, and some, bounds the search of the second pass).
+fn learn(drafts: &[Draft], k: usize) -> Learnt {
+    let spans = (0..k)
+        .map(|c| {
+            let most = drafts
+                .iter()
+                .filter_map(|d| d.cells.get(c))
+                .map(|cell| cell.iter().filter(|t| !matches!(t.brk, segment::Brk::Space(_))).count())
+                .max()
+                .unwrap_or(0);
+            (2 * most + 6).max(16)
+        })
+        .collect();
+    Learnt { widths: column_widths(drafts, k), spans }
 }
 
 /// Each column's printed width, from its wrapped lines: a wrapped line is at most as wide as
@@ -294,10 +328,9 @@ fn emit(kind: TableKind, cols: &[Col], d: Draft, plan: &mut ImportedPlan) {
     let opt = |s: String| if s.is_empty() { None } else { Some(s) };
     let lead = split_agencies(&cell(Col::Lead));
     if lead.is_empty() {
-        plan.warnings.push(ImportWarning {
-            line: d.line,
-            message: format!("TT {:?}: không có cơ quan thực hiện", d.tt),
-        });
+        let which = if d.tt.is_empty() { "dòng không số thứ tự".to_string() } else { format!("TT {}", d.tt) };
+        plan.warnings
+            .push(ImportWarning { line: d.line, message: format!("{which}: không có cơ quan thực hiện") });
     }
     match kind {
         TableKind::Tasks => plan.rows.push(PlanRow {

@@ -19,13 +19,14 @@
 //! that overflowed, appended to the same row.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use dondoc_core::text::fold;
 use dondoc_core::timeexpr;
 
-use super::cells::{Col, is_bare_head, lower, starts_with_head};
+use super::cells::{Col, is_head, lower, may_start_head};
 use super::layout::Span;
-use super::lines::{Line, word_width};
+use super::lines::{Line, Vocab, word_width};
 
 /// How a word follows the previous one.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -125,7 +126,7 @@ impl PrevCell {
             last_w,
             time_complete: col.is_time() && timeexpr::parse(&text).is_ok(),
             text,
-            linking: last.text.ends_with([',', ';', '/', '-', '–', ':']) || LINKS.contains(&bare.as_str()),
+            linking: last.text.ends_with([',', ';', '/', '-', '–', ':']) || vocab().links.has(&bare),
             lines,
         }
     }
@@ -157,6 +158,8 @@ const OPEN_NOT_CONTINUED: f32 = 2.5;
 const CONTINUED_CAPITAL: f32 = 2.0;
 const CUT_SPACE_CONTINUED: f32 = 1.0;
 const CAPITAL_INSIDE: f32 = 0.6;
+const NOT_MERGED: f32 = 1.5;
+const CONTINUED_LINE: f32 = 0.3;
 const CLOSED_CONTINUED: f32 = 3.0;
 const OPEN_FRACTION: f32 = 0.3;
 const BARE_HEAD: f32 = 3.0;
@@ -168,7 +171,8 @@ const TIME_MAX_WORDS: usize = 14;
 fn empty_cost(col: Col) -> f32 {
     match col {
         Col::Title | Col::Name => 40.0,
-        Col::Deadline | Col::Frequency => 30.0,
+        // A row must have its time cell: without one, the columns are not what they seem.
+        Col::Deadline | Col::Frequency => INF,
         Col::Lead => 5.0,
         Col::Result | Col::Scope => 3.0,
         Col::Coop => 2.5,
@@ -177,7 +181,7 @@ fn empty_cost(col: Col) -> f32 {
 }
 
 /// Agency words that start a new agency when they begin a line of an agency cell.
-const RUN_ON_HEADS: &[&str] = &[
+const RUN_ON_LIST: &[&str] = &[
     "sở",
     "các sở",
     "công an",
@@ -198,23 +202,68 @@ const RUN_ON_HEADS: &[&str] = &[
 ];
 
 /// Words after which an agency name may follow inside a cell.
-const LINKS: &[&str] = &["và", "của", "với", "các", "cho", "tại", "theo", "hoặc"];
+const LINK_LIST: &[&str] = &["và", "của", "với", "các", "cho", "tại", "theo", "hoặc"];
 
 /// First words of time cells (lower case); cells starting with a digit are tried too.
-const TIME_STARTS: &[&str] = &[
-    "tháng", "quý", "quí", "năm", "ngày", "hằng", "hàng", "thường", "theo", "khi", "trước", "giai", "từ", "đến",
-    "trong", "đầu", "giữa", "cuối", "giờ", "tuần", "định", "đột", "liên", "có", "chậm", "hạn", "cả", "t", "q",
+const TIME_START_LIST: &[&str] = &[
+    "tháng",
+    "quý",
+    "quí",
+    "năm",
+    "ngày",
+    "hằng",
+    "hàng",
+    "thường",
+    "theo",
+    "khi",
+    "trước",
+    "giai",
+    "từ",
+    "đến",
+    "trong",
+    "đầu",
+    "giữa",
+    "cuối",
+    "giờ",
+    "tuần",
+    "định",
+    "đột",
+    "liên",
+    "có",
+    "chậm",
+    "hạn",
+    "cả",
+    "t",
+    "q",
 ];
 
+struct Vocabs {
+    run_on: Vocab,
+    links: Vocab,
+    time_starts: Vocab,
+    time_words: Vocab,
+}
+
+fn vocab() -> &'static Vocabs {
+    static V: OnceLock<Vocabs> = OnceLock::new();
+    V.get_or_init(|| Vocabs {
+        run_on: Vocab::new(RUN_ON_LIST),
+        links: Vocab::new(LINK_LIST),
+        time_starts: Vocab::new(TIME_START_LIST),
+        time_words: Vocab::new(TIME_WORD_LIST),
+    })
+}
+
 /// Longest cell other than the main text, in units (lines or parts of lines).
-const MAX_SPAN: usize = 80;
+const MAX_SPAN: usize = 60;
 /// Longest block the reader cuts, in units.
 const MAX_UNITS: usize = 1500;
+/// A cell whose growing costs pass this is not worth extending.
+const PRUNE: f32 = 40.0;
 
 /// What the cost model needs of each word, computed once.
 #[derive(Debug, Clone, Default)]
 struct Feat {
-    lower: String,
     upper: bool,
     lower_start: bool,
     digit_start: bool,
@@ -234,37 +283,99 @@ struct Feat {
     end_cost: f32,
     /// May start a time cell.
     time_start: bool,
+    /// A row without a number may start here: a line after an empty cell, a dash, "a)".
+    row_start: bool,
+    /// The 1, 2 or 3 words from here are nothing but an agency head ("Văn phòng").
+    bare: [bool; 3],
+}
+
+/// A part's words with what the cost model needs of them.
+pub(super) struct Part {
+    pub toks: Vec<Tok>,
+    feats: Vec<Feat>,
+}
+
+impl Part {
+    pub fn new(toks: Vec<Tok>) -> Part {
+        let feats = features(&toks);
+        Part { toks, feats }
+    }
 }
 
 fn features(toks: &[Tok]) -> Vec<Feat> {
-    let lowers: Vec<String> = toks.iter().map(|t| lower(&t.text)).collect();
+    // Lower case without the punctuation around words.
+    let bares: Vec<String> = toks.iter().map(|t| lower(t.text.trim_matches(|c: char| !c.is_alphanumeric()))).collect();
+    let mut prefix = String::new();
+    let v = vocab();
     toks.iter()
         .enumerate()
         .map(|(k, t)| {
             let c = t.first_char();
-            let l = &lowers[k];
-            let refs: Vec<&str> = lowers[k..(k + 4).min(lowers.len())].iter().map(String::as_str).collect();
-            let bare = l.trim_matches(|c: char| !c.is_alphanumeric());
-            let alpha: String = bare.chars().take_while(|c| c.is_alphabetic()).collect();
+            let bare = bares[k].as_str();
+            // "văn", "văn phòng", "văn phòng ubnd", ...: agency heads among them.
+            let mut heads = [false; 4];
+            let mut run_on = false;
+            prefix.clear();
+            let candidate = may_start_head(bare);
+            for (n, w) in bares.iter().skip(k).take(if candidate { 4 } else { 0 }).enumerate() {
+                if n > 0 {
+                    prefix.push(' ');
+                }
+                prefix.push_str(w);
+                heads[n] = is_head(&prefix);
+                if n < 2 && v.run_on.has(&prefix) {
+                    run_on = true;
+                }
+            }
+            let upper = c.is_uppercase();
+            let time_start = c.is_ascii_digit()
+                || (upper && {
+                    let alpha_len = bare.chars().take_while(|c| c.is_alphabetic()).map(char::len_utf8).sum::<usize>();
+                    v.time_starts.has(&bare[..alpha_len])
+                });
+            let (mut letters, mut capitals) = (0usize, 0usize);
+            for ch in t.text.chars().filter(|ch| ch.is_alphabetic()) {
+                letters += 1;
+                capitals += usize::from(ch.is_uppercase());
+            }
+            let link_word = v.links.has(bare);
             Feat {
-                lower: l.clone(),
-                upper: c.is_uppercase(),
+                upper,
                 lower_start: c.is_lowercase(),
                 digit_start: c.is_ascii_digit(),
-                acronym: t.text.chars().filter(|c| c.is_alphabetic()).count() >= 2
-                    && t.text.chars().filter(|c| c.is_alphabetic()).all(char::is_uppercase),
+                acronym: letters >= 2 && capitals == letters,
                 line_start: t.line_start(),
                 glued: matches!(t.brk, Brk::Line { glued: true, .. }),
                 bullet: "-+•*–".contains(c),
-                head: starts_with_head(&refs),
-                run_on: run_on_head(&refs),
-                linking: t.text.ends_with([',', ';', '/', '-', '–', ':']) || LINKS.contains(&bare),
+                head: heads.iter().any(|h| *h),
+                run_on,
+                linking: link_word || t.text.ends_with([',', ';', '/', '-', '–', ':']),
                 sentence_end: t.text.ends_with('.') && !t.text.ends_with(".."),
-                end_cost: end_cost(&t.text, bare),
-                time_start: c.is_ascii_digit() || TIME_STARTS.contains(&alpha.as_str()),
+                end_cost: if t.text.ends_with([';', '/', '-', '–']) || link_word {
+                    END_LINK
+                } else if t.text.ends_with(',') {
+                    END_COMMA
+                } else {
+                    0.0
+                },
+                time_start,
+                row_start: t.line_start()
+                    && (matches!(t.brk, Brk::Line { marker: true, .. })
+                        || "-+•*–".contains(c)
+                        || (t.text.ends_with(')') && t.text.chars().count() == 2 && c.is_lowercase())),
+                bare: [heads[0], heads[1], heads[2]],
             }
         })
         .collect()
+}
+
+/// What the first pass learnt about a table's columns; empty for the first pass itself.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Learnt {
+    /// Printed width of each column.
+    pub widths: Vec<f32>,
+    /// Most units (lines) a cell of each column may take.
+    pub spans: Vec<usize>,
 }
 
 /// A cache of time-cell readings shared by the segmenters of one document.
@@ -272,26 +383,37 @@ pub(super) type TimeCache = HashMap<String, Option<f32>>;
 
 pub(super) struct Segmenter<'a> {
     toks: &'a [Tok],
-    feats: Vec<Feat>,
+    feats: &'a [Feat],
     cols: &'a [Col],
     /// Column widths learnt from the table (empty: use each cell's widest line).
     widths: &'a [f32],
+    spans: &'a [usize],
     /// The row continued after a page break (continuation mode for row 0).
     cont: Option<&'a [PrevCell]>,
     most_lines: usize,
     cuts: Vec<usize>,
-    memo: HashMap<(usize, usize, usize), f32>,
     times: &'a mut TimeCache,
+}
+
+/// A cell being extended line by line: the parts of its cost that only grow, and what the
+/// rest needs.
+struct Cell {
+    /// Costs that only grow as the cell takes more words.
+    grow: f32,
+    /// Width of the line being filled.
+    line_w: f32,
+    widest: f32,
 }
 
 impl<'a> Segmenter<'a> {
     pub fn new(
-        toks: &'a [Tok],
+        part: &'a Part,
         cols: &'a [Col],
-        widths: &'a [f32],
+        learnt: &'a Learnt,
         cont: Option<&'a [PrevCell]>,
         times: &'a mut TimeCache,
     ) -> Self {
+        let toks = &part.toks;
         let n = toks.len();
         let mut cuts = vec![0];
         for (k, t) in toks.iter().enumerate().skip(1) {
@@ -313,13 +435,13 @@ impl<'a> Segmenter<'a> {
         let most_lines = cont.map_or(0, |cells| cells.iter().map(|x| x.lines).max().unwrap_or(0));
         Segmenter {
             toks,
-            feats: features(toks),
+            feats: &part.feats,
             cols,
-            widths,
+            widths: &learnt.widths,
+            spans: &learnt.spans,
             cont,
             most_lines,
             cuts,
-            memo: HashMap::new(),
             times,
         }
     }
@@ -332,73 +454,80 @@ impl<'a> Segmenter<'a> {
         if k == 0 || units == 0 || units > MAX_UNITS {
             return None;
         }
+        // In the continued row, whether a column other than the main one has taken text: the
+        // next one's text then shares its first line (short continuations of cells side by
+        // side are printed on one line: "đảm thông").
+        let flags = if self.cont.is_some() { 2 } else { 1 };
         let slots = max_rows * k;
-        let idx = |u: usize, s: usize| u * (slots + 1) + s;
-        let mut dp = vec![INF; (units + 1) * (slots + 1)];
-        // (previous unit, filled)
-        let mut back: Vec<(usize, bool)> = vec![(usize::MAX, false); (units + 1) * (slots + 1)];
-        dp[idx(0, 0)] = 0.0;
+        let idx = |u: usize, s: usize, g: usize| (u * (slots + 1) + s) * flags + g;
+        let mut dp = vec![INF; (units + 1) * (slots + 1) * flags];
+        // (previous unit, previous flag, filled)
+        let mut back: Vec<(usize, usize, bool)> = vec![(usize::MAX, 0, false); dp.len()];
+        dp[idx(0, 0, 0)] = 0.0;
+        let mut costs: Vec<f32> = Vec::with_capacity(units + 1);
         for s in 0..slots {
             let (r, c) = (s / k, s % k);
             let cont_row = r == 0 && self.cont.is_some();
-            let col = self.cols[c];
             for u in 0..=units {
-                let base = dp[idx(u, s)];
-                if base >= INF {
-                    continue;
-                }
-                let mut entry = 0.0;
-                if c == 0 && r > 0 {
-                    // Starting another row: at a line start, after some words.
-                    let at = self.cuts[u];
-                    if u == 0 || u == units || !self.toks.get(at).is_some_and(Tok::line_start) {
+                for g in 0..flags {
+                    let base = dp[idx(u, s, g)];
+                    if base >= INF {
                         continue;
                     }
-                    let marked = matches!(self.toks[at].brk, Brk::Line { marker: true, .. });
-                    entry = if marked { NEW_ROW_MARKED } else { NEW_ROW };
-                }
-                // An empty cell.
-                let skip = base + entry + self.empty(c, cont_row);
-                if skip < dp[idx(u, s + 1)] {
-                    dp[idx(u, s + 1)] = skip;
-                    back[idx(u, s + 1)] = (u, false);
-                }
-                // A cell of units u..v.
-                if u == units {
-                    continue;
-                }
-                if col.is_time() && !self.feats[self.cuts[u]].time_start && !cont_row {
-                    continue;
-                }
-                let span = if col.is_main() { units } else { MAX_SPAN };
-                for v in u + 1..=units.min(u + span) {
-                    if col.is_time() && self.cuts[v] - self.cuts[u] > TIME_MAX_WORDS {
-                        break;
+                    let mut entry = 0.0;
+                    if c == 0 && r > 0 {
+                        // Another row without a number, where the layout marks one.
+                        let at = self.cuts[u];
+                        if u == 0 || u == units || !self.feats[at].row_start {
+                            continue;
+                        }
+                        let marked = matches!(self.toks[at].brk, Brk::Line { marker: true, .. });
+                        entry = if marked { NEW_ROW_MARKED } else { NEW_ROW };
                     }
-                    let cost = self.seg_cost(u, v, c, cont_row);
-                    if cost >= INF {
+                    // An empty cell.
+                    let skip = base + entry + self.empty(c, cont_row);
+                    if skip < dp[idx(u, s + 1, g)] {
+                        dp[idx(u, s + 1, g)] = skip;
+                        back[idx(u, s + 1, g)] = (u, g, false);
+                    }
+                    // A cell of units u..v.
+                    if u == units {
                         continue;
                     }
-                    let total = base + entry + cost + self.cut_cost(v, cont_row);
-                    if total < dp[idx(v, s + 1)] {
-                        dp[idx(v, s + 1)] = total;
-                        back[idx(v, s + 1)] = (u, true);
+                    let side = cont_row && !self.cols[c].is_main();
+                    let unmerged = if side && g == 1 && self.feats[self.cuts[u]].line_start { NOT_MERGED } else { 0.0 };
+                    let next_g = if side { 1 } else { g };
+                    self.cell_costs(u, c, cont_row, &mut costs);
+                    for (i, cost) in costs.iter().enumerate() {
+                        let v = u + 1 + i;
+                        if *cost >= INF {
+                            continue;
+                        }
+                        let total = base + entry + unmerged + cost + self.cut_cost(v, cont_row);
+                        if total < dp[idx(v, s + 1, next_g)] {
+                            dp[idx(v, s + 1, next_g)] = total;
+                            back[idx(v, s + 1, next_g)] = (u, g, true);
+                        }
                     }
                 }
             }
         }
         // Complete rows only.
-        let (best_s, best) = (1..=max_rows)
-            .map(|r| (r * k, dp[idx(units, r * k)]))
-            .min_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal))?;
-        if best >= INF {
-            return None;
+        let mut best: Option<(usize, usize, f32)> = None;
+        for r in 1..=max_rows {
+            for g in 0..flags {
+                let x = dp[idx(units, r * k, g)];
+                if x < INF && best.is_none_or(|(_, _, b)| x < b) {
+                    best = Some((r * k, g, x));
+                }
+            }
         }
+        let (best_s, best_g, best) = best?;
         let rows = best_s / k;
         let mut out: Vec<RowCut> = vec![vec![(0, 0); k]; rows];
-        let (mut u, mut s) = (units, best_s);
+        let (mut u, mut s, mut g) = (units, best_s, best_g);
         while s > 0 {
-            let (pu, filled) = back[idx(u, s)];
+            let (pu, pg, filled) = back[idx(u, s, g)];
             if pu == usize::MAX {
                 return None;
             }
@@ -407,6 +536,7 @@ impl<'a> Segmenter<'a> {
             out[slot / k][slot % k] = if filled { (a, b) } else { (a, a) };
             u = pu;
             s = slot;
+            g = pg;
         }
         Some((best, out))
     }
@@ -425,7 +555,7 @@ impl<'a> Segmenter<'a> {
         self.widths.get(c).copied().filter(|w| *w > 0.0)
     }
 
-    fn prev(&self, c: usize) -> Option<&PrevCell> {
+    fn prev(&self, c: usize) -> Option<&'a PrevCell> {
         self.cont.and_then(|p| p.get(c)).filter(|p| !p.empty)
     }
 
@@ -442,157 +572,156 @@ impl<'a> Segmenter<'a> {
     }
 
     fn empty(&self, c: usize, cont_row: bool) -> f32 {
-        if cont_row {
-            if self.open(c) { OPEN_NOT_CONTINUED } else { 0.0 }
-        } else {
-            empty_cost(self.cols[c])
-        }
+        if cont_row { if self.open(c) { OPEN_NOT_CONTINUED } else { 0.0 } } else { empty_cost(self.cols[c]) }
     }
 
-    fn seg_cost(&mut self, u: usize, v: usize, c: usize, cont_row: bool) -> f32 {
-        let key = (u, v, c * 2 + usize::from(cont_row));
-        if let Some(&x) = self.memo.get(&key) {
-            return x;
-        }
-        let x = self.compute(u, v, c, cont_row);
-        self.memo.insert(key, x);
-        x
-    }
-
-    fn time_cost(&mut self, a: usize, b: usize, prefix: Option<&str>) -> Option<f32> {
-        let mut text = join(&self.toks[a..b]);
-        if let Some(p) = prefix {
-            text = format!("{p} {text}");
-        }
-        if let Some(x) = self.times.get(&text) {
-            return *x;
-        }
-        let x = time_cell_cost(&text);
-        self.times.insert(text, x);
-        x
-    }
-
-    fn compute(&mut self, u: usize, v: usize, c: usize, cont_row: bool) -> f32 {
-        let (a, b) = (self.cuts[u], self.cuts[v]);
-        if a >= b {
-            return INF;
-        }
+    /// The cost of column `c` holding units `u..v`, for every `v` after `u` (INF where it
+    /// cannot), into `out[v - u - 1]`. Computed in one sweep: each unit's words once.
+    fn cell_costs(&mut self, u: usize, c: usize, cont_row: bool, out: &mut Vec<f32>) {
+        out.clear();
+        let units = self.cuts.len() - 1;
         let col = self.cols[c];
-        let prev = if cont_row { self.prev(c).cloned() } else { None };
-        let mut cost = 0.0;
-        if col.is_time() {
-            if b - a > TIME_MAX_WORDS {
-                return INF;
-            }
-            match self.time_cost(a, b, prev.as_ref().map(|p| p.text.as_str())) {
-                Some(x) => cost += x,
-                None => return INF,
-            }
+        let a = self.cuts[u];
+        let prev = if cont_row { self.prev(c) } else { None };
+        let learnt = self.width(c);
+        let last_col = c + 1 == self.cols.len();
+        let f = self.feats;
+        if col.is_time() && !cont_row && !f[a].time_start {
+            return;
         }
-        let f = &self.feats;
         // How the cell starts.
+        let mut start = 0.0;
         if cont_row {
             if prev.is_some() {
                 if !self.open(c) {
-                    cost += CLOSED_CONTINUED;
+                    start += CLOSED_CONTINUED;
                 }
                 if !col.is_main() && f[a].upper && !f[a].acronym {
-                    cost += CONTINUED_CAPITAL;
+                    start += CONTINUED_CAPITAL;
                 }
             } else {
-                cost += start_cost(col, &f[a]);
+                start += start_cost(col, &f[a]);
             }
         } else if !(col.is_main() && u == 0) {
-            cost += start_cost(col, &f[a]);
+            start += start_cost(col, &f[a]);
         }
-        // The cell's lines.
-        let w_learnt = self.width(c);
-        let mut local_max = prev.as_ref().map_or(0.0, |p| p.last_w);
-        let mut cur_w = 0.0f32;
-        let mut ws: Vec<(f32, usize)> = Vec::with_capacity(8); // (width, first token)
-        for k in a..b {
-            if k == a || f[k].line_start {
-                if k > a {
-                    ws.push((cur_w, 0));
-                }
-                cur_w = self.toks[k].w;
-                if let Some(last) = ws.last_mut() {
-                    last.1 = k;
-                }
-            } else {
-                cur_w += 0.5 + self.toks[k].w;
-            }
-        }
-        ws.push((cur_w, b));
-        // ws[i] = (width of piece i, first token of piece i+1 (b for the last)).
-        for (w, _) in &ws {
-            local_max = local_max.max(*w);
-        }
-        let width = w_learnt.unwrap_or(local_max);
-        if let Some(p) = &prev
+        let mut cell = Cell { grow: start, line_w: 0.0, widest: prev.map_or(0.0, |p| p.last_w) };
+        if let Some(p) = prev
             && !f[a].glued
         {
-            let slack = wrap_slack(width, p.last_w, self.toks[a].w);
-            cost += wrap_penalty(slack);
+            cell.grow += wrap_penalty(wrap_slack(learnt.unwrap_or(p.last_w), p.last_w, self.toks[a].w));
         }
-        for (i, &(w, next)) in ws.iter().enumerate() {
-            if i + 1 < ws.len() {
-                if !f[next].glued && !f[next].bullet {
-                    cost += wrap_penalty(wrap_slack(width, w, self.toks[next].w));
+        let run_on = if col.is_agency() || col.is_time() { AGENCY_RUN_ON } else { OTHER_RUN_ON };
+        let limit = self.spans.get(c).copied().unwrap_or(MAX_SPAN);
+        let span = if col.is_main() { units - u } else { limit.min(units - u) };
+        let mut time_text = String::new();
+        let mut line_from = a;
+        let mut k = a;
+        for v in u + 1..=u + span {
+            let b = self.cuts[v];
+            // Take the unit's words.
+            while k < b {
+                let t = &self.toks[k];
+                if k == a {
+                    cell.line_w = t.w;
+                } else if f[k].line_start {
+                    // The line before ends here.
+                    let (lw, nw) = (cell.line_w, t.w);
+                    if cont_row && !col.is_main() {
+                        // Carried-over text is mostly the main column's.
+                        cell.grow += CONTINUED_LINE;
+                    }
+                    cell.widest = cell.widest.max(lw);
+                    if !f[k].glued && !f[k].bullet {
+                        // Without a learnt width, the widest line so far stands for it.
+                        cell.grow += wrap_penalty(wrap_slack(learnt.unwrap_or(cell.widest), lw, nw));
+                    }
+                    if let Some(w) = learnt {
+                        cell.grow += over_width(lw, w);
+                    }
+                    if f[k - 1].sentence_end && f[k].upper {
+                        cell.grow += SENTENCE_INSIDE;
+                    }
+                    if matches!(col, Col::Result | Col::Scope | Col::Notes)
+                        && f[k].upper
+                        && !f[k].acronym
+                        && !f[k - 1].linking
+                        && !f[k - 1].sentence_end
+                    {
+                        cell.grow += CAPITAL_INSIDE;
+                    }
+                    cell.line_w = t.w;
+                    line_from = k;
+                } else {
+                    cell.line_w += 0.5 + t.w;
                 }
-                if f[next - 1].sentence_end && f[next].upper {
-                    cost += SENTENCE_INSIDE;
+                if !col.is_main() && f[k].line_start && f[k].upper && f[k].run_on {
+                    let linked = if k > a { f[k - 1].linking } else { prev.is_none_or(|p| p.linking) };
+                    if !linked {
+                        cell.grow += run_on;
+                    }
                 }
-                if matches!(col, Col::Result | Col::Scope | Col::Notes)
-                    && f[next].upper
-                    && !f[next].acronym
-                    && !f[next - 1].linking
-                    && !f[next - 1].sentence_end
-                {
-                    cost += CAPITAL_INSIDE;
+                if col.is_time() {
+                    if !time_text.is_empty() && !f[k].glued {
+                        time_text.push(' ');
+                    }
+                    time_text.push_str(&t.text);
                 }
+                k += 1;
             }
-            if let Some(gw) = w_learnt {
-                let excess = w - gw - TOL;
-                if excess > 0.0 {
-                    cost += (OVER_WIDTH_SLOPE * excess).min(OVER_WIDTH_MAX);
-                }
+            if cell.grow > PRUNE {
+                break;
             }
-        }
-        if !cont_row && !col.is_main() {
-            if b - a <= 3 {
-                let words: Vec<&str> = (a..b).map(|k| f[k].lower.as_str()).collect();
-                if is_bare_head(&words) {
+            // The costs that depend on where the cell ends.
+            let mut cost = cell.grow;
+            if let Some(w) = learnt {
+                cost += over_width(cell.line_w, w);
+            }
+            if !cont_row && !col.is_main() && b - a <= 3 && f[a].bare[b - a - 1] {
+                cost += BARE_HEAD;
+            }
+            if !cont_row && !last_col {
+                cost += f[b - 1].end_cost;
+                // Half an agency's name left at the end ("...; Cục" | "Thống kê tỉnh").
+                if (line_from > a || col.is_main()) && b - line_from <= 3 && f[line_from].bare[b - line_from - 1] {
                     cost += BARE_HEAD;
                 }
             }
-            if c + 1 < self.cols.len() {
-                cost += f[b - 1].end_cost;
-            }
-        }
-        // Agencies run into one another (or into the cell before them).
-        if !col.is_main() {
-            let run_on = if col.is_agency() || col.is_time() { AGENCY_RUN_ON } else { OTHER_RUN_ON };
-            for k in a..b {
-                let after_prev = if k > a { Some(f[k - 1].linking) } else { prev.as_ref().map(|p| p.linking) };
-                if f[k].line_start && f[k].upper && f[k].run_on && after_prev == Some(false) {
-                    cost += run_on;
+            if col.is_time() {
+                if b - a > TIME_MAX_WORDS {
+                    break;
+                }
+                match cached_time(self.times, &time_text, prev.map(|p| p.text.as_str())) {
+                    Some(x) => cost += x,
+                    None => cost = INF,
                 }
             }
+            out.push(cost);
         }
-        cost
     }
 }
 
-/// A cell that ends as if it went on ("và", ";", "/") before another column.
-fn end_cost(last: &str, bare: &str) -> f32 {
-    if last.ends_with([';', '/', '-', '–']) || LINKS.contains(&bare) {
-        END_LINK
-    } else if last.ends_with(',') {
-        END_COMMA
-    } else {
-        0.0
+/// Reads a time cell through the document's cache.
+fn cached_time(times: &mut TimeCache, text: &str, prefix: Option<&str>) -> Option<f32> {
+    let owned;
+    let text = match prefix {
+        Some(p) => {
+            owned = format!("{p} {text}");
+            owned.as_str()
+        }
+        None => text,
+    };
+    if let Some(x) = times.get(text) {
+        return *x;
     }
+    let x = time_cell_cost(text);
+    times.insert(text.to_string(), x);
+    x
+}
+
+fn over_width(line_w: f32, width: f32) -> f32 {
+    let excess = line_w - width - TOL;
+    if excess > 0.0 { (OVER_WIDTH_SLOPE * excess).min(OVER_WIDTH_MAX) } else { 0.0 }
 }
 
 /// Room left on a line for the word that follows it (positive: the word would have fit).
@@ -621,14 +750,79 @@ fn start_cost(col: Col, f: &Feat) -> f32 {
     if f.upper || f.digit_start || col.is_main() { 0.0 } else { PUNCT_START }
 }
 
-fn run_on_head(words: &[&str]) -> bool {
-    let one = words.first().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric())).unwrap_or_default();
-    let two = words.get(1).map(|w| format!("{one} {}", w.trim_matches(|c: char| !c.is_alphanumeric())));
-    RUN_ON_HEADS.iter().any(|h| *h == one || Some(*h) == two.as_deref())
+/// Words of the time forms `timeexpr::parse` reads (lower case), besides numbers.
+const TIME_WORD_LIST: &[&str] = &[
+    "tháng",
+    "quý",
+    "quí",
+    "năm",
+    "ngày",
+    "hằng",
+    "hàng",
+    "thường",
+    "xuyên",
+    "liên",
+    "tục",
+    "và",
+    "đến",
+    "từ",
+    "giai",
+    "đoạn",
+    "trước",
+    "trong",
+    "đầu",
+    "giữa",
+    "cuối",
+    "giờ",
+    "tuần",
+    "định",
+    "kỳ",
+    "đột",
+    "xuất",
+    "cả",
+    "chậm",
+    "nhất",
+    "hạn",
+    "là",
+    "hết",
+    "có",
+    "khi",
+    "phát",
+    "sinh",
+    "t",
+    "q",
+    "i",
+    "ii",
+    "iii",
+    "iv",
+];
+
+/// Whether `timeexpr::parse` could read the text: a quick test that spares it the texts
+/// with words of no time form (it reads requests "Theo yêu cầu của ...", remarks in
+/// parentheses and qualifiers after ";" whatever their words).
+fn maybe_time(text: &str) -> bool {
+    if text.contains(['(', '[', ';']) {
+        return true;
+    }
+    let mut words = text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty());
+    let Some(first) = words.next() else { return false };
+    let first = lower(first);
+    if matches!(first.as_str(), "theo" | "khi" | "có") {
+        return true;
+    }
+    let ok = |w: &str| {
+        w.chars().all(|c| c.is_ascii_digit())
+            || vocab().time_words.has(w)
+            || (w.len() > 1 && w.starts_with(['t', 'q']) && w[1..].chars().all(|c| c.is_ascii_digit()))
+    };
+    ok(&first) && words.all(|w| ok(&lower(w)))
 }
 
 /// Extra cost of a time cell, `None` when the text is not one.
 fn time_cell_cost(text: &str) -> Option<f32> {
+    if !maybe_time(text) {
+        return None;
+    }
     timeexpr::parse(text).ok()?;
     let f = fold(text);
     // "Khi Trung ương yêu cầu": nothing may follow but "của ...".
@@ -641,5 +835,5 @@ fn time_cell_cost(text: &str) -> Option<f32> {
         }
     }
     let last = f.rsplit(' ').next().unwrap_or("");
-    Some(if LINKS.contains(&last) { TIME_DANGLING } else { 0.0 })
+    Some(if vocab().links.has(last) { TIME_DANGLING } else { 0.0 })
 }

@@ -456,7 +456,19 @@ fn roman_value(s: &str) -> Option<u32> {
 /// A first cell holding both the number and the title ("1. Công tác ..."): the number and
 /// the rest.
 pub(super) fn numbered_title(s: &str) -> Option<(String, Number, String)> {
-    let (head, rest) = s.trim().split_once(' ')?;
+    let s = s.trim();
+    // "1. Title", or "1.Title" with the space missing.
+    let (head, rest) = match s.split_once(' ') {
+        Some((head, rest)) if row_number(head).is_some() => (head, rest),
+        _ => {
+            let end = s.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ')'))?;
+            let head = &s[..end];
+            if !head.ends_with(['.', ')']) || !s[end..].starts_with(char::is_alphabetic) {
+                return None;
+            }
+            (head, &s[end..])
+        }
+    };
     let rest = rest.trim();
     if rest.is_empty() {
         return None;
@@ -520,5 +532,10 @@ mod tests {
         }
         assert_eq!(numbered_title("2. Công tác"), Some(("2".into(), Number::Arabic(1), "Công tác".into())));
         assert_eq!(numbered_title("a Công tác"), None);
+        assert_eq!(numbered_title("3.Kiểm tra"), Some(("3".into(), Number::Arabic(1), "Kiểm tra".into())));
+        assert_eq!(numbered_title("2.1.Việc"), Some(("2.1".into(), Number::Arabic(2), "Việc".into())));
+        for prose in ["Ví dụ", "2025 là năm", "1.5%", "12/2025 xong"] {
+            assert_eq!(numbered_title(prose), None, "{prose}");
+        }
     }
 }
