@@ -204,3 +204,41 @@ fn a_merger_moves_open_tasks_and_history_keeps_the_old_name() {
     let list = d.ok(&["agency", "list"]);
     assert!(list.contains("Sở Kế hoạch và Đầu tư → Sở Tài chính"), "{list}");
 }
+
+#[test]
+fn an_excel_export_imports_back_as_the_same_plan() {
+    let d = Data::new();
+    d.ok(&["import", p(&d.file("v1.csv", PLAN_V1)), "--plan", "KH-1"]);
+    let xlsx = d.dir.path().join("kh-1.xlsx");
+    d.ok(&["export", "--plan", "KH-1", "--format", "xlsx", "--out", p(&xlsx)]);
+    let out = d.ok(&["import", p(&xlsx), "--plan", "KH-2"]);
+    assert!(out.contains("thêm 4"), "{out}");
+    let a = d.ok(&["export", "--plan", "KH-1", "--format", "csv"]);
+    let b = d.ok(&["export", "--plan", "KH-2", "--format", "csv"]);
+    assert_eq!(a, b);
+    let out = d.run(&["import", p(&xlsx), "--plan", "KH-2", "--sheet", "Không có"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Theo dõi nhiệm vụ"), "names the sheets there are");
+}
+
+#[test]
+fn a_five_hundred_task_plan_document_imports_in_under_a_second() {
+    let d = Data::new();
+    let mut text = String::from("PHỤ LỤC\nSTT\tNội dung\tĐơn vị chủ trì\tĐơn vị phối hợp\tThời gian thực hiện\n");
+    for group in 1..=25 {
+        text += &format!("{group}\tNhóm nhiệm vụ số {group}\t\t\t\n");
+        for i in 1..=20 {
+            let time = ["Hằng năm", "Quý IV/2026", "Tháng, quý, năm", "Thường xuyên"][i % 4];
+            text += &format!(
+                "{group}.{i}\tNhiệm vụ {group}.{i} về nâng cao chất lượng số liệu thống kê\tThống kê tỉnh\tSở Tài chính; UBND các xã, phường\t{time}\n"
+            );
+        }
+    }
+    let file = d.file("ke-hoach-500.txt", &text);
+    let started = Instant::now();
+    let out = d.ok(&["import", p(&file), "--plan", "K500"]);
+    let took = started.elapsed();
+    eprintln!("500-task plan document (text to committed events): {took:?}");
+    assert!(out.contains("500 nhiệm vụ") && out.contains("thêm 500"), "{out}");
+    assert!(took.as_secs_f64() < 1.0 || cfg!(debug_assertions), "took {took:?}");
+}

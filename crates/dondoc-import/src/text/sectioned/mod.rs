@@ -240,7 +240,7 @@ fn continued(toks: &[Tok]) -> Vec<Tok> {
     if let Some(t) = v.first_mut()
         && matches!(t.brk, segment::Brk::First)
     {
-        t.brk = segment::Brk::Line { glued: false, marker: false };
+        t.brk = segment::Brk::Line { glued: false, marker: false, maybe_glued: false };
     }
     v
 }
@@ -323,7 +323,8 @@ fn row_error(lines: &[Line], b: &Block, cols: &[Col]) -> ReadError {
 
 fn emit(kind: TableKind, cols: &[Col], d: Draft, plan: &mut ImportedPlan) {
     let cell = |col: Col| -> String {
-        cols.iter().position(|c| *c == col).and_then(|i| d.cells.get(i)).map(|t| segment::join(t)).unwrap_or_default()
+        let join = if col.is_time() { segment::join_time } else { segment::join };
+        cols.iter().position(|c| *c == col).and_then(|i| d.cells.get(i)).map(|t| join(t)).unwrap_or_default()
     };
     let opt = |s: String| if s.is_empty() { None } else { Some(s) };
     let lead = split_agencies(&cell(Col::Lead));

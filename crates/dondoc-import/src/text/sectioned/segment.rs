@@ -34,8 +34,9 @@ pub(super) enum Brk {
     /// First word of the part.
     First,
     /// First word of a line; `glued` when the previous line was broken inside a word, `marker`
-    /// when a line of spaces (an empty cell) came between.
-    Line { glued: bool, marker: bool },
+    /// when a line of spaces (an empty cell) came between; `maybe_glued` when the extraction
+    /// does not tell and the break falls between letters, the second in lower case.
+    Line { glued: bool, marker: bool, maybe_glued: bool },
     /// On the same line after this many spaces.
     Space(u8),
 }
@@ -62,6 +63,7 @@ pub(super) fn tokens(lines: &[Line], spans: &[Span], use_glue: bool) -> Vec<Tok>
     let mut toks: Vec<Tok> = Vec::new();
     let mut marker = false;
     let mut prev_trail = true;
+    let mut prev_letter = false;
     for s in spans {
         let Some(l) = lines.get(s.li) else { continue };
         if l.is_blank() {
@@ -72,7 +74,8 @@ pub(super) fn tokens(lines: &[Line], spans: &[Span], use_glue: bool) -> Vec<Tok>
             let brk = if toks.is_empty() {
                 Brk::First
             } else if k == s.from {
-                Brk::Line { glued: use_glue && !prev_trail, marker }
+                let maybe_glued = !use_glue && prev_letter && w.chars().next().is_some_and(char::is_lowercase);
+                Brk::Line { glued: use_glue && !prev_trail, marker, maybe_glued }
             } else {
                 Brk::Space(l.gaps.get(k).copied().unwrap_or(1))
             };
@@ -80,20 +83,43 @@ pub(super) fn tokens(lines: &[Line], spans: &[Span], use_glue: bool) -> Vec<Tok>
         }
         marker = false;
         prev_trail = l.trail_ws;
+        prev_letter = l.words.last().and_then(|w| w.chars().next_back()).is_some_and(char::is_alphabetic);
     }
     toks
 }
 
 /// Joins words as printed: one space, none across a break inside a word.
 pub(super) fn join(toks: &[Tok]) -> String {
+    join_with(toks, false)
+}
+
+/// [`join`], also gluing the breaks that may be inside a word (`maybe_glued`).
+fn join_with(toks: &[Tok], glue_maybe: bool) -> String {
     let mut s = String::new();
     for (i, t) in toks.iter().enumerate() {
-        if i > 0 && !matches!(t.brk, Brk::Line { glued: true, .. }) {
+        let glued = match t.brk {
+            Brk::Line { glued, maybe_glued, .. } => glued || (glue_maybe && maybe_glued),
+            _ => false,
+        };
+        if i > 0 && !glued {
             s.push(' ');
         }
         s.push_str(&t.text);
     }
     s
+}
+
+/// A time cell's text: as [`join`], or glued where a word may have been broken when only that
+/// reads ("Tháng/Nă" + "m" without the extraction's trailing spaces to tell).
+pub(super) fn join_time(toks: &[Tok]) -> String {
+    let plain = join(toks);
+    if timeexpr::parse(&plain).is_err() && toks.iter().any(|t| matches!(t.brk, Brk::Line { maybe_glued: true, .. })) {
+        let glued = join_with(toks, true);
+        if timeexpr::parse(&glued).is_ok() {
+            return glued;
+        }
+    }
+    plain
 }
 
 /// The end of a column before a page break, for its continuation.
@@ -124,7 +150,7 @@ impl PrevCell {
         PrevCell {
             empty: false,
             last_w,
-            time_complete: col.is_time() && timeexpr::parse(&text).is_ok(),
+            time_complete: col.is_time() && timeexpr::parse(&join_time(cell)).is_ok(),
             text,
             linking: last.text.ends_with([',', ';', '/', '-', '–', ':']) || vocab().links.has(&bare),
             lines,
@@ -160,6 +186,7 @@ const CUT_SPACE_CONTINUED: f32 = 1.0;
 const CAPITAL_INSIDE: f32 = 0.6;
 const NOT_MERGED: f32 = 1.5;
 const CONTINUED_LINE: f32 = 0.3;
+const GLUED_GUESS: f32 = 0.5;
 const CLOSED_CONTINUED: f32 = 3.0;
 const OPEN_FRACTION: f32 = 0.3;
 const BARE_HEAD: f32 = 3.0;
@@ -615,6 +642,7 @@ impl<'a> Segmenter<'a> {
         let limit = self.spans.get(c).copied().unwrap_or(MAX_SPAN);
         let span = if col.is_main() { units - u } else { limit.min(units - u) };
         let mut time_text = String::new();
+        let mut time_glued = String::new();
         let mut line_from = a;
         let mut k = a;
         for v in u + 1..=u + span {
@@ -662,10 +690,15 @@ impl<'a> Segmenter<'a> {
                     }
                 }
                 if col.is_time() {
+                    let maybe = matches!(t.brk, Brk::Line { maybe_glued: true, .. });
                     if !time_text.is_empty() && !f[k].glued {
                         time_text.push(' ');
+                        if !maybe {
+                            time_glued.push(' ');
+                        }
                     }
                     time_text.push_str(&t.text);
+                    time_glued.push_str(&t.text);
                 }
                 k += 1;
             }
@@ -691,7 +724,13 @@ impl<'a> Segmenter<'a> {
                 if b - a > TIME_MAX_WORDS {
                     break;
                 }
-                match cached_time(self.times, &time_text, prev.map(|p| p.text.as_str())) {
+                let prefix = prev.map(|p| p.text.as_str());
+                let read = cached_time(self.times, &time_text, prefix).or_else(|| {
+                    (time_glued != time_text)
+                        .then(|| cached_time(self.times, &time_glued, prefix).map(|x| x + GLUED_GUESS))
+                        .flatten()
+                });
+                match read {
                     Some(x) => cost += x,
                     None => cost = INF,
                 }
