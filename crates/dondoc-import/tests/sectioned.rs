@@ -62,6 +62,35 @@ fn seed_indicators_match_expected_table() {
     common::assert_rows_match("kon-tum-1012-2024.indicators.csv", &got, &want);
 }
 
+/// The same document as other extractors print it: CRLF line ends, no trailing spaces (so
+/// nothing tells a word broken across lines, "Tháng/Nă" + "m"), no blank lines (so nothing
+/// separates a heading from the text below it), or both.
+fn other_extractions(text: &str) -> Vec<(&'static str, String)> {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let trimmed = |keep_blank: bool| -> String {
+        lines.iter().map(|l| l.trim_end()).filter(|l| keep_blank || !l.is_empty()).collect::<Vec<_>>().join("\n")
+    };
+    vec![
+        ("crlf", lines.join("\r\n")),
+        ("no trailing spaces", trimmed(true)),
+        ("no blank lines", lines.iter().copied().filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join("\n")),
+        ("neither", trimmed(false)),
+    ]
+}
+
+#[test]
+fn seed_reads_the_same_from_other_extractions() {
+    let want_tasks = common::expected("kon-tum-1012-2024.tasks.csv");
+    let want_indicators = common::expected("kon-tum-1012-2024.indicators.csv");
+    for (name, text) in other_extractions(&common::seed_text(SEED)) {
+        let plan = sectioned::read(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let tasks: Vec<_> = plan.rows.iter().map(task_map).collect();
+        common::assert_rows_match(&format!("tasks, {name}"), &tasks, &want_tasks);
+        let indicators: Vec<_> = plan.indicators.iter().map(indicator_map).collect();
+        common::assert_rows_match(&format!("indicators, {name}"), &indicators, &want_indicators);
+    }
+}
+
 #[test]
 fn seed_task_rows_carry_the_model_fields() {
     let plan = read_seed();
@@ -489,6 +518,23 @@ fn indicator(
 #[test]
 fn synthetic_plan_of_the_same_shape() {
     let plan = sectioned::read(SYNTHETIC).expect("reads");
+    check_synthetic(&plan);
+    assert_eq!(
+        plan.title.as_deref(),
+        Some("Ứng dụng dữ liệu số trong chỉ đạo, điều hành của Ủy ban nhân dân tỉnh năm 2025")
+    );
+    assert_eq!(plan.number.as_deref(), Some("215/KH-UBND"));
+    assert_eq!(plan.date, NaiveDate::from_ymd_opt(2025, 3, 12));
+    assert_eq!(plan.date_text.as_deref(), Some("ngày 12 tháng 3 năm 2025"));
+    assert_eq!(plan.issuer.as_deref(), Some("Ủy ban nhân dân tỉnh Gia Lai"));
+    assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
+    for (name, text) in other_extractions(SYNTHETIC) {
+        check_synthetic(&sectioned::read(&text).unwrap_or_else(|e| panic!("{name}: {e}")));
+    }
+}
+
+/// The synthetic plan's rows, whatever the extraction.
+fn check_synthetic(plan: &ImportedPlan) {
     let s1 = "I. Hoàn thiện thể chế, chính sách";
     let s2 = "II. Phát triển hạ tầng số và dữ liệu dùng chung";
     let want = vec![
@@ -581,16 +627,6 @@ fn synthetic_plan_of_the_same_shape() {
     ];
     let got: Vec<_> = plan.indicators.iter().map(indicator_map).collect();
     common::assert_rows_match("synthetic indicators", &got, &want);
-
-    assert_eq!(
-        plan.title.as_deref(),
-        Some("Ứng dụng dữ liệu số trong chỉ đạo, điều hành của Ủy ban nhân dân tỉnh năm 2025")
-    );
-    assert_eq!(plan.number.as_deref(), Some("215/KH-UBND"));
-    assert_eq!(plan.date, NaiveDate::from_ymd_opt(2025, 3, 12));
-    assert_eq!(plan.date_text.as_deref(), Some("ngày 12 tháng 3 năm 2025"));
-    assert_eq!(plan.issuer.as_deref(), Some("Ủy ban nhân dân tỉnh Gia Lai"));
-    assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
 }
 
 #[test]
@@ -615,6 +651,71 @@ fn column_order_comes_from_the_header() {
     assert_eq!(r.product, None);
 }
 
+#[test]
+fn numbered_groups_are_heading_rows() {
+    // Rows printed on one line each; "1" and "2" group the rows numbered under them.
+    let text = "TT Nhiệm vụ Kết quả thực hiện Thời hạn hoàn thành Cơ quan thực hiện Cơ quan phối hợp \n\
+                I. NHIỆM VỤ CHUNG \n\
+                1 Hoàn thiện thể chế \n\
+                1.1 Ban hành quy chế vận hành hệ thống Quyết định Quý II/2025 Sở Tài chính Sở Nội vụ \n\
+                1.2 Rà soát chế độ báo cáo Văn bản rà soát Hằng năm Văn phòng UBND tỉnh Các sở, ngành \n\
+                2 Phát triển dữ liệu \n\
+                2.1 Xây dựng kho dữ liệu dùng chung Kho dữ liệu Tháng 12/2025 Sở Khoa học và Công nghệ Các sở, ngành \n";
+    let plan = sectioned::read(text).expect("reads");
+    let got: Vec<(&str, u8, bool, &str)> =
+        plan.rows.iter().map(|r| (r.tt.as_str(), r.level, r.heading, r.title.as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            ("1", 1, true, "Hoàn thiện thể chế"),
+            ("1.1", 2, false, "Ban hành quy chế vận hành hệ thống"),
+            ("1.2", 2, false, "Rà soát chế độ báo cáo"),
+            ("2", 1, true, "Phát triển dữ liệu"),
+            ("2.1", 2, false, "Xây dựng kho dữ liệu dùng chung"),
+        ]
+    );
+    assert!(plan.rows.iter().all(|r| r.section.as_deref() == Some("I. NHIỆM VỤ CHUNG")));
+    assert!(plan.rows[0].lead.is_empty() && plan.rows[0].finish.is_none());
+    let r = &plan.rows[4];
+    assert_eq!(
+        (r.product.as_deref(), r.finish.as_deref(), r.lead.as_slice(), r.cooperating.as_slice()),
+        (
+            Some("Kho dữ liệu"),
+            Some("Tháng 12/2025"),
+            &["Sở Khoa học và Công nghệ".to_string()][..],
+            &["Các sở, ngành".to_string()][..]
+        )
+    );
+}
+
+#[test]
+fn rows_without_numbers_under_a_heading() {
+    let text = "TT Thông tin, dữ liệu Phạm vi Thời gian Phân tổ \nCơ quan \nthực hiện \n\n\
+                A. Nhóm chỉ số môi trường \n\n\
+                Chỉ số chất lượng không khí \n(AQI) \n\nToàn tỉnh Ngày \nTrạm quan \ntrắc \n\n\
+                Sở Tài nguyên \nvà Môi trường \n\n\
+                Lượng mưa tại các trạm \n\nToàn tỉnh Giờ/Ngày \nTrạm đo \n\nĐài Khí tượng \nthủy văn tỉnh \n\n\
+                B. Nhóm chỉ số xã hội \n\n1 \nSố người có việc làm mới Toàn tỉnh Quý  Sở Nội vụ \n";
+    let plan = sectioned::read(text).expect("reads");
+    let got: Vec<_> = plan.indicators.iter().map(indicator_map).collect();
+    let a = "A. Nhóm chỉ số môi trường";
+    let want = vec![
+        indicator(
+            a,
+            "",
+            "Chỉ số chất lượng không khí (AQI)",
+            "Toàn tỉnh",
+            "Ngày",
+            "Sở Tài nguyên và Môi trường",
+            "Trạm quan trắc",
+        ),
+        indicator(a, "", "Lượng mưa tại các trạm", "Toàn tỉnh", "Giờ/Ngày", "Đài Khí tượng thủy văn tỉnh", "Trạm đo"),
+        indicator("B. Nhóm chỉ số xã hội", "1", "Số người có việc làm mới", "Toàn tỉnh", "Quý", "Sở Nội vụ", ""),
+    ];
+    common::assert_rows_match("rows without numbers", &got, &want);
+    assert_eq!(plan.indicators[1].line, 17);
+}
+
 // ---------------------------------------------------------------------------------------
 // Never panic
 // ---------------------------------------------------------------------------------------
@@ -625,10 +726,14 @@ enum Edit {
     Delete(usize),
     Duplicate(usize),
     Swap(usize, usize),
+    /// Insert a line of structure-like text.
+    Insert(usize, String),
+    /// Cut a line in two at a character.
+    Split(usize, usize),
 }
 
 fn mutate(seed: &str, edits: &[Edit], cut: Option<usize>) -> String {
-    let mut lines: Vec<&str> = seed.split('\n').collect();
+    let mut lines: Vec<String> = seed.split('\n').map(str::to_string).collect();
     for e in edits {
         let n = lines.len().max(1);
         match *e {
@@ -639,13 +744,23 @@ fn mutate(seed: &str, edits: &[Edit], cut: Option<usize>) -> String {
             }
             Edit::Duplicate(i) => {
                 if !lines.is_empty() {
-                    let l = lines[i % n];
+                    let l = lines[i % n].clone();
                     lines.insert(i % n, l);
                 }
             }
             Edit::Swap(i, j) => {
                 if !lines.is_empty() {
                     lines.swap(i % n, j % n);
+                }
+            }
+            Edit::Insert(i, ref l) => lines.insert(i % (lines.len() + 1), l.clone()),
+            Edit::Split(i, at) => {
+                if !lines.is_empty() {
+                    let l = lines.remove(i % n);
+                    let chars: Vec<char> = l.chars().collect();
+                    let at = at % (chars.len() + 1);
+                    lines.insert(i % n, chars[at..].iter().collect());
+                    lines.insert(i % n, chars[..at].iter().collect());
                 }
             }
         }
@@ -664,11 +779,33 @@ fn mutate(seed: &str, edits: &[Edit], cut: Option<usize>) -> String {
 }
 
 fn edit() -> impl Strategy<Value = Edit> {
+    let structure = prop_oneof![
+        Just("1 ".to_string()),
+        Just("XIV ".to_string()),
+        Just("II Tiêu đề ".to_string()),
+        Just("B. Nhóm ".to_string()),
+        Just(" ".to_string()),
+        Just("4117 15".to_string()),
+        Just("- Trong đó: ".to_string()),
+        Just("Tháng/Qu".to_string()),
+        Just(" TT Nhiệm vụ ".to_string()),
+        Just("Phụ lục III ".to_string()),
+        Just("Toàn tỉnh Tháng  Sở Y tế ".to_string()),
+        "\\PC{0,20}",
+    ];
     prop_oneof![
         (0usize..4000).prop_map(Edit::Delete),
         (0usize..4000).prop_map(Edit::Duplicate),
         (0usize..4000, 0usize..4000).prop_map(|(i, j)| Edit::Swap(i, j)),
+        (0usize..4000, structure).prop_map(|(i, l)| Edit::Insert(i, l)),
+        (0usize..4000, 0usize..100).prop_map(|(i, at)| Edit::Split(i, at)),
     ]
+}
+
+/// Cases of a property: `PROPTEST_CASES` when set, else `default`.
+fn cases(default: u32) -> ProptestConfig {
+    let n = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default);
+    ProptestConfig { cases: n, ..ProptestConfig::default() }
 }
 
 fn check_result(text: &str) {
@@ -688,7 +825,7 @@ fn check_result(text: &str) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(cases(48))]
 
     #[test]
     fn damaged_seed_never_panics(edits in prop::collection::vec(edit(), 0..40), cut in prop::option::of(0usize..60_000)) {
@@ -703,7 +840,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    #![proptest_config(cases(512))]
 
     #[test]
     fn arbitrary_text_never_panics(s in "\\PC{0,400}") {
@@ -759,7 +896,8 @@ fn seed_reads_fast() {
     let text = common::seed_text(SEED);
     let d = fastest(&text, 5);
     eprintln!("seed: {d:?} ({})", if cfg!(debug_assertions) { "debug" } else { "release" });
-    assert!(d < Duration::from_millis(50), "seed took {d:?}");
+    let limit = if cfg!(debug_assertions) { 200 } else { 50 }; // generous on a shared machine
+    assert!(d < Duration::from_millis(limit), "seed took {d:?}");
 }
 
 /// A plan of `n` tasks: the synthetic rows repeated with new TTs, page headers included.

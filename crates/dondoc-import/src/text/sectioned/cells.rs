@@ -238,7 +238,7 @@ fn strip_punct(w: &str) -> String {
     w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase()
 }
 
-/// Lower case without [`fold`]'s spelling changes ("hàng" stays "hàng": "Ngân hàng").
+/// Lower case without `dondoc_core::text::fold`'s spelling changes ("hàng" stays "hàng": "Ngân hàng").
 pub(super) fn lower(w: &str) -> String {
     w.to_lowercase()
 }

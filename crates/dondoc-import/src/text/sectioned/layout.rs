@@ -5,6 +5,9 @@
 use super::cells::{Col, TableKind, classify_header};
 use super::lines::{Line, roman_value, to_roman};
 
+/// A line at least this long (in characters) spans several columns: a heading's, not a cell's.
+const LONG_LINE: usize = 45;
+
 /// A table: its header and what follows it.
 #[derive(Debug, Clone)]
 pub(super) struct Table {
@@ -321,9 +324,16 @@ impl<'a> Scanner<'a> {
             self.last_tt = None;
             self.path.clear();
             let label = to_roman(v);
-            let attached = self.lines.get(i + 1).is_some_and(|n| !n.is_blank() && !self.is_structural_line(i + 1));
-            if l.words.len() > 1 || attached {
+            if l.words.len() > 1 {
                 let (title, after) = self.heading_title(i, 1);
+                self.items.push(Item::Heading(Heading { level: 1, label, title }));
+                return Some(after);
+            }
+            // Alone on its line with a title spanning the table below.
+            if let Some(k) = self.next_text_line(i)
+                && self.lines[k].text().chars().count() >= LONG_LINE
+            {
+                let (title, after) = self.heading_title(k, 0);
                 self.items.push(Item::Heading(Heading { level: 1, label, title }));
                 return Some(after);
             }
@@ -383,29 +393,34 @@ impl<'a> Scanner<'a> {
         data_start(l) || repeated_header(self.lines, i, &self.header).is_some() || region_end(l)
     }
 
-    /// A heading's title: the rest of its line and the lines attached below it; a long
-    /// heading also takes a next line that continues it in lower case.
+    /// A heading's title: the rest of its line, and the lines below while the line above spans
+    /// the table (a heading wraps only when it is long; a short heading is followed by the rows'
+    /// text). After a blank line, only a line in lower case continues it.
     fn heading_title(&self, i: usize, from: usize) -> (String, usize) {
         let mut title = self.lines[i].text_from(from);
+        let mut last_len = self.lines[i].text().chars().count();
         let mut j = i + 1;
-        while j < self.lines.len() && !self.lines[j].is_blank() && !self.is_structural_line(j) {
-            push_text(&mut title, &self.lines[j].text());
-            j += 1;
-        }
-        if j == i + 1 && title.chars().count() >= 60 {
+        while last_len >= LONG_LINE {
             let mut k = j;
             while k < self.lines.len() && self.lines[k].is_blank() {
                 k += 1;
             }
-            if let Some(n) = self.lines.get(k)
-                && n.words.first().and_then(|w| w.chars().next()).is_some_and(|c| c.is_lowercase())
-                && !self.is_structural_line(k)
-            {
-                push_text(&mut title, &n.text());
-                j = k + 1;
+            let Some(n) = self.lines.get(k) else { break };
+            let lower = n.words.first().and_then(|w| w.chars().next()).is_some_and(char::is_lowercase);
+            if self.is_structural_line(k) || (k > j && !lower) {
+                break;
             }
+            push_text(&mut title, &n.text());
+            last_len = n.text().chars().count();
+            j = k + 1;
         }
         (title.trim_end_matches([':', ' ']).to_string(), j)
+    }
+
+    /// The next line with words after `i`, unless it is structural.
+    fn next_text_line(&self, i: usize) -> Option<usize> {
+        let k = (i + 1..self.lines.len()).find(|&k| !self.lines[k].is_blank())?;
+        (!self.is_structural_line(k)).then_some(k)
     }
 
     /// Closes the open block. A Roman block followed by numbered rows was a heading.

@@ -1,4 +1,5 @@
-//! What the document prints about itself: the subject line under "KẾ HOẠCH" (the title),
+//! What the document prints about itself: the subject line under "KẾ HOẠCH" (or "QUYẾT
+//! ĐỊNH", "CHƯƠNG TRÌNH", "ĐỀ ÁN"; the title),
 //! and the number, date and issuer of the plan from the appendix line "(Kèm theo Kế hoạch
 //! số 123/KH-UBND ngày 05 tháng 11 năm 2024 của Ủy ban nhân dân tỉnh ...)", or from the
 //! "Số: ..." and "..., ngày ... tháng ... năm ..." lines of the document's heading.
@@ -122,16 +123,19 @@ fn parse_date(text: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y as i32, m, d)
 }
 
-/// The subject line under the document type "KẾ HOẠCH".
+/// Document types printed in capitals above the subject line.
+const DOC_TYPES: &[&str] = &["kế hoạch", "quyết định", "chương trình", "đề án"];
+
+/// The subject line under the document type ("KẾ HOẠCH").
 fn title(lines: &[Line]) -> Option<String> {
-    let (i, l) = lines.iter().enumerate().take(80).find(|(_, l)| {
+    let (i, l, kind) = lines.iter().enumerate().take(80).find_map(|(i, l)| {
         let t = l.text();
-        l.first_lower == "kế"
-            && fold(&t).starts_with("kế hoạch")
-            && t.chars().filter(|c| c.is_alphabetic()).all(|c| c.is_uppercase())
+        let f = fold(&t);
+        let kind = DOC_TYPES.iter().find(|k| f.starts_with(*k))?;
+        t.chars().filter(|c| c.is_alphabetic()).all(|c| c.is_uppercase()).then_some((i, l, kind))
     })?;
     let mut parts: Vec<String> = Vec::new();
-    let rest = l.words.get(2..).map(|w| w.join(" ")).unwrap_or_default();
+    let rest = l.words.get(kind.split(' ').count()..).map(|w| w.join(" ")).unwrap_or_default();
     if !rest.is_empty() {
         parts.push(rest);
     }

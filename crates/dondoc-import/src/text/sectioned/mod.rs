@@ -1,23 +1,36 @@
 //! Reader for section-numbered plan tables and their indicator catalogue (shape "sectioned"),
 //! as extracted from the PDF of plans such as those implementing QĐ 1012/QĐ-TTg:
 //!
-//! - Phụ lục I, tasks: `TT | Nhiệm vụ | Kết quả thực hiện | Thời hạn hoàn thành | Cơ quan
-//!   thực hiện | Cơ quan phối hợp` (the column order is read from the header), rows numbered
-//!   1, 2, ... under section headings I, II, ... (or A., B.);
-//! - Phụ lục II, indicators: `TT | Thông tin, dữ liệu | Phạm vi | Thời gian | Phân tổ | Cơ
+//! - tasks (Phụ lục I): `TT | Nhiệm vụ | Kết quả thực hiện | Thời hạn hoàn thành | Cơ quan
+//!   thực hiện | Cơ quan phối hợp`, numbered 1, 2, ... under section headings I, II, ... (or
+//!   A., B.); the column order and which columns exist are read from the header;
+//! - indicators (Phụ lục II): `TT | Thông tin, dữ liệu | Phạm vi | Thời gian | Phân tổ | Cơ
 //!   quan thực hiện`, under headings "A. ..." then "I ...".
 //!
-//! The extraction prints each cell's lines one after the other, with the header repeated
-//! on every page and page numbers before it; cells of the same line are sometimes printed
-//! on one line. The reader finds the structure ([`layout`]: header, headings, the block of
-//! lines of each numbered row, page breaks), then cuts each block into the columns
-//! ([`segment`]), learning the columns' printed widths from the whole table to place the
-//! text that a page break carried over.
+//! The extraction prints each cell's lines one after the other, with the header repeated on
+//! every page and page numbers before it; cells side by side on one line are sometimes
+//! printed on one line. The reader finds the structure (`layout`: the header, headings,
+//! the block of lines of each numbered row, page breaks), then cuts each block into the
+//! columns (`segment`): a first pass learns the columns' printed widths, a second reads
+//! every row with them and places the text a page break carried over.
 //!
-//! What the document prints about itself ([`meta`]): the plan's subject line as its title,
-//! its number, date and issuer from the "(Kèm theo Kế hoạch số .../KH-UBND ngày ... của ...)"
-//! line or the document's heading. A number or day left blank for the signature stays `None`
-//! with a warning; the date as printed is kept in `date_text`.
+//! What comes out:
+//! - task rows: `section` = the headings above ("I. Xây dựng, hoàn thiện thể chế"), `tt`,
+//!   `code: None` (derived later), `level` 1 (2 for "1.1"), `finish` = the deadline as
+//!   written, `product` = the result, agencies split where the cell lists several
+//!   ([`split_agencies`]). Section headings are not rows; a numbered row that only groups
+//!   the rows numbered under it ("1" above "1.1") is a `heading` row;
+//! - indicator rows: `group` = the headings joined with " > ", `frequency` as written;
+//! - rows without a number (after a heading with no TT, or "- Trong đó: ..." under a
+//!   numbered row) have an empty `tt`;
+//! - what the document prints about itself (`meta`): the subject line as the title; the
+//!   number, date and issuer from "(Kèm theo Kế hoạch số .../KH-UBND ngày ... của ...)" or
+//!   the heading. A number or day left blank for the signature stays `None` with a warning;
+//!   the date as printed is kept in `date_text`;
+//! - warnings: a TT skipped, a row without lead agency, a blank number or date.
+//!
+//! A row whose time cell cannot be read (`dondoc_core::timeexpr::parse`) is an error naming
+//! its line and quoting it: without it, the columns cannot be told apart.
 
 mod cells;
 mod layout;
@@ -84,6 +97,9 @@ struct Draft {
     line: usize,
     group: String,
     cells: Vec<Vec<Tok>>,
+    /// A numbered row that groups the rows numbered under it ("1" above "1.1", "1.2"): its
+    /// text, no columns.
+    heading: Option<String>,
 }
 
 fn read_table(lines: &[Line], table: &Table, use_glue: bool, plan: &mut ImportedPlan) -> Result<(), ReadError> {
@@ -128,7 +144,18 @@ fn build(
     let mut roman: Option<Heading> = None;
     let mut last_tt: Option<(String, String)> = None;
     let mut nth = 0usize;
-    for (item, item_parts) in table.items.iter().zip(parts) {
+    // The TT of the next block, to recognise a numbered row that only groups the next ones.
+    let mut next_tt: Vec<Option<&str>> = vec![None; table.items.len()];
+    let mut following: Option<&str> = None;
+    for (i, item) in table.items.iter().enumerate().rev() {
+        next_tt[i] = following;
+        if let Item::Block(b) = item {
+            following = Some(b.tt.as_str());
+        }
+    }
+    // Numbered groups above the current rows ("1" above "1.1"), for indicator groups.
+    let mut sub_groups: Vec<(String, String)> = Vec::new();
+    for (i, (item, item_parts)) in table.items.iter().zip(parts).enumerate() {
         let b = match item {
             Item::Heading(h) => {
                 if h.level == 0 {
@@ -137,10 +164,12 @@ fn build(
                 } else {
                     roman = Some(h.clone());
                 }
+                sub_groups.clear();
                 continue;
             }
             Item::Block(b) => b,
         };
+        sub_groups.retain(|(tt, _)| b.tt.starts_with(&format!("{tt}.")));
         let Some(first) = item_parts.first() else { continue };
         nth += 1;
         if !(nth - 1).is_multiple_of(step) {
@@ -150,7 +179,10 @@ fn build(
         let cut = if toks.is_empty() {
             None
         } else {
-            Segmenter::new(first, cols, learnt, None, times).run(MAX_ROWS_PER_BLOCK).map(|(_, rows)| rows)
+            Segmenter::new(first, cols, learnt, None, times)
+                .free_rows(b.tt.is_empty())
+                .run(MAX_ROWS_PER_BLOCK)
+                .map(|(_, rows)| rows)
         };
         let rows = if b.roman {
             // A Roman numeral whose text does not read as one row is a heading.
@@ -165,9 +197,27 @@ fn build(
                 }
             }
         } else {
-            cut.ok_or_else(|| row_error(lines, b, cols))?
+            match cut {
+                Some(rows) => rows,
+                None if !b.tt.is_empty() && next_tt[i].is_some_and(|n| n.starts_with(&format!("{}.", b.tt))) => {
+                    // "1" above "1.1": a group of the rows below, with no columns of its own.
+                    let title = b.text(lines);
+                    let group = with_sub_groups(table.kind, group_of(&letter, &roman), &sub_groups);
+                    drafts.push(Draft {
+                        tt: b.tt.clone(),
+                        level: b.level.max(1),
+                        line: b.line,
+                        group,
+                        cells: Vec::new(),
+                        heading: Some(title.clone()),
+                    });
+                    sub_groups.push((b.tt.clone(), title));
+                    continue;
+                }
+                None => return Err(row_error(lines, b, cols)),
+            }
         };
-        let group = group_of(&letter, &roman);
+        let group = with_sub_groups(table.kind, group_of(&letter, &roman), &sub_groups);
         if !b.tt.is_empty() && !b.roman {
             if let Some((g, prev)) = &last_tt
                 && *g == group
@@ -209,7 +259,14 @@ fn build(
                 } else {
                     let cells: Vec<Vec<Tok>> = cut.into_iter().map(|(x, y)| toks[x..y].to_vec()).collect();
                     let line = first_line(&cells).unwrap_or(b.line);
-                    drafts.push(Draft { tt: String::new(), level: 1, line, group: group.clone(), cells });
+                    drafts.push(Draft {
+                        tt: String::new(),
+                        level: 1,
+                        line,
+                        group: group.clone(),
+                        cells,
+                        heading: None,
+                    });
                 }
             }
         }
@@ -221,12 +278,24 @@ fn group_of(letter: &Option<Heading>, roman: &Option<Heading>) -> String {
     [letter, roman].iter().filter_map(|h| h.as_ref().map(Heading::display)).collect::<Vec<_>>().join(" > ")
 }
 
+/// The group with the numbered groups above a row ("... > 1. Title"), for indicators (task
+/// groups are heading rows of their own).
+fn with_sub_groups(kind: TableKind, group: String, subs: &[(String, String)]) -> String {
+    if kind == TableKind::Tasks {
+        return group;
+    }
+    subs.iter().fold(group, |g, (tt, title)| {
+        let sub = format!("{tt}. {title}");
+        if g.is_empty() { sub } else { format!("{g} > {sub}") }
+    })
+}
+
 fn push_drafts(drafts: &mut Vec<Draft>, b: &Block, toks: &[Tok], rows: Vec<segment::RowCut>, group: String) {
     for (r, cut) in rows.into_iter().enumerate() {
         let cells: Vec<Vec<Tok>> = cut.into_iter().map(|(x, y)| toks[x..y].to_vec()).collect();
         let (tt, line) =
             if r == 0 { (b.tt.clone(), b.line) } else { (String::new(), first_line(&cells).unwrap_or(b.line)) };
-        drafts.push(Draft { tt, level: b.level.max(1), line, group: group.clone(), cells });
+        drafts.push(Draft { tt, level: b.level.max(1), line, group: group.clone(), cells, heading: None });
     }
 }
 
@@ -322,6 +391,21 @@ fn row_error(lines: &[Line], b: &Block, cols: &[Col]) -> ReadError {
 }
 
 fn emit(kind: TableKind, cols: &[Col], d: Draft, plan: &mut ImportedPlan) {
+    if let Some(title) = d.heading {
+        // Indicator groups live in the rows' `group`; task groups are heading rows.
+        if kind == TableKind::Tasks {
+            plan.rows.push(PlanRow {
+                line: d.line,
+                section: (!d.group.is_empty()).then_some(d.group),
+                tt: d.tt,
+                level: d.level,
+                heading: true,
+                title,
+                ..PlanRow::default()
+            });
+        }
+        return;
+    }
     let cell = |col: Col| -> String {
         let join = if col.is_time() { segment::join_time } else { segment::join };
         cols.iter().position(|c| *c == col).and_then(|i| d.cells.get(i)).map(|t| join(t)).unwrap_or_default()

@@ -4,19 +4,23 @@
 //! of the second, and so on; cells of one line that sit side by side come out on one line
 //! ("Toàn tỉnh Tháng  Sở Y tế"). Nothing marks where a cell ends, so the reader chooses the
 //! cheapest way to cut the words into the table's columns, in order, by dynamic programming.
-//! What makes a cut cheap or dear:
+//! What makes a cut cheap or dear (the constants below):
 //! - a cell starts with a capital letter or a digit (a continuation line mostly does not);
-//! - a time column must be read by `timeexpr::parse` ("Tháng 4/2025", "Quý/Năm");
+//! - a time column must be read by `timeexpr::parse` ("Tháng 4/2025", "Quý/Năm"): a row
+//!   without one is not read at all;
 //! - an agency cell starts with an agency word ("Sở", "Văn phòng", "Các sở") and does not
-//!   run one agency into the next without a separator;
+//!   run one agency into the next without a separator, nor is an agency cut in two;
 //! - a cell's lines wrap consistently: a line is not followed by a word that would have fit
-//!   on it, given the column's width (learnt from the table, or the widest line of the cell);
+//!   on it, and is not wider than the column (the width learnt from the table by a first
+//!   pass; in that pass, the widest line of the cell so far);
+//! - a cell other than the last does not end as if it went on (";", "và");
 //! - a cut inside a line costs more than a cut between lines, less at a run of spaces;
-//! - a line broken inside a word (no trailing space) is never cut.
+//! - a line broken inside a word (no trailing space where lines have one) is never cut.
 //!
 //! A block may also hold rows without a number after the first ("- Trong đó: ..."), which
-//! start a new row at a line start; and after a page break, the continuation of the columns
-//! that overflowed, appended to the same row.
+//! start where the layout marks one (a line of spaces for the empty TT cell, a dash); and
+//! after a page break, the continuation of the columns that overflowed, appended to the same
+//! row.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -161,37 +165,79 @@ impl PrevCell {
 /// A row as word ranges per column (`a == b`: empty).
 pub(super) type RowCut = Vec<(usize, usize)>;
 
+// The cost model. Costs are in rough units of "one doubt"; the reader keeps the cheapest
+// reading. Widths are in widths of "n" (see `lines::char_width`).
 const INF: f32 = 1.0e9;
+
+// How a cell starts.
+/// A cell that starts in lower case (a cell's text starts with a capital or a digit).
+const LOWER_START: f32 = 4.0;
+/// A cell that starts with punctuation ("(", "-").
+const PUNCT_START: f32 = 1.0;
+/// An agency cell that starts with a digit.
+const AGENCY_DIGIT_START: f32 = 2.0;
+/// An agency cell that does not start with an agency word ("Sở", "Văn phòng", "Các sở").
+const AGENCY_NOT_HEAD: f32 = 1.5;
+
+// Where a cell's lines wrap.
+/// Room the wrap check leaves for the imprecision of the width model.
 const TOL: f32 = 1.5;
+/// A line followed by a word that would have fit on it: base and per unit of room left.
 const WRAP_BASE: f32 = 0.8;
 const WRAP_SLOPE: f32 = 0.35;
 const WRAP_MAX: f32 = 8.0;
-const SENTENCE_INSIDE: f32 = 2.0;
-const LOWER_START: f32 = 4.0;
-const PUNCT_START: f32 = 1.0;
-const AGENCY_DIGIT_START: f32 = 2.0;
-const AGENCY_NOT_HEAD: f32 = 1.5;
-const AGENCY_RUN_ON: f32 = 4.0;
-const OTHER_RUN_ON: f32 = 2.5;
-const TIME_DANGLING: f32 = 3.0;
-const CUT_SPACE: f32 = 2.0;
-const CUT_SPACES: f32 = 0.8;
-const NEW_ROW: f32 = 6.0;
-const NEW_ROW_MARKED: f32 = 3.0;
+/// A line wider than the column (learnt widths only), per unit of excess.
 const OVER_WIDTH_SLOPE: f32 = 0.5;
 const OVER_WIDTH_MAX: f32 = 6.0;
-const OPEN_NOT_CONTINUED: f32 = 2.5;
-const CONTINUED_CAPITAL: f32 = 2.0;
-const CUT_SPACE_CONTINUED: f32 = 1.0;
+
+// What a cell holds.
+/// A line ending a sentence followed by a capital inside one cell (two cells, more likely).
+const SENTENCE_INSIDE: f32 = 2.0;
+/// A capitalised word (not an acronym) starting a line inside a result, scope or notes cell
+/// after a line that does not end with punctuation.
 const CAPITAL_INSIDE: f32 = 0.6;
-const NOT_MERGED: f32 = 1.5;
-const CONTINUED_LINE: f32 = 0.3;
-const GLUED_GUESS: f32 = 0.5;
-const CLOSED_CONTINUED: f32 = 3.0;
-const OPEN_FRACTION: f32 = 0.3;
+/// A line of an agency or time cell starting a new agency without a separator ("Văn phòng
+/// Chính phủ" | "Văn phòng UBND tỉnh"); in other cells.
+const AGENCY_RUN_ON: f32 = 4.0;
+const OTHER_RUN_ON: f32 = 2.5;
+/// A time expression ("Quý/Năm") inside a cell that is not the time column.
+const TIME_IN_CELL: f32 = 2.0;
+/// A time cell ending in "của", "và": it goes on.
+const TIME_DANGLING: f32 = 3.0;
+/// A cell that is, or ends with, an agency word alone ("Văn phòng" | "UBND tỉnh").
 const BARE_HEAD: f32 = 3.0;
+/// A cell, not the last column, ending in ";", "/", "-" or a linking word, or in ",".
 const END_LINK: f32 = 2.5;
 const END_COMMA: f32 = 1.0;
+
+// Where cells are cut.
+/// A cut inside a line at one space; at two or more.
+const CUT_SPACE: f32 = 2.0;
+const CUT_SPACES: f32 = 0.8;
+/// Another row without a number in the block; after a line of spaces (an empty TT cell) or
+/// in a block with no TT at all; at a line starting with a dash ("- Trong đó: ...").
+const NEW_ROW: f32 = 6.0;
+const NEW_ROW_MARKED: f32 = 3.0;
+const NEW_ROW_DASH: f32 = 4.0;
+
+// Text carried over a page break.
+/// A column whose cell seems to go on (as many lines as the longest, last line full) gets
+/// nothing; a column whose cell seems complete gets more.
+const OPEN_NOT_CONTINUED: f32 = 2.5;
+const CLOSED_CONTINUED: f32 = 3.0;
+/// A cell is full when its last line leaves less than this part of the column's width.
+const OPEN_FRACTION: f32 = 0.3;
+/// A carried-over cell (not the main one) starting with a capital: it would go on mid-phrase.
+const CONTINUED_CAPITAL: f32 = 2.0;
+/// Each line beyond the first carried over into a column other than the main one.
+const CONTINUED_LINE: f32 = 0.3;
+/// Carried-over cells side by side are printed on one line ("đảm thông"): a cut inside it is
+/// cheap, and a second such cell starting its own line is not.
+const CUT_SPACE_CONTINUED: f32 = 1.0;
+const NOT_MERGED: f32 = 1.5;
+/// A time cell that reads only with a line break taken for a break inside a word.
+const GLUED_GUESS: f32 = 0.5;
+
 /// Longest time cell, in words.
 const TIME_MAX_WORDS: usize = 14;
 
@@ -310,6 +356,8 @@ struct Feat {
     end_cost: f32,
     /// May start a time cell.
     time_start: bool,
+    /// A word that is a time expression by itself ("Quý/Năm", "Tháng").
+    time_word: bool,
     /// A row without a number may start here: a line after an empty cell, a dash, "a)".
     row_start: bool,
     /// The 1, 2 or 3 words from here are nothing but an agency head ("Văn phòng").
@@ -366,7 +414,9 @@ fn features(toks: &[Tok]) -> Vec<Feat> {
                 capitals += usize::from(ch.is_uppercase());
             }
             let link_word = v.links.has(bare);
+            let time_word = time_start && upper && maybe_time(&t.text) && timeexpr::parse(&t.text).is_ok();
             Feat {
+                time_word,
                 upper,
                 lower_start: c.is_lowercase(),
                 digit_start: c.is_ascii_digit(),
@@ -420,6 +470,9 @@ pub(super) struct Segmenter<'a> {
     most_lines: usize,
     cuts: Vec<usize>,
     times: &'a mut TimeCache,
+    /// Rows without numbers may start at any line in capitals (a block under a heading with
+    /// no TT of its own), not only where the layout marks one.
+    free_rows: bool,
 }
 
 /// A cell being extended line by line: the parts of its cost that only grow, and what the
@@ -470,7 +523,14 @@ impl<'a> Segmenter<'a> {
             most_lines,
             cuts,
             times,
+            free_rows: false,
         }
+    }
+
+    /// Lets rows without numbers start at any line in capitals.
+    pub fn free_rows(mut self, free: bool) -> Self {
+        self.free_rows = free;
+        self
     }
 
     /// The cheapest segmentation into at most `max_rows` rows (in continuation mode the first
@@ -505,11 +565,22 @@ impl<'a> Segmenter<'a> {
                     if c == 0 && r > 0 {
                         // Another row without a number, where the layout marks one.
                         let at = self.cuts[u];
-                        if u == 0 || u == units || !self.feats[at].row_start {
+                        if u == 0 || u == units {
                             continue;
                         }
-                        let marked = matches!(self.toks[at].brk, Brk::Line { marker: true, .. });
-                        entry = if marked { NEW_ROW_MARKED } else { NEW_ROW };
+                        let f = &self.feats[at];
+                        if !(f.row_start || (self.free_rows && f.line_start && f.upper)) {
+                            continue;
+                        }
+                        entry = if matches!(self.toks[at].brk, Brk::Line { marker: true, .. }) {
+                            NEW_ROW_MARKED
+                        } else if self.feats[at].bullet {
+                            NEW_ROW_DASH
+                        } else if self.free_rows {
+                            NEW_ROW_MARKED
+                        } else {
+                            NEW_ROW
+                        };
                     }
                     // An empty cell.
                     let skip = base + entry + self.empty(c, cont_row);
@@ -688,6 +759,9 @@ impl<'a> Segmenter<'a> {
                     if !linked {
                         cell.grow += run_on;
                     }
+                }
+                if f[k].time_word && !col.is_time() && !col.is_main() {
+                    cell.grow += TIME_IN_CELL;
                 }
                 if col.is_time() {
                     let maybe = matches!(t.brk, Brk::Line { maybe_glued: true, .. });
