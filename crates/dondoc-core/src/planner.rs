@@ -1,6 +1,7 @@
-//! The reminder planner: board + calendar + policies + contacts + delivery log + silences
-//! + now -> the digests a sweep at `now` must send. Pure: the daemon's dispatcher sends
-//! them and records each delivery, which the next sweep sees in the delivery log.
+//! The reminder planner: from the board, the calendar, the policies, the contacts, the
+//! delivery log, the silences and `now`, the digests a sweep at `now` must send. Pure:
+//! the daemon's dispatcher sends them and records each delivery, which the next sweep
+//! sees in the delivery log.
 //!
 //! Rules (defaults in [`ReminderPolicy`]):
 //! - milestones: before a start (7 and 1 working days), before a deadline (30, 14, 7, 3, 1
@@ -238,14 +239,13 @@ impl Planner<'_> {
         let snoozed = |o: Option<&crate::task::OccurrenceState>| {
             o.is_some_and(|o| o.snoozed_until.is_some_and(|until| now < until))
         };
-        if let Some(deadline) = standing.deadline {
-            if !snoozed(Some(&task.main)) {
-                let start =
-                    task.start.as_ref().and_then(|s| s.expr.start()).filter(|_| task.status == TaskStatus::NotStarted);
-                out.extend(
-                    self.milestones(start, deadline.due, task.main.acknowledged_at, now).into_iter().map(|r| (None, r)),
-                );
-            }
+        if let Some(deadline) = standing.deadline
+            && !snoozed(Some(&task.main))
+        {
+            let start =
+                task.start.as_ref().and_then(|s| s.expr.start()).filter(|_| task.status == TaskStatus::NotStarted);
+            let ready = self.milestones(start, deadline.due, task.main.acknowledged_at, now);
+            out.extend(ready.into_iter().map(|r| (None, r)));
         }
         for o in &standing.occurrences {
             let state = task.occurrences.get(&o.occurrence.period.key());
