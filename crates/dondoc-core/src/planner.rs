@@ -13,12 +13,14 @@
 //!   that was down catches up once, not once per missed milestone;
 //! - only on working days within working hours, unless the deadline ends within
 //!   `urgent_hours` (24 h);
+//! - of a recurring task's missed reports only the latest keeps being chased (the weekly
+//!   summary lists them all);
 //! - completed, cancelled, submitted (for an occurrence), acknowledged or snoozed work and
 //!   silenced plans, agencies or tasks get nothing;
 //! - one digest per recipient per sweep, on the recipient's first channel; a reminder
 //!   delivered on any channel is never planned again (keys without the channel).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -169,29 +171,44 @@ impl Planner<'_> {
     /// The digests a sweep at `now` sends.
     pub fn plan(&self, tasks: &[TaskState], now: DateTime<Utc>) -> Vec<Digest> {
         let working_time = self.calendar.is_working_time(now);
+        let today = local_date(now);
+        let agencies = Agencies::new(self.directory, today);
+        let contacts: Vec<(&Contact, String)> =
+            self.contacts.iter().map(|c| (c, agencies.canonical(&c.agency))).collect();
+        let mut days_left: HashMap<NaiveDate, i64> = HashMap::new();
         let mut by_recipient: BTreeMap<String, Digest> = BTreeMap::new();
         for task in tasks.iter().filter(|t| t.defined && !t.status.is_closed()) {
             if self.silenced(task, now) {
                 continue;
             }
-            for (occurrence, ready) in self.ready(task, now) {
+            let ready = self.ready(task, now);
+            if ready.is_empty() {
+                continue;
+            }
+            let leads: Vec<String> =
+                task.lead.split("; ").filter(|l| !l.is_empty()).map(|l| agencies.canonical(l)).collect();
+            for (occurrence, ready) in ready {
                 if !(working_time || ready.urgent) {
                     continue;
                 }
-                for contact in self.recipients(task, ready.milestone, now) {
+                let occurrence_key = occurrence.map(|p| p.key());
+                for contact in recipients(&contacts, &leads, ready.milestone) {
                     let Some((channel, address)) = contact.channels.first() else { continue };
                     let key = ReminderKey {
                         plan: task.key.plan.clone(),
                         code: task.key.code.clone(),
-                        occurrence: occurrence.map(|p| p.key()),
+                        occurrence: occurrence_key.clone(),
                         milestone: ready.milestone,
                         offset: ready.offset,
                         recipient: contact.id.clone(),
                         channel: *channel,
                     };
-                    if self.delivered.contains(&delivery_id(&key)) {
+                    if !self.delivered.is_empty() && self.delivered.contains(&delivery_id(&key)) {
                         continue;
                     }
+                    let left = *days_left
+                        .entry(ready.date)
+                        .or_insert_with(|| self.calendar.working_days_between(today, ready.date));
                     let notice = Notice {
                         key,
                         task: task.key.clone(),
@@ -199,7 +216,7 @@ impl Planner<'_> {
                         lead: task.lead.clone(),
                         occurrence,
                         date: ready.date,
-                        working_days_left: self.calendar.working_days_between(local_date(now), ready.date),
+                        working_days_left: left,
                     };
                     by_recipient
                         .entry(contact.id.clone())
@@ -233,6 +250,7 @@ impl Planner<'_> {
 
     /// For the task and each open occurrence: the milestones to send now.
     fn ready(&self, task: &TaskState, now: DateTime<Utc>) -> Vec<(Option<Period>, Ready)> {
+        let today = local_date(now);
         let classifier = Classifier::new(self.calendar, self.reporting);
         let standing = classifier.task(task, now);
         let mut out = Vec::new();
@@ -247,9 +265,21 @@ impl Planner<'_> {
             let ready = self.milestones(start, deadline.due, task.main.acknowledged_at, now);
             out.extend(ready.into_iter().map(|r| (None, r)));
         }
+        // Of the missed reports of a recurring task, only the latest keeps being chased;
+        // the earlier ones are in the weekly summary.
+        let latest_missed = standing
+            .occurrences
+            .iter()
+            .filter(|o| o.submitted_at.is_none() && o.deadline.due < today)
+            .map(|o| o.deadline.due)
+            .max();
         for o in &standing.occurrences {
-            let state = task.occurrences.get(&o.occurrence.period.key());
-            if o.submitted_at.is_some() || snoozed(state) {
+            if o.submitted_at.is_some() || latest_missed.is_some_and(|latest| o.deadline.due < latest) {
+                continue;
+            }
+            let state =
+                if task.occurrences.is_empty() { None } else { task.occurrences.get(&o.occurrence.period.key()) };
+            if snoozed(state) {
                 continue;
             }
             let acknowledged = state.and_then(|s| s.acknowledged_at);
@@ -272,7 +302,14 @@ impl Planner<'_> {
         let urgent =
             end_of_day(due) - now <= chrono::Duration::hours(i64::from(p.urgent_hours)) && now < end_of_day(due);
         let mut out = Vec::new();
+        let today = local_date(now);
         let latest = |offsets: &[u32], date: NaiveDate| {
+            // n working days never span more than 2n + 20 calendar days (weekends, Tết):
+            // a date further away has no milestone ready yet, without walking the calendar.
+            let max = offsets.iter().copied().max().unwrap_or(0);
+            if (date - today).num_days() > i64::from(max) * 2 + 20 {
+                return None;
+            }
             offsets
                 .iter()
                 .map(|&n| (n, self.calendar.nth_working_day_before(date, n)))
@@ -280,7 +317,7 @@ impl Planner<'_> {
                 .min_by_key(|(n, _)| *n)
         };
         if let Some(start) = start
-            && local_date(now) <= start
+            && today <= start
             && let Some((n, _)) = latest(&p.before_start, start)
         {
             out.push(Ready { milestone: Milestone::Start, offset: n as i32, date: start, urgent: false });
@@ -292,7 +329,7 @@ impl Planner<'_> {
             return out;
         }
         // Overdue: every `overdue_every_days` after the due day, unless acknowledged since.
-        let days_over = (local_date(now) - due).num_days();
+        let days_over = (today - due).num_days();
         let every = i64::from(p.overdue_every_days.max(1));
         let k = days_over / every;
         let repeat_day = due.checked_add_days(Days::new((k * every) as u64)).unwrap_or(due);
@@ -306,29 +343,50 @@ impl Planner<'_> {
         }
         out
     }
+}
 
-    /// Who receives a milestone: the lead agency's officers; for an escalation, its head
-    /// and the secretariat. Lead names are resolved through the directory (aliases, and the
-    /// successor of a renamed or merged agency).
-    fn recipients(&self, task: &TaskState, milestone: Milestone, now: DateTime<Utc>) -> Vec<&Contact> {
-        let today = local_date(now);
-        let canonical = |name: &str| {
-            let name = self.directory.successor(name, today).unwrap_or_else(|| name.to_string());
-            match self.directory.resolve(&name) {
-                Resolution::Agency(c) | Resolution::Group { name: c, .. } => fold(&c),
-                Resolution::Unknown { .. } => fold(&name),
-            }
-        };
-        let leads: Vec<String> = task.lead.split("; ").filter(|l| !l.is_empty()).map(canonical).collect();
-        self.contacts
-            .iter()
-            .filter(|c| {
-                let of_lead = || leads.contains(&canonical(&c.agency));
-                match milestone {
-                    Milestone::Escalation => c.role == Role::Secretariat || (c.role == Role::Head && of_lead()),
-                    _ => c.role == Role::Officer && of_lead(),
-                }
-            })
-            .collect()
+/// Agency names folded to their canonical current form (aliases resolved, renamed or
+/// merged agencies replaced by their successor), memoised for one sweep.
+struct Agencies<'a> {
+    directory: &'a Directory,
+    today: NaiveDate,
+    memo: std::cell::RefCell<HashMap<String, String>>,
+}
+
+impl<'a> Agencies<'a> {
+    fn new(directory: &'a Directory, today: NaiveDate) -> Self {
+        Agencies { directory, today, memo: std::cell::RefCell::new(HashMap::new()) }
     }
+
+    fn canonical(&self, name: &str) -> String {
+        if let Some(hit) = self.memo.borrow().get(name) {
+            return hit.clone();
+        }
+        let current = self.directory.successor(name, self.today).unwrap_or_else(|| name.to_string());
+        let folded = match self.directory.resolve(&current) {
+            Resolution::Agency(c) | Resolution::Group { name: c, .. } => fold(&c),
+            Resolution::Unknown { .. } => fold(&current),
+        };
+        self.memo.borrow_mut().insert(name.to_string(), folded.clone());
+        folded
+    }
+}
+
+/// Who receives a milestone: the lead agency's officers; for an escalation, its head and
+/// the secretariat.
+fn recipients<'c>(
+    contacts: &'c [(&'c Contact, String)],
+    leads: &'c [String],
+    milestone: Milestone,
+) -> impl Iterator<Item = &'c Contact> + 'c {
+    contacts
+        .iter()
+        .filter(move |(c, agency)| {
+            let of_lead = leads.contains(agency);
+            match milestone {
+                Milestone::Escalation => c.role == Role::Secretariat || (c.role == Role::Head && of_lead),
+                _ => c.role == Role::Officer && of_lead,
+            }
+        })
+        .map(|(c, _)| *c)
 }
