@@ -179,6 +179,21 @@ pub struct EvidenceArgs {
     pub note: Option<String>,
 }
 
+/// A new deadline for a task or one of its occurrences.
+#[derive(Debug, Clone, Args)]
+pub struct ExtensionArgs {
+    #[command(flatten)]
+    pub task: TaskRef,
+    /// Occurrence of a recurring task ("2025-Q3", "Quý III/2025").
+    #[arg(long)]
+    pub period: Option<String>,
+    /// The new deadline ("Quý I/2026", "15/01/2026").
+    #[arg(long, value_name = "EXPR")]
+    pub to: String,
+    #[arg(long)]
+    pub reason: String,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum TaskAction {
     /// Khai báo nhiệm vụ mới.
@@ -261,28 +276,9 @@ pub enum TaskAction {
         evidence: EvidenceArgs,
     },
     /// Đề nghị gia hạn.
-    RequestExtension {
-        #[command(flatten)]
-        task: TaskRef,
-        #[arg(long)]
-        period: Option<String>,
-        /// The new deadline ("Quý I/2026", "15/01/2026").
-        #[arg(long, value_name = "EXPR")]
-        to: String,
-        #[arg(long)]
-        reason: String,
-    },
+    RequestExtension(ExtensionArgs),
     /// Gia hạn (tổ giúp việc).
-    Extend {
-        #[command(flatten)]
-        task: TaskRef,
-        #[arg(long)]
-        period: Option<String>,
-        #[arg(long, value_name = "EXPR")]
-        to: String,
-        #[arg(long)]
-        reason: String,
-    },
+    Extend(ExtensionArgs),
     /// Từ chối đề nghị gia hạn.
     RejectExtension {
         #[command(flatten)]

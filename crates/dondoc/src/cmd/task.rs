@@ -138,22 +138,22 @@ fn command<'a>(app: &App, action: &'a TaskAction) -> Result<(&'a TaskRef, TaskCo
             },
         ),
         A::Complete { task, on, evidence: ev } => (task, TaskCommand::Complete { on: *on, evidence: evidence(ev)? }),
-        A::RequestExtension { task, period, to, reason } => (
-            task,
+        A::RequestExtension(x) => (
+            &x.task,
             TaskCommand::RequestExtension {
-                occurrence: period_key(period)?,
-                to: deadline(app, to)?,
-                to_text: Some(to.clone()),
-                reason: reason.clone(),
+                occurrence: period_key(&x.period)?,
+                to: deadline(app, &x.to)?,
+                to_text: Some(x.to.clone()),
+                reason: x.reason.clone(),
             },
         ),
-        A::Extend { task, period, to, reason } => (
-            task,
+        A::Extend(x) => (
+            &x.task,
             TaskCommand::Extend {
-                occurrence: period_key(period)?,
-                to: deadline(app, to)?,
-                to_text: Some(to.clone()),
-                reason: reason.clone(),
+                occurrence: period_key(&x.period)?,
+                to: deadline(app, &x.to)?,
+                to_text: Some(x.to.clone()),
+                reason: x.reason.clone(),
             },
         ),
         A::RejectExtension { task, period, reason } => {
