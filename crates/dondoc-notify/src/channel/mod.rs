@@ -1,0 +1,52 @@
+//! Channels: how a [`Message`] reaches a person. Each channel speaks its real wire
+//! protocol; errors say whether trying again can help.
+
+use std::time::Duration;
+
+use dondoc_core::event::Channel;
+use futures::future::BoxFuture;
+
+use crate::message::Message;
+
+pub mod email;
+pub mod outbox;
+pub mod telegram;
+pub mod zalo;
+
+/// What a channel reports after a successful send.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Receipt {
+    /// The provider's message id (SMTP queue id, Telegram message_id, Zalo msg_id).
+    pub provider_id: Option<String>,
+    /// How it went when a channel has several ways (Zalo: "cs" or "zns").
+    pub via: Option<String>,
+}
+
+/// Why a send failed, and whether trying again can help.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// A network error, a 5xx or a temporary SMTP reply: retry with backoff.
+    #[error("lỗi tạm thời: {0}")]
+    Transient(String),
+    /// The provider asked to slow down: retry after the given time.
+    #[error("bị giới hạn tần suất, thử lại sau {retry_after:?}: {reason}")]
+    RateLimited { retry_after: Duration, reason: String },
+    /// A refusal that will not change (bad address, blocked bot, no template): fall back.
+    #[error("lỗi không thể thử lại: {0}")]
+    Permanent(String),
+}
+
+impl SendError {
+    /// Whether another attempt on the same channel can succeed.
+    pub fn is_retryable(&self) -> bool {
+        !matches!(self, SendError::Permanent(_))
+    }
+}
+
+/// A channel that sends messages.
+pub trait Sender: Send + Sync {
+    /// The channel this sender serves.
+    fn channel(&self) -> Channel;
+    /// Sends one message. Must not retry by itself: the dispatcher does.
+    fn send<'a>(&'a self, message: &'a Message) -> BoxFuture<'a, Result<Receipt, SendError>>;
+}
