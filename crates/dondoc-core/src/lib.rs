@@ -20,12 +20,16 @@
 pub mod agency;
 pub mod calendar;
 pub mod classify;
+pub mod contact;
 pub mod describe;
 pub mod event;
 pub mod period;
 pub mod plan;
 pub mod planner;
 pub mod policy;
+pub mod silence;
+pub mod summary_log;
+pub mod summary;
 pub mod task;
 pub mod text;
 pub mod timeexpr;

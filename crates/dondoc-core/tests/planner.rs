@@ -1,12 +1,12 @@
 //! The reminder planner, scenario by scenario, on the shipped calendar and agency directory.
 
-use std::collections::HashSet;
-
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use dondoc_core::agency::{AgencyConfig, Directory};
 use dondoc_core::calendar::{CalendarConfig, WorkCalendar, local_instant};
 use dondoc_core::event::{Channel, Evidence, Milestone, TaskEvent, TaskStatus};
-use dondoc_core::planner::{Contact, Digest, Planner, ReminderPolicy, Role, Silence, SilenceScope, delivery_id};
+use dondoc_core::planner::{
+    Contact, DeliveredSet, Digest, Planner, ReminderPolicy, Role, Silence, SilenceScope, delivery_id,
+};
 use dondoc_core::policy::ReportingPolicy;
 use dondoc_core::task::TaskState;
 use dondoc_core::timeexpr;
@@ -70,7 +70,7 @@ struct World {
     contacts: Vec<Contact>,
     directory: Directory,
     silences: Vec<Silence>,
-    delivered: HashSet<String>,
+    delivered: DeliveredSet,
 }
 
 impl World {
@@ -82,7 +82,7 @@ impl World {
             contacts: contacts(),
             directory: directory(),
             silences: vec![],
-            delivered: HashSet::new(),
+            delivered: DeliveredSet::new(),
         }
     }
 
@@ -105,7 +105,7 @@ impl World {
         let mut out = Vec::new();
         for d in digests {
             for n in d.notices {
-                self.delivered.insert(delivery_id(&n.key));
+                self.delivered.insert(&delivery_id(&n.key));
                 out.push((d.recipient.clone(), n.key.milestone, n.key.offset));
             }
         }

@@ -1,1 +1,325 @@
-//! TODO
+//! The dispatcher: sends many messages safely. Per-channel queues (a concurrency limit
+//! each, e.g. the SMTP pool size), rate limits (Telegram 30 messages/s overall and 1/s
+//! per chat; Zalo requests/s), retries with exponential backoff and full jitter, the
+//! provider's `retry_after` honoured, and fallback to the recipient's next channel after
+//! `max_attempts` failures on one. Every outcome goes to a [`Recorder`] as soon as it is
+//! known, before the next message of the same queue slot is taken: a crash can lose
+//! only the records of the messages in flight, so a message is sent at most twice.
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use dondoc_core::event::Channel;
+use futures::StreamExt;
+use futures::future::BoxFuture;
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use tokio::sync::Semaphore;
+
+use crate::channel::{Receipt, SendError, Sender};
+use crate::message::Message;
+
+/// Limits and retry policy.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DispatchConfig {
+    /// Attempts on one channel before falling back to the next (K).
+    pub max_attempts: u32,
+    /// First retry delay; doubled per attempt, capped by `backoff_max_ms`, full jitter.
+    pub backoff_initial_ms: u64,
+    pub backoff_max_ms: u64,
+    /// How many times a provider's "slow down" (429 retry_after) is honoured per message.
+    pub max_rate_limited: u32,
+    /// Messages being sent at once on each channel (email: the SMTP pool size).
+    pub email_concurrency: usize,
+    pub telegram_concurrency: usize,
+    pub zalo_concurrency: usize,
+    /// Rate limits in messages per second; 0 lifts the limit.
+    pub telegram_per_second: u32,
+    pub telegram_per_chat_per_second: u32,
+    pub zalo_per_second: u32,
+    pub email_per_second: u32,
+}
+
+impl Default for DispatchConfig {
+    fn default() -> Self {
+        DispatchConfig {
+            max_attempts: 3,
+            backoff_initial_ms: 1_000,
+            backoff_max_ms: 60_000,
+            max_rate_limited: 5,
+            email_concurrency: 4,
+            telegram_concurrency: 30,
+            zalo_concurrency: 10,
+            telegram_per_second: 30,
+            telegram_per_chat_per_second: 1,
+            zalo_per_second: 20,
+            email_per_second: 0,
+        }
+    }
+}
+
+impl DispatchConfig {
+    /// No rate limits (benchmarks, simulations).
+    pub fn unlimited(mut self) -> Self {
+        self.telegram_per_second = 0;
+        self.telegram_per_chat_per_second = 0;
+        self.zalo_per_second = 0;
+        self.email_per_second = 0;
+        self
+    }
+
+    fn concurrency(&self, channel: Channel) -> usize {
+        match channel {
+            Channel::Email => self.email_concurrency,
+            Channel::Telegram => self.telegram_concurrency,
+            Channel::Zalo => self.zalo_concurrency,
+        }
+        .max(1)
+    }
+
+    fn per_second(&self, channel: Channel) -> u32 {
+        match channel {
+            Channel::Email => self.email_per_second,
+            Channel::Telegram => self.telegram_per_second,
+            Channel::Zalo => self.zalo_per_second,
+        }
+    }
+}
+
+/// One recipient's message, rendered for each of their channels in preference order.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub messages: Vec<Message>,
+}
+
+/// What happened to one message on one channel.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Delivered { message: Message, receipt: Receipt, at: DateTime<Utc> },
+    /// The channel gave up on it after `attempts` tries; `fallback` says whether another
+    /// channel is tried next.
+    Failed { message: Message, attempts: u32, error: SendError, fallback: bool, at: DateTime<Utc> },
+}
+
+/// Where outcomes go (the daemon appends ReminderDelivered / ReminderFailed events).
+pub trait Recorder: Send + Sync {
+    fn record<'a>(&'a self, outcome: &'a Outcome) -> BoxFuture<'a, ()>;
+}
+
+/// Totals of one dispatch.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// Jobs delivered on some channel.
+    pub delivered: usize,
+    /// Jobs delivered on a channel other than their first.
+    pub fell_back: usize,
+    /// Jobs that no channel delivered.
+    pub undelivered: usize,
+    /// Jobs not sent because the daemon is stopping.
+    pub skipped: usize,
+    /// Failed attempts in all.
+    pub failed_attempts: usize,
+    /// 429 / retry_after waits honoured.
+    pub rate_limited: usize,
+}
+
+/// A clock for the `at` of outcomes.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+struct Lane {
+    sender: Arc<dyn Sender>,
+    slots: Semaphore,
+    overall: Option<DefaultDirectRateLimiter>,
+    per_address: Option<DefaultKeyedRateLimiter<String>>,
+}
+
+/// Sends jobs through the channels' lanes.
+pub struct Dispatcher {
+    lanes: HashMap<Channel, Lane>,
+    config: DispatchConfig,
+    clock: Clock,
+    stopping: std::sync::atomic::AtomicBool,
+    stop: tokio::sync::Notify,
+}
+
+fn quota(per_second: u32) -> Option<Quota> {
+    NonZeroU32::new(per_second).map(Quota::per_second)
+}
+
+enum JobResult {
+    Delivered { fell_back: bool },
+    Undelivered,
+    Skipped,
+}
+
+/// Why a lane gave up on a message.
+enum Stop {
+    Failed(SendError, u32),
+    Shutdown,
+}
+
+impl Dispatcher {
+    /// A dispatcher over these senders (one per channel; a later one replaces an earlier).
+    pub fn new(senders: Vec<Arc<dyn Sender>>, config: DispatchConfig, clock: Clock) -> Dispatcher {
+        let lanes = senders
+            .into_iter()
+            .map(|sender| {
+                let channel = sender.channel();
+                let per_address = match channel {
+                    Channel::Telegram => quota(config.telegram_per_chat_per_second).map(RateLimiter::keyed),
+                    _ => None,
+                };
+                let lane = Lane {
+                    sender,
+                    slots: Semaphore::new(config.concurrency(channel)),
+                    overall: quota(config.per_second(channel)).map(RateLimiter::direct),
+                    per_address,
+                };
+                (channel, lane)
+            })
+            .collect();
+        Dispatcher { lanes, config, clock, stopping: false.into(), stop: tokio::sync::Notify::new() }
+    }
+
+    /// Stops taking jobs: sends in flight finish and are recorded; jobs not started and
+    /// retries not yet due are dropped unrecorded (the next sweep plans them again).
+    pub fn shutdown(&self) {
+        self.stopping.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.stop.notify_waiters();
+    }
+
+    fn is_stopping(&self) -> bool {
+        self.stopping.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Sleeps, or returns false at once when the dispatcher stops.
+    async fn pause(&self, d: Duration) -> bool {
+        if self.is_stopping() {
+            return false;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(d) => !self.is_stopping(),
+            _ = self.stop.notified() => false,
+        }
+    }
+
+    /// The channels this dispatcher can send on.
+    pub fn channels(&self) -> Vec<Channel> {
+        self.lanes.keys().copied().collect()
+    }
+
+    /// Sends every job (at most `parallel` at once), recording each outcome.
+    pub async fn run(&self, jobs: Vec<Job>, recorder: &dyn Recorder) -> Report {
+        let parallel: usize = self.lanes.values().map(|l| l.slots.available_permits()).sum::<usize>().max(1);
+        let results: Vec<(JobResult, usize, usize)> = futures::stream::iter(jobs)
+            .map(|job| self.job(job, recorder))
+            .buffer_unordered(parallel)
+            .collect()
+            .await;
+        let mut report = Report::default();
+        for (result, failed, limited) in results {
+            report.failed_attempts += failed;
+            report.rate_limited += limited;
+            match result {
+                JobResult::Delivered { fell_back } => {
+                    report.delivered += 1;
+                    report.fell_back += usize::from(fell_back);
+                }
+                JobResult::Undelivered => report.undelivered += 1,
+                JobResult::Skipped => report.skipped += 1,
+            }
+        }
+        report
+    }
+
+    /// One job: each channel in turn until one delivers.
+    async fn job(&self, job: Job, recorder: &dyn Recorder) -> (JobResult, usize, usize) {
+        let (mut failed, mut limited) = (0, 0);
+        let usable: Vec<&Message> = job.messages.iter().filter(|m| self.lanes.contains_key(&m.channel)).collect();
+        for (i, message) in usable.iter().enumerate() {
+            if self.is_stopping() {
+                return (JobResult::Skipped, failed, limited);
+            }
+            let lane = &self.lanes[&message.channel];
+            let (result, waits) = self.attempts(lane, message).await;
+            limited += waits;
+            match result {
+                Ok(receipt) => {
+                    let outcome = Outcome::Delivered { message: (*message).clone(), receipt, at: (self.clock)() };
+                    recorder.record(&outcome).await;
+                    return (JobResult::Delivered { fell_back: i > 0 }, failed, limited);
+                }
+                Err(Stop::Shutdown) => return (JobResult::Skipped, failed, limited),
+                Err(Stop::Failed(error, attempts)) => {
+                    failed += attempts as usize;
+                    let fallback = i + 1 < usable.len();
+                    let outcome =
+                        Outcome::Failed { message: (*message).clone(), attempts, error, fallback, at: (self.clock)() };
+                    recorder.record(&outcome).await;
+                }
+            }
+        }
+        (JobResult::Undelivered, failed, limited)
+    }
+
+    /// Up to `max_attempts` tries on one lane. Returns the result and the rate-limit waits.
+    async fn attempts(&self, lane: &Lane, message: &Message) -> (Result<Receipt, Stop>, usize) {
+        let mut failures = 0u32;
+        let mut waits = 0usize;
+        loop {
+            let result = {
+                let _slot = lane.slots.acquire().await.expect("never closed");
+                if let Some(limiter) = &lane.per_address {
+                    limiter.until_key_ready(&message.address).await;
+                }
+                if let Some(limiter) = &lane.overall {
+                    limiter.until_ready().await;
+                }
+                lane.sender.send(message).await
+            };
+            let error = match result {
+                Ok(receipt) => return (Ok(receipt), waits),
+                Err(e) => e,
+            };
+            tracing::warn!(channel = message.channel.as_str(), recipient = %message.recipient, error = %error, "gửi không thành công");
+            match &error {
+                SendError::RateLimited { retry_after, .. } if (waits as u32) < self.config.max_rate_limited => {
+                    waits += 1;
+                    if !self.pause(*retry_after + jitter(Duration::from_millis(50))).await {
+                        return (Err(Stop::Shutdown), waits);
+                    }
+                    continue;
+                }
+                SendError::Permanent(_) => return (Err(Stop::Failed(error, failures + 1)), waits),
+                _ => {}
+            }
+            failures += 1;
+            if failures >= self.config.max_attempts.max(1) {
+                return (Err(Stop::Failed(error, failures)), waits);
+            }
+            if !self.pause(self.backoff(failures)).await {
+                return (Err(Stop::Shutdown), waits);
+            }
+        }
+    }
+
+    /// Exponential backoff with full jitter after the `n`th failure.
+    fn backoff(&self, n: u32) -> Duration {
+        let base = self.config.backoff_initial_ms.saturating_mul(1u64 << (n - 1).min(20));
+        jitter(Duration::from_millis(base.min(self.config.backoff_max_ms)))
+    }
+}
+
+/// A uniformly random duration in [d/2, d].
+fn jitter(d: Duration) -> Duration {
+    let ms = d.as_millis() as u64;
+    if ms < 2 {
+        return d;
+    }
+    Duration::from_millis(rand::rng().random_range(ms / 2..=ms))
+}

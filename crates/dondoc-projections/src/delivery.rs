@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use dondoc_core::event::ReminderKey;
+use std::collections::HashSet;
+
 use rusqlite::{Connection, params};
 
 use crate::{ProjectionError, Projections};
@@ -10,12 +12,13 @@ use crate::{ProjectionError, Projections};
 pub(crate) struct Delivered {
     key: ReminderKey,
     sent_at: DateTime<Utc>,
+    message_id: Option<String>,
     position: u64,
 }
 
 impl Delivered {
-    pub(crate) fn new(key: &ReminderKey, sent_at: DateTime<Utc>, position: u64) -> Self {
-        Delivered { key: key.clone(), sent_at, position }
+    pub(crate) fn new(key: &ReminderKey, sent_at: DateTime<Utc>, message_id: Option<&str>, position: u64) -> Self {
+        Delivered { key: key.clone(), sent_at, message_id: message_id.map(str::to_string), position }
     }
 
     /// Inserts unless the key is already there: the first delivery wins.
@@ -35,6 +38,12 @@ impl Delivered {
                 self.position as i64
             ],
         )?;
+        if let Some(id) = &self.message_id {
+            conn.execute(
+                "INSERT OR IGNORE INTO proj_delivery_message (message_id, key) VALUES (?1, ?2)",
+                params![id, k.to_string()],
+            )?;
+        }
         Ok(())
     }
 }
@@ -80,9 +89,109 @@ impl Projections {
         Ok(n > 0)
     }
 
+    /// Every delivered reminder's identity without the channel ([`dondoc_core::planner::delivery_id`]):
+    /// the planner's delivery log.
+    pub fn delivered_ids(&self) -> Result<HashSet<String>, ProjectionError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT key FROM proj_delivery")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let mut out = HashSet::new();
+        for key in rows {
+            let key = key?;
+            // The stored key ends with "/<channel>"; plan ids may contain '/', channels do not.
+            let id = key.rsplit_once('/').map_or(key.as_str(), |(id, _)| id);
+            out.insert(id.to_string());
+        }
+        Ok(out)
+    }
+
+    /// The reminder keys a message delivered, by the message id recorded with them.
+    pub fn message_keys(&self, message_id: &str) -> Result<Vec<ReminderKey>, ProjectionError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT d.plan, d.code, d.occurrence, d.key FROM proj_delivery_message m
+             JOIN proj_delivery d ON d.key = m.key WHERE m.message_id = ?1 ORDER BY d.key",
+        )?;
+        let rows = stmt.query_map([message_id], |r| r.get::<_, String>(3))?;
+        let mut out = Vec::new();
+        for key in rows {
+            if let Some(k) = parse_key(&key?) {
+                out.push(k);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Failures not followed by a delivery of the same key: (key, attempts, last error,
+    /// retryable), newest first.
+    pub fn open_failures(&self) -> Result<Vec<OpenFailure>, ProjectionError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT f.key, f.plan, f.code, f.attempt, f.error, f.will_retry, f.position FROM proj_delivery_failure f
+             WHERE f.position = (SELECT MAX(position) FROM proj_delivery_failure g WHERE g.key = f.key)
+               AND NOT EXISTS (SELECT 1 FROM proj_delivery d WHERE d.key = f.key)
+             ORDER BY f.position DESC",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(OpenFailure {
+                key: r.get(0)?,
+                plan: r.get(1)?,
+                code: r.get(2)?,
+                attempt: r.get(3)?,
+                error: r.get(4)?,
+                will_retry: r.get(5)?,
+                position: r.get::<_, i64>(6)? as u64,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Number of deliveries recorded.
     pub fn delivery_count(&self) -> Result<u64, ProjectionError> {
         let n: i64 = self.conn().query_row("SELECT COUNT(*) FROM proj_delivery", [], |r| r.get(0))?;
         Ok(n as u64)
     }
+}
+
+/// The latest failure of a reminder key that was never delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenFailure {
+    /// The key with its channel, as displayed by [`ReminderKey`]'s `Display`.
+    pub key: String,
+    pub plan: String,
+    pub code: String,
+    pub attempt: u32,
+    pub error: String,
+    /// False when the channel refused for good (bad address, blocked bot).
+    pub will_retry: bool,
+    pub position: u64,
+}
+
+/// Reads a key written by `ReminderKey`'s `Display` ("plan/code/occ/milestone/offset/recipient/channel").
+/// Plan ids may contain '/': the six other parts are taken from the right.
+pub fn parse_key(s: &str) -> Option<ReminderKey> {
+    use dondoc_core::event::{Channel, Milestone};
+    let mut parts = s.rsplitn(7, '/');
+    let channel = match parts.next()? {
+        "email" => Channel::Email,
+        "telegram" => Channel::Telegram,
+        "zalo" => Channel::Zalo,
+        _ => return None,
+    };
+    let recipient = parts.next()?.to_string();
+    let offset = parts.next()?.parse().ok()?;
+    let milestone = match parts.next()? {
+        "start" => Milestone::Start,
+        "due" => Milestone::Due,
+        "overdue" => Milestone::Overdue,
+        "escalation" => Milestone::Escalation,
+        _ => return None,
+    };
+    let occurrence = match parts.next()? {
+        "-" => None,
+        o => Some(o.to_string()),
+    };
+    let code = parts.next()?.to_string();
+    let plan = parts.next()?.to_string();
+    Some(ReminderKey { plan, code, occurrence, milestone, offset, recipient, channel })
 }

@@ -12,6 +12,7 @@
 
 pub mod board;
 pub mod delivery;
+pub mod jobs;
 mod projector;
 mod schema;
 pub mod service;

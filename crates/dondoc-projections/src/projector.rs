@@ -107,8 +107,8 @@ impl Projections {
         cached.revision = Some(revision);
         cached.dirty = true;
         match &task_event {
-            TaskEvent::ReminderDelivered { key, sent_at, .. } => {
-                pending.deliveries.push(delivery::Delivered::new(key, *sent_at, position));
+            TaskEvent::ReminderDelivered { key, sent_at, message_id } => {
+                pending.deliveries.push(delivery::Delivered::new(key, *sent_at, message_id.as_deref(), position));
             }
             TaskEvent::ReminderFailed { key, attempt, error, will_retry } => {
                 pending.failures.push(delivery::Failed::new(key, *attempt, error, *will_retry, position));

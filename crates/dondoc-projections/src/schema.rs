@@ -36,6 +36,15 @@ pub(crate) fn create(conn: &Connection) -> Result<(), ProjectionError> {
             sent_at TEXT NOT NULL,
             position INTEGER NOT NULL
         );
+        CREATE TABLE IF NOT EXISTS daemon_job (
+            name TEXT PRIMARY KEY,
+            last_run TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS proj_delivery_message (
+            message_id TEXT NOT NULL,
+            key TEXT NOT NULL,
+            PRIMARY KEY (message_id, key)
+        );
         CREATE TABLE IF NOT EXISTS proj_delivery_failure (
             position INTEGER PRIMARY KEY,
             key TEXT NOT NULL,
@@ -68,7 +77,7 @@ pub(crate) fn set_checkpoint(conn: &Connection, position: u64) -> Result<(), Pro
 /// Empties every projection table and the checkpoint (in the caller's transaction).
 pub(crate) fn clear(conn: &Connection) -> Result<(), ProjectionError> {
     conn.execute_batch(
-        "DELETE FROM proj_task; DELETE FROM proj_delivery; DELETE FROM proj_delivery_failure;
+        "DELETE FROM proj_task; DELETE FROM proj_delivery; DELETE FROM proj_delivery_message; DELETE FROM proj_delivery_failure;
          DELETE FROM proj_checkpoint;",
     )?;
     Ok(())
@@ -83,6 +92,7 @@ pub(crate) fn dump(conn: &Connection) -> Result<String, ProjectionError> {
             "proj_delivery",
             "SELECT key, plan, code, occurrence, channel, recipient, sent_at, position FROM proj_delivery ORDER BY key",
         ),
+        ("proj_delivery_message", "SELECT message_id, key FROM proj_delivery_message ORDER BY message_id, key"),
         (
             "proj_delivery_failure",
             "SELECT position, key, plan, code, attempt, error, will_retry FROM proj_delivery_failure ORDER BY position",

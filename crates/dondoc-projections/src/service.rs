@@ -23,7 +23,8 @@ impl CommandContext {
         CommandContext { actor: actor.into(), source, now, correlation_id: Uuid::new_v4(), causation_id: None }
     }
 
-    fn metadata(&self) -> serde_json::Value {
+    /// The metadata of an event recorded in this context.
+    pub fn metadata(&self) -> serde_json::Value {
         let meta = EventMeta {
             actor: self.actor.clone(),
             source: self.source,
@@ -150,6 +151,28 @@ pub struct BatchError {
     pub task: TaskKey,
     #[source]
     pub error: ServiceError,
+}
+
+/// Appends events to a stream that is not a task's (contacts, silences, summaries) with
+/// this context's metadata.
+pub async fn append_facts<S: EventStore>(
+    store: &S,
+    stream: &str,
+    expected: ExpectedRevision,
+    events: Vec<(&str, serde_json::Value)>,
+    ctx: &CommandContext,
+) -> Result<(), ServiceError> {
+    let events = events
+        .into_iter()
+        .map(|(event_type, data)| EventData {
+            id: Uuid::new_v4(),
+            event_type: event_type.to_string(),
+            data,
+            metadata: ctx.metadata(),
+        })
+        .collect();
+    store.append(stream, expected, events).await?;
+    Ok(())
 }
 
 /// Other streams' events written with a batch (e.g. the plan's own stream).

@@ -47,6 +47,9 @@ pub struct App {
     pub calendar: WorkCalendar,
     pub policy: ReportingPolicy,
     pub due_soon_working_days: u32,
+    /// The data directory and its `dondoc.toml`.
+    pub dir: PathBuf,
+    pub config: FileConfig,
 }
 
 impl App {
@@ -62,12 +65,12 @@ impl App {
             .into());
         }
         let file_config = FileConfig::load(&dir.join(CONFIG_FILE))?;
-        let mut app = App::open_db(&dir, &db, global, &file_config)?;
+        let mut app = App::open_db(&dir, &db, global, file_config)?;
         app.catch_up().await?;
         Ok(app)
     }
 
-    fn open_db(dir: &Path, db: &Path, global: &Global, file: &FileConfig) -> Result<App> {
+    fn open_db(dir: &Path, db: &Path, global: &Global, file: FileConfig) -> Result<App> {
         let store = match SqliteStore::open(db) {
             Ok(s) => s,
             // A damaged or foreign file: refuse to run, say which check failed, touch nothing.
@@ -78,12 +81,14 @@ impl App {
         };
         let projections = Projections::open(db).with_context(|| format!("không mở được {}", db.display()))?;
         Ok(App {
-            agencies: config::agencies_for(file, dir)?,
+            agencies: config::agencies_for(&file, dir)?,
             store,
             projections,
-            calendar: config::calendar_for(global, file, dir)?,
-            policy: config::policy_for(global, file)?,
+            calendar: config::calendar_for(global, &file, dir)?,
+            policy: config::policy_for(global, &file)?,
             due_soon_working_days: file.classification.due_soon_working_days,
+            dir: dir.to_path_buf(),
+            config: file,
         })
     }
 
@@ -98,7 +103,7 @@ impl App {
                 .with_context(|| format!("không ghi được {}", config_path.display()))?;
         }
         let file_config = FileConfig::load(&config_path)?;
-        let mut app = App::open_db(&dir, &dir.join(DB_FILE), global, &file_config)?;
+        let mut app = App::open_db(&dir, &dir.join(DB_FILE), global, file_config)?;
         app.catch_up().await?;
         Ok((dir, created))
     }

@@ -58,6 +58,178 @@ pub enum Command {
     Import(ImportArgs),
     /// Danh mục cơ quan: xem, ghi nhận đổi tên hoặc sáp nhập.
     Agency(AgencyArgs),
+    /// Danh bạ người nhận nhắc việc: thêm, xem, cấp mã liên kết Telegram.
+    Contact(ContactArgs),
+    /// Tạm dừng nhắc việc cho một kế hoạch, cơ quan hoặc nhiệm vụ trong một khoảng thời gian.
+    Silence(SilenceArgs),
+    /// Xem trước các nhắc việc một lượt quét sẽ gửi, không gửi.
+    Reminders(RemindersArgs),
+    /// Xem trước báo cáo tuần cho lãnh đạo (JSON, HTML, Excel), không gửi.
+    Summary(SummaryArgs),
+    /// Chạy dịch vụ: lập lịch, nhắc việc, gửi email/Telegram/Zalo, báo cáo tuần, /healthz.
+    Serve,
+    /// Chạy mô phỏng trên đồng hồ ảo; mọi tin được ghi thành tệp JSON trong --outbox.
+    Simulate(SimulateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ContactArgs {
+    /// Who records it; default $DONDOC_ACTOR, else "cli:<user>".
+    #[arg(long = "as", global = true, env = "DONDOC_ACTOR", value_name = "ACTOR")]
+    pub actor: Option<String>,
+    #[command(subcommand)]
+    pub action: ContactAction,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    Officer,
+    Head,
+    Secretariat,
+    Leadership,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContactAction {
+    /// Thêm một người nhận (hoặc cập nhật người cùng tên, cùng cơ quan).
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        agency: String,
+        #[arg(long, value_enum, default_value = "officer")]
+        role: RoleArg,
+        #[arg(long)]
+        email: Option<String>,
+        /// Telegram chat id (or link it later with `contact link-code`).
+        #[arg(long)]
+        telegram: Option<String>,
+        /// Zalo user id of the Official Account.
+        #[arg(long)]
+        zalo: Option<String>,
+        /// Phone for Zalo template messages, e.g. 0901234567 or 84901234567.
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Liệt kê người nhận.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cấp mã dùng một lần để liên kết Telegram: người nhận gửi "/start <mã>" cho bot.
+    LinkCode {
+        #[arg(long)]
+        name: String,
+        /// Needed when two contacts share the name.
+        #[arg(long)]
+        agency: Option<String>,
+        /// Hours the code stays valid.
+        #[arg(long, default_value_t = 72)]
+        valid_hours: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Xóa một người nhận khỏi danh bạ (lịch sử vẫn giữ).
+    Remove {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        agency: Option<String>,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SilenceArgs {
+    /// Who records it; default $DONDOC_ACTOR, else "cli:<user>".
+    #[arg(long = "as", global = true, env = "DONDOC_ACTOR", value_name = "ACTOR")]
+    pub actor: Option<String>,
+    #[command(subcommand)]
+    pub action: SilenceAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SilenceAction {
+    /// Tạm dừng nhắc việc (chọn đúng một: --plan, --agency hoặc --plan với --code).
+    Add {
+        #[arg(long)]
+        plan: Option<String>,
+        #[arg(long)]
+        code: Option<String>,
+        #[arg(long)]
+        agency: Option<String>,
+        /// Start (RFC 3339, or dd/mm/yyyy = 00:00 local); default now.
+        #[arg(long)]
+        from: Option<String>,
+        /// End (RFC 3339, or dd/mm/yyyy = the end of that local day).
+        #[arg(long)]
+        until: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Liệt kê các lần tạm dừng (đang hiệu lực, sắp tới, đã hết).
+    List {
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<DateTime<FixedOffset>>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Kết thúc sớm một lần tạm dừng.
+    Expire {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RemindersArgs {
+    #[command(subcommand)]
+    pub action: RemindersAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RemindersAction {
+    /// In ra những gì một lượt quét tại thời điểm --at sẽ gửi (không gửi, không ghi).
+    Plan {
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<DateTime<FixedOffset>>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    /// The instant the summary is made (the week is the 7 days before that day).
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<DateTime<FixedOffset>>,
+    /// Write summary.html, chart.png and the XLSX into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    #[arg(long, value_name = "RFC3339")]
+    pub from: DateTime<FixedOffset>,
+    #[arg(long, value_name = "RFC3339")]
+    pub to: DateTime<FixedOffset>,
+    /// Virtual time between two clock ticks: 15m, 1h, 30s, 1d.
+    #[arg(long, default_value = "15m")]
+    pub step: String,
+    /// Directory receiving one JSON file per delivered message.
+    #[arg(long, value_name = "DIR")]
+    pub outbox: PathBuf,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

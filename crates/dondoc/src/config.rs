@@ -29,6 +29,22 @@ pub struct FileConfig {
     pub classification: ClassificationSection,
     #[serde(default)]
     pub agencies: AgenciesSection,
+    #[serde(default)]
+    pub server: crate::daemon::settings::ServerSection,
+    #[serde(default)]
+    pub schedule: crate::daemon::settings::ScheduleSection,
+    #[serde(default)]
+    pub reminders: crate::daemon::settings::RemindersSection,
+    #[serde(default)]
+    pub dispatch: dondoc_notify::dispatch::DispatchConfig,
+    #[serde(default)]
+    pub templates: crate::daemon::settings::TemplatesSection,
+    #[serde(default)]
+    pub wording: dondoc_notify::templates::Wording,
+    /// Channel sections, read by `daemon::settings` (secrets resolved from the environment).
+    pub email: Option<toml::Table>,
+    pub telegram: Option<toml::Table>,
+    pub zalo: Option<toml::Table>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -1,4 +1,4 @@
-//! The `dondoc` command: configuration, the CLI, and (later) the daemon's wiring.
+//! The `dondoc` command: configuration, the CLI, and the daemon's wiring.
 //!
 //! Exit status: 0 success; 1 failure; 2 input that cannot be read or a refused command;
 //! 3 a conflict (the task changed since the revision given); 4 a failed integrity check.
@@ -7,6 +7,8 @@ mod app;
 mod cli;
 mod cmd;
 mod config;
+mod daemon;
+mod logging;
 mod output;
 mod suggest;
 
@@ -68,6 +70,12 @@ fn run_async(cli: &Cli) -> anyhow::Result<()> {
             Command::Projections(args) => cmd::projections::run(&cli.global, args).await,
             Command::Import(args) => cmd::import::run(&cli.global, args).await,
             Command::Agency(args) => cmd::agency::run(&cli.global, args).await,
+            Command::Contact(args) => cmd::contact::run(&cli.global, args).await,
+            Command::Silence(args) => cmd::silence::run(&cli.global, args).await,
+            Command::Reminders(args) => cmd::reminders::run(&cli.global, args).await,
+            Command::Summary(args) => cmd::summary::run(&cli.global, args).await,
+            Command::Serve => daemon::serve::run(&cli.global).await,
+            Command::Simulate(args) => daemon::simulate::run(&cli.global, args).await,
             Command::When(_) | Command::Holidays(_) => unreachable!("synchronous commands are dispatched in main"),
         }
     })

@@ -1,0 +1,131 @@
+//! Silences, like Alertmanager's: mute reminders for a plan, an agency or a task during
+//! a period (Tết, a reorganisation). Recorded on the stream [`SILENCE_STREAM`] and listed;
+//! an expired silence stays in the history.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::planner::{Silence, SilenceScope};
+
+/// The stream of silence events.
+pub const SILENCE_STREAM: &str = "silences";
+
+/// Silence events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data")]
+pub enum SilenceEvent {
+    SilenceAdded {
+        id: String,
+        scope: SilenceScope,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+        reason: String,
+    },
+    /// Ended early by someone.
+    SilenceExpired { id: String, at: DateTime<Utc>, reason: String },
+}
+
+impl SilenceEvent {
+    /// Type name and JSON data, as stored.
+    pub fn encode(&self) -> (&'static str, serde_json::Value) {
+        let event_type = match self {
+            SilenceEvent::SilenceAdded { .. } => "SilenceAdded",
+            SilenceEvent::SilenceExpired { .. } => "SilenceExpired",
+        };
+        let data = match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(mut m)) => m.remove("data").unwrap_or_default(),
+            _ => serde_json::Value::Null,
+        };
+        (event_type, data)
+    }
+
+    /// Reads a stored silence event.
+    pub fn decode(event_type: &str, data: serde_json::Value) -> Result<SilenceEvent, serde_json::Error> {
+        serde_json::from_value(serde_json::json!({ "type": event_type, "data": data }))
+    }
+}
+
+/// A silence with its id and whether it was ended early.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SilenceRecord {
+    pub id: String,
+    pub silence: Silence,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expired_at: Option<DateTime<Utc>>,
+}
+
+impl SilenceRecord {
+    /// Whether it mutes reminders at `now`.
+    pub fn is_active(&self, now: DateTime<Utc>) -> bool {
+        self.silence.from <= now && now < self.silence.until
+    }
+}
+
+/// Every silence ever recorded, folded.
+#[derive(Debug, Clone, Default)]
+pub struct Silences {
+    records: Vec<SilenceRecord>,
+}
+
+impl Silences {
+    pub fn apply(&mut self, event: &SilenceEvent) {
+        match event {
+            SilenceEvent::SilenceAdded { id, scope, from, until, reason } => self.records.push(SilenceRecord {
+                id: id.clone(),
+                silence: Silence { scope: scope.clone(), from: *from, until: *until, reason: reason.clone() },
+                expired_at: None,
+            }),
+            SilenceEvent::SilenceExpired { id, at, .. } => {
+                if let Some(r) = self.records.iter_mut().find(|r| r.id == *id) {
+                    r.expired_at = Some(*at);
+                    r.silence.until = r.silence.until.min(*at);
+                }
+            }
+        }
+    }
+
+    /// The id the next silence gets ("s001", ...).
+    pub fn next_id(&self) -> String {
+        format!("s{:03}", self.records.len() + 1)
+    }
+
+    pub fn records(&self) -> &[SilenceRecord] {
+        &self.records
+    }
+
+    pub fn get(&self, id: &str) -> Option<&SilenceRecord> {
+        self.records.iter().find(|r| r.id == id)
+    }
+
+    /// The planner's input: every silence (the planner checks the period).
+    pub fn for_planner(&self) -> Vec<Silence> {
+        self.records.iter().map(|r| r.silence.clone()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn expiring_ends_the_period_and_keeps_the_record() {
+        let mut s = Silences::default();
+        let added = SilenceEvent::SilenceAdded {
+            id: s.next_id(),
+            scope: SilenceScope::Plan { plan: "KH-1".into() },
+            from: t("2026-02-10T00:00:00Z"),
+            until: t("2026-02-25T00:00:00Z"),
+            reason: "Tết".into(),
+        };
+        let (ty, data) = added.encode();
+        s.apply(&SilenceEvent::decode(ty, data).unwrap());
+        assert!(s.records()[0].is_active(t("2026-02-12T00:00:00Z")));
+        s.apply(&SilenceEvent::SilenceExpired { id: "s001".into(), at: t("2026-02-15T00:00:00Z"), reason: "x".into() });
+        assert!(!s.records()[0].is_active(t("2026-02-16T00:00:00Z")));
+        assert_eq!(s.next_id(), "s002");
+    }
+}

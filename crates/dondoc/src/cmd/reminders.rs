@@ -1,0 +1,93 @@
+//! `dondoc reminders plan --at T`: what a sweep at T would send, without sending.
+
+use std::collections::HashMap;
+
+use anyhow::Result;
+use chrono::Utc;
+use dondoc_core::calendar::TZ;
+use dondoc_notify::dispatch::DispatchConfig;
+
+use crate::app::{self, App};
+use crate::cli::{Global, RemindersAction, RemindersArgs};
+use crate::daemon::{build, clock, sweep};
+use crate::outln;
+
+pub async fn run(global: &Global, args: &RemindersArgs) -> Result<()> {
+    let RemindersAction::Plan { at, json } = &args.action;
+    let at = match at {
+        Some(a) => a.with_timezone(&Utc),
+        None => app::now()?,
+    };
+    let app = App::open(global).await?;
+    let d = build::daemon(app, Vec::new(), DispatchConfig::default(), clock::system(Some(at)))?;
+    let (digests, tasks) = sweep::plan(&d, at).await?;
+    if *json {
+        let titles = sweep::plan_titles(&d).await?;
+        let out: Vec<_> = digests
+            .iter()
+            .map(|g| {
+                let rendered = d.templates.render_digest(g, g.channel, &g.address, &titles).ok();
+                serde_json::json!({
+                    "recipient": g.recipient,
+                    "name": g.name,
+                    "channel": g.channel.as_str(),
+                    "address": g.address,
+                    "subject": rendered.as_ref().map(|m| m.subject.clone()),
+                    "notices": g.notices.iter().map(|n| serde_json::json!({
+                        "plan": n.task.plan,
+                        "code": n.task.code,
+                        "title": n.title,
+                        "occurrence": n.occurrence.map(|p| p.key()),
+                        "milestone": n.key.milestone.as_str(),
+                        "offset": n.key.offset,
+                        "date": n.date,
+                        "working_days_left": n.working_days_left,
+                        "key": n.key.to_string(),
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        outln!("{}", serde_json::to_string_pretty(&serde_json::json!({ "at": at.with_timezone(&TZ).to_rfc3339(), "tasks": tasks, "digests": out }))?);
+        return Ok(());
+    }
+    let local = at.with_timezone(&TZ);
+    let notices: usize = digests.iter().map(|g| g.notices.len()).sum();
+    outln!(
+        "Lượt quét lúc {} ({}): {} tin cho {} người, {} nhắc việc (trên {} nhiệm vụ).",
+        local.format("%H:%M %d/%m/%Y"),
+        dondoc_core::text::weekday_vi(chrono::Datelike::weekday(&local.date_naive())),
+        digests.len(),
+        digests.len(),
+        notices,
+        tasks
+    );
+    if digests.is_empty() && !d.calendar.is_working_time(at) {
+        outln!("(Ngoài giờ làm việc: chỉ gửi khi thời hạn còn dưới {} giờ.)", d.reminders.urgent_hours);
+    }
+    let mut by_milestone: HashMap<&str, usize> = HashMap::new();
+    for g in &digests {
+        outln!("\n{} ({}) qua {} {}:", g.name, g.recipient, g.channel.as_str(), g.address);
+        for n in &g.notices {
+            *by_milestone.entry(n.key.milestone.as_str()).or_default() += 1;
+            let occ = n.occurrence.map(|p| format!(" kỳ {}", p.label())).unwrap_or_default();
+            outln!(
+                "  {} {}{occ}: {} – hạn {} ({} ngày làm việc)",
+                n.task.code,
+                milestone_vi(n.key.milestone.as_str()),
+                n.title.chars().take(70).collect::<String>(),
+                n.date.format("%d/%m/%Y"),
+                n.working_days_left
+            );
+        }
+    }
+    Ok(())
+}
+
+fn milestone_vi(m: &str) -> &'static str {
+    match m {
+        "start" => "sắp bắt đầu",
+        "due" => "sắp đến hạn",
+        "overdue" => "quá hạn",
+        _ => "báo cáo lãnh đạo (quá hạn)",
+    }
+}

@@ -1,0 +1,141 @@
+//! The weekly leadership summary: computed from the board and the delivery failures,
+//! rendered (HTML email with chart and XLSX, or short text), sent to every contact with
+//! the leadership role through the dispatcher, and recorded on the `summaries` stream so
+//! a week's summary reaches each person once.
+
+use std::collections::HashSet;
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use dondoc_core::event::{Channel, Source};
+use dondoc_core::planner::Role;
+use dondoc_core::summary::{self, FailedDelivery, WeeklySummary};
+use dondoc_core::summary_log::{SUMMARY_STREAM, SummaryEvent};
+use dondoc_notify::dispatch::{Job, Outcome, Recorder};
+use dondoc_notify::message::Message;
+use dondoc_projections::board::TaskFilter;
+use dondoc_projections::delivery::parse_key;
+use dondoc_store::sqlite::SqliteStore;
+use dondoc_projections::service::{self, CommandContext};
+use dondoc_store::{Direction, EventStore, ExpectedRevision, StreamStart};
+use futures::future::BoxFuture;
+
+use super::Daemon;
+use super::load;
+
+/// The summary of the week ending at `now`.
+pub async fn compute(d: &Daemon, now: DateTime<Utc>) -> Result<WeeklySummary> {
+    let (tasks, failures) = {
+        let mut p = d.projections.lock().await;
+        p.catch_up(&d.store).await?;
+        let tasks: Vec<_> = p.tasks(&TaskFilter::default())?.into_iter().map(|t| t.state).collect();
+        let failures: Vec<FailedDelivery> = p
+            .open_failures()?
+            .into_iter()
+            .filter_map(|f| {
+                let key = parse_key(&f.key)?;
+                Some(FailedDelivery {
+                    plan: f.plan,
+                    code: f.code,
+                    recipient: key.recipient,
+                    channel: key.channel,
+                    error: f.error,
+                    at: None,
+                })
+            })
+            .collect();
+        (tasks, failures)
+    };
+    Ok(summary::weekly(&tasks, &failures, &d.classifier(), now))
+}
+
+/// Sends the week's summary to leadership; returns how many people received it now.
+pub async fn send(d: &Daemon, now: DateTime<Utc>) -> Result<usize> {
+    let summary = compute(d, now).await?;
+    let week = summary.week_key();
+    let done = delivered(&d.store, &week).await?;
+    let book = load::contacts(&d.store).await?;
+    let available = d.dispatcher.channels();
+    let mut jobs = Vec::new();
+    for contact in book.contacts(&d.channel_order).into_iter().filter(|c| c.role == Role::Leadership) {
+        if done.contains(&contact.id) {
+            continue;
+        }
+        // Leadership reads the full summary (chart, workbook) by email first.
+        let mut channels = contact.channels.clone();
+        channels.sort_by_key(|(c, _)| *c != Channel::Email);
+        let messages: Vec<Message> = channels
+            .iter()
+            .filter(|(channel, _)| available.contains(channel))
+            .map(|(channel, address)| {
+                let mut m = match channel {
+                    Channel::Email => dondoc_notify::summary::render_email(&summary, &contact.name, address),
+                    _ => dondoc_notify::summary::render_text(&summary, *channel, &contact.name, address),
+                };
+                m.recipient = contact.id.clone();
+                m
+            })
+            .collect();
+        if !messages.is_empty() {
+            jobs.push(Job { messages });
+        }
+    }
+    if jobs.is_empty() {
+        return Ok(0);
+    }
+    let recorder = SummaryRecorder { store: &d.store, week };
+    Ok(d.dispatcher.run(jobs, &recorder).await.delivered)
+}
+
+/// Recipients who already received the week's summary.
+async fn delivered(store: &SqliteStore, week: &str) -> Result<HashSet<String>> {
+    let events = store.read_stream(SUMMARY_STREAM, Direction::Forwards, StreamStart::Start, usize::MAX).await?;
+    Ok(events
+        .into_iter()
+        .filter_map(|e| match SummaryEvent::decode(&e.event_type, e.data) {
+            Ok(SummaryEvent::SummaryDelivered { week: w, recipient, .. }) if w == week => Some(recipient),
+            _ => None,
+        })
+        .collect())
+}
+
+struct SummaryRecorder<'a> {
+    store: &'a SqliteStore,
+    week: String,
+}
+
+impl Recorder for SummaryRecorder<'_> {
+    fn record<'b>(&'b self, outcome: &'b Outcome) -> BoxFuture<'b, ()> {
+        Box::pin(async move {
+            let event = match outcome {
+                Outcome::Delivered { message, at, .. } => SummaryEvent::SummaryDelivered {
+                    week: self.week.clone(),
+                    recipient: message.recipient.clone(),
+                    channel: message.channel,
+                    message_id: message.idempotency_key.clone(),
+                    at: *at,
+                },
+                Outcome::Failed { message, error, at, .. } => SummaryEvent::SummaryFailed {
+                    week: self.week.clone(),
+                    recipient: message.recipient.clone(),
+                    channel: message.channel,
+                    error: error.to_string(),
+                    at: *at,
+                },
+            };
+            let (event_type, data) = event.encode();
+            let ctx = CommandContext::new(super::record::DISPATCHER_ACTOR, Source::Scheduler, outcome_at(outcome));
+            let appended =
+                service::append_facts(self.store, SUMMARY_STREAM, ExpectedRevision::Any, vec![(event_type, data)], &ctx);
+            if let Err(e) = appended.await {
+                tracing::error!(error = %e, "không ghi nhận được việc gửi báo cáo tuần");
+            }
+        })
+    }
+}
+
+fn outcome_at(o: &Outcome) -> DateTime<Utc> {
+    match o {
+        Outcome::Delivered { at, .. } | Outcome::Failed { at, .. } => *at,
+    }
+}
