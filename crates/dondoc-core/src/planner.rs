@@ -342,9 +342,8 @@ impl Hasher for FxHasher {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word));
+            let word = rest.iter().rev().fold(0u64, |word, &b| word << 8 | u64::from(b));
+            self.add(word);
         }
     }
 

@@ -233,3 +233,133 @@ fn a_merged_agency_s_tasks_reach_the_successor() {
     assert_eq!(digests.len(), 1);
     assert_eq!(digests[0].recipient, "a");
 }
+
+#[allow(dead_code, clippy::all)]
+#[path = "/tmp/old_planner.rs"]
+mod old;
+
+#[test]
+fn equivalent_to_the_old_planner() {
+    use dondoc_core::event::ReminderKey;
+    let leads = ["Sở Tài chính", "Sở KH&ĐT", "Sở Nội vụ", "Sở Tài chính; Sở Nội vụ", "Sở Xây dựng", "Sở Không Có", ""];
+    let finishes = [
+        "Tháng 9/2025", "Quý IV/2025", "2026", "Tháng 12/2026", "Hằng tháng", "Hằng quý", "Quý, 6 tháng, 9 tháng, năm",
+        "Hằng năm", "6 tháng, năm", "Thường xuyên", "Khi có yêu cầu", "Trước 15/10/2025", "Tháng 11/2025", "Quý I/2026",
+    ];
+    let mut tasks = Vec::new();
+    for i in 0..600usize {
+        let finish = timeexpr::parse(finishes[i % finishes.len()]).unwrap();
+        let start = if i % 5 == 0 { Some(timeexpr::parse("Tháng 10/2025").unwrap()) } else { None };
+        let mut events = vec![TaskEvent::TaskDefined {
+            plan: if i % 3 == 0 { "KH/01".into() } else { "KH".into() },
+            code: format!("{i:03}"),
+            title: format!("Nhiệm vụ {i}"),
+            lead: leads[i % leads.len()].into(),
+            cooperating: vec![],
+            start,
+            finish: Some(finish),
+            product: None,
+            tracked_from: NaiveDate::from_ymd_opt(2025, 1 + (i % 6) as u32, 1).unwrap(),
+            tt: None,
+            group: None,
+        }];
+        let status = |to| TaskEvent::StatusChanged { from: TaskStatus::NotStarted, to, note: None, completed_on: None, evidence: None };
+        match i % 11 {
+            0 | 1 => events.push(status(TaskStatus::InProgress)),
+            2 => events.push(TaskEvent::ReportSubmitted {
+                occurrence: Some("2025-Q3".into()),
+                evidence: Evidence { document: Some("02/BC".into()), ..Evidence::default() },
+                submitted_at: at("2025-09-20", "09:00"),
+            }),
+            3 => events.push(TaskEvent::ReminderAcknowledged {
+                acknowledged_at: at("2025-10-08", "09:00"),
+                occurrence: None,
+                key: None,
+                snooze_until: Some(at("2025-10-20", "00:00")),
+            }),
+            4 => events.push(TaskEvent::ReminderAcknowledged {
+                acknowledged_at: at("2025-11-03", "09:00"),
+                occurrence: Some("2025-10".into()),
+                key: None,
+                snooze_until: None,
+            }),
+            5 => events.push(TaskEvent::DeadlineExtended {
+                occurrence: None,
+                previous_due: None,
+                new_due: NaiveDate::from_ymd_opt(2025, 12, 20).unwrap(),
+                new_text: None,
+                reason: "x".into(),
+            }),
+            6 => events.push(TaskEvent::DeadlineExtended {
+                occurrence: Some("2025-Q4".into()),
+                previous_due: None,
+                new_due: NaiveDate::from_ymd_opt(2026, 1, 20).unwrap(),
+                new_text: None,
+                reason: "x".into(),
+            }),
+            _ => {}
+        }
+        tasks.push(TaskState::from_events(&events));
+    }
+    let mut contacts = contacts();
+    contacts.push(Contact {
+        id: "multi".into(),
+        name: "M".into(),
+        agency: "Sở Nội vụ".into(),
+        role: Role::Head,
+        channels: vec![(Channel::Telegram, "1".into()), (Channel::Email, "m@x".into()), (Channel::Zalo, "2".into())],
+    });
+    contacts.push(Contact { id: "a".into(), name: "dup".into(), agency: "Sở Xây dựng".into(), role: Role::Officer, channels: vec![(Channel::Zalo, "z".into())] });
+    contacts.push(Contact { id: "none".into(), name: "N".into(), agency: "Sở Tài chính".into(), role: Role::Officer, channels: vec![] });
+    contacts.push(contact("s2", "Văn phòng UBND tỉnh", Role::Secretariat));
+    let silences = vec![
+        Silence { scope: SilenceScope::Agency { agency: "sở nội vụ".into() }, from: at("2025-10-01", "00:00"), until: at("2025-10-15", "00:00"), reason: String::new() },
+        Silence { scope: SilenceScope::Task { plan: "KH".into(), code: "004".into() }, from: at("2025-01-01", "00:00"), until: at("2026-06-01", "00:00"), reason: String::new() },
+        Silence { scope: SilenceScope::Plan { plan: "KH/01".into() }, from: at("2025-12-01", "00:00"), until: at("2025-12-24", "00:00"), reason: String::new() },
+    ];
+    let w = World { contacts, silences, ..World::new() };
+    let mut new_set = DeliveredSet::new();
+    let mut old_set = std::collections::HashSet::new();
+    let mut now = at("2025-07-01", "06:00");
+    let end = at("2027-03-01", "00:00");
+    let (mut sweeps, mut notices) = (0, 0);
+    let simplify = |recipient: &str, name: &str, channel: Channel, address: &str, keys: Vec<(ReminderKey, String, i64, NaiveDate)>| {
+        (recipient.to_string(), name.to_string(), channel, address.to_string(), keys)
+    };
+    while now < end {
+        let p = Planner {
+            calendar: &w.calendar, reporting: &w.reporting, reminders: &w.reminders, contacts: &w.contacts,
+            directory: &w.directory, silences: &w.silences, delivered: &new_set,
+        };
+        let o = old::Planner {
+            calendar: &w.calendar, reporting: &w.reporting, reminders: &w.reminders, contacts: &w.contacts,
+            directory: &w.directory, silences: &w.silences, delivered: &old_set,
+        };
+        let got = p.plan(&tasks, now);
+        let want = o.plan(&tasks, now);
+        let got_s: Vec<_> = got.iter().map(|d| simplify(&d.recipient, &d.name, d.channel, &d.address,
+            d.notices.iter().map(|n| (n.key.clone(), n.task.code.clone() + &n.title + &n.lead + &format!("{:?}", n.occurrence), n.working_days_left, n.date)).collect())).collect();
+        let want_s: Vec<_> = want.iter().map(|d| simplify(&d.recipient, &d.name, d.channel, &d.address,
+            d.notices.iter().map(|n| (n.key.clone(), n.task.code.clone() + &n.title + &n.lead + &format!("{:?}", n.occurrence), n.working_days_left, n.date)).collect())).collect();
+        assert_eq!(got_s, want_s, "at {now}");
+        for d in &got {
+            let c = w.contacts.iter().find(|c| c.id == d.recipient && c.channels.first() == Some(&(d.channel, d.address.clone()))).unwrap();
+            assert_eq!(d.fallbacks, c.channels[1..].to_vec());
+        }
+        sweeps += 1;
+        for d in want {
+            for n in d.notices {
+                notices += 1;
+                // Deliver only some, so that undelivered ones are planned again.
+                if notices % 5 != 0 {
+                    new_set.insert(&delivery_id(&n.key));
+                    old_set.insert(old::delivery_id(&n.key));
+                }
+            }
+        }
+        now += chrono::Duration::minutes(60 * 7 + 13);
+    }
+    assert_eq!(new_set.len(), old_set.len());
+    eprintln!("{sweeps} sweeps, {notices} notices compared");
+    assert!(notices > 1000);
+}

@@ -41,6 +41,8 @@ pub struct FileConfig {
     pub templates: crate::daemon::settings::TemplatesSection,
     #[serde(default)]
     pub wording: dondoc_notify::templates::Wording,
+    #[serde(default)]
+    pub summary: crate::daemon::settings::SummarySection,
     /// Channel sections, read by `daemon::settings` (secrets resolved from the environment).
     pub email: Option<toml::Table>,
     pub telegram: Option<toml::Table>,

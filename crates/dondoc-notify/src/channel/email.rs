@@ -163,14 +163,9 @@ impl EmailSender {
         if config.timeout_secs == 0 {
             return Err(EmailError::InvalidConfig("timeout_secs phải lớn hơn 0".to_string()));
         }
-        let from: Mailbox = config
-            .from
-            .trim()
-            .parse()
-            .map_err(|e: lettre::address::AddressError| EmailError::InvalidFrom {
-                from: config.from.clone(),
-                reason: e.to_string(),
-            })?;
+        let from: Mailbox = config.from.trim().parse().map_err(|e: lettre::address::AddressError| {
+            EmailError::InvalidFrom { from: config.from.clone(), reason: e.to_string() }
+        })?;
         let domain = from.email.domain().to_string();
 
         let tls = match config.security {
@@ -223,10 +218,8 @@ impl EmailSender {
         let name = clean_header_text(&message.name);
         let to = Mailbox::new((!name.is_empty()).then_some(name), address);
 
-        let mut builder = lettre::Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(clean_header_text(&message.subject));
+        let mut builder =
+            lettre::Message::builder().from(self.from.clone()).to(to).subject(clean_header_text(&message.subject));
         if let Some(id) = message_id(&message.idempotency_key, &self.domain) {
             builder = builder.message_id(Some(id));
         }
@@ -242,15 +235,13 @@ impl EmailSender {
             Some(html) => Part::Multi(MultiPart::alternative_plain_html(message.text.clone(), html.clone())),
         };
         if !inline.is_empty() {
-            let related = inline.iter().fold(body.into_multipart(MultiPart::related()), |m, a| {
-                m.singlepart(attachment_part(a))
-            });
+            let related =
+                inline.iter().fold(body.into_multipart(MultiPart::related()), |m, a| m.singlepart(attachment_part(a)));
             body = Part::Multi(related);
         }
         if !regular.is_empty() {
-            let mixed = regular
-                .iter()
-                .fold(body.into_multipart(MultiPart::mixed()), |m, a| m.singlepart(attachment_part(a)));
+            let mixed =
+                regular.iter().fold(body.into_multipart(MultiPart::mixed()), |m, a| m.singlepart(attachment_part(a)));
             body = Part::Multi(mixed);
         }
 
@@ -264,11 +255,8 @@ impl EmailSender {
     async fn send_message(&self, message: &Message) -> Result<Receipt, SendError> {
         let email = self.build_email(message)?;
         let non_ascii_recipient = !message.address.is_ascii();
-        let permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| SendError::Transient("kênh email đã đóng".to_string()))?;
+        let permit =
+            self.permits.acquire().await.map_err(|_| SendError::Transient("kênh email đã đóng".to_string()))?;
         let result = self.transport.send(email).await;
         // lettre returns the connection to its pool from a spawned task: give that task a
         // chance to run before the permit goes to the next send, which would otherwise open

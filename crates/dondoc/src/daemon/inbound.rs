@@ -150,7 +150,7 @@ fn actor(card: &ContactCard) -> String {
 }
 
 /// One acknowledgement per (task, occurrence) of the message.
-fn acknowledgements(keys: &[ReminderKey]) -> Vec<(TaskKey, TaskCommand)> {
+pub fn acknowledgements(keys: &[ReminderKey]) -> Vec<(TaskKey, TaskCommand)> {
     let mut out: Vec<(TaskKey, TaskCommand)> = Vec::new();
     for k in keys {
         let task = TaskKey::new(k.plan.clone(), k.code.clone());

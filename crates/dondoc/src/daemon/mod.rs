@@ -15,6 +15,7 @@ pub mod settings;
 pub mod simulate;
 pub mod sweep;
 pub mod weekly;
+pub mod zalo_hook;
 
 use std::collections::HashMap;
 

@@ -27,8 +27,9 @@ pub async fn run(global: &Global) -> Result<()> {
     let clock = clock::system(start);
     let server = app.config.server.clone();
     let dispatch = app.config.dispatch.clone();
-    let channels = build::real_channels(&app)?;
+    let channels = build::real_channels(&app, &clock).await?;
     let telegram = channels.telegram.clone();
+    let zalo = channels.zalo.clone().map(|config| Arc::new(super::zalo_hook::Hook { config, seen: channels.zalo_seen.clone() }));
     if channels.senders.is_empty() {
         tracing::warn!("chưa cấu hình kênh gửi nào ([email], [telegram], [zalo]): nhắc việc sẽ không được gửi");
     }
@@ -40,7 +41,10 @@ pub async fn run(global: &Global) -> Result<()> {
         .await
         .with_context(|| format!("không mở được cổng {}", server.listen))?;
     tracing::info!(listen = %server.listen, "dondoc đang chạy");
-    let router = Router::new().route("/healthz", get(healthz)).with_state(daemon.clone());
+    let mut router = Router::new().route("/healthz", get(healthz)).with_state(daemon.clone());
+    if let Some(hook) = zalo {
+        router = router.merge(super::zalo_hook::router(daemon.clone(), hook));
+    }
     let mut http_stop = stop_rx.clone();
     let http = tokio::spawn(async move {
         axum::serve(listener, router)

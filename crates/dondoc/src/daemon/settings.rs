@@ -111,6 +111,15 @@ pub struct TemplatesSection {
     pub dir: Option<PathBuf>,
 }
 
+/// `[summary]`: the weekly leadership summary.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SummarySection {
+    /// A TrueType font with Vietnamese glyphs for the chart (default: DejaVu Sans, Noto
+    /// Sans or Liberation Sans from the system).
+    pub font: Option<PathBuf>,
+}
+
 /// Moves a secret into `table[key]` from the variable named by `key_env` or the file named
 /// by `key_file` (the file's content, trimmed). A secret written in the file itself is refused.
 pub fn resolve_secret(table: &mut toml::Table, key: &str, section: &str, dir: &Path) -> Result<()> {
