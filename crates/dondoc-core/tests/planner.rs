@@ -234,132 +234,123 @@ fn a_merged_agency_s_tasks_reach_the_successor() {
     assert_eq!(digests[0].recipient, "a");
 }
 
-#[allow(dead_code, clippy::all)]
-#[path = "/tmp/old_planner.rs"]
-mod old;
+#[test]
+fn a_digest_names_the_contact_s_other_channels_as_fallbacks() {
+    let mut w = World::new();
+    w.contacts[0].channels = vec![
+        (Channel::Telegram, "12345".into()),
+        (Channel::Email, "a@tinh.gov.vn".into()),
+        (Channel::Zalo, "0900".into()),
+    ];
+    let tasks = [task("01", "Sở Tài chính", "Tháng 9/2025")];
+    let digests = w.plan(&tasks, at("2025-10-07", "09:00"));
+    let a = digests.iter().find(|d| d.recipient == "a").unwrap();
+    assert_eq!((a.channel, a.address.as_str()), (Channel::Telegram, "12345"));
+    assert_eq!(a.fallbacks, vec![(Channel::Email, "a@tinh.gov.vn".into()), (Channel::Zalo, "0900".into())]);
+    let h = digests.iter().find(|d| d.recipient == "h").unwrap();
+    assert!(h.fallbacks.is_empty(), "a single channel has no fallback");
+}
 
 #[test]
-fn equivalent_to_the_old_planner() {
-    use dondoc_core::event::ReminderKey;
-    let leads = ["Sở Tài chính", "Sở KH&ĐT", "Sở Nội vụ", "Sở Tài chính; Sở Nội vụ", "Sở Xây dựng", "Sở Không Có", ""];
-    let finishes = [
-        "Tháng 9/2025", "Quý IV/2025", "2026", "Tháng 12/2026", "Hằng tháng", "Hằng quý", "Quý, 6 tháng, 9 tháng, năm",
-        "Hằng năm", "6 tháng, năm", "Thường xuyên", "Khi có yêu cầu", "Trước 15/10/2025", "Tháng 11/2025", "Quý I/2026",
+fn planning_tasks_together_or_one_by_one_gives_the_same_notices() {
+    // The sweep memoises per date, per lead and per recurrence: nothing may leak from one
+    // task to another.
+    let mut tasks = vec![
+        task("01", "Sở Tài chính", "Tháng 9/2025"),
+        task("02", "Sở Tài chính", "Hằng quý"),
+        task("03", "Sở Nội vụ", "Hằng quý"),
+        task("04", "Sở KH&ĐT", "Hằng quý"),
+        task("05", "Sở Tài chính; Sở Nội vụ", "Hằng tháng"),
+        task("06", "Sở Nội vụ", "Tháng 9/2025"),
     ];
-    let mut tasks = Vec::new();
-    for i in 0..600usize {
-        let finish = timeexpr::parse(finishes[i % finishes.len()]).unwrap();
-        let start = if i % 5 == 0 { Some(timeexpr::parse("Tháng 10/2025").unwrap()) } else { None };
-        let mut events = vec![TaskEvent::TaskDefined {
-            plan: if i % 3 == 0 { "KH/01".into() } else { "KH".into() },
-            code: format!("{i:03}"),
-            title: format!("Nhiệm vụ {i}"),
-            lead: leads[i % leads.len()].into(),
-            cooperating: vec![],
-            start,
-            finish: Some(finish),
-            product: None,
-            tracked_from: NaiveDate::from_ymd_opt(2025, 1 + (i % 6) as u32, 1).unwrap(),
-            tt: None,
-            group: None,
-        }];
-        let status = |to| TaskEvent::StatusChanged { from: TaskStatus::NotStarted, to, note: None, completed_on: None, evidence: None };
-        match i % 11 {
-            0 | 1 => events.push(status(TaskStatus::InProgress)),
-            2 => events.push(TaskEvent::ReportSubmitted {
-                occurrence: Some("2025-Q3".into()),
-                evidence: Evidence { document: Some("02/BC".into()), ..Evidence::default() },
-                submitted_at: at("2025-09-20", "09:00"),
-            }),
-            3 => events.push(TaskEvent::ReminderAcknowledged {
-                acknowledged_at: at("2025-10-08", "09:00"),
-                occurrence: None,
-                key: None,
-                snooze_until: Some(at("2025-10-20", "00:00")),
-            }),
-            4 => events.push(TaskEvent::ReminderAcknowledged {
-                acknowledged_at: at("2025-11-03", "09:00"),
-                occurrence: Some("2025-10".into()),
-                key: None,
-                snooze_until: None,
-            }),
-            5 => events.push(TaskEvent::DeadlineExtended {
-                occurrence: None,
-                previous_due: None,
-                new_due: NaiveDate::from_ymd_opt(2025, 12, 20).unwrap(),
-                new_text: None,
-                reason: "x".into(),
-            }),
-            6 => events.push(TaskEvent::DeadlineExtended {
-                occurrence: Some("2025-Q4".into()),
-                previous_due: None,
-                new_due: NaiveDate::from_ymd_opt(2026, 1, 20).unwrap(),
-                new_text: None,
-                reason: "x".into(),
-            }),
-            _ => {}
-        }
-        tasks.push(TaskState::from_events(&events));
-    }
-    let mut contacts = contacts();
-    contacts.push(Contact {
-        id: "multi".into(),
-        name: "M".into(),
-        agency: "Sở Nội vụ".into(),
-        role: Role::Head,
-        channels: vec![(Channel::Telegram, "1".into()), (Channel::Email, "m@x".into()), (Channel::Zalo, "2".into())],
+    tasks[2].apply(&TaskEvent::ReportSubmitted {
+        occurrence: Some("2025-Q2".into()),
+        evidence: Evidence { document: Some("02/BC".into()), ..Evidence::default() },
+        submitted_at: at("2025-07-10", "09:00"),
     });
-    contacts.push(Contact { id: "a".into(), name: "dup".into(), agency: "Sở Xây dựng".into(), role: Role::Officer, channels: vec![(Channel::Zalo, "z".into())] });
-    contacts.push(Contact { id: "none".into(), name: "N".into(), agency: "Sở Tài chính".into(), role: Role::Officer, channels: vec![] });
-    contacts.push(contact("s2", "Văn phòng UBND tỉnh", Role::Secretariat));
-    let silences = vec![
-        Silence { scope: SilenceScope::Agency { agency: "sở nội vụ".into() }, from: at("2025-10-01", "00:00"), until: at("2025-10-15", "00:00"), reason: String::new() },
-        Silence { scope: SilenceScope::Task { plan: "KH".into(), code: "004".into() }, from: at("2025-01-01", "00:00"), until: at("2026-06-01", "00:00"), reason: String::new() },
-        Silence { scope: SilenceScope::Plan { plan: "KH/01".into() }, from: at("2025-12-01", "00:00"), until: at("2025-12-24", "00:00"), reason: String::new() },
-    ];
-    let w = World { contacts, silences, ..World::new() };
-    let mut new_set = DeliveredSet::new();
-    let mut old_set = std::collections::HashSet::new();
-    let mut now = at("2025-07-01", "06:00");
-    let end = at("2027-03-01", "00:00");
-    let (mut sweeps, mut notices) = (0, 0);
-    let simplify = |recipient: &str, name: &str, channel: Channel, address: &str, keys: Vec<(ReminderKey, String, i64, NaiveDate)>| {
-        (recipient.to_string(), name.to_string(), channel, address.to_string(), keys)
+    tasks[3].apply(&TaskEvent::StatusChanged {
+        from: TaskStatus::NotStarted,
+        to: TaskStatus::InProgress,
+        note: None,
+        completed_on: None,
+        evidence: None,
+    });
+    tasks[5].apply(&TaskEvent::ReminderAcknowledged {
+        acknowledged_at: at("2025-10-08", "09:00"),
+        occurrence: None,
+        key: None,
+        snooze_until: None,
+    });
+    let w = World::new();
+    let notices = |digests: Vec<Digest>| {
+        let mut out: Vec<_> = digests
+            .into_iter()
+            .flat_map(|d| d.notices.into_iter().map(move |n| (d.recipient.clone(), n)))
+            .map(|(r, n)| (r, delivery_id(&n.key), n.working_days_left, n.date))
+            .collect();
+        out.sort();
+        out
     };
-    while now < end {
-        let p = Planner {
-            calendar: &w.calendar, reporting: &w.reporting, reminders: &w.reminders, contacts: &w.contacts,
-            directory: &w.directory, silences: &w.silences, delivered: &new_set,
-        };
-        let o = old::Planner {
-            calendar: &w.calendar, reporting: &w.reporting, reminders: &w.reminders, contacts: &w.contacts,
-            directory: &w.directory, silences: &w.silences, delivered: &old_set,
-        };
-        let got = p.plan(&tasks, now);
-        let want = o.plan(&tasks, now);
-        let got_s: Vec<_> = got.iter().map(|d| simplify(&d.recipient, &d.name, d.channel, &d.address,
-            d.notices.iter().map(|n| (n.key.clone(), n.task.code.clone() + &n.title + &n.lead + &format!("{:?}", n.occurrence), n.working_days_left, n.date)).collect())).collect();
-        let want_s: Vec<_> = want.iter().map(|d| simplify(&d.recipient, &d.name, d.channel, &d.address,
-            d.notices.iter().map(|n| (n.key.clone(), n.task.code.clone() + &n.title + &n.lead + &format!("{:?}", n.occurrence), n.working_days_left, n.date)).collect())).collect();
-        assert_eq!(got_s, want_s, "at {now}");
-        for d in &got {
-            let c = w.contacts.iter().find(|c| c.id == d.recipient && c.channels.first() == Some(&(d.channel, d.address.clone()))).unwrap();
-            assert_eq!(d.fallbacks, c.channels[1..].to_vec());
-        }
-        sweeps += 1;
-        for d in want {
-            for n in d.notices {
-                notices += 1;
-                // Deliver only some, so that undelivered ones are planned again.
-                if notices % 5 != 0 {
-                    new_set.insert(&delivery_id(&n.key));
-                    old_set.insert(old::delivery_id(&n.key));
-                }
-            }
-        }
-        now += chrono::Duration::minutes(60 * 7 + 13);
+    for now in ["2025-09-22 09:00", "2025-10-07 09:00", "2025-10-15 10:00", "2025-12-29 08:30"] {
+        let (date, time) = now.split_once(' ').unwrap();
+        let together = notices(w.plan(&tasks, at(date, time)));
+        let one_by_one = notices(tasks.iter().flat_map(|t| w.plan(std::slice::from_ref(t), at(date, time))).collect());
+        assert!(!together.is_empty());
+        assert_eq!(together, one_by_one, "at {now}");
     }
-    assert_eq!(new_set.len(), old_set.len());
-    eprintln!("{sweeps} sweeps, {notices} notices compared");
-    assert!(notices > 1000);
+}
+
+#[test]
+fn a_steady_sweep_plans_only_what_was_not_delivered() {
+    let tasks: Vec<TaskState> = (0..30)
+        .map(|i| {
+            task(&format!("{i:02}"), ["Sở Tài chính", "Sở Nội vụ"][i % 2], ["Tháng 9/2025", "Hằng quý"][i % 3 % 2])
+        })
+        .collect();
+    let now = at("2025-10-07", "09:00");
+    let mut w = World::new();
+    let first = w.plan(&tasks, now);
+    let ids: Vec<String> = first.iter().flat_map(|d| d.notices.iter().map(|n| delivery_id(&n.key))).collect();
+    assert!(ids.len() > 30);
+    let (delivered, missing): (Vec<_>, Vec<_>) = ids.iter().enumerate().partition(|(i, _)| i % 4 != 0);
+    w.delivered = DeliveredSet::from_ids(delivered.into_iter().map(|(_, id)| id.clone()));
+    let mut again: Vec<String> =
+        w.plan(&tasks, now).iter().flat_map(|d| d.notices.iter().map(|n| delivery_id(&n.key))).collect();
+    let mut missing: Vec<String> = missing.into_iter().map(|(_, id)| id.clone()).collect();
+    again.sort();
+    missing.sort();
+    assert_eq!(again, missing);
+    w.delivered.extend(&missing);
+    assert!(w.plan(&tasks, now).is_empty());
+}
+
+#[test]
+fn the_delivered_set_is_exact() {
+    let mut set = DeliveredSet::new();
+    assert!(!set.contains("KH/01/-/due/3/a") && set.is_empty());
+    assert!(set.insert("KH/01/-/due/3/a"));
+    assert!(!set.insert("KH/01/-/due/3/a"), "once");
+    assert!(set.insert(""));
+    assert!(set.insert("KH/01/-/due/3/ab"));
+    assert!(set.contains("KH/01/-/due/3/a") && set.contains("") && set.contains("KH/01/-/due/3/ab"));
+    assert!(!set.contains("KH/01/-/due/3/") && !set.contains("KH/01/-/due/3/abc") && !set.contains("kh/01/-/due/3/a"));
+    // Enough ids to grow the table many times; every one found, no other.
+    let ids: Vec<String> = (0..5000)
+        .map(|i| format!("Kế hoạch {}/{i:05}/2025-Q{}/due/{}/cv{}", i % 7, i % 4 + 1, i % 31, i % 40))
+        .collect();
+    set.extend(&ids);
+    assert_eq!(set.len(), 5003);
+    assert!(ids.iter().all(|id| set.contains(id)));
+    assert!((0..5000).all(|i| !set.contains(&format!(
+        "Kế hoạch {}/{i:05}/2025-Q{}/due/{}/cv{}",
+        i % 7,
+        i % 4 + 1,
+        i % 31 + 1,
+        i % 40
+    ))));
+    let order: Vec<&str> = set.iter().collect();
+    assert_eq!(&order[..3], ["KH/01/-/due/3/a", "", "KH/01/-/due/3/ab"]);
+    assert_eq!(order[3..], ids.iter().map(String::as_str).collect::<Vec<_>>()[..]);
+    assert_eq!(DeliveredSet::from_ids(ids.clone()).len(), 5000);
+    assert_eq!(ids.iter().collect::<DeliveredSet>().len(), 5000);
 }

@@ -122,9 +122,17 @@ impl Projections {
         Ok(out)
     }
 
-    /// Failures not followed by a delivery of the same key: (key, attempts, last error,
-    /// retryable), newest first.
+    /// Failures of reminders never delivered on any channel: the latest failure per key,
+    /// newest first.
     pub fn open_failures(&self) -> Result<Vec<OpenFailure>, ProjectionError> {
+        let delivered = self.delivered_ids()?;
+        let mut out = self.failures_without_delivery()?;
+        out.retain(|f| !delivered.contains(f.key.rsplit_once('/').map_or(f.key.as_str(), |(id, _)| id)));
+        Ok(out)
+    }
+
+    /// Failures not followed by a delivery of the same key (same channel).
+    fn failures_without_delivery(&self) -> Result<Vec<OpenFailure>, ProjectionError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
             "SELECT f.key, f.plan, f.code, f.attempt, f.error, f.will_retry, f.position FROM proj_delivery_failure f
@@ -146,6 +154,19 @@ impl Projections {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Every delivery in the order recorded: (key, sent_at, message id).
+    pub fn deliveries(&self) -> Result<Vec<DeliveryRow>, ProjectionError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT d.key, d.sent_at, m.message_id FROM proj_delivery d
+             LEFT JOIN proj_delivery_message m ON m.key = d.key ORDER BY d.position, d.key",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(DeliveryRow { key: r.get(0)?, sent_at: r.get(1)?, message_id: r.get(2)? })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Number of deliveries recorded.
     pub fn delivery_count(&self) -> Result<u64, ProjectionError> {
         let n: i64 = self.conn().query_row("SELECT COUNT(*) FROM proj_delivery", [], |r| r.get(0))?;
@@ -153,8 +174,17 @@ impl Projections {
     }
 }
 
+/// One delivered reminder.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DeliveryRow {
+    pub key: String,
+    /// RFC 3339.
+    pub sent_at: String,
+    pub message_id: Option<String>,
+}
+
 /// The latest failure of a reminder key that was never delivered.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct OpenFailure {
     /// The key with its channel, as displayed by [`ReminderKey`]'s `Display`.
     pub key: String,

@@ -195,6 +195,13 @@ pub struct RemindersArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum RemindersAction {
+    /// Nhật ký gửi: mọi nhắc việc đã gửi (hoặc với --failed: các lần gửi lỗi chưa gửi lại được).
+    Log {
+        #[arg(long)]
+        failed: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// In ra những gì một lượt quét tại thời điểm --at sẽ gửi (không gửi, không ghi).
     Plan {
         #[arg(long, value_name = "RFC3339")]
@@ -216,6 +223,12 @@ pub struct SummaryArgs {
     pub json: bool,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SimulatedChannels {
+    Outbox,
+    Configured,
+}
+
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
     #[arg(long, value_name = "RFC3339")]
@@ -225,9 +238,13 @@ pub struct SimulateArgs {
     /// Virtual time between two clock ticks: 15m, 1h, 30s, 1d.
     #[arg(long, default_value = "15m")]
     pub step: String,
-    /// Directory receiving one JSON file per delivered message.
-    #[arg(long, value_name = "DIR")]
-    pub outbox: PathBuf,
+    /// Directory receiving one JSON file per delivered message (required with the outbox).
+    #[arg(long, value_name = "DIR", required_if_eq("channels", "outbox"))]
+    pub outbox: Option<PathBuf>,
+    /// Where messages go: the outbox (default), or the channels configured in dondoc.toml
+    /// (for test environments pointing at local servers).
+    #[arg(long, value_enum, default_value = "outbox")]
+    pub channels: SimulatedChannels,
     #[arg(long)]
     pub json: bool,
 }

@@ -62,7 +62,7 @@ pub struct EmailConfig {
     pub password: Option<String>,
     /// Sender mailbox, e.g. `Tổ giúp việc <nhacviec@example.gov.vn>`.
     pub from: String,
-    /// Maximum number of simultaneous SMTP connections.
+    /// Maximum number of SMTP transactions at once, and of idle pooled connections.
     pub pool_size: u32,
     /// Timeout of connecting and of each SMTP exchange, in seconds.
     pub timeout_secs: u64,
@@ -126,12 +126,15 @@ pub enum EmailError {
     NoRuntime,
 }
 
-/// Sends [`Message`]s over SMTP through a connection pool of at most `pool_size`
-/// connections. Cheap to clone: clones share the pool.
+/// Sends [`Message`]s over SMTP through lettre's connection pool, at most `pool_size`
+/// transactions at once. Cheap to clone: clones share the pool.
+///
+/// lettre's pool bounds idle connections only and returns a used connection from a spawned
+/// task, so a burst can briefly open a few connections more than `pool_size`.
 #[derive(Clone)]
 pub struct EmailSender {
     transport: AsyncSmtpTransport<Tokio1Executor>,
-    /// Bounds concurrent sends, hence open connections (lettre's pool only bounds idle ones).
+    /// Bounds concurrent transactions (lettre's pool bounds only idle connections).
     permits: Arc<Semaphore>,
     from: Mailbox,
     /// Domain of the sender address, for Message-IDs.

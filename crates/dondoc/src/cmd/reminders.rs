@@ -13,7 +13,10 @@ use crate::daemon::{build, clock, sweep};
 use crate::outln;
 
 pub async fn run(global: &Global, args: &RemindersArgs) -> Result<()> {
-    let RemindersAction::Plan { at, json } = &args.action;
+    let (at, json) = match &args.action {
+        RemindersAction::Plan { at, json } => (at, json),
+        RemindersAction::Log { failed, json } => return log(global, *failed, *json).await,
+    };
     let at = match at {
         Some(a) => a.with_timezone(&Utc),
         None => app::now()?,
@@ -90,4 +93,35 @@ fn milestone_vi(m: &str) -> &'static str {
         "overdue" => "quá hạn",
         _ => "báo cáo lãnh đạo (quá hạn)",
     }
+}
+
+/// `reminders log`: the delivery log, or the open failures.
+async fn log(global: &Global, failed: bool, json: bool) -> Result<()> {
+    let app = App::open(global).await?;
+    if failed {
+        let rows = app.projections.open_failures()?;
+        if json {
+            outln!("{}", serde_json::to_string_pretty(&rows)?);
+            return Ok(());
+        }
+        outln!("{} nhắc việc gửi lỗi chưa gửi lại được:", rows.len());
+        for f in rows {
+            let retry = if f.will_retry { "sẽ thử lại" } else { "không thử lại trên kênh này" };
+            outln!("  {} (lần {}, {retry}): {}", f.key, f.attempt, f.error);
+        }
+        return Ok(());
+    }
+    let rows = app.projections.deliveries()?;
+    if json {
+        outln!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(());
+    }
+    outln!("{} nhắc việc đã gửi:", rows.len());
+    for r in rows {
+        let at = chrono::DateTime::parse_from_rfc3339(&r.sent_at)
+            .map(|t| t.with_timezone(&TZ).format("%H:%M %d/%m/%Y").to_string())
+            .unwrap_or(r.sent_at);
+        outln!("  {at}  {}", r.key);
+    }
+    Ok(())
 }

@@ -19,6 +19,9 @@ use dondoc_projections::service::{self, CommandContext};
 use dondoc_store::sqlite::SqliteStore;
 use futures::future::BoxFuture;
 
+/// Deliveries in this process, for the crash test hook.
+static SENT_IN_PROCESS: AtomicUsize = AtomicUsize::new(0);
+
 /// The actor of delivery records.
 pub const DISPATCHER_ACTOR: &str = "dondoc:dispatcher";
 
@@ -28,13 +31,18 @@ pub struct StoreRecorder<'a> {
     /// Test hook (`DONDOC_TEST_CRASH_AFTER_SENDS=N`): abort the process after the Nth
     /// delivery, before recording it, to prove the at-most-one-resend bound.
     crash_after: Option<usize>,
-    delivered: AtomicUsize,
+    by_channel: std::sync::Mutex<std::collections::HashMap<&'static str, usize>>,
 }
 
 impl<'a> StoreRecorder<'a> {
     pub fn new(store: &'a SqliteStore) -> Self {
         let crash_after = std::env::var("DONDOC_TEST_CRASH_AFTER_SENDS").ok().and_then(|v| v.parse().ok());
-        StoreRecorder { store, crash_after, delivered: AtomicUsize::new(0) }
+        StoreRecorder { store, crash_after, by_channel: Default::default() }
+    }
+
+    /// Messages recorded as delivered, per channel.
+    pub fn delivered_by_channel(&self) -> std::collections::HashMap<&'static str, usize> {
+        self.by_channel.lock().map(|m| m.clone()).unwrap_or_default()
     }
 
     async fn write(&self, outcome: &Outcome) {
@@ -84,12 +92,17 @@ impl Recorder for StoreRecorder<'_> {
     fn record<'b>(&'b self, outcome: &'b Outcome) -> BoxFuture<'b, ()> {
         Box::pin(async move {
             if let (Outcome::Delivered { .. }, Some(n)) = (outcome, self.crash_after)
-                && self.delivered.fetch_add(1, Ordering::SeqCst) + 1 >= n
+                && SENT_IN_PROCESS.fetch_add(1, Ordering::SeqCst) + 1 >= n
             {
                 eprintln!("DONDOC_TEST_CRASH_AFTER_SENDS: dừng đột ngột sau khi gửi, trước khi ghi nhận");
                 std::process::abort();
             }
             self.write(outcome).await;
+            if let Outcome::Delivered { message, .. } = outcome
+                && let Ok(mut m) = self.by_channel.lock()
+            {
+                *m.entry(message.channel.as_str()).or_default() += 1;
+            }
         })
     }
 }

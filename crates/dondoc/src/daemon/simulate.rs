@@ -12,7 +12,7 @@ use super::clock::VirtualClock;
 use super::schedule::JobKind;
 use super::build;
 use crate::app::App;
-use crate::cli::{Global, SimulateArgs};
+use crate::cli::{Global, SimulateArgs, SimulatedChannels};
 use crate::outln;
 
 /// Totals of a simulation.
@@ -22,7 +22,10 @@ pub struct Simulation {
     pub to: String,
     pub sweeps: usize,
     pub summaries: usize,
+    /// Reminder messages delivered.
     pub messages: usize,
+    /// Other outbox files written (weekly summaries).
+    pub summaries_files: usize,
     pub notices: usize,
     pub by_channel: HashMap<&'static str, usize>,
 }
@@ -37,10 +40,18 @@ pub async fn run(global: &Global, args: &SimulateArgs) -> Result<()> {
     let app = App::open(global).await?;
     let vclock = VirtualClock::new(from);
     let clock = vclock.clock();
-    let senders = build::outboxes(&args.outbox, &clock);
-    let dispatch = app.config.dispatch.clone().unlimited();
+    let (senders, dispatch) = match (&args.channels, &args.outbox) {
+        (SimulatedChannels::Outbox, Some(outbox)) => (build::outboxes(outbox, &clock), app.config.dispatch.clone().unlimited()),
+        (SimulatedChannels::Configured, _) => {
+            crate::logging::init(&app.config.server.log_format);
+            (build::real_channels(&app, &clock).await?.senders, app.config.dispatch.clone())
+        }
+        (SimulatedChannels::Outbox, None) => bail!(crate::InputError("cần --outbox DIR".into())),
+    };
     let daemon = build::daemon(app, senders, dispatch, clock)?;
-    let before = count_files(&args.outbox);
+    let outbox = args.outbox.clone().unwrap_or_default();
+    let before = list_files(&outbox);
+    let mut delivered = 0;
     let mut last: HashMap<JobKind, DateTime<Utc>> =
         daemon.jobs.iter().map(|j| (j.kind, from - chrono::Duration::seconds(1))).collect();
     let mut sim = Simulation { from: args.from.to_rfc3339(), to: args.to.to_rfc3339(), ..Simulation::default() };
@@ -57,6 +68,10 @@ pub async fn run(global: &Global, args: &SimulateArgs) -> Result<()> {
                         sim.sweeps += 1;
                         if let Some(r) = &daemon.status.lock().expect("status lock").last_sweep {
                             sim.notices += r.notices;
+                            delivered += r.dispatch.delivered;
+                            for (ch, n) in &r.by_channel {
+                                *sim.by_channel.entry(ch).or_default() += n;
+                            }
                         }
                     }
                 }
@@ -64,26 +79,18 @@ pub async fn run(global: &Global, args: &SimulateArgs) -> Result<()> {
         }
         t += step;
     }
-    let files = list_files(&args.outbox);
-    sim.messages = files.len().saturating_sub(before);
-    for f in files.iter().skip(before) {
-        for ch in ["email", "telegram", "zalo"] {
-            if f.contains(&format!("-{ch}-")) {
-                *sim.by_channel.entry(ch).or_default() += 1;
-            }
-        }
-    }
+    sim.messages = delivered;
+    sim.summaries_files = list_files(&outbox).len().saturating_sub(before.len()).saturating_sub(delivered);
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&sim)?);
     } else {
         outln!(
-            "Mô phỏng {} → {}: {} lượt nhắc việc, {} lần gửi báo cáo tuần; {} tin mới trong {} (email {}, Telegram {}, Zalo {}).",
+            "Mô phỏng {} → {}: {} lượt nhắc việc, {} lần chạy báo cáo tuần; đã gửi {} tin nhắc việc (email {}, Telegram {}, Zalo {}).",
             args.from.format("%d/%m/%Y %H:%M"),
             args.to.format("%d/%m/%Y %H:%M"),
             sim.sweeps,
             sim.summaries,
             sim.messages,
-            args.outbox.display(),
             sim.by_channel.get("email").unwrap_or(&0),
             sim.by_channel.get("telegram").unwrap_or(&0),
             sim.by_channel.get("zalo").unwrap_or(&0),
@@ -99,10 +106,6 @@ fn list_files(dir: &std::path::Path) -> Vec<String> {
     v.retain(|n| n.ends_with(".json"));
     v.sort();
     v
-}
-
-fn count_files(dir: &std::path::Path) -> usize {
-    list_files(dir).len()
 }
 
 /// "15m", "1h", "30s", "1d".

@@ -29,6 +29,8 @@ pub struct SweepReport {
     /// Digests with no channel left to try (no address, or every channel refused for good).
     pub unreachable: usize,
     pub dispatch: Report,
+    /// Messages delivered per channel.
+    pub by_channel: HashMap<&'static str, usize>,
     pub plan_ms: u128,
     pub total_ms: u128,
 }
@@ -134,6 +136,7 @@ pub async fn sweep(d: &Daemon, now: DateTime<Utc>) -> Result<SweepReport> {
     }
     let recorder = StoreRecorder::new(&d.store);
     report.dispatch = d.dispatcher.run(jobs, &recorder).await;
+    report.by_channel = recorder.delivered_by_channel();
     report.total_ms = started.elapsed().as_millis();
     Ok(report)
 }

@@ -1,0 +1,228 @@
+//! The daemon end to end: the Quảng Nam plan imported from its document, contacts added,
+//! and the scheduler run on a virtual clock from August to October 2025, through the
+//! outbox and through real protocols on loopback (an aiosmtpd SMTP server process, HTTP
+//! servers speaking the Telegram Bot API and the Zalo OA API).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const FROM: &str = "2025-08-01T00:00:00+07:00";
+const TO: &str = "2025-10-31T23:59:00+07:00";
+
+fn shared_dir() -> PathBuf {
+    std::env::var_os("DONDOC_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
+}
+
+fn run(data: &Path, args: &[&str], envs: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dondoc"));
+    cmd.args(args)
+        .env("DONDOC_DATA_DIR", data)
+        .env("DONDOC_NOW", "2025-07-31T08:00:00+07:00")
+        .env_remove("DONDOC_CALENDAR")
+        .env_remove("DONDOC_TEST_CRASH_AFTER_SENDS");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run dondoc")
+}
+
+fn dondoc(data: &Path, args: &[&str], envs: &[(&str, &str)]) -> String {
+    let out = run(data, args, envs);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Who is in the contact book: (name, agency, role, extra arguments).
+const CONTACTS: &[(&str, &str, &str, &[&str])] = &[
+    ("Nguyễn Văn An", "Cục Thống kê tỉnh", "officer", &["--email", "an@thongke.example.vn"]),
+    ("Trần Thị Bình", "UBND tỉnh", "officer", &["--telegram", "1001", "--email", "binh@ubnd.example.vn"]),
+    ("Lê Văn Cường", "Cục Thống kê tỉnh", "head", &["--email", "cuong@thongke.example.vn"]),
+    ("Phạm Thu Dung", "Văn phòng UBND tỉnh", "secretariat", &["--zalo", "5005", "--phone", "0905123456"]),
+    ("Hồ Quang Em", "UBND tỉnh", "leadership", &["--email", "em@ubnd.example.vn", "--telegram", "2002"]),
+];
+
+/// A data directory with the Quảng Nam plan and the contacts.
+fn setup(data: &Path) {
+    dondoc(data, &["init"], &[]);
+    let seed = shared_dir().join("seeds/quang-nam-cltk-2022.txt");
+    dondoc(data, &["import", seed.to_str().unwrap(), "--plan", "QN-2022"], &[]);
+    for (name, agency, role, extra) in CONTACTS {
+        let mut args = vec!["contact", "add", "--name", name, "--agency", agency, "--role", role];
+        args.extend_from_slice(extra);
+        dondoc(data, &args, &[]);
+    }
+}
+
+fn outbox_files(dir: &Path) -> Vec<Value> {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    names.retain(|p| p.extension().is_some_and(|e| e == "json"));
+    names.sort();
+    names.iter().map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()).collect()
+}
+
+fn keys_of(messages: &[Value]) -> Vec<String> {
+    messages.iter().flat_map(|m| m["keys"].as_array().unwrap().iter().map(|k| k.as_str().unwrap().to_string())).collect()
+}
+
+/// A key without its channel: the reminder's identity.
+fn reminder_id(key: &str) -> String {
+    key.rsplit_once('/').unwrap().0.to_string()
+}
+
+/// The days off of 2025 from the binary's own calendar.
+fn days_off(data: &Path) -> BTreeSet<String> {
+    let json: Value = serde_json::from_str(&dondoc(data, &["holidays", "2025", "--json"], &[])).unwrap();
+    json.as_array().unwrap().iter().map(|d| d["date"].as_str().unwrap().to_string()).collect()
+}
+
+fn leads(data: &Path) -> HashMap<String, String> {
+    let csv = dondoc(data, &["export", "--plan", "QN-2022", "--format", "csv"], &[]);
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let code = headers.iter().position(|h| h == "code").unwrap();
+    let lead = headers.iter().position(|h| h == "lead").unwrap();
+    reader.records().map(|r| r.unwrap()).map(|r| (r[code].to_string(), r[lead].to_string())).collect()
+}
+
+/// Checks the invariants of a run's reminder messages; returns the reminder ids.
+fn check_reminders(data: &Path, messages: &[Value]) -> BTreeSet<String> {
+    let off = days_off(data);
+    let leads = leads(data);
+    let mut seen = BTreeSet::new();
+    for m in messages {
+        let sent_at = chrono::DateTime::parse_from_rfc3339(m["sent_at"].as_str().unwrap()).unwrap();
+        assert_eq!(sent_at.offset().local_minus_utc(), 7 * 3600, "sent_at in +07:00: {m}");
+        let day = sent_at.date_naive();
+        let weekday = chrono::Datelike::weekday(&day);
+        assert!(weekday.number_from_monday() <= 5, "a reminder on a weekend: {m}");
+        assert!(!off.contains(&day.to_string()), "a reminder on a holiday: {m}");
+        let hm = sent_at.format("%H:%M").to_string();
+        assert!(("07:30".."17:00").contains(&hm.as_str()), "a reminder outside working hours: {m}");
+        assert!(!(("11:30".."13:30").contains(&hm.as_str())), "a reminder at lunch: {m}");
+        let recipient = m["recipient"].as_str().unwrap();
+        for key in m["keys"].as_array().unwrap() {
+            let key = key.as_str().unwrap();
+            assert!(seen.insert(reminder_id(key)), "reminder {key} delivered twice");
+            let parts: Vec<&str> = key.split('/').collect();
+            let (code, milestone, who) = (parts[1], parts[3], parts[5]);
+            assert_eq!(who, recipient, "{key} in a message to {recipient}");
+            let lead = &leads[code];
+            let of_lead = |agency: &str| lead.split("; ").any(|l| l == agency);
+            let ok = match (recipient, milestone) {
+                ("c001", "start" | "due" | "overdue") => of_lead("Cục Thống kê tỉnh"),
+                ("c002", "start" | "due" | "overdue") => of_lead("UBND tỉnh"),
+                ("c003", "escalation") => of_lead("Cục Thống kê tỉnh"),
+                ("c004", "escalation") => true,
+                _ => false,
+            };
+            assert!(ok, "{key} should not go to {recipient} (lead {lead})");
+        }
+    }
+    seen
+}
+
+#[test]
+fn quang_nam_august_to_october_through_the_outbox() {
+    let data = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    setup(data.path());
+    let args = ["simulate", "--from", FROM, "--to", TO, "--outbox", out.path().to_str().unwrap(), "--json"];
+    let report: Value = serde_json::from_str(&dondoc(data.path(), &args, &[])).unwrap();
+    assert_eq!(report["sweeps"], 8832, "every 15 minutes for 92 days");
+    assert_eq!(report["summaries"], 13, "every Monday at 07:30");
+    let files = outbox_files(out.path());
+    let (reminders, summaries): (Vec<Value>, Vec<Value>) =
+        files.into_iter().partition(|m| !m["keys"].as_array().unwrap().is_empty());
+    assert!(reminders.len() > 40, "{} reminder messages", reminders.len());
+    let ids = check_reminders(data.path(), &reminders);
+
+    // Expected reminders: "Sơ kết thực hiện CLTK21-30" (1143) starts in September; its lead
+    // agencies' officers hear 7 and 1 working days before.
+    for who in ["c001", "c002"] {
+        for n in [7, 1] {
+            let id = format!("QN-2022/1143/-/start/{n}/{who}");
+            assert!(ids.contains(&id), "missing {id}");
+        }
+    }
+    // Escalations reach the head of the lead agency and the secretariat (Zalo).
+    assert!(ids.iter().any(|k| k.ends_with("/escalation/-5/c003")));
+    assert!(reminders.iter().any(|m| m["recipient"] == "c004" && m["channel"] == "zalo"));
+    // Overdue work is repeated weekly, not daily.
+    let overdue_01123: Vec<_> = ids.iter().filter(|k| k.starts_with("QN-2022/01123/-/overdue/")).collect();
+    assert!((12..=14).contains(&overdue_01123.len()), "{overdue_01123:?}");
+
+    // Leadership receives one summary a week, by email with the chart and workbook.
+    assert_eq!(summaries.len(), 13);
+    assert!(summaries.iter().all(|m| m["recipient"] == "c005" && m["channel"] == "email"));
+    assert!(summaries.iter().all(|m| m["attachments"].as_array().is_some_and(|a| a.len() == 2)), "{:?}", summaries[0]);
+    let weeks: BTreeSet<_> = summaries.iter().map(|m| m["subject"].as_str().unwrap().to_string()).collect();
+    assert_eq!(weeks.len(), 13);
+
+    // The same window again delivers nothing new.
+    let again: Value = serde_json::from_str(&dondoc(data.path(), &args, &[])).unwrap();
+    assert_eq!(again["messages"], 0);
+    assert_eq!(outbox_files(out.path()).len(), reminders.len() + summaries.len());
+
+    // `reminders plan` at an instant already swept shows nothing left to send.
+    let plan: Value =
+        serde_json::from_str(&dondoc(data.path(), &["reminders", "plan", "--at", "2025-09-03T09:00:00+07:00", "--json"], &[]))
+            .unwrap();
+    assert_eq!(plan["digests"].as_array().unwrap().len(), 0, "{plan}");
+}
+
+#[test]
+fn a_restart_mid_run_and_a_crash_after_a_send_add_no_duplicate() {
+    let single = tempfile::tempdir().unwrap();
+    let single_out = tempfile::tempdir().unwrap();
+    setup(single.path());
+    let window = ["simulate", "--from", "2025-08-01T00:00:00+07:00", "--to", "2025-09-12T23:59:00+07:00"];
+    let mut args = window.to_vec();
+    args.extend(["--outbox", single_out.path().to_str().unwrap()]);
+    dondoc(single.path(), &args, &[]);
+    let single_ids: BTreeSet<String> = keys_of(&outbox_files(single_out.path())).iter().map(|k| reminder_id(k)).collect();
+
+    // The same window in three runs, stopped mid-day, and one run killed right after its
+    // third send (before recording it).
+    let parts = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    setup(parts.path());
+    let o = out.path().to_str().unwrap();
+    let segment = |from: &str, to: &str, envs: &[(&str, &str)]| {
+        run(parts.path(), &["simulate", "--from", from, "--to", to, "--outbox", o], envs)
+    };
+    assert!(segment("2025-08-01T00:00:00+07:00", "2025-08-20T10:07:00+07:00", &[]).status.success());
+    let crashed = segment("2025-08-20T10:07:00+07:00", "2025-09-03T10:00:00+07:00", &[("DONDOC_TEST_CRASH_AFTER_SENDS", "3")]);
+    assert!(!crashed.status.success(), "the crash hook must abort the process");
+    let before_rerun = outbox_files(out.path()).len();
+    assert!(segment("2025-08-20T10:07:00+07:00", "2025-09-12T23:59:00+07:00", &[]).status.success());
+
+    let messages = outbox_files(out.path());
+    let keys = keys_of(&messages);
+    let mut count: BTreeMap<String, usize> = BTreeMap::new();
+    for k in &keys {
+        *count.entry(reminder_id(k)).or_default() += 1;
+    }
+    let resent: Vec<_> = count.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(count.values().all(|n| *n <= 2), "a reminder sent more than twice: {resent:?}");
+    // Only the message whose record the crash lost is sent again.
+    let resent_messages: BTreeSet<&str> = messages
+        .iter()
+        .filter(|m| m["keys"].as_array().unwrap().iter().any(|k| count[&reminder_id(k.as_str().unwrap())] > 1))
+        .map(|m| m["idempotency_key"].as_str().unwrap())
+        .collect();
+    assert!(resent_messages.len() <= 1, "resent: {resent:?}");
+    assert!(before_rerun >= 3);
+    let ids: BTreeSet<String> = count.into_keys().collect();
+    assert_eq!(ids, single_ids, "the interrupted runs deliver exactly what one run delivers");
+    // The delivery log holds each reminder once.
+    let log: Value = serde_json::from_str(&dondoc(parts.path(), &["reminders", "log", "--json"], &[])).unwrap();
+    let logged: Vec<String> = log.as_array().unwrap().iter().map(|r| reminder_id(r["key"].as_str().unwrap())).collect();
+    assert_eq!(logged.iter().collect::<BTreeSet<_>>().len(), logged.len());
+}
