@@ -59,16 +59,18 @@ fn setup(data: &Path) {
 }
 
 fn outbox_files(dir: &Path) -> Vec<Value> {
-    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).collect())
-        .unwrap_or_default();
+    let mut names: Vec<PathBuf> =
+        std::fs::read_dir(dir).map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).collect()).unwrap_or_default();
     names.retain(|p| p.extension().is_some_and(|e| e == "json"));
     names.sort();
     names.iter().map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()).collect()
 }
 
 fn keys_of(messages: &[Value]) -> Vec<String> {
-    messages.iter().flat_map(|m| m["keys"].as_array().unwrap().iter().map(|k| k.as_str().unwrap().to_string())).collect()
+    messages
+        .iter()
+        .flat_map(|m| m["keys"].as_array().unwrap().iter().map(|k| k.as_str().unwrap().to_string()))
+        .collect()
 }
 
 /// A key without its channel: the reminder's identity.
@@ -171,9 +173,12 @@ fn quang_nam_august_to_october_through_the_outbox() {
     assert_eq!(outbox_files(out.path()).len(), reminders.len() + summaries.len());
 
     // `reminders plan` at an instant already swept shows nothing left to send.
-    let plan: Value =
-        serde_json::from_str(&dondoc(data.path(), &["reminders", "plan", "--at", "2025-09-03T09:00:00+07:00", "--json"], &[]))
-            .unwrap();
+    let plan: Value = serde_json::from_str(&dondoc(
+        data.path(),
+        &["reminders", "plan", "--at", "2025-09-03T09:00:00+07:00", "--json"],
+        &[],
+    ))
+    .unwrap();
     assert_eq!(plan["digests"].as_array().unwrap().len(), 0, "{plan}");
 }
 
@@ -186,7 +191,8 @@ fn a_restart_mid_run_and_a_crash_after_a_send_add_no_duplicate() {
     let mut args = window.to_vec();
     args.extend(["--outbox", single_out.path().to_str().unwrap()]);
     dondoc(single.path(), &args, &[]);
-    let single_ids: BTreeSet<String> = keys_of(&outbox_files(single_out.path())).iter().map(|k| reminder_id(k)).collect();
+    let single_ids: BTreeSet<String> =
+        keys_of(&outbox_files(single_out.path())).iter().map(|k| reminder_id(k)).collect();
 
     // The same window in three runs, stopped mid-day, and one run killed right after its
     // third send (before recording it).
@@ -198,7 +204,8 @@ fn a_restart_mid_run_and_a_crash_after_a_send_add_no_duplicate() {
         run(parts.path(), &["simulate", "--from", from, "--to", to, "--outbox", o], envs)
     };
     assert!(segment("2025-08-01T00:00:00+07:00", "2025-08-20T10:07:00+07:00", &[]).status.success());
-    let crashed = segment("2025-08-20T10:07:00+07:00", "2025-09-03T10:00:00+07:00", &[("DONDOC_TEST_CRASH_AFTER_SENDS", "3")]);
+    let crashed =
+        segment("2025-08-20T10:07:00+07:00", "2025-09-03T10:00:00+07:00", &[("DONDOC_TEST_CRASH_AFTER_SENDS", "3")]);
     assert!(!crashed.status.success(), "the crash hook must abort the process");
     let before_rerun = outbox_files(out.path()).len();
     assert!(segment("2025-08-20T10:07:00+07:00", "2025-09-12T23:59:00+07:00", &[]).status.success());

@@ -38,15 +38,34 @@ pub struct ContactCard {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data")]
 pub enum ContactEvent {
-    ContactAdded { card: ContactCard },
-    ContactUpdated { card: ContactCard },
-    ContactRemoved { id: String, reason: String },
+    ContactAdded {
+        card: ContactCard,
+    },
+    ContactUpdated {
+        card: ContactCard,
+    },
+    ContactRemoved {
+        id: String,
+        reason: String,
+    },
     /// A one-time code for `/start <code>` was issued; only its SHA-256 is stored.
-    LinkCodeIssued { id: String, code_sha256: String, expires_at: DateTime<Utc> },
+    LinkCodeIssued {
+        id: String,
+        code_sha256: String,
+        expires_at: DateTime<Utc>,
+    },
     /// A channel address was linked by the contact themself (Telegram `/start <code>`).
-    ContactLinked { id: String, channel: Channel, address: String, code_sha256: Option<String> },
+    ContactLinked {
+        id: String,
+        channel: Channel,
+        address: String,
+        code_sha256: Option<String>,
+    },
     /// The contact wrote to the Zalo OA (opens the 7-day consultation window).
-    ZaloInteraction { id: String, at: DateTime<Utc> },
+    ZaloInteraction {
+        id: String,
+        at: DateTime<Utc>,
+    },
 }
 
 impl ContactEvent {

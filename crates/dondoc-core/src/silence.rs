@@ -22,7 +22,11 @@ pub enum SilenceEvent {
         reason: String,
     },
     /// Ended early by someone.
-    SilenceExpired { id: String, at: DateTime<Utc>, reason: String },
+    SilenceExpired {
+        id: String,
+        at: DateTime<Utc>,
+        reason: String,
+    },
 }
 
 impl SilenceEvent {

@@ -15,8 +15,20 @@ pub const SUMMARY_STREAM: &str = "summaries";
 #[serde(tag = "type", content = "data")]
 pub enum SummaryEvent {
     /// `week` is the key of the week's last day ("2025-W40").
-    SummaryDelivered { week: String, recipient: String, channel: Channel, message_id: String, at: DateTime<Utc> },
-    SummaryFailed { week: String, recipient: String, channel: Channel, error: String, at: DateTime<Utc> },
+    SummaryDelivered {
+        week: String,
+        recipient: String,
+        channel: Channel,
+        message_id: String,
+        at: DateTime<Utc>,
+    },
+    SummaryFailed {
+        week: String,
+        recipient: String,
+        channel: Channel,
+        error: String,
+        at: DateTime<Utc>,
+    },
 }
 
 impl SummaryEvent {

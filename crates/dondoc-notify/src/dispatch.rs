@@ -100,10 +100,20 @@ pub struct Job {
 /// What happened to one message on one channel.
 #[derive(Debug, Clone)]
 pub enum Outcome {
-    Delivered { message: Message, receipt: Receipt, at: DateTime<Utc> },
+    Delivered {
+        message: Message,
+        receipt: Receipt,
+        at: DateTime<Utc>,
+    },
     /// The channel gave up on it after `attempts` tries; `fallback` says whether another
     /// channel is tried next.
-    Failed { message: Message, attempts: u32, error: SendError, fallback: bool, at: DateTime<Utc> },
+    Failed {
+        message: Message,
+        attempts: u32,
+        error: SendError,
+        fallback: bool,
+        at: DateTime<Utc>,
+    },
 }
 
 /// Where outcomes go (the daemon appends ReminderDelivered / ReminderFailed events).
@@ -216,11 +226,8 @@ impl Dispatcher {
     /// Sends every job (at most `parallel` at once), recording each outcome.
     pub async fn run(&self, jobs: Vec<Job>, recorder: &dyn Recorder) -> Report {
         let parallel: usize = self.lanes.values().map(|l| l.slots.available_permits()).sum::<usize>().max(1);
-        let results: Vec<(JobResult, usize, usize)> = futures::stream::iter(jobs)
-            .map(|job| self.job(job, recorder))
-            .buffer_unordered(parallel)
-            .collect()
-            .await;
+        let results: Vec<(JobResult, usize, usize)> =
+            futures::stream::iter(jobs).map(|job| self.job(job, recorder)).buffer_unordered(parallel).collect().await;
         let mut report = Report::default();
         for (result, failed, limited) in results {
             report.failed_attempts += failed;

@@ -161,9 +161,8 @@ impl Projections {
             "SELECT d.key, d.sent_at, m.message_id FROM proj_delivery d
              LEFT JOIN proj_delivery_message m ON m.key = d.key ORDER BY d.position, d.key",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(DeliveryRow { key: r.get(0)?, sent_at: r.get(1)?, message_id: r.get(2)? })
-        })?;
+        let rows =
+            stmt.query_map([], |r| Ok(DeliveryRow { key: r.get(0)?, sent_at: r.get(1)?, message_id: r.get(2)? }))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

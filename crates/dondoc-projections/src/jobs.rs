@@ -10,10 +10,8 @@ use crate::{ProjectionError, Projections};
 impl Projections {
     /// When `job` last ran, if ever.
     pub fn job_last_run(&self, job: &str) -> Result<Option<DateTime<Utc>>, ProjectionError> {
-        let text: Option<String> = self
-            .conn()
-            .query_row("SELECT last_run FROM daemon_job WHERE name = ?1", [job], |r| r.get(0))
-            .optional()?;
+        let text: Option<String> =
+            self.conn().query_row("SELECT last_run FROM daemon_job WHERE name = ?1", [job], |r| r.get(0)).optional()?;
         Ok(text.and_then(|t| DateTime::parse_from_rfc3339(&t).ok()).map(|t| t.with_timezone(&Utc)))
     }
 

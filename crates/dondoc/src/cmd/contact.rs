@@ -29,7 +29,9 @@ pub async fn run(global: &Global, args: &ContactArgs) -> Result<()> {
                 return Err(InputError("cần --name và --agency không rỗng".into()).into());
             }
             if email.is_none() && telegram.is_none() && zalo.is_none() && phone.is_none() {
-                outln!("Lưu ý: chưa có kênh nào (--email, --telegram, --zalo, --phone); có thể cấp mã liên kết Telegram sau.");
+                outln!(
+                    "Lưu ý: chưa có kênh nào (--email, --telegram, --zalo, --phone); có thể cấp mã liên kết Telegram sau."
+                );
             }
             let existing = book.find(&name, Some(&agency)).first().map(|c| (*c).clone());
             let card = ContactCard {
@@ -40,7 +42,11 @@ pub async fn run(global: &Global, args: &ContactArgs) -> Result<()> {
                 email: email.clone().map(|e| e.trim().to_string()).or(existing.as_ref().and_then(|c| c.email.clone())),
                 telegram: telegram.clone().or(existing.as_ref().and_then(|c| c.telegram.clone())),
                 zalo: zalo.clone().or(existing.as_ref().and_then(|c| c.zalo.clone())),
-                phone: phone.as_deref().map(normalize_phone).transpose()?.or(existing.as_ref().and_then(|c| c.phone.clone())),
+                phone: phone
+                    .as_deref()
+                    .map(normalize_phone)
+                    .transpose()?
+                    .or(existing.as_ref().and_then(|c| c.phone.clone())),
             };
             if let Some(e) = &card.email
                 && !e.contains('@')
@@ -104,7 +110,10 @@ fn one<'a>(book: &'a ContactBook, name: &str, agency: Option<&str>) -> Result<&'
     let found = book.find(name, agency);
     match found.as_slice() {
         [one] => Ok(one),
-        [] => Err(InputError(format!("không có người nhận tên \"{name}\" trong danh bạ (xem: dondoc contact list)")).into()),
+        [] => {
+            Err(InputError(format!("không có người nhận tên \"{name}\" trong danh bạ (xem: dondoc contact list)"))
+                .into())
+        }
         many => Err(InputError(format!(
             "có {} người tên \"{name}\" ({}); thêm --agency",
             many.len(),

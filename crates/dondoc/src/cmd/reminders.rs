@@ -50,7 +50,12 @@ pub async fn run(global: &Global, args: &RemindersArgs) -> Result<()> {
                 })
             })
             .collect();
-        outln!("{}", serde_json::to_string_pretty(&serde_json::json!({ "at": at.with_timezone(&TZ).to_rfc3339(), "tasks": tasks, "digests": out }))?);
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "at": at.with_timezone(&TZ).to_rfc3339(), "tasks": tasks, "digests": out })
+            )?
+        );
         return Ok(());
     }
     let local = at.with_timezone(&TZ);

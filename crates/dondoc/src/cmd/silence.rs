@@ -28,7 +28,9 @@ pub async fn run(global: &Global, args: &SilenceArgs) -> Result<()> {
                 (Some(plan), Some(code), None) => SilenceScope::Task { plan: plan.clone(), code: code.clone() },
                 (None, None, Some(agency)) => SilenceScope::Agency { agency: agency.clone() },
                 _ => {
-                    return Err(InputError("chọn đúng một phạm vi: --plan, --plan với --code, hoặc --agency".into()).into());
+                    return Err(
+                        InputError("chọn đúng một phạm vi: --plan, --plan với --code, hoặc --agency".into()).into()
+                    );
                 }
             };
             if let SilenceScope::Plan { plan } | SilenceScope::Task { plan, .. } = &scope

@@ -73,7 +73,8 @@ pub async fn real_channels(app: &App, clock: &Clock) -> Result<RealChannels> {
         }
         let seen = out.zalo_seen.clone();
         let interactions: Interactions = Arc::new(move |uid: &str| seen.read().ok()?.get(uid).copied());
-        let sender = ZaloSender::new(config.clone(), interactions, clock.clone()).context("không khởi tạo được kênh Zalo")?;
+        let sender =
+            ZaloSender::new(config.clone(), interactions, clock.clone()).context("không khởi tạo được kênh Zalo")?;
         out.senders.push(Arc::new(sender));
         out.zalo = Some(config);
     }
@@ -83,7 +84,10 @@ pub async fn real_channels(app: &App, clock: &Clock) -> Result<RealChannels> {
 /// A daemon over `app`, sending on `senders`.
 pub fn daemon(app: App, senders: Vec<Arc<dyn Sender>>, dispatch: DispatchConfig, clock: Clock) -> Result<Daemon> {
     let c = &app.config;
-    let mut jobs = vec![Job::new(JobKind::Sweep, &c.schedule.sweep)?, Job::new(JobKind::WeeklySummary, &c.schedule.weekly_summary)?];
+    let mut jobs = vec![
+        Job::new(JobKind::Sweep, &c.schedule.sweep)?,
+        Job::new(JobKind::WeeklySummary, &c.schedule.weekly_summary)?,
+    ];
     if let Some(daily) = &c.schedule.daily_digest {
         jobs.push(Job::new(JobKind::DailyDigest, daily)?);
     }

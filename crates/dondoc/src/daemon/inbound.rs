@@ -82,7 +82,10 @@ async fn handle(
             service::append_facts(&d.store, CONTACT_STREAM, ExpectedRevision::Any, vec![(t, data)], &ctx).await?;
             bot.reply(
                 chat_id,
-                &format!("Đã liên kết Telegram với {} ({}). Từ nay nhắc việc sẽ được gửi vào đây.", card.name, card.agency),
+                &format!(
+                    "Đã liên kết Telegram với {} ({}). Từ nay nhắc việc sẽ được gửi vào đây.",
+                    card.name, card.agency
+                ),
             )
             .await?;
         }
@@ -121,7 +124,8 @@ async fn handle(
         }
         Inbound::Text { chat_id, text, .. } => {
             let Some(card) = book.by_address(Channel::Telegram, &chat_id.to_string()).cloned() else {
-                bot.reply(chat_id, "Tài khoản Telegram này chưa được liên kết. Hãy gửi /start kèm mã liên kết.").await?;
+                bot.reply(chat_id, "Tài khoản Telegram này chưa được liên kết. Hãy gửi /start kèm mã liên kết.")
+                    .await?;
                 return Ok(());
             };
             let Some(p) = pending.get(&chat_id).cloned() else {
@@ -184,7 +188,12 @@ fn prompt(action: ActionKind, keys: &[ReminderKey]) -> String {
         String::new()
     } else {
         let codes: Vec<&str> = tasks.iter().map(|(t, _)| t.code.as_str()).collect();
-        format!(" Tin nhắc có {} nhiệm vụ ({}): bắt đầu bằng mã nhiệm vụ, ví dụ \"{}: ...\".", tasks.len(), codes.join(", "), codes[0])
+        format!(
+            " Tin nhắc có {} nhiệm vụ ({}): bắt đầu bằng mã nhiệm vụ, ví dụ \"{}: ...\".",
+            tasks.len(),
+            codes.join(", "),
+            codes[0]
+        )
     };
     match action {
         ActionKind::Progress => format!("Nhập tiến độ, ví dụ \"60% đã hoàn thành dự thảo\".{which}"),
@@ -202,7 +211,11 @@ fn answer(p: &Pending, text: &str) -> Result<Vec<(TaskKey, TaskCommand)>, String
         let (code, rest) = text.split_once(':').ok_or_else(|| prompt(p.action, &p.keys))?;
         let chosen: Vec<_> = tasks.into_iter().filter(|(t, _)| t.code.eq_ignore_ascii_case(code.trim())).collect();
         if chosen.is_empty() {
-            return Err(format!("Không có nhiệm vụ mã {} trong tin nhắc này. {}", code.trim(), prompt(p.action, &p.keys)));
+            return Err(format!(
+                "Không có nhiệm vụ mã {} trong tin nhắc này. {}",
+                code.trim(),
+                prompt(p.action, &p.keys)
+            ));
         }
         (chosen, rest.trim())
     };
@@ -215,7 +228,8 @@ fn answer(p: &Pending, text: &str) -> Result<Vec<(TaskKey, TaskCommand)>, String
                 let (date, reason) = body.split_once(char::is_whitespace).unwrap_or((body, ""));
                 let to = NaiveDate::parse_from_str(date, "%d/%m/%Y")
                     .map_err(|_| format!("\"{date}\" không phải ngày dd/mm/yyyy. {}", prompt(p.action, &p.keys)))?;
-                let reason = if reason.trim().is_empty() { "(không nêu lý do)".to_string() } else { reason.trim().into() };
+                let reason =
+                    if reason.trim().is_empty() { "(không nêu lý do)".to_string() } else { reason.trim().into() };
                 TaskCommand::RequestExtension { occurrence, to, to_text: None, reason }
             }
             _ => {
@@ -233,7 +247,12 @@ fn answer(p: &Pending, text: &str) -> Result<Vec<(TaskKey, TaskCommand)>, String
     targets.into_iter().map(|(task, occurrence)| Ok((task, command(occurrence)?))).collect()
 }
 
-async fn execute(d: &Daemon, card: &ContactCard, commands: Vec<(TaskKey, TaskCommand)>, now: DateTime<Utc>) -> Result<()> {
+async fn execute(
+    d: &Daemon,
+    card: &ContactCard,
+    commands: Vec<(TaskKey, TaskCommand)>,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let ctx = CommandContext::new(actor(card), Source::Telegram, now);
     service::execute_batch(&d.store, &commands, Vec::new(), &ctx).await?;
     d.projections.lock().await.catch_up(&d.store).await?;

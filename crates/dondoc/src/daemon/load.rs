@@ -18,7 +18,9 @@ async fn fold<S: EventStore, T>(
     let events = store.read_stream(stream, Direction::Forwards, StreamStart::Start, usize::MAX).await?;
     events
         .into_iter()
-        .map(|e| decode(&e.event_type, e.data).with_context(|| format!("sự kiện {stream}#{} không đọc được", e.revision)))
+        .map(|e| {
+            decode(&e.event_type, e.data).with_context(|| format!("sự kiện {stream}#{} không đọc được", e.revision))
+        })
         .collect()
 }
 

@@ -69,7 +69,10 @@ pub struct Status {
 impl Daemon {
     /// A classifier with the daemon's calendar and policy.
     pub fn classifier(&self) -> Classifier<'_> {
-        Classifier { due_soon_working_days: self.due_soon_working_days, ..Classifier::new(&self.calendar, &self.policy) }
+        Classifier {
+            due_soon_working_days: self.due_soon_working_days,
+            ..Classifier::new(&self.calendar, &self.policy)
+        }
     }
 
     /// Runs one job at `now`.

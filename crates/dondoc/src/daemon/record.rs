@@ -54,9 +54,10 @@ impl<'a> StoreRecorder<'a> {
             .iter()
             .map(|key| {
                 let command = match outcome {
-                    Outcome::Delivered { .. } => {
-                        TaskCommand::RecordDelivery { key: key.clone(), message_id: Some(message.idempotency_key.clone()) }
-                    }
+                    Outcome::Delivered { .. } => TaskCommand::RecordDelivery {
+                        key: key.clone(),
+                        message_id: Some(message.idempotency_key.clone()),
+                    },
                     Outcome::Failed { attempts, error, .. } => TaskCommand::RecordFailure {
                         key: key.clone(),
                         attempt: *attempts,

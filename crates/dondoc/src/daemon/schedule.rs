@@ -60,7 +60,6 @@ impl Job {
     pub fn is_due(&self, last: DateTime<Utc>, now: DateTime<Utc>) -> bool {
         self.next_after(last).is_some_and(|t| t <= now)
     }
-
 }
 
 #[cfg(test)]

@@ -8,9 +8,9 @@ use std::collections::HashMap;
 use anyhow::{Result, bail};
 use chrono::{DateTime, Utc};
 
+use super::build;
 use super::clock::VirtualClock;
 use super::schedule::JobKind;
-use super::build;
 use crate::app::App;
 use crate::cli::{Global, SimulateArgs, SimulatedChannels};
 use crate::outln;
@@ -41,7 +41,9 @@ pub async fn run(global: &Global, args: &SimulateArgs) -> Result<()> {
     let vclock = VirtualClock::new(from);
     let clock = vclock.clock();
     let (senders, dispatch) = match (&args.channels, &args.outbox) {
-        (SimulatedChannels::Outbox, Some(outbox)) => (build::outboxes(outbox, &clock), app.config.dispatch.clone().unlimited()),
+        (SimulatedChannels::Outbox, Some(outbox)) => {
+            (build::outboxes(outbox, &clock), app.config.dispatch.clone().unlimited())
+        }
         (SimulatedChannels::Configured, _) => {
             crate::logging::init(&app.config.server.log_format);
             (build::real_channels(&app, &clock).await?.senders, app.config.dispatch.clone())

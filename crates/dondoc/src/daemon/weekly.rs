@@ -15,8 +15,8 @@ use dondoc_notify::dispatch::{Job, Outcome, Recorder};
 use dondoc_notify::message::Message;
 use dondoc_projections::board::TaskFilter;
 use dondoc_projections::delivery::parse_key;
-use dondoc_store::sqlite::SqliteStore;
 use dondoc_projections::service::{self, CommandContext};
+use dondoc_store::sqlite::SqliteStore;
 use dondoc_store::{Direction, EventStore, ExpectedRevision, StreamStart};
 use futures::future::BoxFuture;
 
@@ -125,8 +125,13 @@ impl Recorder for SummaryRecorder<'_> {
             };
             let (event_type, data) = event.encode();
             let ctx = CommandContext::new(super::record::DISPATCHER_ACTOR, Source::Scheduler, outcome_at(outcome));
-            let appended =
-                service::append_facts(self.store, SUMMARY_STREAM, ExpectedRevision::Any, vec![(event_type, data)], &ctx);
+            let appended = service::append_facts(
+                self.store,
+                SUMMARY_STREAM,
+                ExpectedRevision::Any,
+                vec![(event_type, data)],
+                &ctx,
+            );
             if let Err(e) = appended.await {
                 tracing::error!(error = %e, "không ghi nhận được việc gửi báo cáo tuần");
             }
