@@ -1,1 +1,222 @@
-//! Placeholder.
+//! The daemon through real protocols on loopback, on a virtual clock: the Quảng Nam plan
+//! from August to October 2025 with email going to a real SMTP server process (aiosmtpd),
+//! Telegram to an HTTP server speaking the Bot API (enforcing its rate limits) and Zalo
+//! to an HTTP server speaking the OA API. The SMTP server is down for two hours of the
+//! run and Telegram answers one 429: nothing is lost, nothing is sent twice.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use dondoc_testkit::smtp::SmtpServer;
+use dondoc_testkit::telegram::TelegramServer;
+use dondoc_testkit::zalo::{Endpoint, ZaloServer};
+use serde_json::Value;
+
+fn shared_dir() -> PathBuf {
+    std::env::var_os("DONDOC_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
+}
+
+fn run(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dondoc"))
+        .args(args)
+        .env("DONDOC_DATA_DIR", data)
+        .env("DONDOC_NOW", "2025-07-31T08:00:00+07:00")
+        .env("TG_TOKEN", "123:test")
+        .env("ZALO_APP_SECRET", ZaloServer::APP_SECRET)
+        .env("ZALO_OA_SECRET", "oa-secret")
+        .env_remove("DONDOC_CALENDAR")
+        .env_remove("DONDOC_TEST_CRASH_AFTER_SENDS")
+        .output()
+        .expect("run dondoc")
+}
+
+fn dondoc(data: &Path, args: &[&str]) -> String {
+    let out = run(data, args);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+async fn dondoc_async(data: &Path, args: &[&str]) -> String {
+    let data = data.to_path_buf();
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        dondoc(&data, &args)
+    })
+    .await
+    .unwrap()
+}
+
+const CONTACTS: &[(&str, &str, &str, &[&str])] = &[
+    ("Nguyễn Văn An", "Cục Thống kê tỉnh", "officer", &["--email", "an@thongke.example.vn"]),
+    ("Trần Thị Bình", "UBND tỉnh", "officer", &["--telegram", "1001", "--email", "binh@ubnd.example.vn"]),
+    ("Lê Văn Cường", "Cục Thống kê tỉnh", "head", &["--email", "cuong@thongke.example.vn"]),
+    ("Phạm Thu Dung", "Văn phòng UBND tỉnh", "secretariat", &["--zalo", "5005", "--phone", "0905123456"]),
+    ("Hồ Quang Em", "UBND tỉnh", "leadership", &["--email", "em@ubnd.example.vn", "--telegram", "2002"]),
+];
+
+fn setup(data: &Path) {
+    dondoc(data, &["init"]);
+    let seed = shared_dir().join("seeds/quang-nam-cltk-2022.txt");
+    dondoc(data, &["import", seed.to_str().unwrap(), "--plan", "QN-2022"]);
+    for (name, agency, role, extra) in CONTACTS {
+        let mut args = vec!["contact", "add", "--name", name, "--agency", agency, "--role", role];
+        args.extend_from_slice(extra);
+        dondoc(data, &args);
+    }
+}
+
+fn configure(data: &Path, smtp: &SmtpServer, telegram: &TelegramServer, zalo: &ZaloServer) {
+    let (access, refresh) = zalo.issue_tokens();
+    let token = serde_json::json!({ "access_token": access, "refresh_token": refresh, "expires_at": "2030-01-01T00:00:00Z" });
+    std::fs::write(data.join("zalo-token.json"), token.to_string()).unwrap();
+    let config = format!(
+        r#"
+[dispatch]
+backoff_initial_ms = 20
+backoff_max_ms = 100
+
+[email]
+host = "{host}"
+port = {port}
+security = "none"
+from = "Tổ giúp việc <nhacviec@example.gov.vn>"
+
+[telegram]
+token_env = "TG_TOKEN"
+api_url = "{tg}"
+
+[zalo]
+app_id = "{app}"
+app_secret_env = "ZALO_APP_SECRET"
+oa_id = "oa-1"
+oa_secret_key_env = "ZALO_OA_SECRET"
+token_file = "zalo-token.json"
+template_id = "tpl-nhac-viec"
+oa_api_url = "{za}"
+zns_api_url = "{za}"
+oauth_url = "{za}"
+"#,
+        host = smtp.host(),
+        port = smtp.port(),
+        tg = telegram.url(),
+        app = ZaloServer::APP_ID,
+        za = zalo.url(),
+    );
+    std::fs::write(data.join("dondoc.toml"), config).unwrap();
+}
+
+fn reminder_id(key: &str) -> String {
+    key.rsplit_once('/').unwrap().0.to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quang_nam_over_real_protocols_with_an_smtp_outage_and_a_429() {
+    // The reference: the same data through the outbox.
+    let reference = tempfile::tempdir().unwrap();
+    let reference_out = tempfile::tempdir().unwrap();
+    setup(reference.path());
+    let o = reference_out.path().to_str().unwrap();
+    dondoc(reference.path(), &["simulate", "--from", "2025-08-01T00:00:00+07:00", "--to", "2025-10-31T23:59:00+07:00", "--outbox", o]);
+    let reference_ids: BTreeSet<String> = {
+        let log: Value = serde_json::from_str(&dondoc(reference.path(), &["reminders", "log", "--json"])).unwrap();
+        log.as_array().unwrap().iter().map(|r| reminder_id(r["key"].as_str().unwrap())).collect()
+    };
+
+    let mut smtp = SmtpServer::start().expect("start aiosmtpd (python3 -m pip install aiosmtpd)");
+    let telegram = TelegramServer::start("123:test").await;
+    telegram.enforce_limits(true);
+    let zalo = ZaloServer::start().await;
+    let data = tempfile::tempdir().unwrap();
+    setup(data.path());
+    configure(data.path(), &smtp, &telegram, &zalo);
+    // Each run is a new process, whose rate limiter starts empty: like a daemon restart,
+    // which never takes less than the per-chat second, runs are a second apart.
+    let simulate = |from: &'static str, to: &'static str| {
+        let data = data.path().to_path_buf();
+        async move {
+            tokio::time::sleep(Duration::from_millis(1100)).await;
+            dondoc_async(&data, &["simulate", "--channels", "configured", "--from", from, "--to", to]).await
+        }
+    };
+
+    simulate("2025-08-01T00:00:00+07:00", "2025-09-03T07:00:00+07:00").await;
+    // 3/9/2025 is the first working day after Quốc khánh: reminders are due at 07:30.
+    smtp.stop();
+    simulate("2025-09-03T07:15:00+07:00", "2025-09-03T09:10:00+07:00").await;
+    let failed: Value = serde_json::from_str(&dondoc_async(data.path(), &["reminders", "log", "--failed", "--json"]).await).unwrap();
+    assert!(!failed.as_array().unwrap().is_empty(), "emails must have failed while the SMTP server was down");
+    assert!(failed.as_array().unwrap().iter().all(|f| f["will_retry"] == true), "{failed}");
+    smtp.restart().unwrap();
+    telegram.fail_next(1, 429, 1);
+    simulate("2025-09-03T09:15:00+07:00", "2025-10-31T23:59:00+07:00").await;
+
+    // Nothing lost: every reminder of the reference run was delivered, and no failure is left.
+    let log: Value = serde_json::from_str(&dondoc_async(data.path(), &["reminders", "log", "--json"]).await).unwrap();
+    let rows = log.as_array().unwrap();
+    let ids: BTreeSet<String> = rows.iter().map(|r| reminder_id(r["key"].as_str().unwrap())).collect();
+    assert_eq!(ids.len(), rows.len(), "a reminder recorded twice");
+    assert_eq!(ids, reference_ids, "the real run delivers exactly the reference's reminders");
+    let failed: Value = serde_json::from_str(&dondoc_async(data.path(), &["reminders", "log", "--failed", "--json"]).await).unwrap();
+    assert_eq!(failed.as_array().unwrap().len(), 0, "{failed}");
+
+    // Email: one SMTP message per recorded message id (+ one summary a week), none twice.
+    let mut by_channel: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for r in rows {
+        let key = r["key"].as_str().unwrap();
+        let channel = key.rsplit_once('/').unwrap().1;
+        let channel = match channel {
+            "email" => "email",
+            "telegram" => "telegram",
+            _ => "zalo",
+        };
+        by_channel.entry(channel).or_default().insert(r["message_id"].as_str().unwrap().to_string());
+    }
+    let mails = smtp.messages();
+    let mail_ids: Vec<String> = mails.iter().filter_map(|m| m.message_id.clone()).collect();
+    assert_eq!(mail_ids.iter().collect::<BTreeSet<_>>().len(), mail_ids.len(), "an email sent twice");
+    let summaries = mails.iter().filter(|m| m.subject.starts_with("Báo cáo tổng hợp")).count();
+    assert_eq!(summaries, 13, "one summary each Monday");
+    assert_eq!(mails.len() - summaries, by_channel["email"].len());
+    for id in &by_channel["email"] {
+        assert!(mail_ids.iter().any(|m| m.contains(id.as_str())), "message {id} not received by the SMTP server");
+    }
+    assert!(mails.iter().all(|m| m.parse_error.is_none()));
+
+    // Telegram: the 429 was honoured (the retry came after retry_after), limits kept.
+    let sent = telegram.sent();
+    let refused = sent.iter().position(|m| m.status == 429).expect("the injected 429");
+    let retry = sent[refused + 1..]
+        .iter()
+        .find(|m| m.chat_id == sent[refused].chat_id && m.text == sent[refused].text)
+        .expect("the refused message is sent again");
+    assert!(retry.at - sent[refused].at >= Duration::from_millis(950), "retry_after not honoured");
+    let limited: Vec<String> = sent
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.status == 429)
+        .map(|(i, m)| {
+            let prev = sent[..i].iter().rev().find(|p| p.chat_id == m.chat_id && p.status == 200);
+            format!("#{i} chat {} {:?} after the previous delivered one", m.chat_id, prev.map(|p| m.at - p.at))
+        })
+        .collect();
+    assert_eq!(limited.len(), 1, "the dispatcher kept within Telegram's limits: {limited:?}");
+    assert!(telegram.max_per_chat_in_any_second() <= 1);
+    let delivered = telegram.delivered();
+    assert!(!delivered.is_empty());
+    // Reminders (with buttons) match the recorded Telegram messages; the rest are bot replies.
+    let reminders = delivered.iter().filter(|m| !m.buttons.is_empty()).count();
+    assert_eq!(reminders, by_channel["telegram"].len());
+
+    // Zalo: template messages (no recent interaction) carrying the message id as tracking_id.
+    let zns: Vec<_> = zalo.delivered().into_iter().filter(|m| m.endpoint == Endpoint::Template).collect();
+    assert_eq!(zns.len(), by_channel["zalo"].len());
+    for m in &zns {
+        let tracking = m.tracking_id.as_deref().unwrap();
+        assert!(by_channel["zalo"].contains(tracking), "tracking_id {tracking} is not a recorded message id");
+    }
+}

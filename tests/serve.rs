@@ -1,1 +1,512 @@
-//! Placeholder.
+//! `dondoc serve` end to end: the real binary as a child process with its own data
+//! directory and port, `/healthz` and the Zalo webhook over HTTP on loopback, the Telegram
+//! bot against a Bot API server on loopback, and SIGTERM.
+
+use std::io::{Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use dondoc_testkit::telegram::TelegramServer;
+use dondoc_testkit::zalo::{Endpoint, ZaloServer};
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
+
+const PLAN: &str = "TK-2025";
+/// Task 01 was due in August 2025: overdue on Monday 22/09/2025.
+const PLAN_CSV: &str = "\
+code,title,lead,cooperating,start,finish,product
+01,Xây dựng kế hoạch thu thập thông tin thống kê,Cục Thống kê tỉnh,Sở Tài chính,Tháng 7/2025,Tháng 8/2025,Kế hoạch
+02,Công bố niên giám thống kê tỉnh,Cục Thống kê tỉnh,,,Quý IV/2025,Niên giám thống kê
+";
+const OFFICER: &str = "Nguyễn Văn An";
+const AGENCY: &str = "Cục Thống kê tỉnh";
+const TG_TOKEN: &str = "123456:dondoc-serve-test";
+const TG_CHAT: i64 = 70_001;
+const ZALO_OA_ID: &str = "4321987654321";
+const ZALO_OA_SECRET: &str = "oa-secret-for-webhooks";
+
+/// How long `serve` may take to exit after SIGTERM.
+const EXIT_WITHIN: Duration = Duration::from_secs(10);
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A data directory with the plan imported and `[server] listen` on a free port.
+struct Data {
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl Data {
+    fn new(now: &str) -> Data {
+        let data = Data { dir: tempfile::tempdir().unwrap(), port: free_port() };
+        data.ok(now, &["init"]);
+        let config = data.config_path();
+        let text = std::fs::read_to_string(&config).unwrap();
+        let default_listen = "listen = \"127.0.0.1:8787\"";
+        assert!(text.contains(default_listen), "the example configuration changed: {text}");
+        let text = text.replace(default_listen, &format!("listen = \"127.0.0.1:{}\"", data.port));
+        std::fs::write(&config, text).unwrap();
+        let csv = data.dir.path().join("plan.csv");
+        std::fs::write(&csv, PLAN_CSV).unwrap();
+        data.ok(now, &["import", csv.to_str().unwrap(), "--plan", PLAN]);
+        data
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn config_path(&self) -> PathBuf {
+        self.path().join("dondoc.toml")
+    }
+
+    /// Appends sections to `dondoc.toml`.
+    fn configure(&self, sections: &str) {
+        let mut file = std::fs::OpenOptions::new().append(true).open(self.config_path()).unwrap();
+        writeln!(file, "\n{sections}").unwrap();
+    }
+
+    fn command(&self, now: &str) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dondoc"));
+        cmd.env("DONDOC_DATA_DIR", self.path())
+            .env("DONDOC_NOW", now)
+            .env("DONDOC_ACTOR", "Tổ giúp việc")
+            .env("TG_TOKEN", TG_TOKEN)
+            .env("ZALO_APP_SECRET", ZaloServer::APP_SECRET)
+            .env("ZALO_OA_SECRET", ZALO_OA_SECRET)
+            .env("RUST_LOG", "info")
+            .env_remove("DONDOC_CALENDAR")
+            .env_remove("DONDOC_POLICY")
+            .env_remove("DONDOC_TEST_CRASH_AFTER_SENDS");
+        cmd
+    }
+
+    fn run(&self, now: &str, args: &[&str]) -> Output {
+        self.command(now).args(args).output().expect("run dondoc")
+    }
+
+    fn ok(&self, now: &str, args: &[&str]) -> String {
+        let out = self.run(now, args);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn json(&self, now: &str, args: &[&str]) -> Value {
+        let out = self.ok(now, args);
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {out}"))
+    }
+
+    /// The events of task `code` (`dondoc audit --json`).
+    fn audit(&self, now: &str, code: &str) -> Vec<Value> {
+        let audit = self.json(now, &["audit", "--plan", PLAN, "--code", code, "--json"]);
+        audit["events"].as_array().unwrap().clone()
+    }
+
+    /// Starts `dondoc serve` with the clock starting at `now`; logs go to a file.
+    fn serve(&self, now: &str) -> Serve {
+        let log = self.path().join(format!("serve-{}.log", now.replace(':', "")));
+        let stderr = std::fs::File::create(&log).unwrap();
+        let child = self
+            .command(now)
+            .arg("serve")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .expect("start dondoc serve");
+        Serve { child, port: self.port, log }
+    }
+}
+
+/// A running `dondoc serve`; killed if the test fails before stopping it.
+struct Serve {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+}
+
+impl Serve {
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Polls `GET /healthz` until it answers 200; returns its JSON.
+    async fn healthz(&mut self) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("dondoc serve exited early ({status}):\n{}", self.log());
+            }
+            if let Ok((200, body)) = http(self.port, "GET", "/healthz", &[], b"") {
+                return serde_json::from_str(&body).unwrap_or_else(|e| panic!("/healthz is not JSON ({e}): {body}"));
+            }
+            assert!(Instant::now() < deadline, "/healthz never answered 200:\n{}", self.log());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Sends SIGTERM and waits for the exit; returns the status and how long it took.
+    async fn terminate(&mut self) -> (ExitStatus, Duration) {
+        let pid = self.child.id().to_string();
+        let kill = Command::new("kill").args(["-TERM", &pid]).status().expect("run kill");
+        assert!(kill.success(), "kill -TERM {pid} failed");
+        let sent = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return (status, sent.elapsed());
+            }
+            assert!(
+                sent.elapsed() < EXIT_WITHIN,
+                "dondoc serve still running {EXIT_WITHIN:?} after SIGTERM:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// SIGTERM, then exit 0 within [`EXIT_WITHIN`].
+    async fn stop(&mut self) {
+        let (status, took) = self.terminate().await;
+        assert!(status.success(), "dondoc serve exited with {status} after SIGTERM:\n{}", self.log());
+        assert!(took < EXIT_WITHIN, "exit took {took:?}");
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// One HTTP/1.1 exchange on a fresh connection to 127.0.0.1:`port`: (status, body).
+fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> std::io::Result<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes())?;
+    stream.write_all(body)?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    let raw = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) =
+        raw.split_once("\r\n\r\n").ok_or_else(|| std::io::Error::other(format!("no header end: {raw}")))?;
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("no status: {head}")))?;
+    assert!(!head.to_ascii_lowercase().contains("transfer-encoding: chunked"), "unexpected chunked body: {head}");
+    Ok((status, body.to_string()))
+}
+
+/// Polls `probe` until it gives a value, for up to 20 s.
+async fn eventually<T>(what: &str, serve: &Serve, probe: impl FnMut() -> Option<T>) -> T {
+    eventually_within(Duration::from_secs(20), what, serve, probe).await
+}
+
+/// Polls `probe` until it gives a value, for up to `within`.
+async fn eventually_within<T>(within: Duration, what: &str, serve: &Serve, mut probe: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(v) = probe() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}; serve log:\n{}", serve.log());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// An RFC 3339 instant with the +07:00 offset.
+fn local_instant(v: &Value) -> chrono::DateTime<chrono::FixedOffset> {
+    let s = v.as_str().unwrap_or_else(|| panic!("not a string: {v}"));
+    let t = chrono::DateTime::parse_from_rfc3339(s).unwrap_or_else(|e| panic!("{s}: {e}"));
+    assert_eq!(t.offset().local_minus_utc(), 7 * 3600, "{s} is not in +07:00");
+    t
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn healthz_shows_the_next_runs_and_sigterm_exits_promptly() {
+    let now = "2025-09-22T08:59:50+07:00";
+    let data = Data::new(now);
+    let mut serve = data.serve(now);
+    let health = serve.healthz().await;
+    assert_eq!(health["status"], "ok", "{health}");
+    let clock = local_instant(&health["now"]);
+    let start = chrono::DateTime::parse_from_rfc3339(now).unwrap();
+    assert!(
+        clock >= start && clock < start + chrono::TimeDelta::seconds(30),
+        "the clock starts at DONDOC_NOW: {health}"
+    );
+    assert_eq!(health["channels"], json!([]), "no channel configured: {health}");
+
+    let runs = health["next_runs"].as_array().unwrap();
+    let next = |job: &str| -> &Value {
+        runs.iter().find(|r| r["job"] == job).unwrap_or_else(|| panic!("no next run of {job}: {health}"))
+    };
+    let sweep = next("sweep");
+    assert_eq!(sweep["cron"], "0 */15 * * * *");
+    let sweep_at = local_instant(&sweep["at"]);
+    assert!(sweep_at > clock, "{health}");
+    // 09:00 if asked before it, 09:15 if the test was slow.
+    let expected = ["2025-09-22T09:00:00+07:00", "2025-09-22T09:15:00+07:00"];
+    assert!(expected.contains(&sweep["at"].as_str().unwrap()), "{health}");
+    let weekly = next("weekly_summary");
+    assert_eq!(weekly["cron"], "0 30 7 * * Mon");
+    assert_eq!(weekly["at"], "2025-09-29T07:30:00+07:00", "the next Monday 07:30 local: {health}");
+
+    // The first sweep runs at start (a fresh data directory never ran one).
+    let health = eventually("the first sweep in /healthz", &serve, || {
+        let (status, body) = http(serve.port, "GET", "/healthz", &[], b"").ok()?;
+        let v: Value = serde_json::from_str(&body).ok()?;
+        (status == 200 && v["last_runs"]["sweep"].is_string()).then_some(v)
+    })
+    .await;
+    let ran = local_instant(&health["last_runs"]["sweep"]);
+    assert!(ran >= start && ran < start + chrono::TimeDelta::seconds(30), "{health}");
+    assert_eq!(health["last_sweep"]["tasks"], 2, "{health}");
+
+    // Anything else on the port is not found; there is no webhook without [zalo].
+    assert_eq!(http(serve.port, "POST", "/zalo/webhook", &[], b"{}").unwrap().0, 404);
+
+    serve.stop().await;
+    let log = serve.log();
+    assert!(log.contains("nhận tín hiệu dừng") && log.contains("đã dừng"), "{log}");
+    assert!(http(serve.port, "GET", "/healthz", &[], b"").is_err(), "the port is closed after exit");
+}
+
+/// The events of one type in a timeline.
+fn events_of<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    events.iter().filter(|e| e["type"] == kind).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn telegram_link_code_buttons_and_answers_become_events() {
+    // Sunday morning: nothing is sent on a day off; the officer links the bot.
+    let sunday = "2025-09-21T10:00:00+07:00";
+    let data = Data::new(sunday);
+    let telegram = TelegramServer::start(TG_TOKEN).await;
+    data.configure(&format!(
+        "[telegram]\ntoken_env = \"TG_TOKEN\"\napi_url = \"{}\"\npoll_timeout_secs = 5\n",
+        telegram.url()
+    ));
+    data.ok(sunday, &["contact", "add", "--name", OFFICER, "--agency", AGENCY, "--role", "officer"]);
+    let link = data.json(sunday, &["contact", "link-code", "--name", OFFICER, "--json"]);
+    assert_eq!(link["contact"], "c001");
+    let code = link["code"].as_str().unwrap().to_string();
+
+    let mut serve = data.serve(sunday);
+    let health = serve.healthz().await;
+    assert_eq!(health["channels"], json!(["telegram"]), "{health}");
+    telegram.push_text(TG_CHAT, "/start MÃ-SAI");
+    let refusal = eventually("the refusal of a wrong code", &serve, || {
+        telegram.delivered().into_iter().find(|m| m.chat_id == TG_CHAT && m.text.contains("không đúng"))
+    })
+    .await;
+    assert!(refusal.buttons.is_empty(), "{refusal:?}");
+    telegram.push_text(TG_CHAT, &format!("/start {code}"));
+    let welcome = eventually("the bot's welcome", &serve, || {
+        telegram.delivered().into_iter().find(|m| m.chat_id == TG_CHAT && m.text.starts_with("Đã liên kết"))
+    })
+    .await;
+    assert!(welcome.text.contains(OFFICER) && welcome.text.contains(AGENCY), "{}", welcome.text);
+    let chat = TG_CHAT.to_string();
+    eventually("the chat id in the contact book", &serve, || {
+        let list = data.json(sunday, &["contact", "list", "--json"]);
+        (list[0]["telegram"] == chat.as_str()).then_some(())
+    })
+    .await;
+    // Nothing was due on a Sunday.
+    assert!(telegram.delivered().iter().all(|m| m.buttons.is_empty()), "{:?}", telegram.delivered());
+    serve.stop().await;
+
+    let monday = "2025-09-22T09:00:00+07:00";
+    let mut serve = data.serve(monday);
+    serve.healthz().await;
+    // The sweep missed while stopped runs at start: task 01 is overdue, the officer hears
+    // it on Telegram with the three buttons.
+    let reminder = eventually("the reminder on Telegram", &serve, || {
+        telegram.delivered().into_iter().find(|m| m.chat_id == TG_CHAT && !m.buttons.is_empty())
+    })
+    .await;
+    assert_eq!(reminder.labels(), ["Đã nhận", "Báo cáo tiến độ", "Đề nghị gia hạn"], "{reminder:?}");
+    assert!(reminder.text.contains("01") && reminder.text.contains("Xây dựng kế hoạch"), "{}", reminder.text);
+    let data_of = |verb: &str| -> String {
+        let prefix = format!("{verb}:");
+        reminder.callback_data().into_iter().find(|d| d.starts_with(&prefix)).unwrap().to_string()
+    };
+    let log = eventually("the delivery in the log", &serve, || {
+        let log = data.json(monday, &["reminders", "log", "--json"]);
+        (!log.as_array()?.is_empty()).then_some(log)
+    })
+    .await;
+    let key = log[0]["key"].as_str().unwrap();
+    assert!(key.starts_with(&format!("{PLAN}/01/-/overdue/")) && key.ends_with("/c001/telegram"), "{log}");
+
+    // "Đã nhận": the callback is answered and the task's timeline has the acknowledgement.
+    let callback = telegram.push_callback(TG_CHAT, &data_of("ack"));
+    let answer = eventually("the answer to «Đã nhận»", &serve, || {
+        telegram.answered_callbacks().into_iter().find(|a| a.callback_id == callback)
+    })
+    .await;
+    assert_eq!(answer.text.as_deref(), Some("Đã ghi nhận: đã nhận 1 nhắc việc."));
+    let actor = format!("contact:c001 ({OFFICER})");
+    let events = data.audit(monday, "01");
+    let acks = events_of(&events, "ReminderAcknowledged");
+    assert_eq!(acks.len(), 1, "{events:?}");
+    assert_eq!(acks[0]["actor"], actor.as_str());
+    assert_eq!(acks[0]["source"], "telegram");
+    let acked = &acks[0]["data"]["key"];
+    assert_eq!((&acked["plan"], &acked["code"], &acked["milestone"]), (&json!(PLAN), &json!("01"), &json!("overdue")));
+    assert_eq!((&acked["recipient"], &acked["channel"]), (&json!("c001"), &json!("telegram")), "{}", acks[0]);
+
+    // "Báo cáo tiến độ", then the report as text.
+    let callback = telegram.push_callback(TG_CHAT, &data_of("prog"));
+    let answer = eventually("the answer to «Báo cáo tiến độ»", &serve, || {
+        telegram.answered_callbacks().into_iter().find(|a| a.callback_id == callback)
+    })
+    .await;
+    assert_eq!(answer.text.as_deref(), Some("Mời nhập báo cáo tiến độ."));
+    eventually("the prompt for the report", &serve, || {
+        telegram.delivered().into_iter().find(|m| m.chat_id == TG_CHAT && m.text.starts_with("Nhập tiến độ"))
+    })
+    .await;
+    telegram.push_text(TG_CHAT, "60% đã xong dự thảo");
+    let thanks = eventually("the bot's thanks", &serve, || {
+        telegram.delivered().into_iter().find(|m| m.chat_id == TG_CHAT && m.text.starts_with("Đã ghi nhận cho"))
+    })
+    .await;
+    assert_eq!(thanks.text, "Đã ghi nhận cho 1 nhiệm vụ. Cảm ơn đồng chí.");
+    let events = data.audit(monday, "01");
+    let reports = events_of(&events, "ProgressReported");
+    assert_eq!(reports.len(), 1, "{events:?}");
+    let report = reports[0];
+    assert_eq!(report["actor"], actor.as_str());
+    assert_eq!(report["source"], "telegram");
+    let fields = report["data"].get("data").unwrap_or(&report["data"]);
+    assert_eq!(fields["percent"], 60, "{report}");
+    assert_eq!(fields["note"], "đã xong dự thảo", "{report}");
+    let show = data.json(monday, &["show", "--plan", PLAN, "--code", "01", "--json"]);
+    assert_eq!(show["progress_percent"], 60, "{show}");
+
+    // The spent link code is refused now.
+    telegram.push_text(TG_CHAT + 1, &format!("/start {code}"));
+    eventually("the refusal of a spent code", &serve, || {
+        telegram.delivered().into_iter().find(|m| m.chat_id == TG_CHAT + 1 && m.text.contains("không đúng"))
+    })
+    .await;
+
+    serve.stop().await;
+    assert_eq!(telegram.delivered().iter().filter(|m| !m.buttons.is_empty()).count(), 1, "one reminder only");
+}
+
+/// A Zalo webhook body and its `X-ZEvent-Signature` under `secret`.
+fn zalo_webhook(sender: &str, text: &str, at: chrono::DateTime<chrono::FixedOffset>, secret: &str) -> (String, String) {
+    let timestamp = at.timestamp_millis().to_string();
+    let body = json!({
+        "app_id": ZaloServer::APP_ID,
+        "event_name": "user_send_text",
+        "sender": {"id": sender},
+        "recipient": {"id": ZALO_OA_ID},
+        "message": {"text": text, "msg_id": format!("msg-{sender}-{timestamp}")},
+        "timestamp": timestamp,
+    })
+    .to_string();
+    let mut h = Sha256::new();
+    h.update(ZALO_OA_ID.as_bytes());
+    h.update(body.as_bytes());
+    h.update(timestamp.as_bytes());
+    h.update(secret.as_bytes());
+    (body, hex::encode(h.finalize()))
+}
+
+fn post_webhook(port: u16, body: &str, signature: &str) -> u16 {
+    let headers = [("Content-Type", "application/json"), ("X-ZEvent-Signature", signature)];
+    http(port, "POST", "/zalo/webhook", &headers, body.as_bytes()).unwrap().0
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn zalo_webhook_checks_the_signature() {
+    // Just before working hours (07:30): the overdue reminder waits for the 07:30 sweep,
+    // the webhooks come first.
+    let start = "2025-09-22T07:29:45+07:00";
+    let data = Data::new(start);
+    let zalo = ZaloServer::start().await;
+    let (access, refresh) = zalo.issue_tokens();
+    let tokens = json!({"access_token": access, "refresh_token": refresh, "expires_at": "2030-01-01T00:00:00Z"});
+    std::fs::write(data.path().join("zalo-token.json"), tokens.to_string()).unwrap();
+    data.configure(&format!(
+        "[zalo]\napp_id = \"{app}\"\napp_secret_env = \"ZALO_APP_SECRET\"\noa_id = \"{ZALO_OA_ID}\"\n\
+         oa_secret_key_env = \"ZALO_OA_SECRET\"\ntoken_file = \"zalo-token.json\"\ntemplate_id = \"248001\"\n\
+         oa_api_url = \"{url}\"\nzns_api_url = \"{url}\"\noauth_url = \"{url}\"\n",
+        app = ZaloServer::APP_ID,
+        url = zalo.url()
+    ));
+    // Two officers of the lead agency on Zalo: An writes to the OA, Bình's message is forged.
+    data.ok(start, &["contact", "add", "--name", OFFICER, "--agency", AGENCY, "--zalo", "5005"]);
+    data.ok(start, &["contact", "add", "--name", "Trần Thị Bình", "--agency", AGENCY, "--zalo", "6006"]);
+
+    let mut serve = data.serve(start);
+    let health = serve.healthz().await;
+    assert_eq!(health["channels"], json!(["zalo"]), "{health}");
+    let at = chrono::DateTime::parse_from_rfc3339(start).unwrap() + chrono::TimeDelta::seconds(5);
+
+    let (body, _) = zalo_webhook("6006", "Chào Tổ giúp việc", at, ZALO_OA_SECRET);
+    let (_, forged) = zalo_webhook("6006", "Chào Tổ giúp việc", at, "not-the-secret");
+    assert_eq!(post_webhook(serve.port, &body, &forged), 401, "a wrong signature is refused");
+    assert_eq!(post_webhook(serve.port, &body, ""), 401, "a missing signature is refused");
+    let (body, good) = zalo_webhook("5005", "Chào Tổ giúp việc", at, ZALO_OA_SECRET);
+    let tampered = body.replace("Chào", "Chao");
+    assert_eq!(post_webhook(serve.port, &tampered, &good), 401, "a signature covers the body");
+    assert_eq!(post_webhook(serve.port, "not json", &good), 400);
+    assert_eq!(post_webhook(serve.port, &body, &good), 200, "{}", serve.log());
+    assert_eq!(post_webhook(serve.port, &body, &format!("mac={}", good.to_uppercase())), 200);
+    assert!(zalo.messages().is_empty(), "nothing is sent before 07:30: {:?}", zalo.messages());
+
+    // The 07:30 sweep: An wrote within 7 days → consultation message with buttons; Bình's
+    // forged message opened nothing → ZNS template.
+    let messages = eventually_within(Duration::from_secs(40), "the 07:30 reminders on Zalo", &serve, || {
+        let m = zalo.delivered();
+        (m.len() >= 2).then_some(m)
+    })
+    .await;
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    let to = |user: &str| messages.iter().find(|m| m.recipient == user).unwrap_or_else(|| panic!("{messages:?}"));
+    let an = to("5005");
+    assert_eq!(an.endpoint, Endpoint::Consultation, "{an:?}");
+    let binh = to("6006");
+    assert_eq!(binh.endpoint, Endpoint::Template, "{binh:?}");
+    assert_eq!(binh.template_id.as_deref(), Some("248001"));
+
+    // An taps "Đã nhận" (its payload comes back as An's text): the reminder is acknowledged.
+    let ack = an.buttons.iter().find(|b| b.payload.starts_with("ack:")).unwrap_or_else(|| panic!("{an:?}"));
+    let (body, good) = zalo_webhook("5005", &ack.payload, at + chrono::TimeDelta::seconds(40), ZALO_OA_SECRET);
+    let (_, forged) = zalo_webhook("5005", &ack.payload, at + chrono::TimeDelta::seconds(40), "x");
+    assert_eq!(post_webhook(serve.port, &body, &forged), 401);
+    assert_eq!(post_webhook(serve.port, &body, &good), 200);
+    let now = "2025-09-22T07:31:00+07:00";
+    let acks = eventually("the acknowledgement from Zalo", &serve, || {
+        let events = data.audit(now, "01");
+        let acks: Vec<Value> = events_of(&events, "ReminderAcknowledged").into_iter().cloned().collect();
+        (!acks.is_empty()).then_some(acks)
+    })
+    .await;
+    assert_eq!(acks.len(), 1, "{acks:?}");
+    assert_eq!(acks[0]["actor"], format!("contact:c001 ({OFFICER})").as_str());
+    assert_eq!(acks[0]["source"], "zalo");
+
+    serve.stop().await;
+}

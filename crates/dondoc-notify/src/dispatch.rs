@@ -157,8 +157,12 @@ pub struct Dispatcher {
     stop: tokio::sync::Notify,
 }
 
+/// A limit of `per_second` messages, kept with a 10% margin: a provider measuring arrivals
+/// must never see more than its limit, whatever the network jitter.
 fn quota(per_second: u32) -> Option<Quota> {
-    NonZeroU32::new(per_second).map(Quota::per_second)
+    let n = NonZeroU32::new(per_second)?;
+    let period = Duration::from_secs_f64(1.1 / f64::from(per_second));
+    Quota::with_period(period).map(|q| q.allow_burst(n))
 }
 
 enum JobResult {

@@ -4,4 +4,5 @@
 
 pub mod smtp;
 pub mod telegram;
+pub mod webhook;
 pub mod zalo;
