@@ -491,8 +491,12 @@ async fn zalo_webhook_checks_the_signature() {
     assert_eq!(binh.endpoint, Endpoint::Template, "{binh:?}");
     assert_eq!(binh.template_id.as_deref(), Some("248001"));
 
-    // An taps "Đã nhận" (its payload comes back as An's text): the reminder is acknowledged.
     let ack = an.buttons.iter().find(|b| b.payload.starts_with("ack:")).unwrap_or_else(|| panic!("{an:?}"));
+    // Bình sends An's button payload, correctly signed: nobody answers another's reminder.
+    let (body, good) = zalo_webhook("6006", &ack.payload, at + chrono::TimeDelta::seconds(30), ZALO_OA_SECRET);
+    assert_eq!(post_webhook(serve.port, &body, &good), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // An taps "Đã nhận" (its payload comes back as An's text): the reminder is acknowledged.
     let (body, good) = zalo_webhook("5005", &ack.payload, at + chrono::TimeDelta::seconds(40), ZALO_OA_SECRET);
     let (_, forged) = zalo_webhook("5005", &ack.payload, at + chrono::TimeDelta::seconds(40), "x");
     assert_eq!(post_webhook(serve.port, &body, &forged), 401);

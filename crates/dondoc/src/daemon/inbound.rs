@@ -94,11 +94,13 @@ async fn handle(
                 bot.answer_callback(&callback_id, "Tài khoản Telegram này chưa được liên kết.").await?;
                 return Ok(());
             };
-            let keys = {
+            let keys: Vec<ReminderKey> = {
                 let mut p = d.projections.lock().await;
                 p.catch_up(&d.store).await?;
                 p.message_keys(&message_ref)?
             };
+            // Only the officer a reminder was sent to answers it (callback data can be forged).
+            let keys: Vec<ReminderKey> = keys.into_iter().filter(|k| k.recipient == card.id).collect();
             if keys.is_empty() {
                 bot.answer_callback(&callback_id, "Không tìm thấy nhắc việc này.").await?;
                 return Ok(());

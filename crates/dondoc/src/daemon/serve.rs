@@ -32,7 +32,7 @@ pub async fn run(global: &Global) -> Result<()> {
     let zalo = channels
         .zalo
         .clone()
-        .map(|config| Arc::new(super::zalo_hook::Hook { config, seen: channels.zalo_seen.clone() }));
+        .map(|config| Arc::new(super::zalo_hook::Hook::new(config, channels.zalo_seen.clone())));
     if channels.senders.is_empty() {
         tracing::warn!("chưa cấu hình kênh gửi nào ([email], [telegram], [zalo]): nhắc việc sẽ không được gửi");
     }
@@ -40,6 +40,8 @@ pub async fn run(global: &Global) -> Result<()> {
     daemon.status.lock().expect("status lock").started_at = Some((daemon.clock)());
     let (stop_tx, stop_rx) = watch::channel(false);
 
+    // Handle SIGTERM from the moment anything is served.
+    let signal = tokio::spawn(wait_for_signal());
     let listener = tokio::net::TcpListener::bind(&server.listen)
         .await
         .with_context(|| format!("không mở được cổng {}", server.listen))?;
@@ -74,7 +76,7 @@ pub async fn run(global: &Global) -> Result<()> {
     let d = daemon.clone();
     let scheduler = tokio::spawn(async move { scheduler_loop(&d, stop_rx).await });
 
-    wait_for_signal().await;
+    let _ = signal.await;
     tracing::info!("nhận tín hiệu dừng: hoàn tất các tin đang gửi rồi thoát");
     daemon.dispatcher.shutdown();
     let _ = stop_tx.send(true);
@@ -179,7 +181,13 @@ async fn healthz(State(d): State<Arc<Daemon>>) -> axum::Json<serde_json::Value> 
         "started_at": status.started_at.map(|t| t.with_timezone(&TZ).to_rfc3339()),
         "next_runs": next,
         "last_runs": status.last_runs.iter().map(|(k, t)| (k.to_string(), json!(t.with_timezone(&TZ).to_rfc3339()))).collect::<serde_json::Map<_, _>>(),
-        "last_sweep": status.last_sweep,
+        "last_sweep": status.last_sweep.map(|r| {
+            let mut v = serde_json::to_value(&r).unwrap_or_default();
+            if let Some(at) = r.at {
+                v["at"] = json!(at.with_timezone(&TZ).to_rfc3339());
+            }
+            v
+        }),
         "channels": d.dispatcher.channels().iter().map(|c| c.as_str()).collect::<Vec<_>>(),
     }))
 }

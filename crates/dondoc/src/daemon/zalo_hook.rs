@@ -25,7 +25,18 @@ use super::load;
 pub struct Hook {
     pub config: ZaloConfig,
     pub seen: ZaloSeen,
+    /// Recently handled events (sender, timestamp): a replayed request is ignored.
+    pub recent: std::sync::Mutex<std::collections::VecDeque<(String, i64)>>,
 }
+
+impl Hook {
+    pub fn new(config: ZaloConfig, seen: ZaloSeen) -> Hook {
+        Hook { config, seen, recent: Default::default() }
+    }
+}
+
+/// Events older or newer than this (by their signed timestamp) are refused as replays.
+const MAX_SKEW_MINUTES: i64 = 10;
 
 type HookState = (Arc<Daemon>, Arc<Hook>);
 
@@ -41,6 +52,23 @@ async fn webhook(State((d, hook)): State<HookState>, headers: HeaderMap, body: B
     if !verify_signature(&hook.config.oa_id, &body, &timestamp, &hook.config.oa_secret_key, signature) {
         tracing::warn!("webhook Zalo sai chữ ký: bỏ qua");
         return StatusCode::UNAUTHORIZED;
+    }
+    // A signed request can be captured and sent again: refuse stale ones and repeats.
+    let skew = ((d.clock)() - event.timestamp).num_minutes().abs();
+    if skew > MAX_SKEW_MINUTES {
+        tracing::warn!(skew_minutes = skew, "webhook Zalo quá cũ hoặc sai giờ: bỏ qua");
+        return StatusCode::UNAUTHORIZED;
+    }
+    {
+        let mut recent = hook.recent.lock().expect("zalo lock");
+        let id = (event.sender_id.clone(), event.timestamp_ms);
+        if recent.contains(&id) {
+            return StatusCode::OK;
+        }
+        if recent.len() >= 10_000 {
+            recent.pop_front();
+        }
+        recent.push_back(id);
     }
     tokio::spawn(async move {
         if let Err(e) = handle(&d, &hook, event).await {
@@ -61,9 +89,15 @@ async fn handle(d: &Daemon, hook: &Hook, event: dondoc_notify::channel::zalo::We
     };
     let at = event.timestamp;
     let ctx = CommandContext::new(format!("contact:{} ({})", card.id, card.name), Source::Zalo, at);
-    let newer = hook.seen.read().ok().and_then(|s| s.get(&event.sender_id).copied()).is_none_or(|last| last < at);
+    let newer = {
+        let mut seen = hook.seen.write().expect("zalo lock");
+        let newer = seen.get(&event.sender_id).is_none_or(|last| *last < at);
+        if newer {
+            seen.insert(event.sender_id.clone(), at);
+        }
+        newer
+    };
     if newer {
-        hook.seen.write().expect("zalo lock").insert(event.sender_id.clone(), at);
         let (t, data) = ContactEvent::ZaloInteraction { id: card.id.clone(), at }.encode();
         service::append_facts(&d.store, CONTACT_STREAM, ExpectedRevision::Any, vec![(t, data)], &ctx).await?;
     }
@@ -73,6 +107,8 @@ async fn handle(d: &Daemon, hook: &Hook, event: dondoc_notify::channel::zalo::We
             p.catch_up(&d.store).await?;
             p.message_keys(message_ref)?
         };
+        // Only the officer a reminder was sent to can acknowledge it.
+        let keys: Vec<_> = keys.into_iter().filter(|k| k.recipient == card.id).collect();
         let commands = super::inbound::acknowledgements(&keys);
         service::execute_batch(&d.store, &commands, Vec::new(), &ctx).await?;
     }
