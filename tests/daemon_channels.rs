@@ -72,7 +72,8 @@ fn setup(data: &Path) {
 
 fn configure(data: &Path, smtp: &SmtpServer, telegram: &TelegramServer, zalo: &ZaloServer) {
     let (access, refresh) = zalo.issue_tokens();
-    let token = serde_json::json!({ "access_token": access, "refresh_token": refresh, "expires_at": "2030-01-01T00:00:00Z" });
+    let token =
+        serde_json::json!({ "access_token": access, "refresh_token": refresh, "expires_at": "2030-01-01T00:00:00Z" });
     std::fs::write(data.join("zalo-token.json"), token.to_string()).unwrap();
     let config = format!(
         r#"
@@ -121,7 +122,10 @@ async fn quang_nam_over_real_protocols_with_an_smtp_outage_and_a_429() {
     let reference_out = tempfile::tempdir().unwrap();
     setup(reference.path());
     let o = reference_out.path().to_str().unwrap();
-    dondoc(reference.path(), &["simulate", "--from", "2025-08-01T00:00:00+07:00", "--to", "2025-10-31T23:59:00+07:00", "--outbox", o]);
+    dondoc(
+        reference.path(),
+        &["simulate", "--from", "2025-08-01T00:00:00+07:00", "--to", "2025-10-31T23:59:00+07:00", "--outbox", o],
+    );
     let reference_ids: BTreeSet<String> = {
         let log: Value = serde_json::from_str(&dondoc(reference.path(), &["reminders", "log", "--json"])).unwrap();
         log.as_array().unwrap().iter().map(|r| reminder_id(r["key"].as_str().unwrap())).collect()
@@ -148,7 +152,8 @@ async fn quang_nam_over_real_protocols_with_an_smtp_outage_and_a_429() {
     // 3/9/2025 is the first working day after Quốc khánh: reminders are due at 07:30.
     smtp.stop();
     simulate("2025-09-03T07:15:00+07:00", "2025-09-03T09:10:00+07:00").await;
-    let failed: Value = serde_json::from_str(&dondoc_async(data.path(), &["reminders", "log", "--failed", "--json"]).await).unwrap();
+    let failed: Value =
+        serde_json::from_str(&dondoc_async(data.path(), &["reminders", "log", "--failed", "--json"]).await).unwrap();
     assert!(!failed.as_array().unwrap().is_empty(), "emails must have failed while the SMTP server was down");
     assert!(failed.as_array().unwrap().iter().all(|f| f["will_retry"] == true), "{failed}");
     smtp.restart().unwrap();
@@ -161,7 +166,8 @@ async fn quang_nam_over_real_protocols_with_an_smtp_outage_and_a_429() {
     let ids: BTreeSet<String> = rows.iter().map(|r| reminder_id(r["key"].as_str().unwrap())).collect();
     assert_eq!(ids.len(), rows.len(), "a reminder recorded twice");
     assert_eq!(ids, reference_ids, "the real run delivers exactly the reference's reminders");
-    let failed: Value = serde_json::from_str(&dondoc_async(data.path(), &["reminders", "log", "--failed", "--json"]).await).unwrap();
+    let failed: Value =
+        serde_json::from_str(&dondoc_async(data.path(), &["reminders", "log", "--failed", "--json"]).await).unwrap();
     assert_eq!(failed.as_array().unwrap().len(), 0, "{failed}");
 
     // Email: one SMTP message per recorded message id (+ one summary a week), none twice.

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use dondoc_core::event::Channel;
 use futures::StreamExt;
 use futures::future::BoxFuture;
-use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
@@ -145,7 +145,28 @@ struct Lane {
     sender: Arc<dyn Sender>,
     slots: Semaphore,
     overall: Option<DefaultDirectRateLimiter>,
-    per_address: Option<DefaultKeyedRateLimiter<String>>,
+    per_address: Option<PerAddress>,
+}
+
+/// At most one message per `period` to each address, measured from the end of the
+/// previous send (so the provider never sees two arrivals closer than `period`, however
+/// long a send waited for the overall limit): sends to one address are serialised.
+struct PerAddress {
+    period: Duration,
+    last: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<tokio::time::Instant>>>>>,
+}
+
+impl PerAddress {
+    fn new(per_second: u32) -> Option<PerAddress> {
+        (per_second > 0).then(|| PerAddress {
+            period: Duration::from_secs_f64(1.1 / f64::from(per_second)),
+            last: std::sync::Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn slot(&self, address: &str) -> Arc<tokio::sync::Mutex<Option<tokio::time::Instant>>> {
+        self.last.lock().expect("rate lock").entry(address.to_string()).or_default().clone()
+    }
 }
 
 /// Sends jobs through the channels' lanes.
@@ -157,12 +178,11 @@ pub struct Dispatcher {
     stop: tokio::sync::Notify,
 }
 
-/// A limit of `per_second` messages, kept with a 10% margin: a provider measuring arrivals
-/// must never see more than its limit, whatever the network jitter.
+/// A limit of `per_second` messages: evenly spaced (no burst, so no sliding second ever
+/// holds more than the limit) with a 10% margin for network jitter.
 fn quota(per_second: u32) -> Option<Quota> {
-    let n = NonZeroU32::new(per_second)?;
-    let period = Duration::from_secs_f64(1.1 / f64::from(per_second));
-    Quota::with_period(period).map(|q| q.allow_burst(n))
+    NonZeroU32::new(per_second)?;
+    Quota::with_period(Duration::from_secs_f64(1.1 / f64::from(per_second)))
 }
 
 enum JobResult {
@@ -185,7 +205,7 @@ impl Dispatcher {
             .map(|sender| {
                 let channel = sender.channel();
                 let per_address = match channel {
-                    Channel::Telegram => quota(config.telegram_per_chat_per_second).map(RateLimiter::keyed),
+                    Channel::Telegram => PerAddress::new(config.telegram_per_chat_per_second),
                     _ => None,
                 };
                 let lane = Lane {
@@ -285,13 +305,25 @@ impl Dispatcher {
         loop {
             let result = {
                 let _slot = lane.slots.acquire().await.expect("never closed");
-                if let Some(limiter) = &lane.per_address {
-                    limiter.until_key_ready(&message.address).await;
-                }
+                let chat = lane.per_address.as_ref().map(|p| (p.period, p.slot(&message.address)));
+                let mut last = match &chat {
+                    Some((period, slot)) => {
+                        let guard = slot.clone().lock_owned().await;
+                        if let Some(at) = *guard {
+                            tokio::time::sleep_until(at + *period).await;
+                        }
+                        Some(guard)
+                    }
+                    None => None,
+                };
                 if let Some(limiter) = &lane.overall {
                     limiter.until_ready().await;
                 }
-                lane.sender.send(message).await
+                let result = lane.sender.send(message).await;
+                if let Some(last) = last.as_mut() {
+                    **last = Some(tokio::time::Instant::now());
+                }
+                result
             };
             let error = match result {
                 Ok(receipt) => return (Ok(receipt), waits),

@@ -29,10 +29,8 @@ pub async fn run(global: &Global) -> Result<()> {
     let dispatch = app.config.dispatch.clone();
     let channels = build::real_channels(&app, &clock).await?;
     let telegram = channels.telegram.clone();
-    let zalo = channels
-        .zalo
-        .clone()
-        .map(|config| Arc::new(super::zalo_hook::Hook::new(config, channels.zalo_seen.clone())));
+    let zalo =
+        channels.zalo.clone().map(|config| Arc::new(super::zalo_hook::Hook::new(config, channels.zalo_seen.clone())));
     if channels.senders.is_empty() {
         tracing::warn!("chưa cấu hình kênh gửi nào ([email], [telegram], [zalo]): nhắc việc sẽ không được gửi");
     }
