@@ -233,3 +233,31 @@ fn a_restart_mid_run_and_a_crash_after_a_send_add_no_duplicate() {
     let logged: Vec<String> = log.as_array().unwrap().iter().map(|r| reminder_id(r["key"].as_str().unwrap())).collect();
     assert_eq!(logged.iter().collect::<BTreeSet<_>>().len(), logged.len());
 }
+
+#[test]
+fn the_daily_digest_goes_to_officers_on_working_days_once() {
+    let data = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    setup(data.path());
+    std::fs::write(data.path().join("dondoc.toml"), "[schedule]\ndaily_digest = \"0 0 8 * * *\"\n").unwrap();
+    let o = out.path().to_str().unwrap();
+    // 29/8 (Friday) to 4/9/2025: a weekend and the Quốc khánh holidays (1–2/9) in between.
+    let args = ["simulate", "--from", "2025-08-29T00:00:00+07:00", "--to", "2025-09-04T23:00:00+07:00", "--outbox", o];
+    dondoc(data.path(), &args, &[]);
+    let digests: Vec<Value> = outbox_files(out.path())
+        .into_iter()
+        .filter(|m| m["subject"].as_str().unwrap().starts_with("[Tổng hợp hằng ngày]"))
+        .collect();
+    let days: BTreeSet<(String, String)> = digests
+        .iter()
+        .map(|m| (m["recipient"].as_str().unwrap().to_string(), m["sent_at"].as_str().unwrap()[..10].to_string()))
+        .collect();
+    assert_eq!(days.len(), digests.len(), "one digest per officer per day");
+    let dates: BTreeSet<&str> = days.iter().map(|(_, d)| d.as_str()).collect();
+    assert_eq!(dates, BTreeSet::from(["2025-08-29", "2025-09-03", "2025-09-04"]));
+    assert!(days.iter().all(|(who, _)| who == "c001" || who == "c002"), "officers only: {days:?}");
+    assert!(digests[0]["text"].as_str().unwrap().contains("quá hạn"));
+    let before = outbox_files(out.path()).len();
+    dondoc(data.path(), &args, &[]);
+    assert_eq!(outbox_files(out.path()).len(), before, "the same days again send nothing");
+}

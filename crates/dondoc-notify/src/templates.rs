@@ -176,6 +176,11 @@ impl Templates {
         })
     }
 
+    /// The signature of messages.
+    pub fn sender(&self) -> &str {
+        &self.wording.sender
+    }
+
     fn render(&self, name: &str, ctx: &minijinja::Value) -> Result<String, TemplateError> {
         let err = |source| TemplateError::Render { name: name.to_string(), source };
         self.env.get_template(name).map_err(err)?.render(ctx).map_err(err)

@@ -6,6 +6,7 @@
 
 pub mod build;
 pub mod clock;
+pub mod daily;
 pub mod inbound;
 pub mod load;
 pub mod record;
@@ -78,7 +79,11 @@ impl Daemon {
     /// Runs one job at `now`.
     pub async fn run_job(&self, kind: JobKind, now: DateTime<Utc>) -> Result<()> {
         match kind {
-            JobKind::Sweep | JobKind::DailyDigest => {
+            JobKind::DailyDigest => {
+                let sent = daily::send(self, now).await?;
+                tracing::info!(job = kind.name(), at = %now, sent, "đã gửi tổng hợp hằng ngày");
+            }
+            JobKind::Sweep => {
                 let report = sweep::sweep(self, now).await?;
                 tracing::info!(
                     job = kind.name(),

@@ -18,7 +18,7 @@ pub enum JobKind {
     Sweep,
     /// The weekly leadership summary.
     WeeklySummary,
-    /// The optional daily digest (a sweep that also repeats today's open items).
+    /// The optional daily digest: each officer's overdue and due-soon tasks.
     DailyDigest,
 }
 

@@ -22,6 +22,7 @@ pub struct Simulation {
     pub to: String,
     pub sweeps: usize,
     pub summaries: usize,
+    pub daily_digests: usize,
     /// Reminder messages delivered.
     pub messages: usize,
     /// Other outbox files written (weekly summaries).
@@ -66,6 +67,7 @@ pub async fn run(global: &Global, args: &SimulateArgs) -> Result<()> {
                 last.insert(job.kind, t);
                 match job.kind {
                     JobKind::WeeklySummary => sim.summaries += 1,
+                    JobKind::DailyDigest => sim.daily_digests += 1,
                     _ => {
                         sim.sweeps += 1;
                         if let Some(r) = &daemon.status.lock().expect("status lock").last_sweep {

@@ -99,9 +99,11 @@ async fn delivered(store: &SqliteStore, week: &str) -> Result<HashSet<String>> {
         .collect())
 }
 
-struct SummaryRecorder<'a> {
-    store: &'a SqliteStore,
-    week: String,
+/// Records summary and digest deliveries on the `summaries` stream.
+pub struct SummaryRecorder<'a> {
+    pub store: &'a SqliteStore,
+    /// The week key, or "daily-<date>" for daily digests.
+    pub week: String,
 }
 
 impl Recorder for SummaryRecorder<'_> {

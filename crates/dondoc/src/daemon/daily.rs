@@ -1,0 +1,115 @@
+//! The optional daily digest (`[schedule] daily_digest`): each officer gets, once a day,
+//! the list of their agency's tasks that are overdue or due soon — the reminders say what
+//! changed, the digest says where things stand. Recorded on the `summaries` stream (as
+//! week "daily-<date>") so a day's digest reaches each officer once.
+
+use std::collections::HashSet;
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use dondoc_core::calendar::local_date;
+use dondoc_core::classify::Classification;
+use dondoc_core::planner::Role;
+use dondoc_core::summary_log::{SUMMARY_STREAM, SummaryEvent};
+use dondoc_core::text::fold;
+use dondoc_notify::dispatch::Job;
+use dondoc_notify::message::{Message, idempotency_key};
+use dondoc_projections::board::TaskFilter;
+use dondoc_store::{Direction, EventStore, StreamStart};
+
+use super::weekly::SummaryRecorder;
+use super::{Daemon, load};
+
+/// Sends today's digests; returns how many officers received one.
+pub async fn send(d: &Daemon, now: DateTime<Utc>) -> Result<usize> {
+    let day = local_date(now);
+    if !d.calendar.is_working_day(day) {
+        return Ok(0);
+    }
+    let key = format!("daily-{day}");
+    let events = d.store.read_stream(SUMMARY_STREAM, Direction::Forwards, StreamStart::Start, usize::MAX).await?;
+    let done: HashSet<String> = events
+        .into_iter()
+        .filter_map(|e| match SummaryEvent::decode(&e.event_type, e.data) {
+            Ok(SummaryEvent::SummaryDelivered { week, recipient, .. }) if week == key => Some(recipient),
+            _ => None,
+        })
+        .collect();
+    let tasks = {
+        let mut p = d.projections.lock().await;
+        p.catch_up(&d.store).await?;
+        p.tasks(&TaskFilter::default())?
+    };
+    let classifier = d.classifier();
+    let book = load::contacts(&d.store).await?;
+    let directory = load::directory(&d.store, &d.agencies).await?;
+    let canonical = |name: &str| {
+        let current = directory.successor(name, day).unwrap_or_else(|| name.to_string());
+        match directory.resolve(&current) {
+            dondoc_core::agency::Resolution::Agency(c) | dondoc_core::agency::Resolution::Group { name: c, .. } => {
+                fold(&c)
+            }
+            dondoc_core::agency::Resolution::Unknown { .. } => fold(&current),
+        }
+    };
+    let available = d.dispatcher.channels();
+    let mut jobs = Vec::new();
+    for contact in book.contacts(&d.channel_order).into_iter().filter(|c| c.role == Role::Officer) {
+        if done.contains(&contact.id) {
+            continue;
+        }
+        let agency = canonical(&contact.agency);
+        let mut lines = Vec::new();
+        for t in tasks.iter().map(|t| &t.state).filter(|t| t.defined && !t.status.is_closed()) {
+            if !t.lead.split("; ").any(|l| canonical(l) == agency) {
+                continue;
+            }
+            let standing = classifier.task(t, now);
+            if matches!(standing.classification, Classification::InProgressOverdue | Classification::DueSoon) {
+                let due =
+                    standing.deadline.map(|dl| format!(" – hạn {}", dl.due.format("%d/%m/%Y"))).unwrap_or_default();
+                lines.push(format!("• [{}] {} – {}{due}", standing.classification.label_vi(), t.key.code, t.title));
+            }
+        }
+        if lines.is_empty() {
+            continue;
+        }
+        let subject =
+            format!("[Tổng hợp hằng ngày] {} nhiệm vụ cần chú ý ngày {}", lines.len(), day.format("%d/%m/%Y"));
+        let text = format!(
+            "Kính gửi {},\n\nCác nhiệm vụ của {} đang quá hạn hoặc sắp đến hạn:\n\n{}\n\nTrân trọng,\n{}",
+            contact.name,
+            contact.agency,
+            lines.join("\n"),
+            d.templates.sender()
+        );
+        let messages: Vec<Message> = contact
+            .channels
+            .iter()
+            .filter(|(ch, _)| available.contains(ch))
+            .map(|(channel, address)| Message {
+                channel: *channel,
+                recipient: contact.id.clone(),
+                name: contact.name.clone(),
+                address: address.clone(),
+                subject: subject.clone(),
+                text: text.clone(),
+                html: None,
+                attachments: Vec::new(),
+                actions: Vec::new(),
+                params: Default::default(),
+                tasks: Vec::new(),
+                keys: Vec::new(),
+                idempotency_key: idempotency_key(&[], &format!("{key}/{}", contact.id)),
+            })
+            .collect();
+        if !messages.is_empty() {
+            jobs.push(Job { messages });
+        }
+    }
+    if jobs.is_empty() {
+        return Ok(0);
+    }
+    let recorder = SummaryRecorder { store: &d.store, week: key };
+    Ok(d.dispatcher.run(jobs, &recorder).await.delivered)
+}
