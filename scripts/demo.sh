@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Builds dondoc and shows what it does today on the embedded store (a SQLite file):
-# the 2026 work calendar, time expressions read as deadlines, then a small sample plan
-# (config/sample-plan.csv) imported, worked on and classified, with its audit trail.
-# Data goes to a fresh temporary directory (or $DONDOC_DATA_DIR if set).
+# Builds dondoc and shows what it does on the embedded store (a SQLite file): the 2026
+# work calendar, time expressions read as deadlines, a small sample plan
+# (config/sample-plan.csv) imported, worked on and classified with its audit trail, then
+# the reminder daemon: contacts, the reminders a sweep would send, a month of the real
+# scheduler on a virtual clock (messages written to an outbox), and the weekly summary.
+# Data goes to a fresh temporary directory (or $DONDOC_DATA_DIR if set). The demo runs
+# as of 23/11/2026 08:00 (override with DONDOC_NOW).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked -p dondoc
 export DONDOC_DATA_DIR="${DONDOC_DATA_DIR:-$(mktemp -d /tmp/dondoc-demo.XXXXXX)}"
 export DONDOC_ACTOR="${DONDOC_ACTOR:-Tổ giúp việc (demo)}"
+export DONDOC_NOW="${DONDOC_NOW:-2026-11-23T08:00:00+07:00}"
 dondoc() { ./target/release/dondoc "$@"; }
 say() { printf '\n== %s ==\n' "$*"; }
 
@@ -39,3 +43,38 @@ say "Nhật ký nhiệm vụ 01"
 dondoc audit --plan MAU-2026 --code 01
 say "Kiểm tra toàn vẹn"
 dondoc audit verify
+
+say "Danh bạ người nhận nhắc việc"
+dondoc contact add --name "Nguyễn Văn An" --agency "Thống kê tỉnh" --email an@thongke.example.vn --telegram 1001
+dondoc contact add --name "Lê Thị Bích" --agency "Sở Tài chính" --zalo 2468458835296197922 --phone 0905123456
+dondoc contact add --name "Trần Minh Cường" --agency "Thống kê tỉnh" --role head --email cuong@thongke.example.vn
+dondoc contact add --name "Phạm Thu Dung" --agency "Văn phòng UBND tỉnh" --role secretariat --email dung@vp.example.vn
+dondoc contact add --name "Hồ Quang Em" --agency "UBND tỉnh" --role leadership --email em@ubnd.example.vn
+dondoc contact list
+dondoc contact link-code --name "Nguyễn Văn An"
+dondoc silence add --agency "Sở Nội vụ" --until 2026-12-31 --reason "Sắp xếp lại tổ chức bộ máy"
+dondoc silence list
+
+say "Lượt quét lúc 09:00 ngày 25/11/2026 sẽ gửi gì (chỉ xem, không gửi)"
+dondoc reminders plan --at 2026-11-25T09:00:00+07:00
+
+OUTBOX="$DONDOC_DATA_DIR/outbox"
+say "Chạy bộ lập lịch thật trên đồng hồ ảo, 23/11 – 31/12/2026 (tin gửi được ghi vào $OUTBOX)"
+dondoc simulate --from 2026-11-23T08:00:00+07:00 --to 2026-12-31T23:59:00+07:00 --outbox "$OUTBOX"
+say "Các tin đã gửi (thời điểm, kênh, người nhận, tiêu đề)"
+for f in "$OUTBOX"/*.json; do
+  python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["sent_at"], m["channel"], m["recipient"], m["subject"])' "$f" 2>/dev/null \
+    || basename "$f"
+done
+say "Nội dung tin đầu tiên"
+first=$(ls "$OUTBOX"/*.json | head -1)
+python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["text"])' "$first" 2>/dev/null || cat "$first"
+say "Chạy lại cùng khoảng thời gian: không gửi trùng"
+dondoc simulate --from 2026-11-23T08:00:00+07:00 --to 2026-12-31T23:59:00+07:00 --outbox "$OUTBOX"
+say "Nhật ký gửi"
+dondoc reminders log | head -15
+
+say "Báo cáo tuần cho lãnh đạo (07:30 thứ Hai 30/11/2026)"
+dondoc summary --at 2026-11-30T07:30:00+07:00 --out "$DONDOC_DATA_DIR/bao-cao-tuan"
+echo
+echo "Dữ liệu demo: $DONDOC_DATA_DIR (chạy dịch vụ thật: dondoc serve, cấu hình trong dondoc.toml)"
