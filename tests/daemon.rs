@@ -9,14 +9,18 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+#[path = "support/quang_nam.rs"]
+mod quang_nam;
+use quang_nam::reminder_id;
+
+fn setup(data: &Path) {
+    quang_nam::setup(data, |d, a| {
+        dondoc(d, a, &[]);
+    });
+}
+
 const FROM: &str = "2025-08-01T00:00:00+07:00";
 const TO: &str = "2025-10-31T23:59:00+07:00";
-
-fn shared_dir() -> PathBuf {
-    std::env::var_os("DONDOC_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
-}
 
 fn run(data: &Path, args: &[&str], envs: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_dondoc"));
@@ -37,27 +41,6 @@ fn dondoc(data: &Path, args: &[&str], envs: &[(&str, &str)]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// Who is in the contact book: (name, agency, role, extra arguments).
-const CONTACTS: &[(&str, &str, &str, &[&str])] = &[
-    ("Nguyễn Văn An", "Cục Thống kê tỉnh", "officer", &["--email", "an@thongke.example.vn"]),
-    ("Trần Thị Bình", "UBND tỉnh", "officer", &["--telegram", "1001", "--email", "binh@ubnd.example.vn"]),
-    ("Lê Văn Cường", "Cục Thống kê tỉnh", "head", &["--email", "cuong@thongke.example.vn"]),
-    ("Phạm Thu Dung", "Văn phòng UBND tỉnh", "secretariat", &["--zalo", "5005", "--phone", "0905123456"]),
-    ("Hồ Quang Em", "UBND tỉnh", "leadership", &["--email", "em@ubnd.example.vn", "--telegram", "2002"]),
-];
-
-/// A data directory with the Quảng Nam plan and the contacts.
-fn setup(data: &Path) {
-    dondoc(data, &["init"], &[]);
-    let seed = shared_dir().join("seeds/quang-nam-cltk-2022.txt");
-    dondoc(data, &["import", seed.to_str().unwrap(), "--plan", "QN-2022"], &[]);
-    for (name, agency, role, extra) in CONTACTS {
-        let mut args = vec!["contact", "add", "--name", name, "--agency", agency, "--role", role];
-        args.extend_from_slice(extra);
-        dondoc(data, &args, &[]);
-    }
-}
-
 fn outbox_files(dir: &Path) -> Vec<Value> {
     let mut names: Vec<PathBuf> =
         std::fs::read_dir(dir).map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).collect()).unwrap_or_default();
@@ -71,11 +54,6 @@ fn keys_of(messages: &[Value]) -> Vec<String> {
         .iter()
         .flat_map(|m| m["keys"].as_array().unwrap().iter().map(|k| k.as_str().unwrap().to_string()))
         .collect()
-}
-
-/// A key without its channel: the reminder's identity.
-fn reminder_id(key: &str) -> String {
-    key.rsplit_once('/').unwrap().0.to_string()
 }
 
 /// The days off of 2025 from the binary's own calendar.

@@ -5,7 +5,7 @@
 //! run and Telegram answers one 429: nothing is lost, nothing is sent twice.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
@@ -14,10 +14,14 @@ use dondoc_testkit::telegram::TelegramServer;
 use dondoc_testkit::zalo::{Endpoint, ZaloServer};
 use serde_json::Value;
 
-fn shared_dir() -> PathBuf {
-    std::env::var_os("DONDOC_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
+#[path = "support/quang_nam.rs"]
+mod quang_nam;
+use quang_nam::reminder_id;
+
+fn setup(data: &Path) {
+    quang_nam::setup(data, |d, a| {
+        dondoc(d, a);
+    });
 }
 
 fn run(data: &Path, args: &[&str]) -> Output {
@@ -49,25 +53,6 @@ async fn dondoc_async(data: &Path, args: &[&str]) -> String {
     })
     .await
     .unwrap()
-}
-
-const CONTACTS: &[(&str, &str, &str, &[&str])] = &[
-    ("Nguyễn Văn An", "Cục Thống kê tỉnh", "officer", &["--email", "an@thongke.example.vn"]),
-    ("Trần Thị Bình", "UBND tỉnh", "officer", &["--telegram", "1001", "--email", "binh@ubnd.example.vn"]),
-    ("Lê Văn Cường", "Cục Thống kê tỉnh", "head", &["--email", "cuong@thongke.example.vn"]),
-    ("Phạm Thu Dung", "Văn phòng UBND tỉnh", "secretariat", &["--zalo", "5005", "--phone", "0905123456"]),
-    ("Hồ Quang Em", "UBND tỉnh", "leadership", &["--email", "em@ubnd.example.vn", "--telegram", "2002"]),
-];
-
-fn setup(data: &Path) {
-    dondoc(data, &["init"]);
-    let seed = shared_dir().join("seeds/quang-nam-cltk-2022.txt");
-    dondoc(data, &["import", seed.to_str().unwrap(), "--plan", "QN-2022"]);
-    for (name, agency, role, extra) in CONTACTS {
-        let mut args = vec!["contact", "add", "--name", name, "--agency", agency, "--role", role];
-        args.extend_from_slice(extra);
-        dondoc(data, &args);
-    }
 }
 
 fn configure(data: &Path, smtp: &SmtpServer, telegram: &TelegramServer, zalo: &ZaloServer) {
@@ -109,10 +94,6 @@ oauth_url = "{za}"
         za = zalo.url(),
     );
     std::fs::write(data.join("dondoc.toml"), config).unwrap();
-}
-
-fn reminder_id(key: &str) -> String {
-    key.rsplit_once('/').unwrap().0.to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

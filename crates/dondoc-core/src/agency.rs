@@ -76,25 +76,16 @@ pub enum AgencyEvent {
     AgenciesMerged { from: Vec<String>, into: String, effective: NaiveDate, reason: String },
 }
 
-impl AgencyEvent {
-    /// Type name and JSON data, as stored.
-    pub fn encode(&self) -> (&'static str, serde_json::Value) {
-        let event_type = match self {
+impl crate::stream_event::StreamEvent for AgencyEvent {
+    fn event_type(&self) -> &'static str {
+        match self {
             AgencyEvent::AgencyRenamed { .. } => "AgencyRenamed",
             AgencyEvent::AgenciesMerged { .. } => "AgenciesMerged",
-        };
-        let data = match serde_json::to_value(self) {
-            Ok(serde_json::Value::Object(mut m)) => m.remove("data").unwrap_or_default(),
-            _ => serde_json::Value::Null,
-        };
-        (event_type, data)
+        }
     }
+}
 
-    /// Reads a stored agency event.
-    pub fn decode(event_type: &str, data: serde_json::Value) -> Result<AgencyEvent, serde_json::Error> {
-        serde_json::from_value(serde_json::json!({ "type": event_type, "data": data }))
-    }
-
+impl AgencyEvent {
     fn succession(&self) -> Succession {
         match self {
             AgencyEvent::AgencyRenamed { from, to, effective, reason } => Succession {
@@ -247,6 +238,7 @@ impl Directory {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stream_event::StreamEvent;
 
     fn dir() -> Directory {
         Directory::new(AgencyConfig {

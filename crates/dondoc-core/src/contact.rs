@@ -68,27 +68,16 @@ pub enum ContactEvent {
     },
 }
 
-impl ContactEvent {
-    /// Type name and JSON data, as stored.
-    pub fn encode(&self) -> (&'static str, serde_json::Value) {
-        let event_type = match self {
+impl crate::stream_event::StreamEvent for ContactEvent {
+    fn event_type(&self) -> &'static str {
+        match self {
             ContactEvent::ContactAdded { .. } => "ContactAdded",
             ContactEvent::ContactUpdated { .. } => "ContactUpdated",
             ContactEvent::ContactRemoved { .. } => "ContactRemoved",
             ContactEvent::LinkCodeIssued { .. } => "LinkCodeIssued",
             ContactEvent::ContactLinked { .. } => "ContactLinked",
             ContactEvent::ZaloInteraction { .. } => "ZaloInteraction",
-        };
-        let data = match serde_json::to_value(self) {
-            Ok(serde_json::Value::Object(mut m)) => m.remove("data").unwrap_or_default(),
-            _ => serde_json::Value::Null,
-        };
-        (event_type, data)
-    }
-
-    /// Reads a stored contact event.
-    pub fn decode(event_type: &str, data: serde_json::Value) -> Result<ContactEvent, serde_json::Error> {
-        serde_json::from_value(serde_json::json!({ "type": event_type, "data": data }))
+        }
     }
 }
 
@@ -221,6 +210,7 @@ pub const DEFAULT_CHANNEL_ORDER: [Channel; 3] = [Channel::Telegram, Channel::Zal
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stream_event::StreamEvent;
 
     fn card(id: &str, name: &str) -> ContactCard {
         ContactCard {

@@ -28,6 +28,7 @@ pub mod plan;
 pub mod planner;
 pub mod policy;
 pub mod silence;
+pub mod stream_event;
 pub mod summary;
 pub mod summary_log;
 pub mod task;
@@ -36,4 +37,5 @@ pub mod timeexpr;
 
 pub use calendar::WorkCalendar;
 pub use period::Period;
+pub use stream_event::StreamEvent;
 pub use timeexpr::{ParsedTime, TimeExpr};

@@ -3,7 +3,6 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// The current schema version of plan events.
 pub const PLAN_SCHEMA_VERSION: u16 = 1;
@@ -61,28 +60,19 @@ pub enum PlanEvent {
     PlanRevised { info: PlanInfo, source: String, source_sha256: String, counts: ImportCounts },
 }
 
+impl crate::stream_event::StreamEvent for PlanEvent {
+    fn event_type(&self) -> &'static str {
+        match self {
+            PlanEvent::PlanRegistered { .. } => "PlanRegistered",
+            PlanEvent::PlanRevised { .. } => "PlanRevised",
+        }
+    }
+}
+
 impl PlanEvent {
     /// The plan's event stream.
     pub fn stream(plan: &str) -> String {
         format!("plan-{plan}")
-    }
-
-    /// Type name and JSON data, as stored.
-    pub fn encode(&self) -> (&'static str, Value) {
-        let event_type = match self {
-            PlanEvent::PlanRegistered { .. } => "PlanRegistered",
-            PlanEvent::PlanRevised { .. } => "PlanRevised",
-        };
-        let data = match serde_json::to_value(self) {
-            Ok(Value::Object(mut m)) => m.remove("data").unwrap_or(Value::Null),
-            _ => Value::Null,
-        };
-        (event_type, data)
-    }
-
-    /// Reads a stored plan event.
-    pub fn decode(event_type: &str, data: Value) -> Result<PlanEvent, serde_json::Error> {
-        serde_json::from_value(serde_json::json!({ "type": event_type, "data": data }))
     }
 
     /// What the plan says after this event.
@@ -96,6 +86,7 @@ impl PlanEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stream_event::StreamEvent;
 
     #[test]
     fn round_trip() {

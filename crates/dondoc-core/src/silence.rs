@@ -29,23 +29,12 @@ pub enum SilenceEvent {
     },
 }
 
-impl SilenceEvent {
-    /// Type name and JSON data, as stored.
-    pub fn encode(&self) -> (&'static str, serde_json::Value) {
-        let event_type = match self {
+impl crate::stream_event::StreamEvent for SilenceEvent {
+    fn event_type(&self) -> &'static str {
+        match self {
             SilenceEvent::SilenceAdded { .. } => "SilenceAdded",
             SilenceEvent::SilenceExpired { .. } => "SilenceExpired",
-        };
-        let data = match serde_json::to_value(self) {
-            Ok(serde_json::Value::Object(mut m)) => m.remove("data").unwrap_or_default(),
-            _ => serde_json::Value::Null,
-        };
-        (event_type, data)
-    }
-
-    /// Reads a stored silence event.
-    pub fn decode(event_type: &str, data: serde_json::Value) -> Result<SilenceEvent, serde_json::Error> {
-        serde_json::from_value(serde_json::json!({ "type": event_type, "data": data }))
+        }
     }
 }
 
@@ -110,6 +99,7 @@ impl Silences {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stream_event::StreamEvent;
 
     fn t(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)

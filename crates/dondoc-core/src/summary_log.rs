@@ -31,29 +31,19 @@ pub enum SummaryEvent {
     },
 }
 
-impl SummaryEvent {
-    /// Type name and JSON data, as stored.
-    pub fn encode(&self) -> (&'static str, serde_json::Value) {
-        let event_type = match self {
+impl crate::stream_event::StreamEvent for SummaryEvent {
+    fn event_type(&self) -> &'static str {
+        match self {
             SummaryEvent::SummaryDelivered { .. } => "SummaryDelivered",
             SummaryEvent::SummaryFailed { .. } => "SummaryFailed",
-        };
-        let data = match serde_json::to_value(self) {
-            Ok(serde_json::Value::Object(mut m)) => m.remove("data").unwrap_or_default(),
-            _ => serde_json::Value::Null,
-        };
-        (event_type, data)
-    }
-
-    /// Reads a stored summary event.
-    pub fn decode(event_type: &str, data: serde_json::Value) -> Result<SummaryEvent, serde_json::Error> {
-        serde_json::from_value(serde_json::json!({ "type": event_type, "data": data }))
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stream_event::StreamEvent;
 
     #[test]
     fn round_trips() {

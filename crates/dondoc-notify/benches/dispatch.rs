@@ -24,7 +24,9 @@
 //! 1/s per chat). Half the notices go by email, one per message; the other half go by
 //! Telegram as digests of 5 notices per message (5 000 single messages would need ≥ 167 s
 //! at 30/s). The email floor is bare lettre sends of the same MIME messages (same pool
-//! size, same concurrency); the Telegram floor is max((messages − 1) / 30, messages per chat − 1) s. Also a per-chat
+//! size, same concurrency); the Telegram floor is max((messages − 1) / 30, messages per chat − 1) s.
+//! Cases: email only (vs bare lettre); both channels with jobs interleaved as a sweep queues
+//! them; Telegram only (the 30/s limit under pressure); and a per-chat
 //! case: several messages to each of a few chats, queued chat by chat.
 
 use std::collections::{HashMap, HashSet};
@@ -714,7 +716,7 @@ async fn channels_section(notices: usize, repeat: usize) {
     println!("   DispatchConfig::default(): email pool/concurrency 4, Telegram concurrency 30, 30/s, 1/s per chat");
     let mail = email_messages(emails);
     let tg = telegram_messages(tg_count, chats, emails, false);
-    let mut rows: Vec<[f64; 6]> = Vec::new();
+    let mut rows: Vec<[f64; 9]> = Vec::new();
     for rep in 1..=repeat {
         // Floor: bare lettre.
         let smtp = SmtpServer::start().expect("aiosmtpd (python3 -m pip install aiosmtpd)");
@@ -788,6 +790,26 @@ async fn channels_section(notices: usize, repeat: usize) {
         drop(smtp);
         drop(server);
 
+        // Telegram alone: the overall limit under pressure, without the email lane.
+        let server = TelegramServer::start("4242:bench").await;
+        server.enforce_limits(true);
+        let dispatcher = Dispatcher::new(vec![Arc::new(telegram_sender(&server))], DispatchConfig::default(), clock());
+        let recorder = BenchRecorder::new(Recording::Nothing);
+        let start = Instant::now();
+        let alone_report =
+            dispatcher.run(tg.iter().map(|m| Job { messages: vec![m.clone()] }).collect(), &recorder).await;
+        let tg_alone = start.elapsed().as_secs_f64();
+        let alone_check = check_telegram(&server, &tg);
+        println!(
+            "   run {rep} Telegram only: {} digests ({} notices) in {tg_alone:.2} s (floor {floor:.2} s: x{:.2})",
+            alone_check.delivered,
+            alone_check.notices,
+            tg_alone / floor
+        );
+        println!("       {}", report_line(&alone_report));
+        println!("       Telegram: {}", telegram_line(&alone_check));
+        drop(server);
+
         // Per-chat limit under pressure: each chat's messages queued one after the other.
         let server = TelegramServer::start("4242:bench").await;
         server.enforce_limits(true);
@@ -815,6 +837,9 @@ async fn channels_section(notices: usize, repeat: usize) {
             checked.max_overall as f64,
             checked.max_per_chat as f64,
             stress_secs / stress_floor,
+            tg_alone / floor,
+            alone_check.max_overall as f64,
+            alone_check.refused as f64,
         ]);
     }
     let col = |i: usize| rows.iter().map(|r| r[i]).collect::<Vec<_>>();
@@ -826,6 +851,12 @@ async fn channels_section(notices: usize, repeat: usize) {
         range(&col(2), 2),
         range(&col(3), 0),
         range(&col(4), 0)
+    );
+    println!(
+        "   Telegram only: vs floor x{}, server saw max {} requests/s overall, {} refused with 429",
+        range(&col(6), 2),
+        range(&col(7), 0),
+        range(&col(8), 0)
     );
     println!("   per-chat case vs floor x{}", range(&col(5), 2));
 }

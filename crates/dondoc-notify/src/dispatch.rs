@@ -249,9 +249,23 @@ impl Dispatcher {
 
     /// Sends every job (at most `parallel` at once), recording each outcome.
     pub async fn run(&self, jobs: Vec<Job>, recorder: &dyn Recorder) -> Report {
-        let parallel: usize = self.lanes.values().map(|l| l.slots.available_permits()).sum::<usize>().max(1);
+        // One queue per first channel, each feeding its lane: a slow channel (SMTP) never
+        // holds back a fast one (Telegram). A job that falls back takes the next lane's slots.
+        let mut queues: HashMap<Option<Channel>, Vec<Job>> = HashMap::new();
+        for job in jobs {
+            let first = job.messages.iter().map(|m| m.channel).find(|c| self.lanes.contains_key(c));
+            queues.entry(first).or_default().push(job);
+        }
+        let runs = queues.into_iter().map(|(channel, jobs)| {
+            // Enough jobs in flight to keep every slot busy while some wait for their chat.
+            let parallel = channel.map_or(1, |c| self.config.concurrency(c) * 2);
+            futures::stream::iter(jobs)
+                .map(|job| self.job(job, recorder))
+                .buffer_unordered(parallel)
+                .collect::<Vec<_>>()
+        });
         let results: Vec<(JobResult, usize, usize)> =
-            futures::stream::iter(jobs).map(|job| self.job(job, recorder)).buffer_unordered(parallel).collect().await;
+            futures::future::join_all(runs).await.into_iter().flatten().collect();
         let mut report = Report::default();
         for (result, failed, limited) in results {
             report.failed_attempts += failed;
@@ -304,7 +318,8 @@ impl Dispatcher {
         let mut waits = 0usize;
         loop {
             let result = {
-                let _slot = lane.slots.acquire().await.expect("never closed");
+                // The chat's turn first (spacing is measured from the end of its previous
+                // send), then a slot: a message waiting for its chat holds no slot.
                 let chat = lane.per_address.as_ref().map(|p| (p.period, p.slot(&message.address)));
                 let mut last = match &chat {
                     Some((period, slot)) => {
@@ -316,6 +331,7 @@ impl Dispatcher {
                     }
                     None => None,
                 };
+                let _slot = lane.slots.acquire().await.expect("never closed");
                 if let Some(limiter) = &lane.overall {
                     limiter.until_ready().await;
                 }

@@ -1,6 +1,7 @@
 //! The data directory and what lives in it: the event store, the projections, the
 //! configuration; opened once per command.
 
+use dondoc_core::StreamEvent as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow};

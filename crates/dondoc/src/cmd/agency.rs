@@ -5,6 +5,7 @@
 
 use anyhow::Result;
 use chrono::NaiveDate;
+use dondoc_core::StreamEvent as _;
 use dondoc_core::agency::{AGENCY_STREAM, AgencyEvent, Directory, Resolution};
 use dondoc_core::event::{Source, TaskKey};
 use dondoc_core::task::TaskCommand;

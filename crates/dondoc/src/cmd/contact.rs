@@ -2,6 +2,7 @@
 
 use anyhow::Result;
 use chrono::Duration;
+use dondoc_core::StreamEvent as _;
 use dondoc_core::contact::{CONTACT_STREAM, ContactBook, ContactCard, ContactEvent};
 use dondoc_core::event::Source;
 use dondoc_core::planner::Role;

@@ -6,6 +6,7 @@
 //! whole import is written as one atomic step (all or nothing), unless `--partial`.
 //! Importing the same file again changes nothing.
 
+use dondoc_core::StreamEvent as _;
 use std::collections::BTreeMap;
 use std::path::Path;
 

@@ -3,6 +3,7 @@
 
 use anyhow::Result;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use dondoc_core::StreamEvent as _;
 use dondoc_core::calendar::{TZ, end_of_day, local_instant};
 use dondoc_core::event::Source;
 use dondoc_core::planner::SilenceScope;

@@ -3,6 +3,7 @@
 //! changed, the digest says where things stand. Recorded on the `summaries` stream (as
 //! week "daily-<date>") so a day's digest reaches each officer once.
 
+use dondoc_core::StreamEvent as _;
 use std::collections::HashSet;
 
 use anyhow::Result;

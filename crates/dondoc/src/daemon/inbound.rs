@@ -3,6 +3,7 @@
 //! extension request, whose text the next message carries. Every answer becomes events on
 //! the tasks' streams with the linked officer as actor.
 
+use dondoc_core::StreamEvent as _;
 use std::collections::HashMap;
 
 use anyhow::Result;

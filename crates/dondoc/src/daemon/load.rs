@@ -1,5 +1,6 @@
 //! Reading the small streams the jobs need: contacts, silences, plans, the agency directory.
 
+use dondoc_core::StreamEvent as _;
 use std::collections::HashMap;
 
 use anyhow::{Context, Result};

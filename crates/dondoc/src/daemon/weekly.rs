@@ -3,6 +3,7 @@
 //! the leadership role through the dispatcher, and recorded on the `summaries` stream so
 //! a week's summary reaches each person once.
 
+use dondoc_core::StreamEvent as _;
 use std::collections::HashSet;
 
 use anyhow::Result;

@@ -3,6 +3,7 @@
 //! a message from an officer opens their 7-day consultation window (recorded as a
 //! contact event) and a tapped "Đã nhận" button acknowledges the reminders of its message.
 
+use dondoc_core::StreamEvent as _;
 use std::sync::Arc;
 
 use axum::Router;
