@@ -239,3 +239,29 @@ fn the_daily_digest_goes_to_officers_on_working_days_once() {
     dondoc(data.path(), &args, &[]);
     assert_eq!(outbox_files(out.path()).len(), before, "the same days again send nothing");
 }
+
+#[test]
+fn an_acknowledgement_or_a_snooze_stops_the_repeats() {
+    let data = tempfile::tempdir().unwrap();
+    setup(data.path());
+    let plan = |at: &str| -> BTreeSet<String> {
+        let json: Value =
+            serde_json::from_str(&dondoc(data.path(), &["reminders", "plan", "--at", at, "--json"], &[])).unwrap();
+        json["digests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|g| g["notices"].as_array().unwrap().iter().map(|n| n["key"].as_str().unwrap().to_string()))
+            .filter(|k| k.contains("/01123/") && !k.contains("escalation"))
+            .collect()
+    };
+    let at = "2025-09-22T09:00:00+07:00";
+    assert!(!plan(at).is_empty(), "01123 is overdue: its officer is reminded");
+    let now = [("DONDOC_NOW", "2025-09-22T08:30:00+07:00")];
+    dondoc(data.path(), &["task", "ack", "--plan", "QN-2022", "--code", "01123", "--snooze-until", "30/09/2025"], &now);
+    assert!(plan(at).is_empty(), "snoozed");
+    assert!(plan("2025-09-30T16:00:00+07:00").is_empty(), "snoozed to the end of 30/09");
+    assert!(!plan("2025-10-01T09:00:00+07:00").is_empty(), "reminded again after the snooze");
+    let audit = dondoc(data.path(), &["audit", "--plan", "QN-2022", "--code", "01123"], &[]);
+    assert!(audit.contains("ReminderAcknowledged"), "{audit}");
+}

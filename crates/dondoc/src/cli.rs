@@ -491,6 +491,18 @@ pub enum TaskAction {
         #[arg(long)]
         reason: String,
     },
+    /// Ghi nhận đã nhận nhắc việc (thay cho người nhận, ví dụ khi báo qua điện thoại);
+    /// với --snooze-until: tạm không nhắc việc này đến hết ngày đó.
+    Ack {
+        #[command(flatten)]
+        task: TaskRef,
+        /// Occurrence of a recurring task ("2025-Q3", "Quý III/2025").
+        #[arg(long)]
+        period: Option<String>,
+        /// No reminders about it until the end of this local day (dd/mm/yyyy).
+        #[arg(long, value_name = "DATE")]
+        snooze_until: Option<String>,
+    },
     /// Thêm ghi chú.
     Comment {
         #[command(flatten)]

@@ -162,6 +162,17 @@ fn command<'a>(app: &App, action: &'a TaskAction) -> Result<(&'a TaskRef, TaskCo
         A::Cancel { task, reason } => (task, TaskCommand::Cancel { reason: reason.clone() }),
         A::Reopen { task, reason } => (task, TaskCommand::Reopen { reason: reason.clone() }),
         A::Comment { task, note } => (task, TaskCommand::Comment { text: note.clone() }),
+        A::Ack { task, period, snooze_until } => {
+            let snooze_until = snooze_until
+                .as_deref()
+                .map(|d| {
+                    chrono::NaiveDate::parse_from_str(d.trim(), "%d/%m/%Y")
+                        .map(dondoc_core::calendar::end_of_day)
+                        .map_err(|_| InputError(format!("--snooze-until \"{d}\": cần ngày dạng dd/mm/yyyy")))
+                })
+                .transpose()?;
+            (task, TaskCommand::Acknowledge { occurrence: period_key(period)?, key: None, snooze_until })
+        }
         A::Assign { task, lead, cooperating, reason } => {
             (task, TaskCommand::Assign { lead: lead.clone(), cooperating: cooperating.clone(), reason: reason.clone() })
         }
