@@ -183,3 +183,56 @@ mod tests {
         assert_eq!(c.reporting.policy.as_deref(), Some("nd09"));
     }
 }
+
+#[cfg(test)]
+mod channel_sections {
+    use super::*;
+    use dondoc_notify::channel::email::EmailConfig;
+    use dondoc_notify::channel::telegram::TelegramConfig;
+    use dondoc_notify::channel::zalo::ZaloConfig;
+
+    /// The example with its commented channel sections switched on.
+    fn example_with_channels() -> String {
+        let mut out = String::new();
+        let mut in_channels = false;
+        for line in EXAMPLE_CONFIG.lines() {
+            if ["# [email]", "# [telegram]", "# [zalo]"].contains(&line.trim()) {
+                in_channels = true;
+            }
+            let line = match line.strip_prefix("# ") {
+                Some(rest) if in_channels && (rest.starts_with('[') || rest.contains(" = ")) => {
+                    rest.split(" # ").next().unwrap_or(rest).trim_end()
+                }
+                _ => line,
+            };
+            out.push_str(line);
+            out.push('\n');
+        }
+        out
+    }
+
+    #[test]
+    fn every_documented_channel_key_is_read() {
+        let config: FileConfig = toml::from_str(&example_with_channels()).unwrap();
+        let dir = Path::new(".");
+        let mut email = config.email.expect("[email] documented");
+        email.remove("password_env");
+        let email: EmailConfig = email.try_into().unwrap();
+        assert_eq!(email.pool_size, 4);
+        let mut telegram = config.telegram.expect("[telegram] documented");
+        telegram.remove("token_env");
+        let _: TelegramConfig = telegram.try_into().unwrap();
+        let mut zalo = config.zalo.expect("[zalo] documented");
+        zalo.remove("app_secret_env");
+        zalo.remove("oa_secret_key_env");
+        let zalo: ZaloConfig = zalo.try_into().unwrap();
+        assert_eq!(zalo.interaction_window_days, 7);
+        // A secret written in the file is refused; one named by *_env is read from it.
+        let mut t = toml::Table::new();
+        t.insert("password".into(), "x".into());
+        assert!(crate::daemon::settings::resolve_secret(&mut t, "password", "email", dir).is_err());
+        let mut t = toml::Table::new();
+        t.insert("password_env".into(), "DONDOC_TEST_UNSET_SECRET_VARIABLE".into());
+        assert!(crate::daemon::settings::resolve_secret(&mut t, "password", "email", dir).is_err());
+    }
+}
