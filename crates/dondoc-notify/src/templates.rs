@@ -20,6 +20,11 @@ const BUILTIN: [(&str, &str); 3] = [
     ("reminder.html.j2", include_str!("../../../config/templates/reminder.html.j2")),
 ];
 
+/// Characters of a Telegram message (the Bot API allows 4,096), with room for the ending.
+pub const TELEGRAM_TEXT_LIMIT: usize = 3_900;
+/// Characters of a Zalo consultation message (about 2,000 allowed: unconfirmed).
+pub const ZALO_TEXT_LIMIT: usize = 1_900;
+
 /// A template that cannot be loaded or rendered.
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
@@ -111,12 +116,43 @@ impl Templates {
     }
 
     /// Renders a digest for `channel` at `address`. `plan_titles` maps plan ids to titles.
+    ///
+    /// A chat message has a length limit (Telegram 4,096 characters, Zalo about 2,000): a
+    /// digest too long for it carries its first notices only, and says that the others
+    /// follow. Their keys are not in the message, so the next sweep sends them.
     pub fn render_digest(
         &self,
         digest: &Digest,
         channel: Channel,
         address: &str,
         plan_titles: &HashMap<String, String>,
+    ) -> Result<Message, TemplateError> {
+        let limit = match channel {
+            Channel::Email => return self.render_part(digest, channel, address, plan_titles, 0),
+            Channel::Telegram => TELEGRAM_TEXT_LIMIT,
+            Channel::Zalo => ZALO_TEXT_LIMIT,
+        };
+        let mut part = digest.clone();
+        loop {
+            let more = digest.notices.len() - part.notices.len();
+            let message = self.render_part(&part, channel, address, plan_titles, more)?;
+            let length = message.text.chars().count();
+            if length <= limit || part.notices.len() <= 1 {
+                return Ok(message);
+            }
+            // Shrink in proportion, at least by one notice.
+            let keep = (part.notices.len() * limit / length).clamp(1, part.notices.len() - 1);
+            part.notices.truncate(keep);
+        }
+    }
+
+    fn render_part(
+        &self,
+        digest: &Digest,
+        channel: Channel,
+        address: &str,
+        plan_titles: &HashMap<String, String>,
+        more: usize,
     ) -> Result<Message, TemplateError> {
         let notices: Vec<NoticeView> = digest.notices.iter().map(|n| view(n, plan_titles)).collect();
         let overdue = notices.iter().filter(|n| n.overdue).count();
@@ -127,7 +163,7 @@ impl Templates {
         };
         let ctx = context! {
             name => digest.name, sender => self.wording.sender, answer => answer,
-            notices => notices, overdue => overdue,
+            notices => notices, overdue => overdue, more => more,
         };
         let subject = self.render("reminder.subject.j2", &ctx)?.trim().to_string();
         let text = self.render("reminder.txt.j2", &ctx)?;
