@@ -261,3 +261,63 @@ async fn execute(
     d.projections.lock().await.catch_up(&d.store).await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use dondoc_core::event::Milestone;
+
+    use super::*;
+
+    fn key(code: &str) -> ReminderKey {
+        ReminderKey {
+            plan: "P".into(),
+            code: code.into(),
+            occurrence: None,
+            milestone: Milestone::Due,
+            offset: 3,
+            recipient: "c001".into(),
+            channel: Channel::Telegram,
+        }
+    }
+
+    #[test]
+    fn answers_become_commands_or_say_what_to_type() {
+        let one = Pending { action: ActionKind::Extension, keys: vec![key("01")] };
+        let two = Pending { action: ActionKind::Progress, keys: vec![key("01"), key("02")] };
+        let cases: Vec<(&Pending, &str, Result<Option<TaskCommand>, &str>)> = vec![
+            (
+                &one,
+                "30/11/2025 chờ ý kiến các sở",
+                Ok(Some(TaskCommand::RequestExtension {
+                    occurrence: None,
+                    to: NaiveDate::from_ymd_opt(2025, 11, 30).unwrap(),
+                    to_text: None,
+                    reason: "chờ ý kiến các sở".into(),
+                })),
+            ),
+            (&one, "31/02/2025 lý do", Err("không phải ngày dd/mm/yyyy")),
+            (&one, "   ", Err("Nhập ngày đề nghị gia hạn")),
+            (
+                &two,
+                "02: 60% đã xong dự thảo",
+                Ok(Some(TaskCommand::ReportProgress {
+                    percent: Some(60),
+                    note: "đã xong dự thảo".into(),
+                    occurrence: None,
+                })),
+            ),
+            (&two, "60% đã xong", Err("bắt đầu bằng mã nhiệm vụ")),
+            (&two, "09: xong", Err("Không có nhiệm vụ mã 09")),
+        ];
+        for (pending, text, want) in cases {
+            match (answer(pending, text), want) {
+                (Ok(commands), Ok(Some(command))) => {
+                    assert_eq!(commands.len(), 1, "{text}");
+                    assert_eq!(commands[0].1, command, "{text}");
+                }
+                (Err(help), Err(needle)) => assert!(help.contains(needle), "{text}: {help}"),
+                (got, want) => panic!("{text}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
+}
