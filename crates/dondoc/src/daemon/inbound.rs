@@ -280,11 +280,14 @@ mod tests {
         }
     }
 
+    /// (what the officer was asked, what they typed, the command or a part of the help).
+    type Case<'a> = (&'a Pending, &'a str, Result<Option<TaskCommand>, &'a str>);
+
     #[test]
     fn answers_become_commands_or_say_what_to_type() {
         let one = Pending { action: ActionKind::Extension, keys: vec![key("01")] };
         let two = Pending { action: ActionKind::Progress, keys: vec![key("01"), key("02")] };
-        let cases: Vec<(&Pending, &str, Result<Option<TaskCommand>, &str>)> = vec![
+        let cases: Vec<Case> = vec![
             (
                 &one,
                 "30/11/2025 chờ ý kiến các sở",
