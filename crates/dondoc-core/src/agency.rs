@@ -196,6 +196,17 @@ impl Directory {
         out
     }
 
+    /// A key identifying the agency `name` stands for on `at`: aliases resolved, renamed
+    /// or merged agencies replaced by their successor, folded for comparison. Two names
+    /// with the same key are the same agency on that day.
+    pub fn current_key(&self, name: &str, at: NaiveDate) -> String {
+        let current = self.successor(name, at).unwrap_or_else(|| name.to_string());
+        match self.resolve(&current) {
+            Resolution::Agency(c) | Resolution::Group { name: c, .. } => fold(&c),
+            Resolution::Unknown { .. } => fold(&current),
+        }
+    }
+
     /// The agency that continues `name` on `at` (following renames and mergers in force
     /// by then), or None when `name` still exists as such.
     pub fn successor(&self, name: &str, at: NaiveDate) -> Option<String> {

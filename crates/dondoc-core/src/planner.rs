@@ -28,7 +28,7 @@ use std::hash::{BuildHasherDefault, Hash, Hasher};
 use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::agency::{Directory, Resolution};
+use crate::agency::Directory;
 use crate::calendar::{WorkCalendar, end_of_day, local_date, local_instant};
 use crate::classify::{Classifier, TaskStanding};
 use crate::event::{Channel, Milestone, ReminderKey, TaskKey, TaskStatus};
@@ -801,11 +801,7 @@ impl<'a> Agencies<'a> {
         if let Some(hit) = self.memo.borrow().get(name) {
             return hit.clone();
         }
-        let current = self.directory.successor(name, self.today).unwrap_or_else(|| name.to_string());
-        let folded = match self.directory.resolve(&current) {
-            Resolution::Agency(c) | Resolution::Group { name: c, .. } => fold(&c),
-            Resolution::Unknown { .. } => fold(&current),
-        };
+        let folded = self.directory.current_key(name, self.today);
         self.memo.borrow_mut().insert(name.to_string(), folded.clone());
         folded
     }

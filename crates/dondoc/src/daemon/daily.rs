@@ -3,20 +3,14 @@
 //! changed, the digest says where things stand. Recorded on the `summaries` stream (as
 //! week "daily-<date>") so a day's digest reaches each officer once.
 
-use dondoc_core::StreamEvent as _;
-use std::collections::HashSet;
-
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use dondoc_core::calendar::local_date;
 use dondoc_core::classify::Classification;
 use dondoc_core::planner::Role;
-use dondoc_core::summary_log::{SUMMARY_STREAM, SummaryEvent};
-use dondoc_core::text::fold;
 use dondoc_notify::dispatch::Job;
 use dondoc_notify::message::{Message, idempotency_key};
 use dondoc_projections::board::TaskFilter;
-use dondoc_store::{Direction, EventStore, StreamStart};
 
 use super::weekly::SummaryRecorder;
 use super::{Daemon, load};
@@ -28,14 +22,7 @@ pub async fn send(d: &Daemon, now: DateTime<Utc>) -> Result<usize> {
         return Ok(0);
     }
     let key = format!("daily-{day}");
-    let events = d.store.read_stream(SUMMARY_STREAM, Direction::Forwards, StreamStart::Start, usize::MAX).await?;
-    let done: HashSet<String> = events
-        .into_iter()
-        .filter_map(|e| match SummaryEvent::decode(&e.event_type, e.data) {
-            Ok(SummaryEvent::SummaryDelivered { week, recipient, .. }) if week == key => Some(recipient),
-            _ => None,
-        })
-        .collect();
+    let done = super::weekly::delivered(&d.store, &key).await?;
     let tasks = {
         let mut p = d.projections.lock().await;
         p.catch_up(&d.store).await?;
@@ -44,15 +31,7 @@ pub async fn send(d: &Daemon, now: DateTime<Utc>) -> Result<usize> {
     let classifier = d.classifier();
     let book = load::contacts(&d.store).await?;
     let directory = load::directory(&d.store, &d.agencies).await?;
-    let canonical = |name: &str| {
-        let current = directory.successor(name, day).unwrap_or_else(|| name.to_string());
-        match directory.resolve(&current) {
-            dondoc_core::agency::Resolution::Agency(c) | dondoc_core::agency::Resolution::Group { name: c, .. } => {
-                fold(&c)
-            }
-            dondoc_core::agency::Resolution::Unknown { .. } => fold(&current),
-        }
-    };
+    let canonical = |name: &str| directory.current_key(name, day);
     let available = d.dispatcher.channels();
     let mut jobs = Vec::new();
     for contact in book.contacts(&d.channel_order).into_iter().filter(|c| c.role == Role::Officer) {

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use dondoc_core::agency::Directory;
-use dondoc_core::contact::ContactBook;
 use dondoc_core::event::Channel;
 use dondoc_core::planner::{Contact, DeliveredSet, Digest, Planner, Silence};
 use dondoc_core::task::TaskState;
@@ -42,7 +41,6 @@ pub struct Inputs {
     position: Option<u64>,
     tasks: Vec<TaskState>,
     delivered: DeliveredSet,
-    book: ContactBook,
     contacts: Vec<Contact>,
     silences: Vec<Silence>,
     directory: Directory,
@@ -66,13 +64,11 @@ async fn inputs(d: &Daemon) -> Result<Arc<Inputs>> {
         let titles = load::plan_titles(&d.store, &p.plans()?).await?;
         (tasks, DeliveredSet::from_ids(p.delivered_ids()?), refused, titles)
     };
-    let book = load::contacts(&d.store).await?;
     let inputs = Arc::new(Inputs {
         position,
         tasks,
         delivered,
-        contacts: book.contacts(&d.channel_order),
-        book,
+        contacts: load::contacts(&d.store).await?.contacts(&d.channel_order),
         silences: load::silences(&d.store).await?.for_planner(),
         directory: load::directory(&d.store, &d.agencies).await?,
         refused,
@@ -144,15 +140,7 @@ pub async fn sweep(d: &Daemon, now: DateTime<Utc>) -> Result<SweepReport> {
 /// A digest rendered for each of the recipient's channels in preference order, without
 /// channels this daemon cannot send on and channels that refused these reminders for good.
 fn job(d: &Daemon, digest: &Digest, inputs: &Inputs, available: &[Channel]) -> Result<Job> {
-    let mut channels: Vec<(Channel, String)> = vec![(digest.channel, digest.address.clone())];
-    channels.extend(digest.fallbacks.iter().cloned());
-    if let Some(card) = inputs.book.get(&digest.recipient) {
-        for (channel, address) in card.to_contact(&d.channel_order).channels {
-            if !channels.iter().any(|(c, _)| *c == channel) {
-                channels.push((channel, address));
-            }
-        }
-    }
+    let channels = std::iter::once((digest.channel, digest.address.clone())).chain(digest.fallbacks.iter().cloned());
     let mut messages = Vec::new();
     for (channel, address) in channels {
         if !available.contains(&channel) {

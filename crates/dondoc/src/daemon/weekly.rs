@@ -88,8 +88,8 @@ pub async fn send(d: &Daemon, now: DateTime<Utc>) -> Result<usize> {
     Ok(d.dispatcher.run(jobs, &recorder).await.delivered)
 }
 
-/// Recipients who already received the week's summary.
-async fn delivered(store: &SqliteStore, week: &str) -> Result<HashSet<String>> {
+/// Recipients who already received the summary (or daily digest) with this key.
+pub async fn delivered(store: &SqliteStore, week: &str) -> Result<HashSet<String>> {
     let events = store.read_stream(SUMMARY_STREAM, Direction::Forwards, StreamStart::Start, usize::MAX).await?;
     Ok(events
         .into_iter()
