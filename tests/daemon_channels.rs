@@ -118,6 +118,9 @@ async fn quang_nam_over_real_protocols_with_an_smtp_outage_and_a_429() {
     let zalo = ZaloServer::start().await;
     let data = tempfile::tempdir().unwrap();
     setup(data.path());
+    // A second leader reads email only: a summary that fails is retried for her.
+    let leader = ["contact", "add", "--name", "Đỗ Thị Giang", "--agency", "UBND tỉnh", "--role", "leadership"];
+    dondoc(data.path(), &[&leader[..], &["--email", "giang@ubnd.example.vn"]].concat());
     configure(data.path(), &smtp, &telegram, &zalo);
     // Each run is a new process, whose rate limiter starts empty: like a daemon restart,
     // which never takes less than the per-chat second, runs are a second apart.
@@ -129,17 +132,22 @@ async fn quang_nam_over_real_protocols_with_an_smtp_outage_and_a_429() {
         }
     };
 
-    simulate("2025-08-01T00:00:00+07:00", "2025-09-03T07:00:00+07:00").await;
-    // 3/9/2025 is the first working day after Quốc khánh: reminders are due at 07:30.
+    simulate("2025-08-01T00:00:00+07:00", "2025-09-05T07:00:00+07:00").await;
+    // Friday 5/9/2025: the weekly overdue repeats by email are due at 07:30.
     smtp.stop();
-    simulate("2025-09-03T07:15:00+07:00", "2025-09-03T09:10:00+07:00").await;
+    simulate("2025-09-05T07:15:00+07:00", "2025-09-05T09:10:00+07:00").await;
     let failed: Value =
         serde_json::from_str(&dondoc_async(data.path(), &["reminders", "log", "--failed", "--json"]).await).unwrap();
     assert!(!failed.as_array().unwrap().is_empty(), "emails must have failed while the SMTP server was down");
     assert!(failed.as_array().unwrap().iter().all(|f| f["will_retry"] == true), "{failed}");
     smtp.restart().unwrap();
+    simulate("2025-09-05T09:15:00+07:00", "2025-09-08T07:00:00+07:00").await;
+    // Monday 8/9 07:30, the weekly summary: SMTP down again until 08:20.
+    smtp.stop();
+    simulate("2025-09-08T07:15:00+07:00", "2025-09-08T08:20:00+07:00").await;
+    smtp.restart().unwrap();
     telegram.fail_next(1, 429, 1);
-    simulate("2025-09-03T09:15:00+07:00", "2025-10-31T23:59:00+07:00").await;
+    simulate("2025-09-08T08:25:00+07:00", "2025-10-31T23:59:00+07:00").await;
 
     // Nothing lost: every reminder of the reference run was delivered, and no failure is left.
     let log: Value = serde_json::from_str(&dondoc_async(data.path(), &["reminders", "log", "--json"]).await).unwrap();
@@ -166,8 +174,18 @@ async fn quang_nam_over_real_protocols_with_an_smtp_outage_and_a_429() {
     let mails = smtp.messages();
     let mail_ids: Vec<String> = mails.iter().filter_map(|m| m.message_id.clone()).collect();
     assert_eq!(mail_ids.iter().collect::<BTreeSet<_>>().len(), mail_ids.len(), "an email sent twice");
-    let summaries = mails.iter().filter(|m| m.subject.starts_with("Báo cáo tổng hợp")).count();
-    assert_eq!(summaries, 13, "one summary each Monday");
+    let summaries_to = |who: &str| {
+        mails
+            .iter()
+            .filter(|m| m.subject.starts_with("Báo cáo tổng hợp") && m.rcpt_tos.iter().any(|r| r == who))
+            .count()
+    };
+    // Each leader gets each Monday's summary once: the one who also reads Telegram got the
+    // 8/9 summary there (fallback); the email-only one got it when a later sweep retried.
+    assert_eq!(summaries_to("giang@ubnd.example.vn"), 13, "one summary each Monday, retried after the outage");
+    assert_eq!(summaries_to("em@ubnd.example.vn"), 12, "the outage's summary went by Telegram");
+    let summaries = summaries_to("giang@ubnd.example.vn") + summaries_to("em@ubnd.example.vn");
+    assert!(telegram.delivered().iter().any(|m| m.chat_id == 2002 && m.text.contains("Báo cáo tổng hợp")));
     assert_eq!(mails.len() - summaries, by_channel["email"].len());
     for id in &by_channel["email"] {
         assert!(mail_ids.iter().any(|m| m.contains(id.as_str())), "message {id} not received by the SMTP server");

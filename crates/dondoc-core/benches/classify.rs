@@ -152,6 +152,7 @@ fn main() {
             directory: &directory,
             silences: &[],
             delivered,
+            last_overdue: &Default::default(),
         };
         p.plan(&tasks, now)
     };

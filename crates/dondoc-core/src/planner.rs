@@ -150,6 +150,16 @@ pub struct Planner<'a> {
     pub silences: &'a [Silence],
     /// Keys already delivered, without the channel ([`delivery_id`]).
     pub delivered: &'a DeliveredSet,
+    /// The local day each (task, occurrence, recipient) last got an overdue reminder
+    /// ([`overdue_id`]): a repeat waits `overdue_every_days` after it, so a late catch-up
+    /// reminder is not followed by the next repeat a day or two later.
+    pub last_overdue: &'a HashMap<String, NaiveDate>,
+}
+
+/// The identity of a (task, occurrence, recipient) for [`Planner::last_overdue`]:
+/// "plan/code/occurrence-or-dash/recipient".
+pub fn overdue_id(key: &ReminderKey) -> String {
+    format!("{}/{}/{}/{}", key.plan, key.code, key.occurrence.as_deref().unwrap_or("-"), key.recipient)
 }
 
 /// A reminder's identity regardless of channel: the delivery log is checked with it so a
@@ -568,6 +578,7 @@ impl<'a, 't> Sweep<'a, 't> {
             id.truncate(of_task);
             id.push_str(occurrence_key.unwrap_or("-"));
             id.push('/');
+            let of_occurrence = id.len();
             id.push_str(ready.milestone.as_str());
             id.push('/');
             push_decimal(id, ready.offset);
@@ -582,6 +593,14 @@ impl<'a, 't> Sweep<'a, 't> {
                 id.push_str(&contact.id);
                 if delivered.contains(id) {
                     continue;
+                }
+                if ready.milestone == Milestone::Overdue && !self.planner.last_overdue.is_empty() {
+                    let who = format!("{}{}", &id[..of_occurrence], contact.id);
+                    let every = Days::new(u64::from(self.planner.reminders.overdue_every_days.max(1)));
+                    let last = self.planner.last_overdue.get(&who).and_then(|d| d.checked_add_days(every));
+                    if last.is_some_and(|next| self.today < next) {
+                        continue;
+                    }
                 }
                 let key = ReminderKey {
                     plan: task.key.plan.clone(),

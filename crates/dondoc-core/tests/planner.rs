@@ -1,5 +1,7 @@
 //! The reminder planner, scenario by scenario, on the shipped calendar and agency directory.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use dondoc_core::agency::{AgencyConfig, Directory};
 use dondoc_core::calendar::{CalendarConfig, WorkCalendar, local_instant};
@@ -71,6 +73,7 @@ struct World {
     directory: Directory,
     silences: Vec<Silence>,
     delivered: DeliveredSet,
+    last_overdue: HashMap<String, NaiveDate>,
 }
 
 impl World {
@@ -83,6 +86,7 @@ impl World {
             directory: directory(),
             silences: vec![],
             delivered: DeliveredSet::new(),
+            last_overdue: HashMap::new(),
         }
     }
 
@@ -95,6 +99,7 @@ impl World {
             directory: &self.directory,
             silences: &self.silences,
             delivered: &self.delivered,
+            last_overdue: &self.last_overdue,
         }
         .plan(tasks, now)
     }
@@ -163,6 +168,28 @@ fn overdue_repeats_and_escalation() {
     assert_eq!(w.sweep(&tasks, at("2025-10-07", "14:00")), vec![]);
     assert_eq!(w.sweep(&tasks, at("2025-10-13", "09:00")), vec![]);
     assert_eq!(w.sweep(&tasks, at("2025-10-14", "08:00")), vec![(String::from("a"), Milestone::Overdue, -14)]);
+}
+
+#[test]
+fn a_late_overdue_reminder_pushes_the_next_repeat_a_full_interval_away() {
+    let tasks = [task("01", "Sở Tài chính", "Tháng 9/2025")];
+    let mut w = World::new();
+    // The daemon was down: the week-2 repeat (due 14/10) goes out late, on Thursday 16/10.
+    w.delivered.insert("KH/01/-/due/0/a");
+    let late = at("2025-10-16", "09:00");
+    let first: Vec<_> = w.sweep(&tasks, late).into_iter().filter(|(_, m, _)| *m == Milestone::Overdue).collect();
+    assert_eq!(first, vec![(String::from("a"), Milestone::Overdue, -14)]);
+    w.last_overdue.insert("KH/01/-/a".into(), NaiveDate::from_ymd_opt(2025, 10, 16).unwrap());
+    // The week-3 repeat (21/10) waits until a week after the late one (23/10).
+    let overdue = |w: &mut World, day: &str| -> Vec<i32> {
+        w.sweep(&tasks, at(day, "09:00"))
+            .into_iter()
+            .filter(|(_, m, _)| *m == Milestone::Overdue)
+            .map(|x| x.2)
+            .collect()
+    };
+    assert_eq!(overdue(&mut w, "2025-10-21"), Vec::<i32>::new());
+    assert_eq!(overdue(&mut w, "2025-10-23"), vec![-21]);
 }
 
 #[test]

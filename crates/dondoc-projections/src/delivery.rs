@@ -154,6 +154,23 @@ impl Projections {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The local day each (task, occurrence, recipient) last got an overdue reminder, by
+    /// [`dondoc_core::planner::overdue_id`]: the planner spaces overdue repeats from it.
+    pub fn last_overdue(&self) -> Result<std::collections::HashMap<String, chrono::NaiveDate>, ProjectionError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT key, sent_at FROM proj_delivery WHERE key LIKE '%/overdue/%'")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = std::collections::HashMap::new();
+        for row in rows {
+            let (key, sent_at) = row?;
+            let (Some(key), Ok(at)) = (parse_key(&key), DateTime::parse_from_rfc3339(&sent_at)) else { continue };
+            let day = dondoc_core::calendar::local_date(at.with_timezone(&Utc));
+            let entry = out.entry(dondoc_core::planner::overdue_id(&key)).or_insert(day);
+            *entry = (*entry).max(day);
+        }
+        Ok(out)
+    }
+
     /// Every delivery in the order recorded: (key, sent_at, message id).
     pub fn deliveries(&self) -> Result<Vec<DeliveryRow>, ProjectionError> {
         let conn = self.conn();

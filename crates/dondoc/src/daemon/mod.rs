@@ -95,10 +95,11 @@ impl Daemon {
                     "đã chạy lượt nhắc việc"
                 );
                 self.status.lock().expect("status lock").last_sweep = Some(report);
+                weekly::retry(self, now).await?;
             }
             JobKind::WeeklySummary => {
                 let sent = weekly::send(self, now).await?;
-                tracing::info!(job = kind.name(), at = %now, sent, "đã gửi báo cáo tuần");
+                tracing::info!(job = kind.name(), at = %now, sent = sent.delivered, undelivered = sent.undelivered, "đã gửi báo cáo tuần");
             }
         }
         self.status.lock().expect("status lock").last_runs.insert(kind.name(), now);

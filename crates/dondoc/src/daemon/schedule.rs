@@ -56,6 +56,15 @@ impl Job {
         self.schedule.after(&after.with_timezone(&TZ)).next().map(|t| t.with_timezone(&Utc))
     }
 
+    /// The latest tick at or before `now`, looking back at most `horizon`.
+    pub fn last_tick(&self, now: DateTime<Utc>, horizon: chrono::Duration) -> Option<DateTime<Utc>> {
+        let mut tick = self.next_after(now - horizon).filter(|t| *t <= now)?;
+        while let Some(next) = self.next_after(tick).filter(|t| *t <= now) {
+            tick = next;
+        }
+        Some(tick)
+    }
+
     /// Whether a tick fell in (`last`, `now`]: the job is due (once, however many ticks).
     pub fn is_due(&self, last: DateTime<Utc>, now: DateTime<Utc>) -> bool {
         self.next_after(last).is_some_and(|t| t <= now)
@@ -86,6 +95,7 @@ mod tests {
         let last = t("2025-09-26T10:00:00+07:00");
         let now = t("2025-10-08T09:00:00+07:00");
         assert!(weekly.is_due(last, now));
+        assert_eq!(weekly.last_tick(now, chrono::Duration::days(8)), Some(t("2025-10-06T07:30:00+07:00")));
         // After running at `now`, nothing is due until the next Monday.
         assert!(!weekly.is_due(now, t("2025-10-12T23:00:00+07:00")));
         assert!(weekly.is_due(now, t("2025-10-13T07:30:00+07:00")));

@@ -41,6 +41,7 @@ pub struct Inputs {
     position: Option<u64>,
     tasks: Vec<TaskState>,
     delivered: DeliveredSet,
+    last_overdue: HashMap<String, chrono::NaiveDate>,
     contacts: Vec<Contact>,
     silences: Vec<Silence>,
     directory: Directory,
@@ -56,18 +57,19 @@ async fn inputs(d: &Daemon) -> Result<Arc<Inputs>> {
     if let Some(cached) = cache.as_ref().filter(|c| c.position == position) {
         return Ok(cached.clone());
     }
-    let (tasks, delivered, refused, titles) = {
+    let (tasks, delivered, last_overdue, refused, titles) = {
         let mut p = d.projections.lock().await;
         p.catch_up(&d.store).await.context("không cập nhật được bảng theo dõi")?;
         let tasks: Vec<_> = p.tasks(&TaskFilter::default())?.into_iter().map(|t| t.state).collect();
         let refused = p.open_failures()?.into_iter().filter(|f| !f.will_retry).map(|f| f.key).collect();
         let titles = load::plan_titles(&d.store, &p.plans()?).await?;
-        (tasks, DeliveredSet::from_ids(p.delivered_ids()?), refused, titles)
+        (tasks, DeliveredSet::from_ids(p.delivered_ids()?), p.last_overdue()?, refused, titles)
     };
     let inputs = Arc::new(Inputs {
         position,
         tasks,
         delivered,
+        last_overdue,
         contacts: load::contacts(&d.store).await?.contacts(&d.channel_order),
         silences: load::silences(&d.store).await?.for_planner(),
         directory: load::directory(&d.store, &d.agencies).await?,
@@ -94,6 +96,7 @@ fn planner<'a>(d: &'a Daemon, i: &'a Inputs) -> Planner<'a> {
         directory: &i.directory,
         silences: &i.silences,
         delivered: &i.delivered,
+        last_overdue: &i.last_overdue,
     }
 }
 

@@ -4,7 +4,7 @@
 //! a week's summary reaches each person once.
 
 use dondoc_core::StreamEvent as _;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
@@ -50,8 +50,52 @@ pub async fn compute(d: &Daemon, now: DateTime<Utc>) -> Result<WeeklySummary> {
     Ok(summary::weekly(&tasks, &failures, &d.classifier(), now))
 }
 
-/// Sends the week's summary to leadership; returns how many people received it now.
-pub async fn send(d: &Daemon, now: DateTime<Utc>) -> Result<usize> {
+/// What one sending of the summary did.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sent {
+    /// People who received it now.
+    pub delivered: usize,
+    /// People no channel reached: the sweeps retry until the next weekly run.
+    pub undelivered: usize,
+}
+
+/// Sends the summary of the week ending at `now` to leadership (those who have not
+/// received it yet).
+pub async fn send(d: &Daemon, now: DateTime<Utc>) -> Result<Sent> {
+    send_to(d, now, None).await
+}
+
+/// Failed attempts after which a week's summary is no longer retried for a person.
+const MAX_SUMMARY_ATTEMPTS: usize = 8;
+
+/// Run by every sweep: a leader whose summary of the current week failed on every channel
+/// gets it again, in working hours, until it arrives or `MAX_SUMMARY_ATTEMPTS` failed.
+/// Stateless (read from the `summaries` stream), so it survives restarts.
+pub async fn retry(d: &Daemon, now: DateTime<Utc>) -> Result<()> {
+    let Some(job) = d.jobs.iter().find(|j| j.kind == super::schedule::JobKind::WeeklySummary) else {
+        return Ok(());
+    };
+    let Some(tick) = job.last_tick(now, chrono::Duration::days(8)) else { return Ok(()) };
+    if !d.calendar.is_working_time(now) {
+        return Ok(());
+    }
+    let week = summary::week_of(tick).0.format("%Y-%m-%d").to_string();
+    let (done, failures) = history(&d.store, &week).await?;
+    let retry: HashSet<String> = failures
+        .into_iter()
+        .filter(|(who, n)| !done.contains(who) && *n < MAX_SUMMARY_ATTEMPTS)
+        .map(|(who, _)| who)
+        .collect();
+    if !retry.is_empty() {
+        let sent = send_to(d, tick, Some(&retry)).await?;
+        tracing::info!(at = %now, sent = sent.delivered, undelivered = sent.undelivered, "gửi lại báo cáo tuần");
+    }
+    Ok(())
+}
+
+/// Sends the summary of the week ending at `now` to leaders who have not received it
+/// (only those in `only`, when given).
+async fn send_to(d: &Daemon, now: DateTime<Utc>, only: Option<&HashSet<String>>) -> Result<Sent> {
     let summary = compute(d, now).await?;
     let week = summary.week_key();
     let done = delivered(&d.store, &week).await?;
@@ -59,7 +103,7 @@ pub async fn send(d: &Daemon, now: DateTime<Utc>) -> Result<usize> {
     let available = d.dispatcher.channels();
     let mut jobs = Vec::new();
     for contact in book.contacts(&d.channel_order).into_iter().filter(|c| c.role == Role::Leadership) {
-        if done.contains(&contact.id) {
+        if done.contains(&contact.id) || only.is_some_and(|only| !only.contains(&contact.id)) {
             continue;
         }
         // Leadership reads the full summary (chart, workbook) by email first.
@@ -82,22 +126,35 @@ pub async fn send(d: &Daemon, now: DateTime<Utc>) -> Result<usize> {
         }
     }
     if jobs.is_empty() {
-        return Ok(0);
+        return Ok(Sent::default());
     }
     let recorder = SummaryRecorder { store: &d.store, week };
-    Ok(d.dispatcher.run(jobs, &recorder).await.delivered)
+    let report = d.dispatcher.run(jobs, &recorder).await;
+    Ok(Sent { delivered: report.delivered, undelivered: report.undelivered + report.skipped })
 }
 
 /// Recipients who already received the summary (or daily digest) with this key.
 pub async fn delivered(store: &SqliteStore, week: &str) -> Result<HashSet<String>> {
+    Ok(history(store, week).await?.0)
+}
+
+/// For a summary key: who received it, and how many failed attempts each person had.
+async fn history(store: &SqliteStore, week: &str) -> Result<(HashSet<String>, HashMap<String, usize>)> {
     let events = store.read_stream(SUMMARY_STREAM, Direction::Forwards, StreamStart::Start, usize::MAX).await?;
-    Ok(events
-        .into_iter()
-        .filter_map(|e| match SummaryEvent::decode(&e.event_type, e.data) {
-            Ok(SummaryEvent::SummaryDelivered { week: w, recipient, .. }) if w == week => Some(recipient),
-            _ => None,
-        })
-        .collect())
+    let mut done = HashSet::new();
+    let mut failures: HashMap<String, usize> = HashMap::new();
+    for e in events {
+        match SummaryEvent::decode(&e.event_type, e.data) {
+            Ok(SummaryEvent::SummaryDelivered { week: w, recipient, .. }) if w == week => {
+                done.insert(recipient);
+            }
+            Ok(SummaryEvent::SummaryFailed { week: w, recipient, .. }) if w == week => {
+                *failures.entry(recipient).or_default() += 1;
+            }
+            _ => {}
+        }
+    }
+    Ok((done, failures))
 }
 
 /// Records summary and digest deliveries on the `summaries` stream.
