@@ -40,6 +40,35 @@ pub struct Message {
     pub idempotency_key: String,
 }
 
+impl Message {
+    /// A plain text message without reminders, buttons or attachments (summaries, digests).
+    pub fn text(
+        channel: Channel,
+        recipient: &str,
+        name: &str,
+        address: &str,
+        subject: String,
+        text: String,
+        idempotency_key: String,
+    ) -> Message {
+        Message {
+            channel,
+            recipient: recipient.to_string(),
+            name: name.to_string(),
+            address: address.to_string(),
+            subject,
+            text,
+            html: None,
+            attachments: Vec::new(),
+            actions: Vec::new(),
+            params: BTreeMap::new(),
+            tasks: Vec::new(),
+            keys: Vec::new(),
+            idempotency_key,
+        }
+    }
+}
+
 /// A file sent with an email; `inline_id` makes it an inline part (`cid:` in the HTML).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attachment {

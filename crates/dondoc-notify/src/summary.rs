@@ -198,21 +198,8 @@ pub fn render_text(summary: &WeeklySummary, channel: Channel, recipient_name: &s
     if !summary.failed_deliveries.is_empty() {
         let _ = writeln!(t, "Thông báo gửi không thành công: {}.", summary.failed_deliveries.len());
     }
-    Message {
-        channel,
-        recipient: address.to_string(),
-        name: recipient_name.to_string(),
-        address: address.to_string(),
-        subject: subject(summary),
-        text: shorten(t.trim_end(), TEXT_LIMIT - 1),
-        html: None,
-        attachments: Vec::new(),
-        actions: Vec::new(),
-        params: Default::default(),
-        tasks: Vec::new(),
-        keys: Vec::new(),
-        idempotency_key: message_key(summary, address),
-    }
+    let text = shorten(t.trim_end(), TEXT_LIMIT - 1);
+    Message::text(channel, address, recipient_name, address, subject(summary), text, message_key(summary, address))
 }
 
 fn message_key(summary: &WeeklySummary, recipient: &str) -> String {

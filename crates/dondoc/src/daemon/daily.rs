@@ -67,20 +67,9 @@ pub async fn send(d: &Daemon, now: DateTime<Utc>) -> Result<usize> {
             .channels
             .iter()
             .filter(|(ch, _)| available.contains(ch))
-            .map(|(channel, address)| Message {
-                channel: *channel,
-                recipient: contact.id.clone(),
-                name: contact.name.clone(),
-                address: address.clone(),
-                subject: subject.clone(),
-                text: text.clone(),
-                html: None,
-                attachments: Vec::new(),
-                actions: Vec::new(),
-                params: Default::default(),
-                tasks: Vec::new(),
-                keys: Vec::new(),
-                idempotency_key: idempotency_key(&[], &format!("{key}/{}", contact.id)),
+            .map(|(channel, address)| {
+                let id = idempotency_key(&[], &format!("{key}/{}", contact.id));
+                Message::text(*channel, &contact.id, &contact.name, address, subject.clone(), text.clone(), id)
             })
             .collect();
         if !messages.is_empty() {
