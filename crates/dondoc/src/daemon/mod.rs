@@ -64,7 +64,6 @@ pub struct Status {
     pub started_at: Option<DateTime<Utc>>,
     pub last_runs: HashMap<&'static str, DateTime<Utc>>,
     pub last_sweep: Option<sweep::SweepReport>,
-    pub in_flight: usize,
 }
 
 impl Daemon {
