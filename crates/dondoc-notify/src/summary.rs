@@ -8,7 +8,6 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use dondoc_core::calendar::TZ;
@@ -583,8 +582,9 @@ fn render_chart(summary: &WeeklySummary, with_text: bool) -> Result<Vec<u8>, Str
     let panel = |bars: usize| 50 + ROW * bars.max(1) as i32;
     let height = (MARGIN * 2 + panel(categories.len()) + 20 + panel(agencies.len())) as u32;
 
-    with_png_file(|path| {
-        let root = BitMapBackend::new(path, (CHART_WIDTH, height)).into_drawing_area();
+    let mut pixels = vec![0u8; CHART_WIDTH as usize * height as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, (CHART_WIDTH, height)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let mut y = MARGIN;
         let title = format!("Nhiệm vụ theo tình trạng (tổng số {})", summary.total);
@@ -592,8 +592,21 @@ fn render_chart(summary: &WeeklySummary, with_text: bool) -> Result<Vec<u8>, Str
         y += 20;
         let title = format!("Nhiệm vụ quá hạn theo cơ quan chủ trì ({} cơ quan)", summary.overdue.len());
         draw_panel(&root, y, &title, &agencies, Some("Không có nhiệm vụ quá hạn"), with_text)?;
-        root.present().map_err(|e| e.to_string())
-    })
+        root.present().map_err(|e| e.to_string())?;
+    }
+    encode_png(&pixels, CHART_WIDTH, height)
+}
+
+/// RGB pixels to PNG bytes, in memory.
+fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
+    writer.write_image_data(rgb).map_err(|e| e.to_string())?;
+    writer.finish().map_err(|e| e.to_string())?;
+    Ok(out)
 }
 
 /// Draws a titled panel of horizontal bars from `top`; returns the y below it.
@@ -643,34 +656,6 @@ fn draw_panel(
         }
     }
     Ok(bars_top + ROW * bars.len() as i32)
-}
-
-/// Runs `draw` with the path of a PNG file in a fresh private directory and returns the
-/// file's bytes. plotters encodes PNG only to files (its `bitmap_encoder`).
-fn with_png_file(draw: impl FnOnce(&Path) -> Result<(), String>) -> Result<Vec<u8>, String> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let base = std::env::temp_dir();
-    let mut dir = None;
-    for _ in 0..16 {
-        let candidate =
-            base.join(format!("dondoc-chart-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed)));
-        let mut builder = std::fs::DirBuilder::new();
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        match builder.create(&candidate) {
-            Ok(()) => {
-                dir = Some(candidate);
-                break;
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(format!("cannot create a directory in {}: {e}", base.display())),
-        }
-    }
-    let dir = dir.ok_or_else(|| format!("no free directory name in {}", base.display()))?;
-    let path = dir.join("chart.png");
-    let result = draw(&path).and_then(|()| std::fs::read(&path).map_err(|e| e.to_string()));
-    let _ = std::fs::remove_dir_all(&dir);
-    result
 }
 
 // ---------------------------------------------------------------------------------------
