@@ -140,6 +140,11 @@ async fn quang_nam_over_real_protocols_with_an_smtp_outage_and_a_429() {
         serde_json::from_str(&dondoc_async(data.path(), &["reminders", "log", "--failed", "--json"]).await).unwrap();
     assert!(!failed.as_array().unwrap().is_empty(), "emails must have failed while the SMTP server was down");
     assert!(failed.as_array().unwrap().iter().all(|f| f["will_retry"] == true), "{failed}");
+    // Failures carry the (virtual) time they were recorded.
+    assert!(
+        failed.as_array().unwrap().iter().all(|f| f["at"].as_str().is_some_and(|t| t.starts_with("2025-09-05T0"))),
+        "{failed}"
+    );
     smtp.restart().unwrap();
     simulate("2025-09-05T09:15:00+07:00", "2025-09-08T07:00:00+07:00").await;
     // Monday 8/9 07:30, the weekly summary: SMTP down again until 08:20.

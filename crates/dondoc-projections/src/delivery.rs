@@ -54,12 +54,21 @@ pub(crate) struct Failed {
     attempt: u32,
     error: String,
     will_retry: bool,
+    /// When it was recorded (RFC 3339, from the event's metadata).
+    at: Option<String>,
     position: u64,
 }
 
 impl Failed {
-    pub(crate) fn new(key: &ReminderKey, attempt: u32, error: &str, will_retry: bool, position: u64) -> Self {
-        Failed { key: key.clone(), attempt, error: error.to_string(), will_retry, position }
+    pub(crate) fn new(
+        key: &ReminderKey,
+        attempt: u32,
+        error: &str,
+        will_retry: bool,
+        at: Option<String>,
+        position: u64,
+    ) -> Self {
+        Failed { key: key.clone(), attempt, error: error.to_string(), will_retry, at, position }
     }
 
     pub(crate) fn insert(&self, conn: &Connection) -> Result<(), ProjectionError> {
@@ -76,6 +85,12 @@ impl Failed {
                 self.will_retry
             ],
         )?;
+        if let Some(at) = &self.at {
+            conn.execute(
+                "INSERT OR IGNORE INTO proj_delivery_failure_at (position, at) VALUES (?1, ?2)",
+                params![self.position as i64, at],
+            )?;
+        }
         Ok(())
     }
 }
@@ -135,7 +150,8 @@ impl Projections {
     fn failures_without_delivery(&self) -> Result<Vec<OpenFailure>, ProjectionError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
-            "SELECT f.key, f.plan, f.code, f.attempt, f.error, f.will_retry, f.position FROM proj_delivery_failure f
+            "SELECT f.key, f.plan, f.code, f.attempt, f.error, f.will_retry, f.position, a.at
+             FROM proj_delivery_failure f LEFT JOIN proj_delivery_failure_at a ON a.position = f.position
              WHERE f.position = (SELECT MAX(position) FROM proj_delivery_failure g WHERE g.key = f.key)
                AND NOT EXISTS (SELECT 1 FROM proj_delivery d WHERE d.key = f.key)
              ORDER BY f.position DESC",
@@ -149,6 +165,10 @@ impl Projections {
                 error: r.get(4)?,
                 will_retry: r.get(5)?,
                 position: r.get::<_, i64>(6)? as u64,
+                at: r
+                    .get::<_, Option<String>>(7)?
+                    .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+                    .map(|t| t.with_timezone(&Utc)),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -211,6 +231,8 @@ pub struct OpenFailure {
     /// False when the channel refused for good (bad address, blocked bot).
     pub will_retry: bool,
     pub position: u64,
+    /// When the failure was recorded.
+    pub at: Option<DateTime<Utc>>,
 }
 
 /// Reads a key written by `ReminderKey`'s `Display` ("plan/code/occ/milestone/offset/recipient/channel").

@@ -111,7 +111,8 @@ impl Projections {
                 pending.deliveries.push(delivery::Delivered::new(key, *sent_at, message_id.as_deref(), position));
             }
             TaskEvent::ReminderFailed { key, attempt, error, will_retry } => {
-                pending.failures.push(delivery::Failed::new(key, *attempt, error, *will_retry, position));
+                let at = metadata.get("recorded_at").and_then(|v| v.as_str()).map(str::to_string);
+                pending.failures.push(delivery::Failed::new(key, *attempt, error, *will_retry, at, position));
             }
             _ => {}
         }

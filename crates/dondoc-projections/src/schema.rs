@@ -45,6 +45,10 @@ pub(crate) fn create(conn: &Connection) -> Result<(), ProjectionError> {
             key TEXT NOT NULL,
             PRIMARY KEY (message_id, key)
         );
+        CREATE TABLE IF NOT EXISTS proj_delivery_failure_at (
+            position INTEGER PRIMARY KEY,
+            at TEXT NOT NULL
+        );
         CREATE TABLE IF NOT EXISTS proj_delivery_failure (
             position INTEGER PRIMARY KEY,
             key TEXT NOT NULL,
@@ -78,6 +82,7 @@ pub(crate) fn set_checkpoint(conn: &Connection, position: u64) -> Result<(), Pro
 pub(crate) fn clear(conn: &Connection) -> Result<(), ProjectionError> {
     conn.execute_batch(
         "DELETE FROM proj_task; DELETE FROM proj_delivery; DELETE FROM proj_delivery_message; DELETE FROM proj_delivery_failure;
+         DELETE FROM proj_delivery_failure_at;
          DELETE FROM proj_checkpoint;",
     )?;
     Ok(())
@@ -97,6 +102,7 @@ pub(crate) fn dump(conn: &Connection) -> Result<String, ProjectionError> {
             "proj_delivery_failure",
             "SELECT position, key, plan, code, attempt, error, will_retry FROM proj_delivery_failure ORDER BY position",
         ),
+        ("proj_delivery_failure_at", "SELECT position, at FROM proj_delivery_failure_at ORDER BY position"),
     ];
     for (name, sql) in tables {
         let mut stmt = conn.prepare(sql)?;

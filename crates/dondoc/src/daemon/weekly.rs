@@ -41,7 +41,7 @@ pub async fn compute(d: &Daemon, now: DateTime<Utc>) -> Result<WeeklySummary> {
                     recipient: key.recipient,
                     channel: key.channel,
                     error: f.error,
-                    at: None,
+                    at: f.at,
                 })
             })
             .collect();
