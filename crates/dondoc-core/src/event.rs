@@ -91,6 +91,22 @@ pub struct EventMeta {
     pub chain: Option<String>,
 }
 
+impl EventMeta {
+    /// Metadata of a fact recorded by `actor` from `source` at `recorded_at`, starting a
+    /// new correlation.
+    pub fn new(actor: impl Into<String>, source: Source, recorded_at: DateTime<Utc>) -> EventMeta {
+        EventMeta {
+            actor: actor.into(),
+            source,
+            recorded_at,
+            correlation_id: uuid::Uuid::new_v4(),
+            causation_id: None,
+            schema_version: SCHEMA_VERSION,
+            chain: None,
+        }
+    }
+}
+
 /// The milestone a reminder is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

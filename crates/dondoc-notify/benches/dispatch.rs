@@ -37,7 +37,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
-use dondoc_core::event::{Channel, EventMeta, Milestone, ReminderKey, SCHEMA_VERSION, Source, TaskEvent, TaskKey};
+use dondoc_core::event::{Channel, EventMeta, Milestone, ReminderKey, Source, TaskEvent, TaskKey};
 use dondoc_core::task::TaskCommand;
 use dondoc_core::timeexpr;
 use dondoc_notify::channel::email::{EmailConfig, EmailSender, Security};
@@ -413,16 +413,7 @@ async fn run_child(mode: &str, n: usize, concurrency: usize, url: &str, db: &Pat
 }
 
 fn meta(at: chrono::DateTime<Utc>) -> Value {
-    serde_json::to_value(EventMeta {
-        actor: "bench".into(),
-        source: Source::Import,
-        recorded_at: at,
-        correlation_id: Uuid::new_v4(),
-        causation_id: None,
-        schema_version: SCHEMA_VERSION,
-        chain: None,
-    })
-    .unwrap()
+    serde_json::to_value(EventMeta::new("bench", Source::Import, at)).unwrap()
 }
 
 /// A store with tasks `0..n` defined (one TaskDefined each), written in groups.

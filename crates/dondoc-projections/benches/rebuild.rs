@@ -9,7 +9,7 @@
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use dondoc_core::event::{EventMeta, SCHEMA_VERSION, Source, TaskEvent};
+use dondoc_core::event::{EventMeta, Source, TaskEvent};
 use dondoc_core::timeexpr;
 use dondoc_projections::Projections;
 use dondoc_store::sqlite::SqliteStore;
@@ -27,16 +27,7 @@ fn peak_rss_mb() -> f64 {
 }
 
 fn meta(at: DateTime<Utc>) -> serde_json::Value {
-    serde_json::to_value(EventMeta {
-        actor: "bench".into(),
-        source: Source::Import,
-        recorded_at: at,
-        correlation_id: Uuid::new_v4(),
-        causation_id: None,
-        schema_version: SCHEMA_VERSION,
-        chain: None,
-    })
-    .unwrap()
+    serde_json::to_value(EventMeta::new("bench", Source::Import, at)).unwrap()
 }
 
 fn event(e: &TaskEvent, at: DateTime<Utc>) -> EventData {
