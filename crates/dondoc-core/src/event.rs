@@ -92,14 +92,19 @@ pub struct EventMeta {
 }
 
 impl EventMeta {
-    /// Metadata of a fact recorded by `actor` from `source` at `recorded_at`, starting a
-    /// new correlation.
-    pub fn new(actor: impl Into<String>, source: Source, recorded_at: DateTime<Utc>) -> EventMeta {
+    /// Metadata of a fact recorded by `actor` from `source` at `recorded_at`, in the
+    /// request or job `correlation_id` (the caller makes ids: the core draws no randomness).
+    pub fn new(
+        actor: impl Into<String>,
+        source: Source,
+        recorded_at: DateTime<Utc>,
+        correlation_id: uuid::Uuid,
+    ) -> EventMeta {
         EventMeta {
             actor: actor.into(),
             source,
             recorded_at,
-            correlation_id: uuid::Uuid::new_v4(),
+            correlation_id,
             causation_id: None,
             schema_version: SCHEMA_VERSION,
             chain: None,

@@ -413,7 +413,7 @@ async fn run_child(mode: &str, n: usize, concurrency: usize, url: &str, db: &Pat
 }
 
 fn meta(at: chrono::DateTime<Utc>) -> Value {
-    serde_json::to_value(EventMeta::new("bench", Source::Import, at)).unwrap()
+    serde_json::to_value(EventMeta::new("bench", Source::Import, at, Uuid::new_v4())).unwrap()
 }
 
 /// A store with tasks `0..n` defined (one TaskDefined each), written in groups.

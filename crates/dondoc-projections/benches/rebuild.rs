@@ -27,7 +27,7 @@ fn peak_rss_mb() -> f64 {
 }
 
 fn meta(at: DateTime<Utc>) -> serde_json::Value {
-    serde_json::to_value(EventMeta::new("bench", Source::Import, at)).unwrap()
+    serde_json::to_value(EventMeta::new("bench", Source::Import, at, Uuid::new_v4())).unwrap()
 }
 
 fn event(e: &TaskEvent, at: DateTime<Utc>) -> EventData {
