@@ -56,7 +56,7 @@ dondoc silence add --agency "Sở Nội vụ" --until 2026-12-31 --reason "Sắp
 dondoc silence list
 
 say "Lượt quét lúc 09:00 ngày 25/11/2026 sẽ gửi gì (chỉ xem, không gửi)"
-dondoc reminders plan --at 2026-11-25T09:00:00+07:00
+dondoc reminders due --at 2026-11-25T09:00:00+07:00
 
 OUTBOX="$DONDOC_DATA_DIR/outbox"
 say "Chạy bộ lập lịch thật trên đồng hồ ảo, 23/11 – 31/12/2026 (tin gửi được ghi vào $OUTBOX)"

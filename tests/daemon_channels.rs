@@ -33,7 +33,6 @@ fn run(data: &Path, args: &[&str]) -> Output {
         .env("ZALO_APP_SECRET", ZaloServer::APP_SECRET)
         .env("ZALO_OA_SECRET", "oa-secret")
         .env_remove("DONDOC_CALENDAR")
-        .env_remove("DONDOC_TEST_CRASH_AFTER_SENDS")
         .output()
         .expect("run dondoc")
 }

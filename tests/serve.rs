@@ -80,8 +80,7 @@ impl Data {
             .env("ZALO_OA_SECRET", ZALO_OA_SECRET)
             .env("RUST_LOG", "info")
             .env_remove("DONDOC_CALENDAR")
-            .env_remove("DONDOC_POLICY")
-            .env_remove("DONDOC_TEST_CRASH_AFTER_SENDS");
+            .env_remove("DONDOC_POLICY");
         cmd
     }
 

@@ -16,10 +16,11 @@ use criterion::Criterion;
 use dondoc_core::agency::Directory;
 use dondoc_core::calendar::{WorkCalendar, local_instant};
 use dondoc_core::classify::{Classification, Classifier};
+use dondoc_core::contact::{Contact, Role};
 use dondoc_core::event::Channel;
 use dondoc_core::event::{Evidence, TaskEvent, TaskStatus};
-use dondoc_core::planner::{Contact, DeliveredSet, Planner, ReminderPolicy, Role, delivery_id};
 use dondoc_core::policy::ReportingPolicy;
+use dondoc_core::reminder::{DeliveredSet, DueReminders, ReminderPolicy, delivery_id};
 use dondoc_core::task::TaskState;
 use dondoc_core::timeexpr;
 
@@ -144,7 +145,7 @@ fn main() {
     let directory = Directory::default();
     let reminders = ReminderPolicy::default();
     let planner = |delivered: &DeliveredSet| {
-        let p = Planner {
+        let p = DueReminders {
             calendar: &calendar,
             reporting: &policy,
             reminders: &reminders,
@@ -154,7 +155,7 @@ fn main() {
             delivered,
             last_overdue: &Default::default(),
         };
-        p.plan(&tasks, now)
+        p.digests(&tasks, now)
     };
     // The first sweep after an import catches up with everything already due.
     let nothing = DeliveredSet::new();

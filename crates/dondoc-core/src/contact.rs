@@ -8,11 +8,48 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::event::Channel;
-use crate::planner::{Contact, Role};
 use crate::text::fold;
 
 /// The stream of contact events.
 pub const CONTACT_STREAM: &str = "contacts";
+
+/// What a contact does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A responsible officer (chuyên viên đầu mối).
+    Officer,
+    /// The head of the agency.
+    Head,
+    /// The secretariat (tổ giúp việc).
+    Secretariat,
+    /// Provincial leadership (weekly summaries).
+    Leadership,
+}
+
+impl Role {
+    /// The Vietnamese name of the role.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Role::Officer => "chuyên viên đầu mối",
+            Role::Head => "lãnh đạo cơ quan",
+            Role::Secretariat => "tổ giúp việc",
+            Role::Leadership => "lãnh đạo tỉnh",
+        }
+    }
+}
+
+/// Someone who receives reminders.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    /// Stable id, used in reminder keys.
+    pub id: String,
+    pub name: String,
+    pub agency: String,
+    pub role: Role,
+    /// Channels in order of preference, with the address on each.
+    pub channels: Vec<(Channel, String)>,
+}
 
 /// A contact's details as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,14 +119,14 @@ impl crate::stream_event::StreamEvent for ContactEvent {
 }
 
 /// An issued, unused link code.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct PendingCode {
     id: String,
     expires_at: DateTime<Utc>,
 }
 
-/// The contact book folded from its events.
-#[derive(Debug, Clone, Default)]
+/// The contact book folded from its events (serialisable, so a read model can keep it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactBook {
     cards: BTreeMap<String, ContactCard>,
     removed: BTreeMap<String, ContactCard>,

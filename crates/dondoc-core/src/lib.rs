@@ -13,7 +13,7 @@
 //! - [`plan`]: plan events (number, issuer, headings; one per import that changes the plan).
 //! - [`event`]: task events and their metadata envelope, versioned.
 //! - [`task`]: the task aggregate (`decide` / `apply`).
-//! - [`planner`]: which reminders a sweep sends at an instant (pure).
+//! - [`reminder`]: which reminders are due at an instant (pure).
 //! - [`classify`]: how a task or an occurrence stands at an instant.
 //! - [`describe`]: events told in Vietnamese for the audit trail.
 
@@ -25,12 +25,11 @@ pub mod describe;
 pub mod event;
 pub mod period;
 pub mod plan;
-pub mod planner;
 pub mod policy;
+pub mod reminder;
 pub mod silence;
 pub mod stream_event;
 pub mod summary;
-pub mod summary_log;
 pub mod task;
 pub mod text;
 pub mod timeexpr;

@@ -5,10 +5,26 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::planner::{Silence, SilenceScope};
-
 /// The stream of silence events.
 pub const SILENCE_STREAM: &str = "silences";
+
+/// What a silence mutes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SilenceScope {
+    Plan { plan: String },
+    Agency { agency: String },
+    Task { plan: String, code: String },
+}
+
+/// A period without reminders (Tết, a reorganisation), like Alertmanager's silences.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Silence {
+    pub scope: SilenceScope,
+    pub from: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    pub reason: String,
+}
 
 /// Silence events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,8 +70,8 @@ impl SilenceRecord {
     }
 }
 
-/// Every silence ever recorded, folded.
-#[derive(Debug, Clone, Default)]
+/// Every silence ever recorded, folded (serialisable, so a read model can keep it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Silences {
     records: Vec<SilenceRecord>,
 }

@@ -32,7 +32,8 @@ pub fn clean(s: &str) -> String {
 }
 
 /// [`clean`], lower-cased, with typographic dashes turned into `-` and the spelling
-/// variant "hàng" (every) turned into "hằng", so that rules match one form.
+/// variants "hàng" (every) and "quí" (quarter) turned into "hằng" and "quý", so that rules
+/// match one form.
 pub fn fold(s: &str) -> String {
     let lowered = clean(s).to_lowercase();
     let dashed: String = lowered
@@ -42,7 +43,12 @@ pub fn fold(s: &str) -> String {
             _ => c,
         })
         .collect();
-    dashed.split(' ').map(|w| if w == "hàng" { "hằng" } else { w }).collect::<Vec<_>>().join(" ")
+    let variant = |w| match w {
+        "hàng" => "hằng",
+        "quí" => "quý",
+        w => w,
+    };
+    dashed.split(' ').map(variant).collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

@@ -3,24 +3,15 @@
 //! Tasks are built by applying the events `decide` produces for real commands, never by
 //! writing `TaskState` fields by hand.
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use dondoc_core::calendar::local_instant;
+use chrono::{DateTime, NaiveDate, Utc};
 use dondoc_core::event::{Channel, Evidence, Milestone, ReminderKey, TaskEvent, TaskKey, TaskStatus};
 use dondoc_core::task::{CommandKind, DomainError, TaskCommand, TaskState, allowed_commands, decide};
 use dondoc_core::timeexpr::{ParsedTime, parse};
+use dondoc_testkit::time::{at, date, s};
 use proptest::prelude::*;
 
 const PLAN: &str = "KH-125-UBND";
 const CODE: &str = "NV-07";
-
-fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
-}
-
-/// A local (Asia/Ho_Chi_Minh) instant.
-fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-    local_instant(date(y, m, d), NaiveTime::from_hms_opt(h, min, 0).expect("valid time"))
-}
 
 /// The default "now" of these tests: Wednesday 15/10/2025, 09:00 local.
 fn now() -> DateTime<Utc> {
@@ -29,10 +20,6 @@ fn now() -> DateTime<Utc> {
 
 fn pt(text: &str) -> ParsedTime {
     parse(text).unwrap_or_else(|e| panic!("{text}: {e}"))
-}
-
-fn s(text: &str) -> String {
-    text.to_string()
 }
 
 fn evidence() -> Evidence {

@@ -1,9 +1,8 @@
 //! The work calendar: holidays, nghỉ bù, notices, rollover, working-day arithmetic and hours.
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc, Weekday};
-use dondoc_core::calendar::{
-    CalendarConfig, CalendarConfigError, DayOffKind, WorkCalendar, end_of_day, local_instant, lunar,
-};
+use chrono::{Datelike, NaiveDate, Weekday};
+use dondoc_core::calendar::{CalendarConfig, CalendarConfigError, DayOffKind, WorkCalendar, end_of_day, lunar};
+use dondoc_testkit::time::local;
 use proptest::prelude::*;
 
 fn shipped() -> WorkCalendar {
@@ -13,10 +12,6 @@ fn shipped() -> WorkCalendar {
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
-
-fn at(date: &str, time: &str) -> DateTime<Utc> {
-    local_instant(d(date), NaiveTime::parse_from_str(time, "%H:%M").unwrap())
 }
 
 fn days_off(cal: &WorkCalendar, year: i32) -> Vec<(String, DayOffKind)> {
@@ -182,18 +177,18 @@ fn working_day_arithmetic() {
 #[test]
 fn working_hours() {
     let cal = shipped();
-    assert!(cal.is_working_time(at("2025-09-15", "08:00")));
-    assert!(cal.is_working_time(at("2025-09-15", "07:30")));
-    assert!(!cal.is_working_time(at("2025-09-15", "11:30")));
-    assert!(!cal.is_working_time(at("2025-09-15", "12:00")));
-    assert!(!cal.is_working_time(at("2025-09-15", "17:00")));
-    assert!(!cal.is_working_time(at("2025-09-13", "09:00"))); // Saturday
-    assert!(!cal.is_working_time(at("2025-09-02", "09:00"))); // Quốc khánh
-    assert!(cal.is_working_time(at("2026-01-10", "09:00"))); // Saturday worked
-    assert_eq!(cal.next_working_time(at("2025-09-15", "12:00")), at("2025-09-15", "13:30"));
-    assert_eq!(cal.next_working_time(at("2025-09-12", "17:30")), at("2025-09-15", "07:30"));
-    assert_eq!(cal.next_working_time(at("2026-02-13", "18:00")), at("2026-02-23", "07:30"));
-    assert_eq!(cal.next_working_time(at("2025-09-15", "09:10")), at("2025-09-15", "09:10"));
+    assert!(cal.is_working_time(local("2025-09-15", "08:00")));
+    assert!(cal.is_working_time(local("2025-09-15", "07:30")));
+    assert!(!cal.is_working_time(local("2025-09-15", "11:30")));
+    assert!(!cal.is_working_time(local("2025-09-15", "12:00")));
+    assert!(!cal.is_working_time(local("2025-09-15", "17:00")));
+    assert!(!cal.is_working_time(local("2025-09-13", "09:00"))); // Saturday
+    assert!(!cal.is_working_time(local("2025-09-02", "09:00"))); // Quốc khánh
+    assert!(cal.is_working_time(local("2026-01-10", "09:00"))); // Saturday worked
+    assert_eq!(cal.next_working_time(local("2025-09-15", "12:00")), local("2025-09-15", "13:30"));
+    assert_eq!(cal.next_working_time(local("2025-09-12", "17:30")), local("2025-09-15", "07:30"));
+    assert_eq!(cal.next_working_time(local("2026-02-13", "18:00")), local("2026-02-23", "07:30"));
+    assert_eq!(cal.next_working_time(local("2025-09-15", "09:10")), local("2025-09-15", "09:10"));
     // 24:00 of 30/9/2025 in Asia/Ho_Chi_Minh is 17:00 UTC.
     assert_eq!(end_of_day(d("2025-09-30")).to_rfc3339(), "2025-09-30T17:00:00+00:00");
 }

@@ -13,22 +13,10 @@ use dondoc_core::task::{TaskCommand, TaskState, decide};
 use dondoc_core::timeexpr::parse;
 
 use Classification as C;
+use dondoc_testkit::time::{at, date, s};
 
 const PLAN: &str = "KH-125-UBND";
 const CODE: &str = "NV-07";
-
-fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
-}
-
-/// A local instant.
-fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-    local_instant(date(y, m, d), NaiveTime::from_hms_opt(h, min, 0).expect("valid time"))
-}
-
-fn s(text: &str) -> String {
-    text.to_string()
-}
 
 fn evidence() -> Evidence {
     Evidence { document: Some(s("125/BC-UBND")), ..Evidence::default() }

@@ -10,26 +10,19 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use dondoc_core::event::{
     Channel, EventDecodeError, EventMeta, Evidence, Milestone, ReminderKey, SCHEMA_VERSION, Source, TaskEvent, TaskKey,
     TaskStatus,
 };
 use dondoc_core::period::Period;
 use dondoc_core::timeexpr::{Cadence, ParsedTime, Recurrence, TimeExpr};
+use dondoc_testkit::time::{date, s};
 use serde_json::{Value, json};
 use unicode_normalization::is_nfc;
 use uuid::Uuid;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/events");
-
-fn s(text: &str) -> String {
-    text.to_string()
-}
-
-fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
-}
 
 fn instant(text: &str) -> DateTime<Utc> {
     text.parse().expect("RFC 3339 instant")

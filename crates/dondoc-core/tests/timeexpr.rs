@@ -319,3 +319,80 @@ proptest! {
         prop_assert_eq!(timeexpr::parse(&quarter.label()).unwrap().expr, TimeExpr::Period { period: quarter });
     }
 }
+
+/// Every word of the vocabulary readers use ([`timeexpr::WORDS`]) is read by the parser in
+/// an expression, and every first word ([`timeexpr::FIRST_WORDS`]) begins one.
+#[test]
+fn every_word_of_the_vocabulary_is_read_in_an_expression() {
+    let examples = [
+        ("tháng", "Tháng 9/2025"),
+        ("quý", "Quý IV/2025"),
+        ("quí", "Quí IV/2025"),
+        ("năm", "Năm 2025"),
+        ("ngày", "Ngày 15/12/2025"),
+        ("giờ", "Hằng giờ"),
+        ("tuần", "Hằng tuần"),
+        ("hằng", "Hằng năm"),
+        ("hàng", "Hàng tháng"),
+        ("định", "Định kỳ hằng năm"),
+        ("kỳ", "Định kỳ hằng quý"),
+        ("thường", "Thường xuyên"),
+        ("xuyên", "Thường xuyên"),
+        ("liên", "Liên tục"),
+        ("tục", "Thường xuyên, liên tục"),
+        ("đột", "Đột xuất"),
+        ("xuất", "Đột xuất"),
+        ("cả", "Cả năm"),
+        ("từ", "Từ tháng 9-12/2025"),
+        ("đến", "Đến 30/6/2025"),
+        ("và", "Tháng 7 và 11 hằng năm"),
+        ("giai", "Giai đoạn 2022 - 2030"),
+        ("đoạn", "Giai đoạn 2022 - 2030"),
+        ("trong", "Trong tháng 9/2025"),
+        ("đầu", "Đầu năm 2026"),
+        ("giữa", "Giữa năm 2026"),
+        ("cuối", "Cuối tháng 9/2025"),
+        ("trước", "Trước ngày 15/12/2025"),
+        ("chậm", "Chậm nhất ngày 15/12/2025"),
+        ("nhất", "Chậm nhất ngày 15/12/2025"),
+        ("hạn", "Hạn 15/12/2025"),
+        ("là", "Hạn là 15/12/2025"),
+        ("hết", "Đến hết 30/6/2025"),
+        ("khi", "Khi có yêu cầu"),
+        ("có", "Khi có phát sinh"),
+        ("phát", "Khi có phát sinh"),
+        ("sinh", "Khi có phát sinh"),
+        ("theo", "Theo yêu cầu của Văn phòng Chính phủ"),
+        ("yêu", "Theo yêu cầu"),
+        ("cầu", "Theo yêu cầu"),
+        ("của", "Theo chỉ đạo của UBND tỉnh"),
+        ("chỉ", "Theo chỉ đạo của UBND tỉnh"),
+        ("đạo", "Theo chỉ đạo của UBND tỉnh"),
+        ("ít", "Hằng năm; ít nhất 05 năm một lần"),
+        ("một", "Hằng năm; ít nhất 05 năm một lần"),
+        ("lần", "Hằng năm; ít nhất 05 năm một lần"),
+        ("t", "T9/2025"),
+        ("q", "Q4/2025"),
+        ("i", "Quý I/2026"),
+        ("ii", "Quý II/2026"),
+        ("iii", "Quý III/2026"),
+        ("iv", "Quý IV/2026"),
+    ];
+    for word in timeexpr::WORDS {
+        let Some((_, text)) = examples.iter().find(|(w, _)| w == word) else { panic!("no example reads \"{word}\"") };
+        let parsed = timeexpr::parse(text).unwrap_or_else(|e| panic!("\"{word}\": {text}: {e}"));
+        assert!(parsed.notes.is_empty(), "{text}: every word read, none left as a note: {:?}", parsed.notes);
+        let lower = text.to_lowercase();
+        assert!(lower.split(|c: char| !c.is_alphabetic()).any(|t| t == *word), "\"{word}\" is not in {text}");
+    }
+    let beginnings = ["Giờ, ngày", "Tuần, tháng", "Có yêu cầu của Bộ Tài chính"];
+    let texts: Vec<&str> = examples.iter().map(|(_, text)| *text).chain(beginnings).collect();
+    for word in timeexpr::FIRST_WORDS {
+        assert!(timeexpr::WORDS.contains(word), "\"{word}\" is not a word of the vocabulary");
+        let begins = texts.iter().any(|text| {
+            text.to_lowercase().split(|c: char| !c.is_alphabetic()).next() == Some(word)
+                && timeexpr::parse(text).is_ok()
+        });
+        assert!(begins, "no expression begins with \"{word}\"");
+    }
+}

@@ -7,12 +7,12 @@
 //!
 //! - [`text`]: plan documents in the shapes of the provincial plans seen so far.
 //! - [`table`]: CSV and Excel tables with a header row.
-//! - [`plan`]: rows into tasks with stable codes; what a (re-)import changes.
+//! - [`tasks`]: rows into tasks with stable codes; what a (re-)import changes.
 //! - [`model`]: the common result and the rule that derives stable task codes.
 
 pub mod model;
-pub mod plan;
 pub mod table;
+pub mod tasks;
 pub mod text;
 
 pub use model::{ImportWarning, ImportedPlan, IndicatorRow, PlanRow, ReadError};

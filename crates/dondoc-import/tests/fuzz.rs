@@ -1,10 +1,10 @@
 //! No input makes the readers or the plan builder panic: arbitrary text, table-like text,
 //! and damaged copies of the seed documents, through shape detection, every reader and
-//! `plan::spec`.
+//! `tasks::spec`.
 
 mod common;
 
-use dondoc_import::{plan, table, text};
+use dondoc_import::{table, tasks, text};
 use proptest::prelude::*;
 
 fn seeds() -> Vec<String> {
@@ -16,7 +16,7 @@ fn seeds() -> Vec<String> {
 
 fn exercise(text_in: &str) {
     if let Ok(p) = text::read(text_in) {
-        let _ = plan::spec(&p);
+        let _ = tasks::spec(&p);
     }
     let _ = table::read_csv(text_in);
     let _ = table::read_xlsx(text_in.as_bytes(), None);

@@ -73,6 +73,14 @@ impl DispatchConfig {
         self
     }
 
+    /// The most messages that can be sent and not yet recorded at one moment: each
+    /// channel's queue keeps twice its concurrency in flight, and a message is recorded
+    /// before its queue slot takes the next. A crash can lose the records of at most these
+    /// (each then sent once more: the at-most-one-resend bound).
+    pub fn in_flight_bound(&self) -> usize {
+        [Channel::Email, Channel::Telegram, Channel::Zalo].into_iter().map(|c| self.concurrency(c) * 2).sum()
+    }
+
     fn concurrency(&self, channel: Channel) -> usize {
         match channel {
             Channel::Email => self.email_concurrency,
@@ -138,8 +146,7 @@ pub struct Report {
     pub rate_limited: usize,
 }
 
-/// A clock for the `at` of outcomes.
-pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+use crate::Clock;
 
 struct Lane {
     sender: Arc<dyn Sender>,

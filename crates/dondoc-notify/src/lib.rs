@@ -13,4 +13,7 @@ pub mod summary;
 pub mod templates;
 
 pub use channel::{Receipt, SendError, Sender};
+
+/// The time source of outcomes, token expiry and outbox files: injected, never read here.
+pub type Clock = std::sync::Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync>;
 pub use message::{Action, Attachment, Message};

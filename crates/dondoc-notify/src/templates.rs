@@ -1,23 +1,29 @@
-//! Digests to messages: the minijinja templates of `config/templates/` (built in, or
-//! overridden from a directory), rendered per channel with the answer hint that channel
-//! allows (buttons on Telegram and Zalo, a reply address by email).
+//! Messages from minijinja templates: the templates of `config/templates/` (built in, or
+//! overridden by the operator), rendered per channel. Reminder digests here, with the
+//! answer hint each channel allows (buttons on Telegram and Zalo, a reply address by
+//! email); the weekly summary and the daily digest in [`crate::summary`].
 
-use std::collections::HashMap;
-use std::path::Path;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::Datelike;
 use dondoc_core::event::{Channel, Milestone};
-use dondoc_core::planner::{Digest, Notice};
+use dondoc_core::reminder::{Digest, Notice};
 use dondoc_core::text::weekday_vi;
 use minijinja::{Environment, context};
 use serde::Serialize;
 
 use crate::message::{Message, idempotency_key, reminder_actions};
 
-const BUILTIN: [(&str, &str); 3] = [
+/// Every template, built in from `config/templates/`.
+pub const BUILTIN: [(&str, &str); 8] = [
     ("reminder.subject.j2", include_str!("../../../config/templates/reminder.subject.j2")),
     ("reminder.txt.j2", include_str!("../../../config/templates/reminder.txt.j2")),
     ("reminder.html.j2", include_str!("../../../config/templates/reminder.html.j2")),
+    ("summary.html.j2", include_str!("../../../config/templates/summary.html.j2")),
+    ("summary.txt.j2", include_str!("../../../config/templates/summary.txt.j2")),
+    ("summary.chat.j2", include_str!("../../../config/templates/summary.chat.j2")),
+    ("daily.subject.j2", include_str!("../../../config/templates/daily.subject.j2")),
+    ("daily.txt.j2", include_str!("../../../config/templates/daily.txt.j2")),
 ];
 
 /// Characters of a Telegram message (the Bot API allows 4,096), with room for the ending.
@@ -25,13 +31,13 @@ pub const TELEGRAM_TEXT_LIMIT: usize = 3_900;
 /// Characters of a Zalo consultation message (about 2,000 allowed: unconfirmed).
 pub const ZALO_TEXT_LIMIT: usize = 1_900;
 
-/// A template that cannot be loaded or rendered.
+/// A template that cannot be compiled or rendered.
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
-    #[error("không đọc được mẫu {path}: {source}")]
-    Read { path: String, source: std::io::Error },
     #[error("mẫu {name} lỗi: {source}")]
     Render { name: String, source: minijinja::Error },
+    #[error("không có mẫu nào tên {0}; các mẫu: {1}")]
+    Unknown(String, String),
 }
 
 /// Wording that is not in the templates: the sender's name and how to answer.
@@ -93,22 +99,24 @@ struct NoticeView {
 impl Templates {
     /// The built-in templates.
     pub fn builtin(wording: Wording) -> Result<Templates, TemplateError> {
-        Templates::load(None, wording)
+        Templates::new(&BTreeMap::new(), wording)
     }
 
-    /// Templates from `dir` where present, else built in.
-    pub fn load(dir: Option<&Path>, wording: Wording) -> Result<Templates, TemplateError> {
+    /// The built-in templates, each replaced by the source of the same name in
+    /// `overrides` (read by the caller from the operator's directory). An override that
+    /// names no template is refused.
+    pub fn new(overrides: &BTreeMap<String, String>, wording: Wording) -> Result<Templates, TemplateError> {
+        let names = || BUILTIN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
+        if let Some(unknown) = overrides.keys().find(|n| !BUILTIN.iter().any(|(b, _)| b == *n)) {
+            return Err(TemplateError::Unknown(unknown.clone(), names()));
+        }
         let mut env = Environment::new();
         env.set_trim_blocks(true);
         env.set_auto_escape_callback(|name| {
             if name.ends_with(".html.j2") { minijinja::AutoEscape::Html } else { minijinja::AutoEscape::None }
         });
         for (name, builtin) in BUILTIN {
-            let source = match dir.map(|d| d.join(name)).filter(|p| p.exists()) {
-                Some(path) => std::fs::read_to_string(&path)
-                    .map_err(|source| TemplateError::Read { path: path.display().to_string(), source })?,
-                None => builtin.to_string(),
-            };
+            let source = overrides.get(name).cloned().unwrap_or_else(|| builtin.to_string());
             env.add_template_owned(name, source)
                 .map_err(|source| TemplateError::Render { name: name.to_string(), source })?;
         }
@@ -217,7 +225,7 @@ impl Templates {
         &self.wording.sender
     }
 
-    fn render(&self, name: &str, ctx: &minijinja::Value) -> Result<String, TemplateError> {
+    pub(crate) fn render(&self, name: &str, ctx: &minijinja::Value) -> Result<String, TemplateError> {
         let err = |source| TemplateError::Render { name: name.to_string(), source };
         self.env.get_template(name).map_err(err)?.render(ctx).map_err(err)
     }

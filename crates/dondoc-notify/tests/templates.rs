@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use dondoc_core::event::{Channel, Milestone, ReminderKey, TaskKey};
-use dondoc_core::planner::{Digest, Notice};
+use dondoc_core::reminder::{Digest, Notice};
 use dondoc_notify::templates::{TELEGRAM_TEXT_LIMIT, Templates, Wording};
 use unicode_normalization::UnicodeNormalization;
 

@@ -104,7 +104,7 @@ impl Projections {
         Ok(n > 0)
     }
 
-    /// Every delivered reminder's identity without the channel ([`dondoc_core::planner::delivery_id`]):
+    /// Every delivered reminder's identity without the channel ([`dondoc_core::reminder::delivery_id`]):
     /// the planner's delivery log.
     pub fn delivered_ids(&self) -> Result<HashSet<String>, ProjectionError> {
         let conn = self.conn();
@@ -175,7 +175,7 @@ impl Projections {
     }
 
     /// The local day each (task, occurrence, recipient) last got an overdue reminder, by
-    /// [`dondoc_core::planner::overdue_id`]: the planner spaces overdue repeats from it.
+    /// [`dondoc_core::reminder::overdue_id`]: the planner spaces overdue repeats from it.
     pub fn last_overdue(&self) -> Result<std::collections::HashMap<String, chrono::NaiveDate>, ProjectionError> {
         let conn = self.conn();
         let mut stmt = conn.prepare("SELECT key, sent_at FROM proj_delivery WHERE key LIKE '%/overdue/%'")?;
@@ -185,7 +185,7 @@ impl Projections {
             let (key, sent_at) = row?;
             let (Some(key), Ok(at)) = (parse_key(&key), DateTime::parse_from_rfc3339(&sent_at)) else { continue };
             let day = dondoc_core::calendar::local_date(at.with_timezone(&Utc));
-            let entry = out.entry(dondoc_core::planner::overdue_id(&key)).or_insert(day);
+            let entry = out.entry(dondoc_core::reminder::overdue_id(&key)).or_insert(day);
             *entry = (*entry).max(day);
         }
         Ok(out)

@@ -1,4 +1,4 @@
-//! Read models built from the event log, and the service that turns commands into events.
+//! Read models built from the event log.
 //!
 //! The projections live in the store's SQLite file, in their own tables (`proj_*`). Every
 //! update is committed in the same transaction as the checkpoint (the position of the last
@@ -6,23 +6,36 @@
 //! projection ahead of or behind its checkpoint. [`Projections::rebuild`] replays the whole
 //! log and must give the same tables as incremental updates.
 //!
+//! Each read model owns its tables and their queries:
 //! - [`board`]: the current state of every task (plan, code), with its stream revision.
 //! - [`delivery`]: the delivery log: which reminder keys were delivered, and failures.
-//! - [`service`]: load a task stream, `decide`, append with optimistic concurrency.
+//! - [`contacts`], [`silences`], [`agencies`], [`plans`], [`summaries`]: the small
+//!   streams, folded by core's folds (`streams`).
+//! - [`jobs`]: when each daemon job last ran (operational state, kept by a rebuild).
+//!
+//! Must not know commands, channels or HTTP: the application layer (`dondoc-app`) writes
+//! events; this crate only reads them.
 
+pub mod agencies;
 pub mod board;
+pub mod contacts;
 pub mod delivery;
 pub mod jobs;
+pub mod plans;
 mod projector;
 mod schema;
-pub mod service;
+pub mod silences;
+mod streams;
+pub mod summaries;
 
 use std::path::Path;
 
 use rusqlite::Connection;
 
 pub use board::BoardTask;
+pub use plans::PlanRecord;
 pub use projector::CatchUp;
+pub use summaries::EditionHistory;
 
 /// A projection failure.
 #[derive(Debug, thiserror::Error)]

@@ -8,7 +8,8 @@ use dondoc_core::task::TaskState;
 use dondoc_store::{EventStore, RecordedEvent};
 use rusqlite::Transaction;
 
-use crate::{ProjectionError, Projections, board, delivery, schema};
+use crate::streams::{self, Fold, SummaryChange};
+use crate::{ProjectionError, Projections, board, delivery, schema, summaries};
 
 /// Events read per page.
 const PAGE: usize = 5_000;
@@ -34,10 +35,19 @@ struct Cached {
     dirty: bool,
 }
 
+/// A small stream's fold in memory, with its revision and whether it must be written.
+struct CachedFold {
+    fold: Fold,
+    revision: Option<u64>,
+    dirty: bool,
+}
+
 /// Changes waiting for the next commit.
 #[derive(Default)]
 struct Pending {
     tasks: HashMap<String, Cached>,
+    folds: HashMap<String, CachedFold>,
+    summaries: Vec<SummaryChange>,
     deliveries: Vec<delivery::Delivered>,
     failures: Vec<delivery::Failed>,
     events: usize,
@@ -83,7 +93,7 @@ impl Projections {
     fn project(&self, pending: &mut Pending, event: RecordedEvent) -> Result<(), ProjectionError> {
         pending.events += 1;
         if !event.stream.starts_with("task-") {
-            return Ok(());
+            return self.project_small_stream(pending, event);
         }
         let RecordedEvent { stream, revision, position, event_type, data, metadata, .. } = event;
         let decode_error =
@@ -119,6 +129,40 @@ impl Projections {
         Ok(())
     }
 
+    /// Applies an event of a small stream (contacts, silences, agencies, a plan, summaries)
+    /// to its fold; events of other streams are skipped.
+    fn project_small_stream(&self, pending: &mut Pending, event: RecordedEvent) -> Result<(), ProjectionError> {
+        let RecordedEvent { stream, revision, position, event_type, data, .. } = event;
+        if !pending.folds.contains_key(&stream) {
+            let (fold, revision) = match streams::load(self.conn(), &stream)? {
+                Some((revision, fold)) => (fold, Some(revision)),
+                None => match Fold::empty(&stream) {
+                    Some(fold) => (fold, None),
+                    None => return Ok(()),
+                },
+            };
+            pending.folds.insert(stream.clone(), CachedFold { fold, revision, dirty: false });
+        }
+        let cached = pending.folds.get_mut(&stream).expect("inserted above");
+        let expected = cached.revision.map_or(0, |r| r + 1);
+        if revision < expected {
+            return Ok(());
+        }
+        if revision > expected {
+            return Err(ProjectionError::Gap { stream, after: cached.revision, got: revision });
+        }
+        let change = cached.fold.apply(&event_type, data).map_err(|detail| ProjectionError::Decode {
+            position,
+            stream: stream.clone(),
+            revision,
+            detail,
+        })?;
+        cached.revision = Some(revision);
+        cached.dirty = true;
+        pending.summaries.extend(change);
+        Ok(())
+    }
+
     fn flush(&mut self, pending: &mut Pending, position: u64) -> Result<(), ProjectionError> {
         let tx = self.conn.transaction()?;
         write(&tx, pending)?;
@@ -126,6 +170,9 @@ impl Projections {
         tx.commit()?;
         pending.events = 0;
         for cached in pending.tasks.values_mut() {
+            cached.dirty = false;
+        }
+        for cached in pending.folds.values_mut() {
             cached.dirty = false;
         }
         if pending.tasks.len() > CACHE_LIMIT {
@@ -151,6 +198,14 @@ fn write(tx: &Transaction, pending: &mut Pending) -> Result<(), ProjectionError>
     }
     for f in pending.failures.drain(..) {
         f.insert(tx)?;
+    }
+    for (stream, cached) in pending.folds.iter().filter(|(_, c)| c.dirty) {
+        if let Some(revision) = cached.revision {
+            streams::save(tx, stream, revision, &cached.fold)?;
+        }
+    }
+    for change in pending.summaries.drain(..) {
+        summaries::write(tx, &change)?;
     }
     Ok(())
 }

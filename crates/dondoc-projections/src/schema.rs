@@ -6,12 +6,32 @@ use rusqlite::{Connection, OptionalExtension};
 
 use crate::ProjectionError;
 
-/// The name of the checkpoint row of the board and delivery log (updated together).
+/// The name of the checkpoint row of every projection (updated together).
 pub(crate) const CHECKPOINT: &str = "board";
+
+/// The version of the projection tables. A file whose tables are older is emptied on open
+/// and rebuilt by the next catch-up: projections are derived data.
+pub(crate) const VERSION: i64 = 2;
 
 pub(crate) fn create(conn: &Connection) -> Result<(), ProjectionError> {
     conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS proj_checkpoint (
+        "CREATE TABLE IF NOT EXISTS proj_meta (
+            name TEXT PRIMARY KEY,
+            value INTEGER NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS proj_stream (
+            stream TEXT PRIMARY KEY,
+            revision INTEGER NOT NULL,
+            state TEXT
+        );
+        CREATE TABLE IF NOT EXISTS proj_summary (
+            edition TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            delivered INTEGER NOT NULL DEFAULT 0,
+            failures INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (edition, recipient)
+        );
+        CREATE TABLE IF NOT EXISTS proj_checkpoint (
             name TEXT PRIMARY KEY,
             position INTEGER NOT NULL
         );
@@ -59,6 +79,18 @@ pub(crate) fn create(conn: &Connection) -> Result<(), ProjectionError> {
             will_retry INTEGER NOT NULL
         );",
     )?;
+    let version: Option<i64> =
+        conn.query_row("SELECT value FROM proj_meta WHERE name = 'version'", [], |r| r.get(0)).optional()?;
+    if version != Some(VERSION) {
+        let tx = conn.unchecked_transaction()?;
+        clear(&tx)?;
+        tx.execute(
+            "INSERT INTO proj_meta (name, value) VALUES ('version', ?1)
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            [VERSION],
+        )?;
+        tx.commit()?;
+    }
     Ok(())
 }
 
@@ -82,7 +114,7 @@ pub(crate) fn set_checkpoint(conn: &Connection, position: u64) -> Result<(), Pro
 pub(crate) fn clear(conn: &Connection) -> Result<(), ProjectionError> {
     conn.execute_batch(
         "DELETE FROM proj_task; DELETE FROM proj_delivery; DELETE FROM proj_delivery_message; DELETE FROM proj_delivery_failure;
-         DELETE FROM proj_delivery_failure_at;
+         DELETE FROM proj_delivery_failure_at; DELETE FROM proj_stream; DELETE FROM proj_summary;
          DELETE FROM proj_checkpoint;",
     )?;
     Ok(())
@@ -103,6 +135,11 @@ pub(crate) fn dump(conn: &Connection) -> Result<String, ProjectionError> {
             "SELECT position, key, plan, code, attempt, error, will_retry FROM proj_delivery_failure ORDER BY position",
         ),
         ("proj_delivery_failure_at", "SELECT position, at FROM proj_delivery_failure_at ORDER BY position"),
+        ("proj_stream", "SELECT stream, revision, state FROM proj_stream ORDER BY stream"),
+        (
+            "proj_summary",
+            "SELECT edition, recipient, delivered, failures FROM proj_summary ORDER BY edition, recipient",
+        ),
     ];
     for (name, sql) in tables {
         let mut stmt = conn.prepare(sql)?;

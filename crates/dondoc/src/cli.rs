@@ -202,8 +202,9 @@ pub enum RemindersAction {
         #[arg(long)]
         json: bool,
     },
-    /// In ra những gì một lượt quét tại thời điểm --at sẽ gửi (không gửi, không ghi).
-    Plan {
+    /// In ra những nhắc việc đến hạn gửi ở lượt quét tại thời điểm --at (không gửi, không ghi).
+    #[command(alias = "plan")]
+    Due {
         #[arg(long, value_name = "RFC3339")]
         at: Option<DateTime<FixedOffset>>,
         #[arg(long)]

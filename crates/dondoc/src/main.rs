@@ -1,43 +1,25 @@
-//! The `dondoc` command: configuration, the CLI, and the daemon's wiring.
+//! The `dondoc` command: parse the command line, read the configuration, call the use
+//! case in `dondoc-app`, print the outcome.
 //!
 //! Exit status: 0 success; 1 failure; 2 input that cannot be read or a refused command;
 //! 3 a conflict (the task changed since the revision given); 4 a failed integrity check.
 
-mod app;
+mod channels;
 mod cli;
+mod clock;
 mod cmd;
 mod config;
-mod daemon;
+mod datadir;
 mod logging;
 mod output;
-mod suggest;
+mod serve;
 
-use std::fmt;
 use std::process::ExitCode;
 
 use clap::Parser;
+use dondoc_app::AppError;
 
 use cli::{Cli, Command};
-
-macro_rules! exit_error {
-    ($name:ident, $doc:literal) => {
-        #[doc = $doc]
-        #[derive(Debug)]
-        pub struct $name(pub String);
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl std::error::Error for $name {}
-    };
-}
-
-exit_error!(InputError, "Input that cannot be read, or a command the domain refuses: exit status 2.");
-exit_error!(ConflictError, "The task changed since the revision the caller gave: exit status 3.");
-exit_error!(IntegrityError, "A failed integrity check: exit status 4.");
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -56,9 +38,12 @@ fn main() -> ExitCode {
     }
 }
 
-/// Commands that use the store run on a single-threaded tokio runtime.
+/// Commands that use the store run on a tokio runtime (`serve` on a multi-threaded one).
 fn run_async(cli: &Cli) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = match cli.command {
+        Command::Serve => tokio::runtime::Builder::new_multi_thread().enable_all().build()?,
+        _ => tokio::runtime::Builder::new_current_thread().enable_all().build()?,
+    };
     runtime.block_on(async {
         match &cli.command {
             Command::Init => cmd::init::run(&cli.global).await,
@@ -74,22 +59,19 @@ fn run_async(cli: &Cli) -> anyhow::Result<()> {
             Command::Silence(args) => cmd::silence::run(&cli.global, args).await,
             Command::Reminders(args) => cmd::reminders::run(&cli.global, args).await,
             Command::Summary(args) => cmd::summary::run(&cli.global, args).await,
-            Command::Serve => daemon::serve::run(&cli.global).await,
-            Command::Simulate(args) => daemon::simulate::run(&cli.global, args).await,
+            Command::Serve => serve::run(&cli.global).await,
+            Command::Simulate(args) => cmd::simulate::run(&cli.global, args).await,
             Command::When(_) | Command::Holidays(_) => unreachable!("synchronous commands are dispatched in main"),
         }
     })
 }
 
 fn exit_status(e: &anyhow::Error) -> u8 {
-    if e.downcast_ref::<InputError>().is_some() {
-        2
-    } else if e.downcast_ref::<ConflictError>().is_some() {
-        3
-    } else if e.downcast_ref::<IntegrityError>().is_some() {
-        4
-    } else {
-        1
+    match e.downcast_ref::<AppError>() {
+        Some(AppError::Input(_) | AppError::Refused(_)) => 2,
+        Some(AppError::Conflict { .. }) => 3,
+        Some(AppError::Integrity(_)) => 4,
+        _ => 1,
     }
 }
 

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::period::{Period, PeriodKind};
 
-pub use parse::ACCEPTED_FORMS;
+pub use parse::{ACCEPTED_FORMS, FIRST_WORDS, WORDS};
 pub use resolve::{Occurrence, Resolved};
 
 /// A parsed time cell: the text as written, its value, and what was said around it.

@@ -1,6 +1,6 @@
 //! The parser: text -> [`ParsedTime`].
 //!
-//! The text is NFC-normalised, lower-cased and "hàng" is read as "hằng"; remarks in
+//! The text is NFC-normalised, lower-cased, "hàng" is read as "hằng" and "quí" as "quý"; remarks in
 //! parentheses and `;`-separated qualifiers are split off as notes; what remains is
 //! tokenised (words, numbers, punctuation) and matched against the forms below, in order:
 //! continuous, on request, recurrence, range, single period or day.
@@ -21,10 +21,102 @@ pub const ACCEPTED_FORMS: &[&str] = &[
     "nửa năm (\"6 tháng đầu năm 2026\", \"6 tháng cuối năm 2026\")",
     "ngày (\"30/6/2025\", \"ngày 15/12/2025\", \"Trước ngày 15/12/2025\", \"Cuối tháng 9/2025\")",
     "khoảng (\"2022 - 2030\", \"Từ tháng 9-12/2025\", \"Tháng 9/2025 - Tháng 12/2025\")",
-    "định kỳ (\"Hằng năm\", \"Hằng quý\", \"Hàng tháng\", \"6 tháng, năm\", \"Quý, 6 tháng, 9 tháng, năm\", \"Tháng/ Quý/ Năm\", \"Tháng 7 và 11 hằng năm\", \"Trước ngày 15/12 hằng năm\")",
+    "định kỳ (\"Hằng năm\", \"Định kỳ hằng quý\", \"Hàng tháng\", \"6 tháng, năm\", \"Quý, 6 tháng, 9 tháng, năm\", \"Tháng/ Quý/ Năm\", \"Tháng 7 và 11 hằng năm\", \"Trước ngày 15/12 hằng năm\")",
     "thường xuyên (\"Thường xuyên\")",
     "theo yêu cầu (\"Khi có yêu cầu\", \"Theo yêu cầu của Văn phòng Chính phủ\", \"Khi Trung ương yêu cầu\", \"Đột xuất\")",
     "ghi chú trong ngoặc hoặc sau dấu \";\" được giữ lại (\"Hàng năm (khi có phát sinh)\")",
+];
+
+/// Every word the parser reads (lower case, NFC), besides numbers, the "T9/2025" and
+/// "Q4/2025" forms, and the free text of requests ("Theo yêu cầu của ...") and remarks.
+/// Document readers use it to tell a time cell from other text; a test reads each word in
+/// an expression that parses.
+pub const WORDS: &[&str] = &[
+    "tháng",
+    "quý",
+    "quí",
+    "năm",
+    "ngày",
+    "giờ",
+    "tuần",
+    "hằng",
+    "hàng",
+    "định",
+    "kỳ",
+    "thường",
+    "xuyên",
+    "liên",
+    "tục",
+    "đột",
+    "xuất",
+    "cả",
+    "từ",
+    "đến",
+    "và",
+    "giai",
+    "đoạn",
+    "trong",
+    "đầu",
+    "giữa",
+    "cuối",
+    "trước",
+    "chậm",
+    "nhất",
+    "hạn",
+    "là",
+    "hết",
+    "khi",
+    "có",
+    "phát",
+    "sinh",
+    "theo",
+    "yêu",
+    "cầu",
+    "của",
+    "chỉ",
+    "đạo",
+    "ít",
+    "một",
+    "lần",
+    "t",
+    "q",
+    "i",
+    "ii",
+    "iii",
+    "iv",
+];
+
+/// The words of [`WORDS`] an expression can begin with.
+pub const FIRST_WORDS: &[&str] = &[
+    "tháng",
+    "quý",
+    "quí",
+    "năm",
+    "ngày",
+    "giờ",
+    "tuần",
+    "hằng",
+    "hàng",
+    "định",
+    "thường",
+    "liên",
+    "đột",
+    "cả",
+    "từ",
+    "đến",
+    "giai",
+    "trong",
+    "đầu",
+    "giữa",
+    "cuối",
+    "trước",
+    "chậm",
+    "hạn",
+    "khi",
+    "có",
+    "theo",
+    "t",
+    "q",
 ];
 
 /// Plausible plan years; anything else is a typo.
@@ -310,9 +402,10 @@ fn on_request(f: &str, original: &str) -> Option<TimeExpr> {
 }
 
 /// A list of cadences: "Hằng năm", "Tháng, quý, năm", "Quý/06 tháng/cả năm",
-/// "hằng tháng, quý, 6 tháng, 9 tháng, năm, đột xuất".
+/// "hằng tháng, quý, 6 tháng, 9 tháng, năm, đột xuất", optionally after "Định kỳ".
 fn recurrence(toks: &[Tok]) -> Option<Recurrence> {
     let mut c = Cursor::new(toks);
+    c.words(&["định", "kỳ"]);
     let mut cadences = BTreeSet::new();
     let mut ad_hoc = false;
     loop {

@@ -39,7 +39,7 @@
 //!   are None.
 //! - Warnings: an impossible or blank date, a row number seen twice in the same part, text
 //!   outside the table that was skipped, a table without rows or without a header. Time
-//!   cells are kept as written; reading them is the import's (`crate::plan`), which reports
+//!   cells are kept as written; reading them is the import's (`crate::tasks`), which reports
 //!   an unreadable one with its line.
 //! - Errors ([`ReadError::Row`], naming the line and quoting it): a row without a number that
 //!   continues nothing, cells beyond the header's columns, a row without content.

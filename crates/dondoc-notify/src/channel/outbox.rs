@@ -2,9 +2,7 @@
 //! Simulations replace every channel with it; scripts read the files.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use dondoc_core::calendar::TZ;
 use dondoc_core::event::Channel;
 use futures::future::BoxFuture;
@@ -13,8 +11,7 @@ use serde::Serialize;
 use super::{Receipt, SendError, Sender};
 use crate::message::Message;
 
-/// A clock: the instant a message counts as sent.
-pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+use crate::Clock;
 
 /// Writes messages of one channel into a directory.
 pub struct Outbox {
@@ -75,8 +72,8 @@ impl Sender for Outbox {
                 attachments: m.attachments.iter().map(|a| a.filename.as_str()).collect(),
             };
             let json = serde_json::to_vec_pretty(&file).map_err(|e| SendError::Permanent(e.to_string()))?;
-            let name = format!(
-                "{}-{}-{}-{}.json",
+            let stem = format!(
+                "{}-{}-{}-{}",
                 sent_at.format("%Y%m%dT%H%M%S"),
                 m.channel.as_str(),
                 sanitize(&m.recipient),
@@ -84,6 +81,14 @@ impl Sender for Outbox {
             );
             let io = |e: std::io::Error| SendError::Transient(format!("không ghi được hộp thư ra: {e}"));
             tokio::fs::create_dir_all(&self.dir).await.map_err(io)?;
+            // The same message sent again at the same instant (a resend after a crash) is
+            // a second file, as it would be a second message.
+            let mut name = format!("{stem}.json");
+            let mut n = 1;
+            while tokio::fs::try_exists(self.dir.join(&name)).await.map_err(io)? {
+                n += 1;
+                name = format!("{stem}-{n}.json");
+            }
             let tmp = self.dir.join(format!(".{name}.tmp"));
             tokio::fs::write(&tmp, json).await.map_err(io)?;
             tokio::fs::rename(&tmp, self.dir.join(&name)).await.map_err(io)?;

@@ -1,60 +1,37 @@
-//! `dondoc agency list | rename | merge`: the agency directory and its history.
-//! A rename or merger is recorded as an agency event, and every open task led by (or
-//! cooperating with) the old agencies is reassigned to the successor in the same atomic
-//! step; the tasks' history keeps the old names.
+//! `dondoc agency list | rename | merge`: the agency directory and its history. A rename
+//! or merger moves every open task of the old agencies to the successor in the same step;
+//! the tasks' history keeps the old names.
 
 use anyhow::Result;
-use chrono::NaiveDate;
-use dondoc_core::StreamEvent as _;
-use dondoc_core::agency::{AGENCY_STREAM, AgencyEvent, Directory, Resolution};
-use dondoc_core::event::{Source, TaskKey};
-use dondoc_core::task::TaskCommand;
-use dondoc_projections::board::TaskFilter;
-use dondoc_projections::service::{self, CommandContext, ExtraAppend};
-use dondoc_store::{Direction, EventStore, ExpectedRevision, StreamStart};
+use dondoc_app::agencies::{self, Succession};
+use dondoc_core::agency::Directory;
+use dondoc_core::event::Source;
 
-use crate::app::{self, App};
 use crate::cli::{AgencyAction, AgencyArgs, Global};
-use crate::cmd::task::actor;
-use crate::{InputError, outln};
+use crate::{datadir, outln};
 
 pub async fn run(global: &Global, args: &AgencyArgs) -> Result<()> {
-    let mut app = App::open(global).await?;
-    let directory = app.directory().await?;
-    match &args.action {
-        AgencyAction::List => list(&directory),
+    let app = datadir::open(global).await?;
+    let actor = super::actor(&args.actor, Source::Cli);
+    let (succession, on, reason) = match &args.action {
+        AgencyAction::List => return list(&app.directory().await?),
         AgencyAction::Rename { from, to, on, reason } => {
-            let effective = effective(*on)?;
-            let event = AgencyEvent::AgencyRenamed {
-                from: canonical(&directory, from),
-                to: to.trim().to_string(),
-                effective,
-                reason: reason.clone(),
-            };
-            record(&mut app, args, event, std::slice::from_ref(from), to, &directory).await
+            (Succession::Rename { from: from.clone(), to: to.clone() }, on, reason)
         }
         AgencyAction::Merge { from, into, on, reason } => {
-            let effective = effective(*on)?;
-            let event = AgencyEvent::AgenciesMerged {
-                from: from.iter().map(|f| canonical(&directory, f)).collect(),
-                into: into.trim().to_string(),
-                effective,
-                reason: reason.clone(),
-            };
-            record(&mut app, args, event, from, into, &directory).await
+            (Succession::Merge { from: from.clone(), into: into.clone() }, on, reason)
         }
-    }
-}
-
-fn effective(on: Option<NaiveDate>) -> Result<NaiveDate> {
-    Ok(on.unwrap_or(dondoc_core::calendar::local_date(app::now()?)))
-}
-
-fn canonical(directory: &Directory, name: &str) -> String {
-    match directory.resolve(name) {
-        Resolution::Agency(c) | Resolution::Group { name: c, .. } => c,
-        Resolution::Unknown { .. } => name.trim().to_string(),
-    }
+    };
+    let recorded = agencies::record(&app, succession, *on, reason, &actor).await?;
+    outln!(
+        "Đã ghi nhận {}: {} → {}; chuyển {} nhiệm vụ đang mở sang {}.",
+        if recorded.event_type == "AgencyRenamed" { "đổi tên" } else { "sáp nhập" },
+        recorded.old.join(" + "),
+        recorded.successor,
+        recorded.reassigned,
+        recorded.successor
+    );
+    Ok(())
 }
 
 fn list(directory: &Directory) -> Result<()> {
@@ -77,55 +54,5 @@ fn list(directory: &Directory) -> Result<()> {
     for s in directory.successions() {
         outln!("  {} {} → {}", s.on.format("%d/%m/%Y"), s.from.join(" + "), s.to);
     }
-    Ok(())
-}
-
-/// Appends the agency event and reassigns the open tasks of the old agencies, atomically.
-async fn record(
-    app: &mut App,
-    args: &AgencyArgs,
-    event: AgencyEvent,
-    old: &[String],
-    successor: &str,
-    directory: &Directory,
-) -> Result<()> {
-    let old_names: Vec<String> = old.iter().map(|o| canonical(directory, o)).collect();
-    let is_old = |name: &str| old_names.iter().any(|o| canonical(directory, name) == *o);
-    let replace = |name: &str| if is_old(name) { successor.trim().to_string() } else { name.to_string() };
-    let (event_type, data) = event.encode();
-    let reason = format!("{event_type}: {}", old_names.join(" + "));
-    let mut commands = Vec::new();
-    for task in app.projections.tasks(&TaskFilter::default())? {
-        let s = &task.state;
-        let touched = s.lead.split("; ").any(is_old) || s.cooperating.iter().any(|c| is_old(c));
-        if s.status.is_closed() || !touched {
-            continue;
-        }
-        let lead: Vec<String> = s.lead.split("; ").map(replace).collect();
-        let mut cooperating: Vec<String> = Vec::new();
-        for c in s.cooperating.iter().map(|c| replace(c)) {
-            if !cooperating.contains(&c) && !lead.contains(&c) {
-                cooperating.push(c);
-            }
-        }
-        let command = TaskCommand::Assign { lead: lead.join("; "), cooperating, reason: Some(reason.clone()) };
-        commands.push((TaskKey::new(s.key.plan.clone(), s.key.code.clone()), command));
-    }
-    let last = app.store.read_stream(AGENCY_STREAM, Direction::Backwards, StreamStart::End, 1).await?;
-    let expected = last.first().map_or(ExpectedRevision::NoStream, |e| ExpectedRevision::Exact(e.revision));
-    let extra = ExtraAppend { stream: AGENCY_STREAM.into(), expected, events: vec![(event_type.to_string(), data)] };
-    let ctx = CommandContext::new(actor(&args.actor), Source::Cli, app::now()?);
-    service::execute_batch(&app.store, &commands, vec![extra], &ctx)
-        .await
-        .map_err(|e| InputError(format!("không ghi gì cả: {e}")))?;
-    app.catch_up().await?;
-    outln!(
-        "Đã ghi nhận {}: {} → {}; chuyển {} nhiệm vụ đang mở sang {}.",
-        if event_type == "AgencyRenamed" { "đổi tên" } else { "sáp nhập" },
-        old_names.join(" + "),
-        successor.trim(),
-        commands.len(),
-        successor.trim()
-    );
     Ok(())
 }

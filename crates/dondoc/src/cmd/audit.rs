@@ -2,34 +2,26 @@
 //! `dondoc audit verify [--json]` (every hash chain).
 
 use anyhow::Result;
+use dondoc_app::{App, AppError, audit};
 use dondoc_core::calendar::TZ;
 use dondoc_core::describe::describe;
 use dondoc_core::event::TaskKey;
-use dondoc_projections::service;
 use serde_json::json;
 
-use crate::app::App;
 use crate::cli::{AuditArgs, AuditCommand, Global};
-use crate::{InputError, IntegrityError, outln, output, suggest};
+use crate::{datadir, outln, output};
 
 pub async fn run(global: &Global, args: &AuditArgs) -> Result<()> {
-    let app = App::open(global).await?;
+    let app = datadir::open(global).await?;
     if let Some(AuditCommand::Verify { json }) = &args.verify {
         return verify(&app, *json || args.json).await;
     }
     let (Some(plan), Some(code)) = (&args.plan, &args.code) else {
-        return Err(InputError("cần --plan và --code (hoặc \"dondoc audit verify\")".into()).into());
+        return Err(AppError::input("cần --plan và --code (hoặc \"dondoc audit verify\")").into());
     };
     let key = TaskKey::new(plan.trim(), code.trim());
-    let recorded = service::read_task(&app.store, &key).await?;
-    if recorded.is_empty() {
-        return Err(InputError(suggest::unknown_task(&app.projections, &key)?).into());
-    }
-    let mut rows = Vec::new();
-    for r in &recorded {
-        let (event, meta) = service::decode(r)?;
-        rows.push((r, event, meta));
-    }
+    let timeline = audit::timeline(&app, &key).await?;
+    let rows: Vec<_> = timeline.iter().map(|e| (&e.recorded, &e.event, &e.meta)).collect();
     if args.json {
         let timeline: Vec<_> = rows
             .iter()
@@ -68,7 +60,7 @@ pub async fn run(global: &Global, args: &AuditArgs) -> Result<()> {
 }
 
 async fn verify(app: &App, json: bool) -> Result<()> {
-    let report = dondoc_store::chain::verify_all(&app.store).await?;
+    let report = audit::verify(app).await?;
     if json {
         output::json(&json!({
             "intact": report.first_break.is_none(),
@@ -89,7 +81,7 @@ async fn verify(app: &App, json: bool) -> Result<()> {
             }
             Ok(())
         }
-        Some(b) => Err(IntegrityError(format!(
+        Some(b) => Err(AppError::Integrity(format!(
             "chuỗi băm bị phá vỡ ở luồng {} phiên bản {} (vị trí {}): {}",
             b.stream, b.revision, b.position, b.reason
         ))

@@ -5,14 +5,16 @@ use dondoc_core::calendar::DayOffKind;
 use dondoc_core::text::date_vi;
 
 use crate::cli::{Global, HolidaysArgs};
-use crate::{InputError, config, outln, output};
+use dondoc_app::AppError;
+
+use crate::{config, outln, output};
 
 /// Years the calendar is meant for.
 const YEARS: std::ops::RangeInclusive<i32> = 1900..=2199;
 
 pub fn run(global: &Global, args: &HolidaysArgs) -> Result<()> {
     if !YEARS.contains(&args.year) {
-        return Err(InputError(format!(
+        return Err(AppError::Input(format!(
             "năm {} nằm ngoài phạm vi hỗ trợ {}–{}",
             args.year,
             YEARS.start(),

@@ -2,12 +2,12 @@
 
 use anyhow::Result;
 
-use crate::app::{App, CONFIG_FILE, DB_FILE};
 use crate::cli::Global;
+use crate::datadir::{self, CONFIG_FILE, DB_FILE};
 use crate::outln;
 
 pub async fn run(global: &Global) -> Result<()> {
-    let (dir, created) = App::init(global).await?;
+    let (dir, created) = datadir::init(global).await?;
     outln!("Thư mục dữ liệu: {}", dir.display());
     if created {
         outln!("Đã tạo tệp cấu hình {} (xem giải thích trong tệp).", dir.join(CONFIG_FILE).display());

@@ -1,16 +1,18 @@
 //! `dondoc projections rebuild`.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
+use dondoc_app::AppError;
 
-use crate::app::App;
 use crate::cli::{Global, ProjectionsArgs, ProjectionsCommand};
+use crate::datadir::DataDir;
 use crate::outln;
 
 pub async fn run(global: &Global, args: &ProjectionsArgs) -> Result<()> {
-    let mut app = App::open(global).await?;
+    // Not caught up first: a rebuild must work when catching up cannot.
+    let app = DataDir::locate(global)?.open(global, dondoc_app::Delivery::none()?, crate::clock::cli()?)?;
     match args.command {
         ProjectionsCommand::Rebuild => {
-            let done = app.projections.rebuild(&app.store).await.context("không dựng lại được bảng theo dõi")?;
+            let done = app.read_as_is().await.rebuild(&app.store).await.map_err(AppError::from)?;
             outln!(
                 "Đã dựng lại bảng theo dõi từ {} sự kiện trong {:.2} giây (vị trí {}).",
                 done.events,

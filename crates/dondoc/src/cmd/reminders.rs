@@ -1,35 +1,32 @@
-//! `dondoc reminders plan --at T`: what a sweep at T would send, without sending.
-
-use std::collections::HashMap;
+//! `dondoc reminders due --at T` (what a sweep at T would send, without sending) and
+//! `dondoc reminders log [--failed]` (the delivery log).
 
 use anyhow::Result;
 use chrono::Utc;
+use dondoc_app::reminders::sweep;
 use dondoc_core::calendar::TZ;
-use dondoc_notify::dispatch::DispatchConfig;
+use dondoc_core::event::Milestone;
 
-use crate::app::{self, App};
 use crate::cli::{Global, RemindersAction, RemindersArgs};
-use crate::daemon::{build, clock, sweep};
-use crate::outln;
+use crate::{datadir, outln};
 
 pub async fn run(global: &Global, args: &RemindersArgs) -> Result<()> {
     let (at, json) = match &args.action {
-        RemindersAction::Plan { at, json } => (at, json),
+        RemindersAction::Due { at, json } => (at, json),
         RemindersAction::Log { failed, json } => return log(global, *failed, *json).await,
     };
     let at = match at {
         Some(a) => a.with_timezone(&Utc),
-        None => app::now()?,
+        None => crate::clock::now()?,
     };
-    let app = App::open(global).await?;
-    let d = build::daemon(app, Vec::new(), DispatchConfig::default(), clock::system(Some(at)))?;
-    let (digests, tasks) = sweep::plan(&d, at).await?;
+    let app = datadir::open(global).await?;
+    let (digests, inputs) = sweep::due(&app, at).await?;
+    let tasks = inputs.tasks.len();
     if *json {
-        let titles = sweep::plan_titles(&d).await?;
         let out: Vec<_> = digests
             .iter()
             .map(|g| {
-                let rendered = d.templates.render_digest(g, g.channel, &g.address, &titles).ok();
+                let rendered = app.templates.render_digest(g, g.channel, &g.address, &inputs.titles).ok();
                 serde_json::json!({
                     "recipient": g.recipient,
                     "name": g.name,
@@ -69,19 +66,17 @@ pub async fn run(global: &Global, args: &RemindersArgs) -> Result<()> {
         notices,
         tasks
     );
-    if digests.is_empty() && !d.calendar.is_working_time(at) {
-        outln!("(Ngoài giờ làm việc: chỉ gửi khi thời hạn còn dưới {} giờ.)", d.reminders.urgent_hours);
+    if digests.is_empty() && !app.settings.calendar.is_working_time(at) {
+        outln!("(Ngoài giờ làm việc: chỉ gửi khi thời hạn còn dưới {} giờ.)", app.settings.reminders.urgent_hours);
     }
-    let mut by_milestone: HashMap<&str, usize> = HashMap::new();
     for g in &digests {
         outln!("\n{} ({}) qua {} {}:", g.name, g.recipient, g.channel.as_str(), g.address);
         for n in &g.notices {
-            *by_milestone.entry(n.key.milestone.as_str()).or_default() += 1;
             let occ = n.occurrence.map(|p| format!(" kỳ {}", p.label())).unwrap_or_default();
             outln!(
                 "  {} {}{occ}: {} – hạn {} ({} ngày làm việc)",
                 n.task.code,
-                milestone_vi(n.key.milestone.as_str()),
+                milestone_vi(n.key.milestone),
                 n.title.chars().take(70).collect::<String>(),
                 n.date.format("%d/%m/%Y"),
                 n.working_days_left
@@ -91,20 +86,21 @@ pub async fn run(global: &Global, args: &RemindersArgs) -> Result<()> {
     Ok(())
 }
 
-fn milestone_vi(m: &str) -> &'static str {
+fn milestone_vi(m: Milestone) -> &'static str {
     match m {
-        "start" => "sắp bắt đầu",
-        "due" => "sắp đến hạn",
-        "overdue" => "quá hạn",
-        _ => "báo cáo lãnh đạo (quá hạn)",
+        Milestone::Start => "sắp bắt đầu",
+        Milestone::Due => "sắp đến hạn",
+        Milestone::Overdue => "quá hạn",
+        Milestone::Escalation => "báo cáo lãnh đạo (quá hạn)",
     }
 }
 
 /// `reminders log`: the delivery log, or the open failures.
 async fn log(global: &Global, failed: bool, json: bool) -> Result<()> {
-    let app = App::open(global).await?;
+    let app = datadir::open(global).await?;
+    let read = app.read().await?;
     if failed {
-        let rows = app.projections.open_failures()?;
+        let rows = read.open_failures()?;
         if json {
             outln!("{}", serde_json::to_string_pretty(&rows)?);
             return Ok(());
@@ -116,7 +112,7 @@ async fn log(global: &Global, failed: bool, json: bool) -> Result<()> {
         }
         return Ok(());
     }
-    let rows = app.projections.deliveries()?;
+    let rows = read.deliveries()?;
     if json {
         outln!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(());

@@ -2,24 +2,27 @@
 
 use anyhow::{Context, Result};
 use chrono::Utc;
-use dondoc_notify::dispatch::DispatchConfig;
+use dondoc_app::Delivery;
+use dondoc_app::summary::weekly;
+use dondoc_core::event::Channel;
 
-use crate::app::{self, App};
 use crate::cli::{Global, SummaryArgs};
-use crate::daemon::{build, clock, weekly};
+use crate::datadir::DataDir;
 use crate::outln;
 
 pub async fn run(global: &Global, args: &SummaryArgs) -> Result<()> {
     let at = match args.at {
         Some(a) => a.with_timezone(&Utc),
-        None => app::now()?,
+        None => crate::clock::now()?,
     };
-    let app = App::open(global).await?;
-    let d = build::daemon(app, Vec::new(), DispatchConfig::default(), clock::system(Some(at)))?;
-    let summary = weekly::compute(&d, at).await?;
+    let data = DataDir::locate(global)?;
+    data.load_chart_font();
+    let delivery = Delivery { templates: data.templates()?, ..Delivery::none()? };
+    let app = data.open(global, delivery, dondoc_app::clock::fixed(at))?;
+    let summary = weekly::compute(&app, at).await?;
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir).with_context(|| format!("không tạo được {}", dir.display()))?;
-        let email = dondoc_notify::summary::render_email(&summary, "Lãnh đạo", "lanhdao@example.invalid");
+        let email = app.templates.weekly_email(&summary, "Lãnh đạo", "lanhdao@example.invalid")?;
         std::fs::write(dir.join("summary.html"), email.html.unwrap_or_default())?;
         std::fs::write(dir.join("summary.txt"), &email.text)?;
         for a in &email.attachments {
@@ -29,7 +32,7 @@ pub async fn run(global: &Global, args: &SummaryArgs) -> Result<()> {
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
-        let m = dondoc_notify::summary::render_text(&summary, dondoc_core::event::Channel::Telegram, "Lãnh đạo", "-");
+        let m = app.templates.weekly_chat(&summary, Channel::Telegram, "Lãnh đạo", "-")?;
         outln!("{}", m.text);
         if let Some(dir) = &args.out {
             outln!("\nĐã ghi summary.html, summary.txt và tệp đính kèm vào {}.", dir.display());

@@ -1,35 +1,24 @@
 //! `dondoc task <action> --plan P --code C ...`: one command against one task.
 
 use anyhow::{Context, Result};
-use chrono::{NaiveDate, Utc};
-use dondoc_core::Period;
+use chrono::Utc;
+use dondoc_app::task::{self, date_dmy, deadline, parse_expr, period_key};
+use dondoc_core::calendar::end_of_day;
 use dondoc_core::describe::describe;
 use dondoc_core::event::{Evidence, Source, TaskKey};
-use dondoc_core::task::{DomainError, TaskCommand};
-use dondoc_core::timeexpr::{self, TimeExpr};
-use dondoc_projections::service::{self, CommandContext, ServiceError};
+use dondoc_core::task::TaskCommand;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::app::{self, App};
 use crate::cli::{EvidenceArgs, Global, TaskAction, TaskArgs, TaskRef};
-use crate::{ConflictError, InputError, outln, output, suggest};
+use crate::{datadir, outln, output};
 
 pub async fn run(global: &Global, args: &TaskArgs) -> Result<()> {
-    let mut app = App::open(global).await?;
-    let (task, command) = command(&app, &args.action)?;
+    let app = datadir::open(global).await?;
+    let (task, command) = command(&app.settings.policy, &args.action)?;
     let key = TaskKey::new(task.plan.trim(), task.code.trim());
-    let ctx = CommandContext::new(actor(&args.actor), Source::Cli, app::now()?);
-    let executed = match service::execute(&app.store, &key, args.revision, &command, &ctx).await {
-        Ok(e) => e,
-        Err(ServiceError::Domain(DomainError::NotDefined { .. })) => {
-            return Err(InputError(suggest::unknown_task(&app.projections, &key)?).into());
-        }
-        Err(ServiceError::Domain(e)) => return Err(InputError(e.to_string()).into()),
-        Err(e @ ServiceError::Conflict { .. }) => return Err(ConflictError(e.to_string()).into()),
-        Err(e) => return Err(e.into()),
-    };
-    app.catch_up().await?;
+    let actor = super::actor(&args.actor, Source::Cli);
+    let executed = task::execute(&app, &key, args.revision, &command, &actor).await?;
     if args.json {
         let events: Vec<_> = executed
             .events
@@ -58,38 +47,8 @@ pub async fn run(global: &Global, args: &TaskArgs) -> Result<()> {
     Ok(())
 }
 
-/// The actor: `--as`, `$DONDOC_ACTOR`, else "cli:<login>".
-pub fn actor(given: &Option<String>) -> String {
-    given.clone().filter(|a| !a.trim().is_empty()).unwrap_or_else(|| {
-        let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "?".into());
-        format!("cli:{user}")
-    })
-}
-
-pub fn parse_expr(text: &str) -> Result<timeexpr::ParsedTime> {
-    timeexpr::parse(text).map_err(|e| InputError(e.to_string()).into())
-}
-
-/// An occurrence given as a key ("2025-Q3") or as written ("Quý III/2025").
-fn period_key(text: &Option<String>) -> Result<Option<String>> {
-    let Some(text) = text else { return Ok(None) };
-    if let Ok(p) = text.trim().parse::<Period>() {
-        return Ok(Some(p.key()));
-    }
-    match parse_expr(text)?.expr {
-        TimeExpr::Period { period } => Ok(Some(period.key())),
-        TimeExpr::Date { date, .. } => Ok(Some(Period::Day { date }.key())),
-        _ => Err(InputError(format!("\"{text}\" không phải là một kỳ (ví dụ 2025-Q3, \"Quý III/2025\")")).into()),
-    }
-}
-
-/// A new deadline: a time expression read as a deadline.
-fn deadline(app: &App, text: &str) -> Result<NaiveDate> {
-    let parsed = parse_expr(text)?;
-    parsed
-        .expr
-        .nominal_due(&app.policy)
-        .ok_or_else(|| InputError(format!("\"{text}\" không phải là một thời hạn cụ thể")).into())
+fn period(text: &Option<String>) -> Result<Option<String>> {
+    Ok(text.as_deref().map(period_key).transpose()?)
 }
 
 fn evidence(args: &EvidenceArgs) -> Result<Evidence> {
@@ -103,7 +62,10 @@ fn evidence(args: &EvidenceArgs) -> Result<Evidence> {
     Ok(Evidence { document: args.document.clone(), link: args.link.clone(), file_sha256, note: args.note.clone() })
 }
 
-fn command<'a>(app: &App, action: &'a TaskAction) -> Result<(&'a TaskRef, TaskCommand)> {
+fn command<'a>(
+    policy: &dondoc_core::policy::ReportingPolicy,
+    action: &'a TaskAction,
+) -> Result<(&'a TaskRef, TaskCommand)> {
     use TaskAction as A;
     Ok(match action {
         A::Add { task, title, lead, cooperating, start, finish, product, tracked_from } => (
@@ -125,14 +87,13 @@ fn command<'a>(app: &App, action: &'a TaskAction) -> Result<(&'a TaskRef, TaskCo
         A::Start { task, note } => (task, TaskCommand::Start { note: note.clone() }),
         A::Pause { task, reason } => (task, TaskCommand::Pause { reason: reason.clone() }),
         A::Resume { task, note } => (task, TaskCommand::Resume { note: note.clone() }),
-        A::Progress { task, percent, note, period } => (
-            task,
-            TaskCommand::ReportProgress { percent: *percent, note: note.clone(), occurrence: period_key(period)? },
-        ),
-        A::Submit { task, period, evidence: ev, sent_at } => (
+        A::Progress { task, percent, note, period: p } => {
+            (task, TaskCommand::ReportProgress { percent: *percent, note: note.clone(), occurrence: period(p)? })
+        }
+        A::Submit { task, period: p, evidence: ev, sent_at } => (
             task,
             TaskCommand::SubmitReport {
-                occurrence: period_key(period)?,
+                occurrence: period(p)?,
                 evidence: evidence(ev)?,
                 submitted_at: sent_at.map(|t| t.with_timezone(&Utc)),
             },
@@ -141,8 +102,8 @@ fn command<'a>(app: &App, action: &'a TaskAction) -> Result<(&'a TaskRef, TaskCo
         A::RequestExtension(x) => (
             &x.task,
             TaskCommand::RequestExtension {
-                occurrence: period_key(&x.period)?,
-                to: deadline(app, &x.to)?,
+                occurrence: period(&x.period)?,
+                to: deadline(&x.to, policy)?,
                 to_text: Some(x.to.clone()),
                 reason: x.reason.clone(),
             },
@@ -150,28 +111,22 @@ fn command<'a>(app: &App, action: &'a TaskAction) -> Result<(&'a TaskRef, TaskCo
         A::Extend(x) => (
             &x.task,
             TaskCommand::Extend {
-                occurrence: period_key(&x.period)?,
-                to: deadline(app, &x.to)?,
+                occurrence: period(&x.period)?,
+                to: deadline(&x.to, policy)?,
                 to_text: Some(x.to.clone()),
                 reason: x.reason.clone(),
             },
         ),
-        A::RejectExtension { task, period, reason } => {
-            (task, TaskCommand::RejectExtension { occurrence: period_key(period)?, reason: reason.clone() })
+        A::RejectExtension { task, period: p, reason } => {
+            (task, TaskCommand::RejectExtension { occurrence: period(p)?, reason: reason.clone() })
         }
         A::Cancel { task, reason } => (task, TaskCommand::Cancel { reason: reason.clone() }),
         A::Reopen { task, reason } => (task, TaskCommand::Reopen { reason: reason.clone() }),
         A::Comment { task, note } => (task, TaskCommand::Comment { text: note.clone() }),
-        A::Ack { task, period, snooze_until } => {
-            let snooze_until = snooze_until
-                .as_deref()
-                .map(|d| {
-                    chrono::NaiveDate::parse_from_str(d.trim(), "%d/%m/%Y")
-                        .map(dondoc_core::calendar::end_of_day)
-                        .map_err(|_| InputError(format!("--snooze-until \"{d}\": cần ngày dạng dd/mm/yyyy")))
-                })
-                .transpose()?;
-            (task, TaskCommand::Acknowledge { occurrence: period_key(period)?, key: None, snooze_until })
+        A::Ack { task, period: p, snooze_until } => {
+            let snooze_until =
+                snooze_until.as_deref().map(|d| date_dmy(d, "--snooze-until").map(end_of_day)).transpose()?;
+            (task, TaskCommand::Acknowledge { occurrence: period(p)?, key: None, snooze_until })
         }
         A::Assign { task, lead, cooperating, reason } => {
             (task, TaskCommand::Assign { lead: lead.clone(), cooperating: cooperating.clone(), reason: reason.clone() })

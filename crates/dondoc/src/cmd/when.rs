@@ -1,14 +1,15 @@
 //! `dondoc when "<expr>" [--as deadline|start] [--from D --to D] [--json]`.
 
 use anyhow::Result;
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate};
+use dondoc_app::AppError;
 use dondoc_core::calendar::{WorkCalendar, local_date};
 use dondoc_core::text::date_vi;
 use dondoc_core::timeexpr::{self, Occurrence};
 use serde::Serialize;
 
 use crate::cli::{Global, Reading, WhenArgs};
-use crate::{InputError, config, outln, output};
+use crate::{config, outln, output};
 
 /// The JSON object of `when --json` (a stable contract).
 #[derive(Serialize)]
@@ -54,13 +55,14 @@ impl From<&Occurrence> for OccurrenceJson {
 }
 
 pub fn run(global: &Global, args: &WhenArgs) -> Result<()> {
-    let parsed = timeexpr::parse(&args.expr).map_err(|e| InputError(e.to_string()))?;
+    let parsed = timeexpr::parse(&args.expr).map_err(|e| AppError::Input(e.to_string()))?;
     let calendar = config::calendar(global)?;
     let policy = config::policy(global)?;
     let resolved = parsed.expr.resolve(&policy, &calendar);
     let kind = parsed.expr.kind();
     let recurring = kind == timeexpr::ExprKind::Recurring;
-    let window = recurring.then(|| window(args.from, args.to)).transpose()?;
+    let today = local_date(crate::clock::now()?);
+    let window = recurring.then(|| window(args.from, args.to, today)).transpose()?;
     let occurrences: Vec<Occurrence> =
         window.map(|[from, to]| parsed.expr.occurrences(from, to, &policy, &calendar)).unwrap_or_default();
     let date = match args.reading {
@@ -129,9 +131,9 @@ pub fn run(global: &Global, args: &WhenArgs) -> Result<()> {
     Ok(())
 }
 
-/// The window for occurrences: as given, or the current year.
-fn window(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<[NaiveDate; 2]> {
-    let this_year = local_date(Utc::now()).year();
+/// The window for occurrences: as given, or the year of `today`.
+fn window(from: Option<NaiveDate>, to: Option<NaiveDate>, today: NaiveDate) -> Result<[NaiveDate; 2]> {
+    let this_year = today.year();
     let jan1 = |y| NaiveDate::from_ymd_opt(y, 1, 1).expect("valid");
     let (from, to) = match (from, to) {
         (Some(f), Some(t)) => (f, t),
@@ -140,10 +142,10 @@ fn window(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<[NaiveDate; 
         (None, None) => (jan1(this_year), NaiveDate::from_ymd_opt(this_year, 12, 31).expect("valid")),
     };
     if from > to {
-        return Err(InputError(format!("--from {from} sau --to {to}")).into());
+        return Err(AppError::Input(format!("--from {from} sau --to {to}")).into());
     }
     if to.signed_duration_since(from).num_days() > 366 * 50 {
-        return Err(InputError("khoảng --from/--to dài quá 50 năm".into()).into());
+        return Err(AppError::input("khoảng --from/--to dài quá 50 năm").into());
     }
     Ok([from, to])
 }

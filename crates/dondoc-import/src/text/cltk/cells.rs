@@ -36,44 +36,32 @@ pub(super) struct TimeCell {
     pub problem: Option<String>,
 }
 
-/// Words that can begin a time cell (folded); numbers also can.
-const TIME_STARTS: &str =
-    "tháng quý năm hằng hàng thường liên trước từ giai đầu giữa cuối khi theo đột ngày chậm đến trong hạn cả";
-
-/// Every word the time parser knows (folded). A time cell is made of these, numbers,
-/// punctuation and remarks in parentheses; requests ("Theo yêu cầu của ...") run to the
-/// end of their line.
-const TIME_WORDS: &str = concat!(
-    "tháng quý năm hằng hàng ngày giờ tuần cả đột xuất từ giai đoạn trong đầu giữa cuối trước chậm nhất hạn ",
-    "đến là hết và t q i ii iii iv thường xuyên liên tục khi có phát sinh theo yêu cầu của chỉ đạo ít một lần"
-);
-
 /// Longest time cell, in words.
 const MAX_TIME_WORDS: usize = 8;
 
+/// Whether a time cell can begin with the word: a number, "T9/2025", "Q4/2025", or a word
+/// an expression of the time parser begins with ([`timeexpr::FIRST_WORDS`]).
 fn time_start(w: &str) -> bool {
-    let first = w.trim_start_matches('(').chars().next();
-    match first {
-        Some(c) if c.is_ascii_digit() => true,
-        // The initials of TIME_STARTS, and T9/2025, Q4/2025.
-        Some(
-            't' | 'T' | 'q' | 'Q' | 'n' | 'N' | 'h' | 'H' | 'l' | 'L' | 'g' | 'G' | 'đ' | 'Đ' | 'c' | 'C' | 'k' | 'K',
-        ) => {
-            let f = norm(w);
-            let mut chars = f.chars();
-            matches!((chars.next(), chars.next()), (Some('t' | 'q'), Some(c)) if c.is_ascii_digit())
-                || TIME_STARTS.split(' ').any(|t| t == f)
-        }
-        _ => false,
+    let Some(first) = w.trim_start_matches('(').chars().next() else { return false };
+    if first.is_ascii_digit() {
+        return true;
     }
+    let initial = first.to_lowercase().next().unwrap_or(first);
+    if !timeexpr::FIRST_WORDS.iter().any(|t| t.starts_with(initial)) {
+        return false;
+    }
+    let f = norm(w);
+    let mut chars = f.chars();
+    matches!((chars.next(), chars.next()), (Some('t' | 'q'), Some(c)) if c.is_ascii_digit())
+        || timeexpr::FIRST_WORDS.contains(&f.as_str())
 }
 
-/// Whether every run of letters in the word is a word of the time parser.
+/// Whether every run of letters in the word is a word of the time parser
+/// ([`timeexpr::WORDS`]).
 fn time_word(w: &str) -> bool {
-    w.split(|c: char| !c.is_alphabetic()).filter(|r| !r.is_empty()).all(|r| {
-        let r = r.to_lowercase();
-        TIME_WORDS.split(' ').any(|t| t == r)
-    })
+    w.split(|c: char| !c.is_alphabetic())
+        .filter(|r| !r.is_empty())
+        .all(|r| timeexpr::WORDS.contains(&r.to_lowercase().as_str()))
 }
 
 /// Starts that make a cell a time even when its values are impossible ("Tháng 13/2025").

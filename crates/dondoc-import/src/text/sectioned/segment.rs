@@ -277,39 +277,6 @@ const RUN_ON_LIST: &[&str] = &[
 /// Words after which an agency name may follow inside a cell.
 const LINK_LIST: &[&str] = &["và", "của", "với", "các", "cho", "tại", "theo", "hoặc"];
 
-/// First words of time cells (lower case); cells starting with a digit are tried too.
-const TIME_START_LIST: &[&str] = &[
-    "tháng",
-    "quý",
-    "quí",
-    "năm",
-    "ngày",
-    "hằng",
-    "hàng",
-    "thường",
-    "theo",
-    "khi",
-    "trước",
-    "giai",
-    "từ",
-    "đến",
-    "trong",
-    "đầu",
-    "giữa",
-    "cuối",
-    "giờ",
-    "tuần",
-    "định",
-    "đột",
-    "liên",
-    "có",
-    "chậm",
-    "hạn",
-    "cả",
-    "t",
-    "q",
-];
-
 struct Vocabs {
     run_on: Vocab,
     links: Vocab,
@@ -322,8 +289,8 @@ fn vocab() -> &'static Vocabs {
     V.get_or_init(|| Vocabs {
         run_on: Vocab::new(RUN_ON_LIST),
         links: Vocab::new(LINK_LIST),
-        time_starts: Vocab::new(TIME_START_LIST),
-        time_words: Vocab::new(TIME_WORD_LIST),
+        time_starts: Vocab::new(timeexpr::FIRST_WORDS),
+        time_words: Vocab::new(timeexpr::WORDS),
     })
 }
 
@@ -862,53 +829,6 @@ fn start_cost(col: Col, f: &Feat) -> f32 {
     }
     if f.upper || f.digit_start || col.is_main() { 0.0 } else { PUNCT_START }
 }
-
-/// Words of the time forms `timeexpr::parse` reads (lower case), besides numbers.
-const TIME_WORD_LIST: &[&str] = &[
-    "tháng",
-    "quý",
-    "quí",
-    "năm",
-    "ngày",
-    "hằng",
-    "hàng",
-    "thường",
-    "xuyên",
-    "liên",
-    "tục",
-    "và",
-    "đến",
-    "từ",
-    "giai",
-    "đoạn",
-    "trước",
-    "trong",
-    "đầu",
-    "giữa",
-    "cuối",
-    "giờ",
-    "tuần",
-    "định",
-    "kỳ",
-    "đột",
-    "xuất",
-    "cả",
-    "chậm",
-    "nhất",
-    "hạn",
-    "là",
-    "hết",
-    "có",
-    "khi",
-    "phát",
-    "sinh",
-    "t",
-    "q",
-    "i",
-    "ii",
-    "iii",
-    "iv",
-];
 
 /// Whether `timeexpr::parse` could read the text: a quick test that spares it the texts
 /// with words of no time form (it reads requests "Theo yêu cầu của ...", remarks in

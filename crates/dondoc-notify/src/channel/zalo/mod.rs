@@ -56,8 +56,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Zalo's daily quotas follow Vietnam's calendar day (UTC+7, no daylight saving).
 const VIETNAM_OFFSET_SECS: i32 = 7 * 3600;
 
-/// The current time; injected so tests and simulations control it.
-pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+use crate::Clock;
 /// The last time a Zalo user id interacted with the OA (from the webhook), if known.
 pub type Interactions = Arc<dyn Fn(&str) -> Option<DateTime<Utc>> + Send + Sync>;
 

@@ -1,0 +1,138 @@
+//! Events from the Zalo Official Account's webhook. The signature is checked and a stale
+//! or repeated request refused; then a message from an officer opens their consultation
+//! window (recorded as a contact event) and a tapped "Đã nhận" button acknowledges the
+//! reminders of its message.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, RwLock};
+
+use chrono::{DateTime, Utc};
+use dondoc_core::StreamEvent as _;
+use dondoc_core::contact::{CONTACT_STREAM, ContactEvent};
+use dondoc_core::event::{Channel, Source};
+use dondoc_notify::channel::zalo::{Interactions, WebhookEvent, ZaloConfig, parse_webhook, verify_signature};
+use dondoc_notify::message::ActionKind;
+use dondoc_store::ExpectedRevision;
+
+use super::{acknowledgements, actor};
+use crate::App;
+use crate::command;
+use crate::error::Result;
+
+/// Zalo user id → when they last wrote to the OA: shared by the sender (the consultation
+/// window) and the webhook.
+#[derive(Clone, Default)]
+pub struct ZaloSeen(Arc<RwLock<HashMap<String, DateTime<Utc>>>>);
+
+impl ZaloSeen {
+    /// Records an interaction; `false` when an equal or newer one was known.
+    pub fn saw(&self, user: &str, at: DateTime<Utc>) -> bool {
+        let Ok(mut seen) = self.0.write() else { return false };
+        let newer = seen.get(user).is_none_or(|last| *last < at);
+        if newer {
+            seen.insert(user.to_string(), at);
+        }
+        newer
+    }
+
+    /// The sender's view: when a user last wrote.
+    pub fn interactions(&self) -> Interactions {
+        let seen = self.0.clone();
+        Arc::new(move |uid: &str| seen.read().ok()?.get(uid).copied())
+    }
+
+    /// Loads the interactions recorded in the contact book.
+    pub async fn load(&self, app: &App) -> Result<()> {
+        let book = app.read().await?.contacts()?;
+        for card in book.cards() {
+            if let (Some(uid), Some(at)) = (&card.zalo, book.zalo_last_interaction(&card.id)) {
+                self.saw(uid, at);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The webhook's configuration and memory.
+pub struct Hook {
+    pub config: ZaloConfig,
+    pub seen: ZaloSeen,
+    /// Recently handled events (sender, timestamp): a replayed request is ignored.
+    recent: Mutex<VecDeque<(String, i64)>>,
+}
+
+/// Events older or newer than this (by their signed timestamp) are refused as replays.
+const MAX_SKEW_MINUTES: i64 = 10;
+/// Events remembered against replays.
+const RECENT: usize = 10_000;
+
+/// What the webhook answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Taken (or a repeat, ignored): 200.
+    Accepted,
+    /// Not a webhook event: 400.
+    Malformed,
+    /// Bad signature, or a stale timestamp: 401.
+    Refused,
+}
+
+impl Hook {
+    pub fn new(config: ZaloConfig, seen: ZaloSeen) -> Hook {
+        Hook { config, seen, recent: Mutex::default() }
+    }
+
+    /// Checks a request (its raw body and signature header) at `now`; the event to handle
+    /// when it is accepted and new.
+    pub fn check(&self, body: &[u8], signature: &str, now: DateTime<Utc>) -> (Verdict, Option<WebhookEvent>) {
+        let Ok(event) = parse_webhook(body) else { return (Verdict::Malformed, None) };
+        let timestamp = event.timestamp_ms.to_string();
+        if !verify_signature(&self.config.oa_id, body, &timestamp, &self.config.oa_secret_key, signature) {
+            tracing::warn!("webhook Zalo sai chữ ký: bỏ qua");
+            return (Verdict::Refused, None);
+        }
+        // A signed request can be captured and sent again: refuse stale ones and repeats.
+        let skew = (now - event.timestamp).num_minutes().abs();
+        if skew > MAX_SKEW_MINUTES {
+            tracing::warn!(skew_minutes = skew, "webhook Zalo quá cũ hoặc sai giờ: bỏ qua");
+            return (Verdict::Refused, None);
+        }
+        let Ok(mut recent) = self.recent.lock() else { return (Verdict::Accepted, None) };
+        let id = (event.sender_id.clone(), event.timestamp_ms);
+        if recent.contains(&id) {
+            return (Verdict::Accepted, None);
+        }
+        if recent.len() >= RECENT {
+            recent.pop_front();
+        }
+        recent.push_back(id);
+        (Verdict::Accepted, Some(event))
+    }
+}
+
+/// Records what an accepted event means: an officer's message opens their window; a
+/// "Đã nhận" payload acknowledges the reminders of its message sent to that officer.
+pub async fn handle(app: &App, hook: &Hook, event: WebhookEvent) -> Result<()> {
+    if !event.event_name.starts_with("user_send") {
+        return Ok(());
+    }
+    let book = app.read().await?.contacts()?;
+    let Some(card) = book.by_address(Channel::Zalo, &event.sender_id).cloned() else {
+        tracing::info!(sender = %event.sender_id, "tin Zalo từ người chưa có trong danh bạ");
+        return Ok(());
+    };
+    let at = event.timestamp;
+    let ctx = actor(&card, Source::Zalo).at(at);
+    if hook.seen.saw(&event.sender_id, at) {
+        let (t, data) = ContactEvent::ZaloInteraction { id: card.id.clone(), at }.encode();
+        command::append_facts(&app.store, CONTACT_STREAM, ExpectedRevision::Any, vec![(t, data)], &ctx).await?;
+    }
+    if let Some((ActionKind::Acknowledge, message_ref)) = event.payload.as_deref().and_then(ActionKind::decode) {
+        let keys = app.read().await?.message_keys(message_ref)?;
+        // Only the officer a reminder was sent to can acknowledge it.
+        let keys: Vec<_> = keys.into_iter().filter(|k| k.recipient == card.id).collect();
+        let commands = acknowledgements(&keys);
+        command::execute_batch(&app.store, &commands, Vec::new(), &ctx).await?;
+    }
+    Ok(())
+}

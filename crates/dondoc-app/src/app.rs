@@ -1,0 +1,176 @@
+//! [`App`]: an opened store with its read models, the settings the use cases follow, the
+//! templates and dispatcher that deliver messages, and the clock. One per process; the
+//! CLI, the daemon, the API and the chat handlers call use cases on it.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use dondoc_core::WorkCalendar;
+use dondoc_core::agency::{AgencyConfig, Directory};
+use dondoc_core::classify::Classifier;
+use dondoc_core::contact::DEFAULT_CHANNEL_ORDER;
+use dondoc_core::event::Channel;
+use dondoc_core::policy::ReportingPolicy;
+use dondoc_core::reminder::ReminderPolicy;
+use dondoc_notify::channel::Sender;
+use dondoc_notify::dispatch::{DispatchConfig, Dispatcher, Recorder};
+use dondoc_notify::templates::Templates;
+use dondoc_projections::Projections;
+use dondoc_store::sqlite::SqliteStore;
+use serde::Serialize;
+use tokio::sync::{Mutex, MutexGuard};
+
+use crate::clock::Clock;
+use crate::error::{AppError, Result};
+use crate::reminders::sweep::{Inputs, SweepReport};
+use crate::schedule::{Job, JobKind};
+
+/// What the use cases follow, read from the configuration by the caller.
+pub struct Settings {
+    pub calendar: WorkCalendar,
+    pub policy: ReportingPolicy,
+    /// "Sắp đến hạn" within this many working days.
+    pub due_soon_working_days: u32,
+    /// The configured agency directory (recorded renames and mergers are added at read).
+    pub agencies: AgencyConfig,
+    pub reminders: ReminderPolicy,
+    /// Channels in order of preference.
+    pub channel_order: Vec<Channel>,
+    /// The daemon's jobs and their schedules.
+    pub jobs: Vec<Job>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            calendar: WorkCalendar::default(),
+            policy: ReportingPolicy::nd09(),
+            due_soon_working_days: 5,
+            agencies: AgencyConfig::default(),
+            reminders: ReminderPolicy::default(),
+            channel_order: DEFAULT_CHANNEL_ORDER.to_vec(),
+            jobs: vec![
+                Job::new(JobKind::Sweep, "0 */15 * * * *").expect("valid"),
+                Job::new(JobKind::WeeklySummary, "0 30 7 * * Mon").expect("valid"),
+            ],
+        }
+    }
+}
+
+/// How messages are rendered and sent.
+pub struct Delivery {
+    pub templates: Templates,
+    pub senders: Vec<Arc<dyn Sender>>,
+    pub dispatch: DispatchConfig,
+}
+
+impl Delivery {
+    /// The built-in templates and no channel: for commands that plan or preview only.
+    pub fn none() -> Result<Delivery> {
+        Ok(Delivery {
+            templates: Templates::builtin(Default::default())?,
+            senders: Vec::new(),
+            dispatch: DispatchConfig::default(),
+        })
+    }
+}
+
+/// Wraps the recorder of every dispatch (reminders, summaries, digests): tests put a layer
+/// here that loses records or fails, as a crash or a busy store would.
+pub type RecorderLayer = Arc<dyn for<'a> Fn(Box<dyn Recorder + 'a>) -> Box<dyn Recorder + 'a> + Send + Sync>;
+
+/// The daemon's recent activity, for `/healthz` and logs.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Status {
+    pub started_at: Option<DateTime<Utc>>,
+    pub last_runs: HashMap<&'static str, DateTime<Utc>>,
+    pub last_sweep: Option<SweepReport>,
+}
+
+/// An opened data store and everything the use cases need.
+pub struct App {
+    pub store: SqliteStore,
+    /// The read models; [`App::read`] brings them up to date first.
+    read: Mutex<Projections>,
+    pub settings: Settings,
+    pub templates: Templates,
+    pub dispatcher: Dispatcher,
+    pub clock: Clock,
+    /// The sweep's inputs as of the last store position seen.
+    pub(crate) sweep_inputs: Mutex<Option<Arc<Inputs>>>,
+    /// What `/healthz` shows.
+    pub status: std::sync::Mutex<Status>,
+    /// Wraps every dispatch's recorder (none in production).
+    pub recorder_layer: Option<RecorderLayer>,
+}
+
+impl App {
+    /// Opens the store file at `path` (created when missing) with its read models.
+    /// A damaged or foreign file is refused, untouched, with [`AppError::Integrity`].
+    pub fn open(path: &Path, settings: Settings, delivery: Delivery, clock: Clock) -> Result<App> {
+        let store = SqliteStore::open(path).map_err(|e| match e {
+            dondoc_store::StoreError::Integrity { .. } => {
+                AppError::Integrity(format!("không mở được {}: {e}", path.display()))
+            }
+            e => AppError::Store(e),
+        })?;
+        let projections = Projections::open(path)?;
+        let dispatcher = Dispatcher::new(delivery.senders, delivery.dispatch, clock.clone());
+        Ok(App {
+            store,
+            read: Mutex::new(projections),
+            settings,
+            templates: delivery.templates,
+            dispatcher,
+            clock,
+            sweep_inputs: Mutex::new(None),
+            status: std::sync::Mutex::new(Status::default()),
+            recorder_layer: None,
+        })
+    }
+
+    /// The current instant, from the injected clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+
+    /// The read models, brought up to date with the log first.
+    pub async fn read(&self) -> Result<MutexGuard<'_, Projections>> {
+        let mut read = self.read.lock().await;
+        read.catch_up(&self.store).await?;
+        Ok(read)
+    }
+
+    /// Applies the events appended since the last read to the read models.
+    pub async fn catch_up(&self) -> Result<()> {
+        self.read().await.map(drop)
+    }
+
+    /// The read models as they are, without catching up (operational tables).
+    pub async fn read_as_is(&self) -> MutexGuard<'_, Projections> {
+        self.read.lock().await
+    }
+
+    /// A classifier with the settings' calendar, policy and "due soon" window.
+    pub fn classifier(&self) -> Classifier<'_> {
+        Classifier {
+            due_soon_working_days: self.settings.due_soon_working_days,
+            ..Classifier::new(&self.settings.calendar, &self.settings.policy)
+        }
+    }
+
+    /// `inner` wrapped in the [`RecorderLayer`], if any.
+    pub(crate) fn layered<'a>(&self, inner: Box<dyn Recorder + 'a>) -> Box<dyn Recorder + 'a> {
+        match &self.recorder_layer {
+            Some(layer) => layer(inner),
+            None => inner,
+        }
+    }
+
+    /// The agency directory: the configuration and every rename and merger recorded since.
+    pub async fn directory(&self) -> Result<Directory> {
+        Ok(self.read().await?.directory(&self.settings.agencies)?)
+    }
+}

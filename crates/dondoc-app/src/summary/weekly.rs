@@ -1,0 +1,128 @@
+//! The weekly leadership summary: computed from the board and the delivery failures,
+//! rendered (HTML email with chart and workbook, or short text), sent to every contact
+//! with the leadership role, each edition recorded per person so it arrives once; a
+//! leader no channel reached gets it again from the sweeps during that week.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Duration, Utc};
+use dondoc_core::contact::Role;
+use dondoc_core::event::Channel;
+use dondoc_core::summary::log::edition_of_week;
+use dondoc_core::summary::weekly::{self, FailedDelivery, WeeklySummary};
+use dondoc_notify::dispatch::Job;
+use dondoc_notify::message::Message;
+use dondoc_projections::board::TaskFilter;
+use dondoc_projections::delivery::parse_key;
+
+use super::record::EditionRecorder;
+use crate::App;
+use crate::error::Result;
+use crate::schedule::JobKind;
+
+/// Failed attempts after which a week's summary is no longer retried for a person.
+pub const MAX_ATTEMPTS: usize = 8;
+
+/// The summary of the week ending at `now`.
+pub async fn compute(app: &App, now: DateTime<Utc>) -> Result<WeeklySummary> {
+    let (tasks, failures) = {
+        let read = app.read().await?;
+        let tasks: Vec<_> = read.tasks(&TaskFilter::default())?.into_iter().map(|t| t.state).collect();
+        let failures: Vec<FailedDelivery> = read
+            .open_failures()?
+            .into_iter()
+            .filter_map(|f| {
+                let key = parse_key(&f.key)?;
+                Some(FailedDelivery {
+                    plan: f.plan,
+                    code: f.code,
+                    recipient: key.recipient,
+                    channel: key.channel,
+                    error: f.error,
+                    at: f.at,
+                })
+            })
+            .collect();
+        (tasks, failures)
+    };
+    Ok(weekly::summarize(&tasks, &failures, &app.classifier(), now))
+}
+
+/// What one sending of the summary did.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sent {
+    /// People who received it now.
+    pub delivered: usize,
+    /// People no channel reached: the sweeps retry until the next weekly run.
+    pub undelivered: usize,
+}
+
+/// Sends the summary of the week ending at `now` to leadership (those who have not
+/// received it yet), recording in the store.
+pub async fn send(app: &App, now: DateTime<Utc>) -> Result<Sent> {
+    send_to(app, now, None).await
+}
+
+/// Run by every sweep: a leader whose summary of the current week failed on every channel
+/// gets it again, in working hours, until it arrives or [`MAX_ATTEMPTS`] failed.
+/// Stateless (read from the `summaries` stream), so it survives restarts.
+pub async fn retry(app: &App, now: DateTime<Utc>) -> Result<()> {
+    let Some(job) = app.settings.jobs.iter().find(|j| j.kind == JobKind::WeeklySummary) else {
+        return Ok(());
+    };
+    let Some(tick) = job.last_tick(now, Duration::days(8)) else { return Ok(()) };
+    if !app.settings.calendar.is_working_time(now) {
+        return Ok(());
+    }
+    let history = app.read().await?.edition_history(&edition_of_week(weekly::week_of(tick).0))?;
+    let retry: HashSet<String> = history
+        .failures
+        .into_iter()
+        .filter(|(who, n)| !history.delivered.contains(who) && *n < MAX_ATTEMPTS)
+        .map(|(who, _)| who)
+        .collect();
+    if !retry.is_empty() {
+        let sent = send_to(app, tick, Some(&retry)).await?;
+        tracing::info!(at = %now, sent = sent.delivered, undelivered = sent.undelivered, "gửi lại báo cáo tuần");
+    }
+    Ok(())
+}
+
+/// Sends the summary of the week ending at `now` to leaders who have not received it (only
+/// those in `only`, when given).
+async fn send_to(app: &App, now: DateTime<Utc>, only: Option<&HashSet<String>>) -> Result<Sent> {
+    let summary = compute(app, now).await?;
+    let edition = summary.edition();
+    let (done, book) = {
+        let read = app.read().await?;
+        (read.edition_history(&edition)?.delivered, read.contacts()?)
+    };
+    let available = app.dispatcher.channels();
+    let mut jobs = Vec::new();
+    for contact in book.contacts(&app.settings.channel_order).into_iter().filter(|c| c.role == Role::Leadership) {
+        if done.contains(&contact.id) || only.is_some_and(|only| !only.contains(&contact.id)) {
+            continue;
+        }
+        // Leadership reads the full summary (chart, workbook) by email first.
+        let mut channels = contact.channels.clone();
+        channels.sort_by_key(|(c, _)| *c != Channel::Email);
+        let mut messages: Vec<Message> = Vec::new();
+        for (channel, address) in channels.iter().filter(|(channel, _)| available.contains(channel)) {
+            let mut m = match channel {
+                Channel::Email => app.templates.weekly_email(&summary, &contact.name, address)?,
+                _ => app.templates.weekly_chat(&summary, *channel, &contact.name, address)?,
+            };
+            m.recipient = contact.id.clone();
+            messages.push(m);
+        }
+        if !messages.is_empty() {
+            jobs.push(Job { messages });
+        }
+    }
+    if jobs.is_empty() {
+        return Ok(Sent::default());
+    }
+    let recorder = app.layered(Box::new(EditionRecorder { store: &app.store, edition }));
+    let report = app.dispatcher.run(jobs, &*recorder).await;
+    Ok(Sent { delivered: report.delivered, undelivered: report.undelivered + report.skipped })
+}

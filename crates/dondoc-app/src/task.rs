@@ -1,0 +1,69 @@
+//! One command against one task, as every entry point gives it: the command, who acts,
+//! from where, and optionally the revision the caller saw. Also the readings of what
+//! people type for a command (periods, deadlines, snooze dates).
+
+use chrono::NaiveDate;
+use dondoc_core::Period;
+use dondoc_core::event::TaskKey;
+use dondoc_core::policy::ReportingPolicy;
+use dondoc_core::task::{DomainError, TaskCommand};
+use dondoc_core::timeexpr::{self, ParsedTime, TimeExpr};
+
+use crate::App;
+use crate::command::{self, Actor, CommandError, Executed};
+use crate::error::{AppError, Result};
+use crate::suggest;
+
+/// Runs `command` on the task `key` as `actor`. With `revision`, the task
+/// must still be at that revision ([`AppError::Conflict`] with the current one). An
+/// unknown task is an input error naming the nearest plans or codes.
+pub async fn execute(
+    app: &App,
+    key: &TaskKey,
+    revision: Option<u64>,
+    command: &TaskCommand,
+    actor: &Actor,
+) -> Result<Executed> {
+    let ctx = actor.at(app.now());
+    match command::execute(&app.store, key, revision, command, &ctx).await {
+        Ok(executed) => {
+            app.catch_up().await?;
+            Ok(executed)
+        }
+        Err(CommandError::Domain(DomainError::NotDefined { .. })) => {
+            Err(AppError::Input(suggest::unknown_task(&*app.read().await?, key)?))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A time expression as written in a plan ("Quý IV/2025", "Hằng năm").
+pub fn parse_expr(text: &str) -> Result<ParsedTime> {
+    timeexpr::parse(text).map_err(|e| AppError::Input(e.to_string()))
+}
+
+/// An occurrence given as a key ("2025-Q3") or as written ("Quý III/2025").
+pub fn period_key(text: &str) -> Result<String> {
+    if let Ok(p) = text.trim().parse::<Period>() {
+        return Ok(p.key());
+    }
+    match parse_expr(text)?.expr {
+        TimeExpr::Period { period } => Ok(period.key()),
+        TimeExpr::Date { date, .. } => Ok(Period::Day { date }.key()),
+        _ => Err(AppError::Input(format!("\"{text}\" không phải là một kỳ (ví dụ 2025-Q3, \"Quý III/2025\")"))),
+    }
+}
+
+/// A new deadline: a time expression read as a deadline (its nominal due day).
+pub fn deadline(text: &str, policy: &ReportingPolicy) -> Result<NaiveDate> {
+    parse_expr(text)?
+        .expr
+        .nominal_due(policy)
+        .ok_or_else(|| AppError::Input(format!("\"{text}\" không phải là một thời hạn cụ thể")))
+}
+
+/// A date written dd/mm/yyyy.
+pub fn date_dmy(text: &str, what: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%d/%m/%Y")
+        .map_err(|_| AppError::Input(format!("{what} \"{text}\": cần ngày dạng dd/mm/yyyy")))
+}

@@ -1,0 +1,150 @@
+//! How tasks are shown: one task with its standing (the object of `show --json` and of the
+//! API's task resource), and listings filtered by plan, agency, overdue and due window.
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use dondoc_core::WorkCalendar;
+use dondoc_core::calendar::local_date;
+use dondoc_core::classify::{Classification, OccurrenceStanding, TaskStanding};
+use dondoc_core::event::TaskKey;
+use dondoc_projections::BoardTask;
+use dondoc_projections::board::TaskFilter;
+use serde_json::{Value, json};
+
+use crate::App;
+use crate::error::{AppError, Result};
+use crate::suggest;
+
+/// A task on the board with its standing at `at`; an unknown task is an input error
+/// naming the nearest plans or codes.
+pub async fn task(app: &App, key: &TaskKey, at: DateTime<Utc>) -> Result<(BoardTask, TaskStanding)> {
+    let read = app.read().await?;
+    let Some(task) = read.task(&key.plan, &key.code)? else {
+        return Err(AppError::Input(suggest::unknown_task(&read, key)?));
+    };
+    let standing = app.classifier().task(&task.state, at);
+    Ok((task, standing))
+}
+
+fn occurrence_json(o: &OccurrenceStanding) -> Value {
+    json!({
+        "period": o.occurrence.period.label(),
+        "key": o.occurrence.period.key(),
+        "due": o.deadline.due,
+        "nominal_due": o.deadline.nominal,
+        "extended": o.deadline.extended,
+        "submitted_at": o.submitted_at,
+        "classification": o.classification.as_str(),
+    })
+}
+
+/// The task object of `show --json` and `GET /api/v1/tasks/{plan}/{code}` (a stable contract).
+pub fn task_json(task: &BoardTask, standing: &TaskStanding, at: DateTime<Utc>) -> Value {
+    let s = &task.state;
+    json!({
+        "plan": s.key.plan,
+        "code": s.key.code,
+        "title": s.title,
+        "lead": s.lead,
+        "cooperating": s.cooperating,
+        "start": s.start.as_ref().map(|p| &p.input),
+        "finish": s.finish.as_ref().map(|p| &p.input),
+        "product": s.product,
+        "status": s.status.as_str(),
+        "progress_percent": s.progress_percent,
+        "completed_on": s.completed_on,
+        "classification": standing.classification.as_str(),
+        "classification_vi": standing.classification.label_vi(),
+        "due": standing.deadline.map(|d| d.due),
+        "nominal_due": standing.deadline.map(|d| d.nominal),
+        "original_due": standing.deadline.and_then(|d| d.original),
+        "extended": standing.deadline.is_some_and(|d| d.extended),
+        "revision": task.revision,
+        "at": at,
+        "occurrences": standing.occurrences.iter().map(occurrence_json).collect::<Vec<_>>(),
+    })
+}
+
+/// A due window: calendar days ("7d") or working days ("5wd").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Within {
+    Days(u64),
+    WorkingDays(u32),
+}
+
+impl Within {
+    /// Reads "7d", "7" (calendar days) or "5wd" (working days).
+    pub fn parse(text: &str) -> Result<Within> {
+        let t = text.trim().to_lowercase();
+        let bad = || AppError::Input(format!("--due-within \"{text}\": dùng dạng 7d (ngày) hoặc 5wd (ngày làm việc)"));
+        if let Some(n) = t.strip_suffix("wd") {
+            return Ok(Within::WorkingDays(n.parse().map_err(|_| bad())?));
+        }
+        let n = t.strip_suffix('d').unwrap_or(&t);
+        Ok(Within::Days(n.parse().map_err(|_| bad())?))
+    }
+
+    /// The last day of the window starting `today`.
+    pub fn horizon(self, calendar: &WorkCalendar, today: NaiveDate) -> NaiveDate {
+        match self {
+            Within::Days(n) => today.checked_add_days(Days::new(n)).unwrap_or(NaiveDate::MAX),
+            Within::WorkingDays(n) => calendar.add_working_days(today, i64::from(n)),
+        }
+    }
+}
+
+/// The earliest open due date of a task: its deadline, or its first unsubmitted occurrence.
+pub fn next_open_due(standing: &TaskStanding) -> Option<NaiveDate> {
+    let open = |c: Classification| !matches!(c, Classification::CompletedOnTime | Classification::CompletedLate);
+    match standing.deadline {
+        Some(d) if open(standing.classification) => Some(d.due),
+        Some(_) => None,
+        None => standing.occurrences.iter().filter(|o| open(o.classification)).map(|o| o.deadline.due).min(),
+    }
+}
+
+/// What a listing shows.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    pub filter: TaskFilter,
+    /// Only tasks overdue at the instant.
+    pub overdue: bool,
+    /// Only tasks not done and due within this window.
+    pub due_within: Option<Within>,
+}
+
+/// The tasks of a listing at `at`, with their standings, by plan and code.
+pub async fn list(app: &App, listing: &Listing, at: DateTime<Utc>) -> Result<Vec<(BoardTask, TaskStanding)>> {
+    let tasks = app.read().await?.tasks(&listing.filter)?;
+    let classifier = app.classifier();
+    let today = local_date(at);
+    let until = listing.due_within.map(|w| w.horizon(&app.settings.calendar, today));
+    let mut rows = Vec::new();
+    for task in tasks {
+        let standing = classifier.task(&task.state, at);
+        if listing.overdue && !standing.classification.is_overdue() {
+            continue;
+        }
+        if let Some(until) = until
+            && !next_open_due(&standing).is_some_and(|d| today <= d && d <= until)
+        {
+            continue;
+        }
+        rows.push((task, standing));
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn due_windows() {
+        let cases =
+            [("7d", Some(Within::Days(7))), ("7", Some(Within::Days(7))), ("5wd", Some(Within::WorkingDays(5)))];
+        for (text, want) in cases {
+            assert_eq!(Within::parse(text).ok(), want, "{text}");
+        }
+        assert!(Within::parse("x").is_err());
+    }
+}

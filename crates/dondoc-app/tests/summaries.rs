@@ -1,0 +1,105 @@
+//! The weekly summary in process, on the Quảng Nam plan with a virtual clock: a leader
+//! whom no channel reaches on Monday gets the week's summary from a later sweep once a
+//! channel works again, and only once. (The daily digest: the CLI's `daemon` test.)
+
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use chrono::{DateTime, Duration, Utc};
+use dondoc_app::clock::VirtualClock;
+use dondoc_app::schedule::JobKind;
+use dondoc_app::{App, Delivery, Settings, jobs, simulate};
+use dondoc_core::event::Channel;
+use dondoc_notify::channel::outbox::Outbox;
+use dondoc_notify::dispatch::DispatchConfig;
+use dondoc_notify::templates::Templates;
+use dondoc_notify::{Message, Receipt, SendError, Sender};
+use futures::future::BoxFuture;
+use support::outbox_files;
+
+fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).expect("an RFC 3339 instant").with_timezone(&Utc)
+}
+
+/// An outbox that refuses every message while `down` is set, as an unreachable server.
+struct Switchable {
+    outbox: Outbox,
+    down: Arc<AtomicBool>,
+}
+
+impl Sender for Switchable {
+    fn channel(&self) -> Channel {
+        self.outbox.channel()
+    }
+
+    fn send<'a>(&'a self, message: &'a Message) -> BoxFuture<'a, Result<Receipt, SendError>> {
+        if self.down.load(Ordering::SeqCst) {
+            return Box::pin(async { Err(SendError::Transient("máy chủ không trả lời".into())) });
+        }
+        self.outbox.send(message)
+    }
+}
+
+fn app(
+    db: &std::path::Path,
+    out: &std::path::Path,
+    clock: &VirtualClock,
+    down: &Arc<AtomicBool>,
+    settings: Settings,
+) -> App {
+    let senders: Vec<Arc<dyn Sender>> = [Channel::Email, Channel::Telegram, Channel::Zalo]
+        .into_iter()
+        .map(|ch| {
+            Arc::new(Switchable { outbox: Outbox::new(ch, out, clock.clock()), down: down.clone() }) as Arc<dyn Sender>
+        })
+        .collect();
+    let dispatch = DispatchConfig { max_attempts: 1, backoff_initial_ms: 1, ..DispatchConfig::default().unlimited() };
+    let delivery = Delivery { templates: Templates::builtin(Default::default()).unwrap(), senders, dispatch };
+    App::open(db, settings, delivery, clock.clock()).unwrap()
+}
+
+#[tokio::test]
+async fn a_leader_no_channel_reached_gets_the_week_from_a_later_sweep_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let db = dir.path().join("dondoc.sqlite");
+    let down = Arc::new(AtomicBool::new(false));
+    let clock = VirtualClock::new(t("2025-09-08T07:00:00+07:00"));
+    let app = app(&db, out.path(), &clock, &down, support::settings());
+    support::quang_nam(&app).await;
+
+    // Monday 8/9/2025 07:30: every channel down when the summary goes out.
+    down.store(true, Ordering::SeqCst);
+    let monday = t("2025-09-08T07:30:00+07:00");
+    clock.set(monday);
+    jobs::run(&app, JobKind::WeeklySummary, monday).await.unwrap();
+    let history = app.read().await.unwrap().edition_history("2025-09-01").unwrap();
+    assert!(history.delivered.is_empty());
+    assert_eq!(history.failures.get("c005"), Some(&2), "one failure on each of the leader's two channels");
+
+    // A sweep at 08:00 still finds them down; at 09:15 the channels work again.
+    let at8 = t("2025-09-08T08:00:00+07:00");
+    clock.set(at8);
+    jobs::run(&app, JobKind::Sweep, at8).await.unwrap();
+    down.store(false, Ordering::SeqCst);
+    let sim = simulate::run(
+        &app,
+        &clock,
+        t("2025-09-08T09:15:00+07:00"),
+        t("2025-09-12T17:00:00+07:00"),
+        Duration::minutes(15),
+    )
+    .await
+    .unwrap();
+    assert!(sim.sweeps > 300);
+    let summaries: Vec<_> =
+        outbox_files(out.path()).into_iter().filter(|m| m["keys"].as_array().unwrap().is_empty()).collect();
+    assert_eq!(summaries.len(), 1, "the week's summary arrives once: {summaries:?}");
+    assert_eq!(summaries[0]["recipient"], "c005");
+    assert_eq!(summaries[0]["channel"], "email", "leadership reads the summary by email first");
+    assert!(summaries[0]["sent_at"].as_str().unwrap().starts_with("2025-09-08T09:15"), "{}", summaries[0]["sent_at"]);
+    let history = app.read().await.unwrap().edition_history("2025-09-01").unwrap();
+    assert!(history.delivered.contains("c005"));
+}

@@ -1,0 +1,344 @@
+//! The weekly summary rendered: the email (subject, HTML with escaping and the inline
+//! chart, text alternative, workbook), the chart PNG, the workbook's sheets and the short
+//! Telegram/Zalo text. The summary is built from tasks folded through the aggregate; the
+//! job runs on Monday 24/11/2025 at 07:30 (the week 17/11–23/11/2025).
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use chrono::{DateTime, NaiveDate, Utc};
+use dondoc_core::calendar::WorkCalendar;
+use dondoc_core::classify::Classifier;
+use dondoc_core::event::{Channel, Evidence};
+use dondoc_core::policy::ReportingPolicy;
+use dondoc_core::summary::weekly::{FailedDelivery, WeeklySummary, summarize as weekly_summary};
+use dondoc_core::task::{TaskCommand, TaskState, decide};
+use dondoc_core::timeexpr::parse;
+use dondoc_notify::Message;
+use dondoc_notify::message::idempotency_key;
+use dondoc_notify::summary::{CHART_CID, chart_png, xlsx};
+use dondoc_notify::templates::{Templates, Wording};
+use dondoc_testkit::time::{at, date, s};
+
+const PLAN: &str = "KH-125-UBND";
+const HOSTILE_TITLE: &str = "Rà soát <script>alert(\"x\")</script> & 'báo cáo'";
+const HOSTILE_AGENCY: &str = "Sở A & B <Ban Quản lý>";
+const ADDRESS: &str = "lanhdao@tinh.gov.vn";
+
+fn render_email(summary: &WeeklySummary, name: &str, address: &str) -> Message {
+    Templates::builtin(Wording::default()).unwrap().weekly_email(summary, name, address).unwrap()
+}
+
+fn render_text(summary: &WeeklySummary, channel: Channel, name: &str, address: &str) -> Message {
+    Templates::builtin(Wording::default()).unwrap().weekly_chat(summary, channel, name, address).unwrap()
+}
+
+/// A task folded from commands decided through the aggregate.
+fn task(code: &str, title: &str, lead: &str, finish: &str, completed_on: Option<NaiveDate>) -> TaskState {
+    let mut state = TaskState::default();
+    let mut run = |command: TaskCommand, now: DateTime<Utc>| {
+        for e in decide(&state, &command, now).unwrap_or_else(|e| panic!("{command:?}: {e}")) {
+            state.apply(&e);
+        }
+    };
+    run(
+        TaskCommand::Define {
+            plan: s(PLAN),
+            code: s(code),
+            title: s(title),
+            lead: s(lead),
+            cooperating: vec![],
+            start: None,
+            finish: Some(parse(finish).unwrap_or_else(|e| panic!("{finish}: {e}"))),
+            product: None,
+            tracked_from: Some(date(2025, 1, 1)),
+            tt: None,
+            group: None,
+        },
+        at(2025, 1, 2, 8, 0),
+    );
+    run(TaskCommand::Start { note: None }, at(2025, 1, 6, 9, 0));
+    if let Some(on) = completed_on {
+        let evidence = Evidence { document: Some(s("125/BC-UBND")), ..Evidence::default() };
+        run(TaskCommand::Complete { on: Some(on), evidence }, at(2025, 11, 24, 7, 0));
+    }
+    state
+}
+
+fn failures() -> Vec<FailedDelivery> {
+    vec![FailedDelivery {
+        plan: s(PLAN),
+        code: s("NV-01"),
+        recipient: s("snv-vanthu"),
+        channel: Channel::Zalo,
+        error: s("-124: <access token> hết hạn"),
+        at: Some(at(2025, 11, 21, 8, 0)),
+    }]
+}
+
+fn summarize(tasks: &[TaskState]) -> WeeklySummary {
+    let calendar = WorkCalendar::default();
+    let policy = ReportingPolicy::nd09();
+    weekly_summary(tasks, &failures(), &Classifier::new(&calendar, &policy), at(2025, 11, 24, 7, 30))
+}
+
+fn sample() -> WeeklySummary {
+    summarize(&[
+        task("TC-01", "Xây dựng dự toán ngân sách năm 2026", "Sở Tài chính", "14/10/2025", None),
+        task("TC-02", "Báo cáo quyết toán vốn đầu tư công", "Sở Tài chính", "14/11/2025", None),
+        task("NV-01", HOSTILE_TITLE, HOSTILE_AGENCY, "19/11/2025", None),
+        task("YT-01", "Kế hoạch tiêm chủng mở rộng", "Sở Y tế", "31/12/2025", None),
+        task("XD-01", "Quy hoạch chung đô thị", "Sở Xây dựng", "20/11/2025", Some(date(2025, 11, 21))),
+    ])
+}
+
+#[test]
+fn the_email_has_the_subject_identity_and_parts() {
+    let summary = sample();
+    let m = render_email(&summary, "Đồng chí Chủ tịch", ADDRESS);
+    assert_eq!(m.subject, "Báo cáo tổng hợp nhiệm vụ quá hạn tuần 17/11/2025 – 23/11/2025");
+    assert_eq!(m.channel, Channel::Email);
+    assert_eq!((m.address.as_str(), m.recipient.as_str(), m.name.as_str()), (ADDRESS, ADDRESS, "Đồng chí Chủ tịch"));
+    assert!(m.keys.is_empty());
+    assert_eq!(m.idempotency_key, idempotency_key(&[], &format!("summary/2025-11-17/{ADDRESS}")));
+    let parts: Vec<(&str, &str, Option<&str>)> =
+        m.attachments.iter().map(|a| (a.filename.as_str(), a.content_type.as_str(), a.inline_id.as_deref())).collect();
+    assert_eq!(
+        parts,
+        vec![
+            ("bieu-do-tong-hop.png", "image/png", Some(CHART_CID)),
+            (
+                "tong-hop-nhiem-vu-2025-11-17.xlsx",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                None
+            ),
+        ]
+    );
+    let html = m.html.as_deref().expect("an HTML body");
+    assert!(html.contains(&format!("src=\"cid:{CHART_CID}\"")));
+    // Sections, in order.
+    let sections = [
+        "1. Tổng hợp theo tình trạng",
+        "2. Nhiệm vụ quá hạn theo cơ quan chủ trì (3)",
+        "3. Nhiệm vụ mới quá hạn trong tuần (1)",
+        "4. Nhiệm vụ hoàn thành trong tuần (1)",
+        "5. Thông báo gửi không thành công (1)",
+    ];
+    let positions: Vec<usize> =
+        sections.iter().map(|s| html.find(s).unwrap_or_else(|| panic!("{s} missing from\n{html}"))).collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
+    // Worst agency first: two tasks, then one.
+    let tc = html.find("Sở Tài chính — 2 nhiệm vụ, tổng 51 ngày quá hạn").expect("Sở Tài chính");
+    let nv = html.find("Sở A &amp; B &lt;Ban Quản lý&gt; — 1 nhiệm vụ").expect("the hostile agency");
+    assert!(tc < nv);
+}
+
+/// The text of HTML with its character references decoded (the five that escaping uses,
+/// by name or number).
+fn html_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let Some(end) = rest.find(';') else { break };
+        let entity = &rest[1..end];
+        let c = match entity {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ => entity
+                .strip_prefix("#x")
+                .or_else(|| entity.strip_prefix("#X"))
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
+                .and_then(char::from_u32),
+        };
+        match c {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn html_escapes_every_text_from_the_data() {
+    let m = render_email(&sample(), "Ông <b>Nguyễn</b> & cộng sự", ADDRESS);
+    let html = m.html.expect("an HTML body");
+    // Each text comes back whole once the character references of HTML are decoded
+    // (HTML Living Standard §13.5: named references and numeric ones, decimal or hex).
+    let decoded = html_text(&html);
+    let cases = [
+        ("task title", HOSTILE_TITLE),
+        ("agency", HOSTILE_AGENCY),
+        ("recipient name", "Kính gửi Ông <b>Nguyễn</b> & cộng sự,"),
+        ("delivery error", "-124: <access token> hết hạn"),
+    ];
+    for (what, text) in cases {
+        assert!(decoded.contains(text), "{what}: {text} not in\n{decoded}");
+    }
+    // ... and none of them is markup in the HTML itself.
+    for raw in ["<script>", "<b>Nguyễn", "<Ban Quản lý>", "<access token>", "& B", "& cộng"] {
+        assert!(!html.contains(raw), "{raw} left unescaped");
+    }
+    // The text alternative is not HTML: kept as written.
+    assert!(m.text.contains(HOSTILE_TITLE));
+    assert!(m.text.contains("Kính gửi Ông <b>Nguyễn</b> & cộng sự,"));
+}
+
+#[test]
+fn the_text_alternative_has_counts_and_lists() {
+    let m = render_email(&sample(), "Đồng chí Chủ tịch", ADDRESS);
+    let expected = [
+        "- Đang thực hiện quá hạn: 3 (60,0%)",
+        "- Hoàn thành quá hạn: 1 (20,0%)",
+        "- Tổng số: 5",
+        "Sở Tài chính — 2 nhiệm vụ, tổng 51 ngày quá hạn",
+        "KH-125-UBND/TC-01: Xây dựng dự toán ngân sách năm 2026 — hạn 14/10/2025, quá 41 ngày (29 ngày làm việc), \
+         đang thực hiện",
+        "3. NHIỆM VỤ MỚI QUÁ HẠN TRONG TUẦN (1)",
+        "Sở Xây dựng — KH-125-UBND/XD-01: Quy hoạch chung đô thị (hoàn thành 21/11/2025, hoàn thành quá hạn)",
+        "KH-125-UBND/NV-01 → snv-vanthu (Zalo, 08:00 ngày 21/11/2025): -124: <access token> hết hạn",
+    ];
+    for line in expected {
+        assert!(m.text.contains(line), "{line} not in\n{}", m.text);
+    }
+}
+
+/// Width and height from a PNG's IHDR chunk, after checking the signature.
+fn png_size(png: &[u8]) -> (u32, u32) {
+    assert!(png.len() > 33, "{} bytes", png.len());
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(&png[12..16], b"IHDR");
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    (be(&png[16..20]), be(&png[20..24]))
+}
+
+#[test]
+fn the_chart_is_a_png() {
+    let cases = [("sample", sample()), ("no tasks", summarize(&[]))];
+    for (name, summary) in cases {
+        let png = chart_png(&summary);
+        let (w, h) = png_size(&png);
+        assert_eq!(w, 960, "{name}");
+        assert!(h > 100, "{name}: {h}");
+    }
+    let email = render_email(&sample(), "A", ADDRESS);
+    assert_eq!(email.attachments[0].bytes, chart_png(&sample()));
+}
+
+fn sheet(book: &mut Xlsx<Cursor<Vec<u8>>>, name: &str) -> Vec<Vec<String>> {
+    let range = book.worksheet_range(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+    range
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|c| match c {
+                    Data::Empty => String::new(),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn the_workbook_has_the_five_sheets() {
+    let bytes = xlsx(&sample());
+    assert_eq!(&bytes[..4], b"PK\x03\x04", "a zip file");
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("an XLSX workbook");
+    assert_eq!(book.sheet_names(), vec!["Tổng hợp", "Quá hạn", "Mới quá hạn", "Mới hoàn thành", "Gửi lỗi"]);
+
+    let overview = sheet(&mut book, "Tổng hợp");
+    assert_eq!(overview[0][0], "Báo cáo tổng hợp nhiệm vụ quá hạn tuần 17/11/2025 – 23/11/2025");
+    assert_eq!(overview[3][..2], [s("Tình trạng"), s("Số nhiệm vụ")]);
+    assert_eq!(overview[4][..2], [s("Đang thực hiện quá hạn"), s("3")]);
+
+    // (sheet, rows including the header, first cells of the first data row)
+    let cases: [(&str, usize, &[&str]); 4] = [
+        ("Quá hạn", 4, &["Sở Tài chính", PLAN, "TC-01", "Xây dựng dự toán ngân sách năm 2026"]),
+        ("Mới quá hạn", 2, &[HOSTILE_AGENCY, PLAN, "NV-01", HOSTILE_TITLE]),
+        ("Mới hoàn thành", 2, &["Sở Xây dựng", PLAN, "XD-01", "Quy hoạch chung đô thị"]),
+        ("Gửi lỗi", 2, &[PLAN, "NV-01", "snv-vanthu", "Zalo"]),
+    ];
+    for (name, rows, first) in cases {
+        let cells = sheet(&mut book, name);
+        assert_eq!(cells.len(), rows, "{name}: {cells:?}");
+        let got: Vec<&str> = cells[1].iter().take(first.len()).map(String::as_str).collect();
+        assert_eq!(got, first, "{name}");
+    }
+    let overdue = sheet(&mut book, "Quá hạn");
+    assert_eq!(overdue[0][7], "Số ngày quá hạn");
+    assert_eq!(overdue[1][7], "41");
+}
+
+#[test]
+fn the_short_text_fits_and_names_the_five_worst_agencies() {
+    // Seven agencies, agency i with i overdue tasks; long names.
+    let mut tasks = Vec::new();
+    for i in 1..=7 {
+        let agency = format!("Ban Quản lý dự án đầu tư xây dựng các công trình giao thông và nông nghiệp số {i}");
+        for j in 0..i {
+            tasks.push(task(&format!("A{i}-{j}"), "Nhiệm vụ", &agency, "14/11/2025", None));
+        }
+    }
+    let summary = summarize(&tasks);
+    for channel in [Channel::Telegram, Channel::Zalo] {
+        let m = render_text(&summary, channel, "Đồng chí Chủ tịch", "123456789");
+        assert_eq!(m.channel, channel);
+        assert!(m.html.is_none() && m.attachments.is_empty() && m.keys.is_empty());
+        assert!(m.text.chars().count() < 4000, "{} characters", m.text.chars().count());
+        assert!(m.text.starts_with("Báo cáo tổng hợp nhiệm vụ quá hạn tuần 17/11/2025 – 23/11/2025\n"), "{}", m.text);
+        for line in [
+            "- Đang thực hiện quá hạn: 28",
+            "1. Ban Quản lý dự án đầu tư xây dựng các công trình giao thông và nông nghiệp số 7: 7 nhiệm vụ, tổng 70 \
+             ngày quá hạn",
+            "5. Ban Quản lý dự án đầu tư xây dựng các công trình giao thông và nông nghiệp số 3: 3 nhiệm vụ",
+            "… và 2 cơ quan khác.",
+            "Mới quá hạn trong tuần: 0 nhiệm vụ.",
+            "Hoàn thành trong tuần: 0 nhiệm vụ.",
+            "Thông báo gửi không thành công: 1.",
+        ] {
+            assert!(m.text.contains(line), "{line} not in\n{}", m.text);
+        }
+        assert!(!m.text.contains("số 2:"), "{}", m.text);
+        assert_eq!(m.idempotency_key, idempotency_key(&[], "summary/2025-11-17/123456789"));
+    }
+}
+
+#[test]
+fn an_empty_week_still_renders() {
+    let summary = summarize(&[]);
+    let m = render_email(&summary, "A", ADDRESS);
+    let html = m.html.expect("an HTML body");
+    assert!(html.contains("Không có nhiệm vụ quá hạn."));
+    assert!(m.text.contains("- Tổng số: 0"));
+    let t = render_text(&summary, Channel::Telegram, "A", "1");
+    assert!(t.text.contains("Không có nhiệm vụ quá hạn."), "{}", t.text);
+}
+
+/// Writes the sample's chart, HTML, workbook and texts for a person to look at, under
+/// the target directory's `tmp/summary-samples/`.
+#[test]
+fn write_samples() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("summary-samples");
+    std::fs::create_dir_all(&dir).expect("a samples directory");
+    let summary = sample();
+    let m = render_email(&summary, "Đồng chí Chủ tịch UBND tỉnh", ADDRESS);
+    std::fs::write(dir.join("chart.png"), &m.attachments[0].bytes).expect("writes the chart");
+    std::fs::write(dir.join("summary.html"), m.html.expect("an HTML body")).expect("writes the HTML");
+    std::fs::write(dir.join("summary.txt"), &m.text).expect("writes the text");
+    std::fs::write(dir.join("summary.xlsx"), xlsx(&summary)).expect("writes the workbook");
+    let chat = render_text(&summary, Channel::Telegram, "A", "1").text;
+    std::fs::write(dir.join("chat.txt"), chat).expect("writes the chat text");
+}

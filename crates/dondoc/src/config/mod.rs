@@ -1,0 +1,241 @@
+//! Configuration: the data directory's `dondoc.toml`, the calendar data, command-line
+//! overrides; [`daemon`] has the daemon's sections and how secrets are read.
+
+pub mod daemon;
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use dondoc_core::WorkCalendar;
+use dondoc_core::calendar::CalendarConfig;
+use dondoc_core::policy::{BeforeDate, ReportingPolicy};
+use serde::Deserialize;
+
+use crate::cli::{BeforeDateArg, Global};
+
+/// The calendar data shipped with dondoc (`config/calendar.toml`).
+pub const DEFAULT_CALENDAR: &str = include_str!("../../../../config/calendar.toml");
+/// The agency directory shipped with dondoc (`config/agencies.toml`).
+pub const DEFAULT_AGENCIES: &str = include_str!("../../../../config/agencies.toml");
+/// The documented example configuration (`config/dondoc.example.toml`), copied by `init`.
+pub const EXAMPLE_CONFIG: &str = include_str!("../../../../config/dondoc.example.toml");
+
+/// `dondoc.toml`. Every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    #[serde(default)]
+    pub calendar: CalendarSection,
+    #[serde(default)]
+    pub reporting: ReportingSection,
+    #[serde(default)]
+    pub classification: ClassificationSection,
+    #[serde(default)]
+    pub agencies: AgenciesSection,
+    #[serde(default)]
+    pub server: self::daemon::ServerSection,
+    #[serde(default)]
+    pub schedule: self::daemon::ScheduleSection,
+    #[serde(default)]
+    pub reminders: self::daemon::RemindersSection,
+    #[serde(default)]
+    pub dispatch: dondoc_notify::dispatch::DispatchConfig,
+    #[serde(default)]
+    pub templates: self::daemon::TemplatesSection,
+    #[serde(default)]
+    pub wording: dondoc_notify::templates::Wording,
+    #[serde(default)]
+    pub summary: self::daemon::SummarySection,
+    /// Channel sections, read by `channels` (secrets resolved from the environment or files).
+    pub email: Option<toml::Table>,
+    pub telegram: Option<toml::Table>,
+    pub zalo: Option<toml::Table>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgenciesSection {
+    /// Agency directory file; relative paths are read from the data directory.
+    pub file: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarSection {
+    /// Calendar data file; relative paths are read from the data directory.
+    pub file: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportingSection {
+    pub policy: Option<String>,
+    pub before_date: Option<BeforeDate>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassificationSection {
+    #[serde(default = "default_due_soon")]
+    pub due_soon_working_days: u32,
+}
+
+impl Default for ClassificationSection {
+    fn default() -> Self {
+        ClassificationSection { due_soon_working_days: default_due_soon() }
+    }
+}
+
+fn default_due_soon() -> u32 {
+    5
+}
+
+impl FileConfig {
+    /// Reads `path`; a missing file means every default.
+    pub fn load(path: &Path) -> Result<FileConfig> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => toml::from_str(&text).with_context(|| format!("tệp cấu hình {} không hợp lệ", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(FileConfig::default()),
+            Err(e) => Err(e).with_context(|| format!("không đọc được {}", path.display())),
+        }
+    }
+}
+
+/// Parses and validates calendar data.
+pub fn parse_calendar(text: &str, origin: &str) -> Result<WorkCalendar> {
+    let config: CalendarConfig = toml::from_str(text).with_context(|| format!("không đọc được tệp lịch {origin}"))?;
+    WorkCalendar::new(&config).with_context(|| format!("tệp lịch {origin} không hợp lệ"))
+}
+
+fn load_calendar(path: &Path) -> Result<WorkCalendar> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("không mở được tệp lịch {}", path.display()))?;
+    parse_calendar(&text, &path.display().to_string())
+}
+
+/// The calendar: `--calendar`, else the data directory's `[calendar] file`, else built in.
+pub fn calendar_for(global: &Global, file: &FileConfig, dir: &Path) -> Result<WorkCalendar> {
+    match (&global.calendar, &file.calendar.file) {
+        (Some(path), _) => load_calendar(path),
+        (None, Some(path)) => load_calendar(&dir.join(path)),
+        (None, None) => parse_calendar(DEFAULT_CALENDAR, "mặc định (config/calendar.toml)"),
+    }
+}
+
+/// The agency directory configuration: the data directory's `[agencies] file`, else built in.
+pub fn agencies_for(file: &FileConfig, dir: &Path) -> Result<dondoc_core::agency::AgencyConfig> {
+    let (text, origin) = match &file.agencies.file {
+        Some(path) => {
+            let path = dir.join(path);
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("không mở được danh mục cơ quan {}", path.display()))?;
+            (text, path.display().to_string())
+        }
+        None => (DEFAULT_AGENCIES.to_string(), "mặc định (config/agencies.toml)".to_string()),
+    };
+    toml::from_str(&text).with_context(|| format!("danh mục cơ quan {origin} không hợp lệ"))
+}
+
+/// The calendar for commands without a data directory.
+pub fn calendar(global: &Global) -> Result<WorkCalendar> {
+    calendar_for(global, &FileConfig::default(), Path::new("."))
+}
+
+/// The reporting policy: `--policy`/`--before-date`, else `[reporting]`, else nd09.
+pub fn policy_for(global: &Global, file: &FileConfig) -> Result<ReportingPolicy> {
+    let name = global.policy.as_deref().or(file.reporting.policy.as_deref()).unwrap_or("nd09");
+    let Some(mut policy) = ReportingPolicy::preset(name) else {
+        bail!("không có chế độ báo cáo \"{name}\"; chọn một trong: nd09, end_of_period, khanh_hoa_2023");
+    };
+    if let Some(b) = file.reporting.before_date {
+        policy.before_date = b;
+    }
+    if let Some(b) = global.before_date {
+        policy.before_date = match b {
+            BeforeDateArg::Strict => BeforeDate::Strict,
+            BeforeDateArg::Inclusive => BeforeDate::Inclusive,
+        };
+    }
+    Ok(policy)
+}
+
+/// The policy for commands without a data directory.
+pub fn policy(global: &Global) -> Result<ReportingPolicy> {
+    policy_for(global, &FileConfig::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_calendar_is_valid() {
+        let cal = parse_calendar(DEFAULT_CALENDAR, "test").unwrap();
+        assert!(cal.is_confirmed(2025) && cal.is_confirmed(2026));
+    }
+
+    #[test]
+    fn the_shipped_agency_directory_is_valid() {
+        let c = agencies_for(&FileConfig::default(), Path::new(".")).unwrap();
+        assert!(c.agencies.len() > 20 && !c.successions.is_empty());
+    }
+
+    #[test]
+    fn the_example_configuration_is_valid() {
+        let c: FileConfig = toml::from_str(EXAMPLE_CONFIG).unwrap();
+        assert_eq!(c.classification.due_soon_working_days, 5);
+        assert_eq!(c.reporting.policy.as_deref(), Some("nd09"));
+    }
+}
+
+#[cfg(test)]
+mod channel_sections {
+    use super::*;
+    use dondoc_notify::channel::email::EmailConfig;
+    use dondoc_notify::channel::telegram::TelegramConfig;
+    use dondoc_notify::channel::zalo::ZaloConfig;
+
+    /// The example with its commented channel sections switched on.
+    fn example_with_channels() -> String {
+        let mut out = String::new();
+        let mut in_channels = false;
+        for line in EXAMPLE_CONFIG.lines() {
+            if ["# [email]", "# [telegram]", "# [zalo]"].contains(&line.trim()) {
+                in_channels = true;
+            }
+            let line = match line.strip_prefix("# ") {
+                Some(rest) if in_channels && (rest.starts_with('[') || rest.contains(" = ")) => {
+                    rest.split(" # ").next().unwrap_or(rest).trim_end()
+                }
+                _ => line,
+            };
+            out.push_str(line);
+            out.push('\n');
+        }
+        out
+    }
+
+    #[test]
+    fn every_documented_channel_key_is_read() {
+        let config: FileConfig = toml::from_str(&example_with_channels()).unwrap();
+        let dir = Path::new(".");
+        let mut email = config.email.expect("[email] documented");
+        email.remove("password_env");
+        let email: EmailConfig = email.try_into().unwrap();
+        assert_eq!(email.pool_size, 4);
+        let mut telegram = config.telegram.expect("[telegram] documented");
+        telegram.remove("token_env");
+        let _: TelegramConfig = telegram.try_into().unwrap();
+        let mut zalo = config.zalo.expect("[zalo] documented");
+        zalo.remove("app_secret_env");
+        zalo.remove("oa_secret_key_env");
+        let zalo: ZaloConfig = zalo.try_into().unwrap();
+        assert_eq!(zalo.interaction_window_days, 7);
+        // A secret written in the file is refused; one named by *_env is read from it.
+        let mut t = toml::Table::new();
+        t.insert("password".into(), "x".into());
+        assert!(crate::config::daemon::resolve_secret(&mut t, "password", "email", dir).is_err());
+        let mut t = toml::Table::new();
+        t.insert("password_env".into(), "DONDOC_TEST_UNSET_SECRET_VARIABLE".into());
+        assert!(crate::config::daemon::resolve_secret(&mut t, "password", "email", dir).is_err());
+    }
+}

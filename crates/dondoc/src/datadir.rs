@@ -1,0 +1,161 @@
+//! The data directory: where the event store and `dondoc.toml` live, and how a command
+//! opens it as an [`App`] with the settings, templates and chart font it configures.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, anyhow};
+use dondoc_app::clock::Clock;
+use dondoc_app::schedule::{Job, JobKind};
+use dondoc_app::{App, AppError, Delivery, Settings};
+use dondoc_notify::templates::Templates;
+
+use crate::cli::Global;
+use crate::config::{self, FileConfig};
+
+/// The database file inside the data directory.
+pub const DB_FILE: &str = "dondoc.sqlite";
+/// The configuration file inside the data directory.
+pub const CONFIG_FILE: &str = "dondoc.toml";
+
+/// Where the chart font is looked for when `[summary] font` is not set (DejaVu Sans on
+/// Debian/Ubuntu, Fedora and Arch; Noto Sans; Liberation Sans): all have the Vietnamese
+/// letters.
+const DEFAULT_FONT_PATHS: &[&str] = &[
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu-sans-fonts/DejaVuSans.ttf",
+    "/usr/share/fonts/TTF/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
+    "/usr/share/fonts/noto/NotoSans-Regular.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+];
+
+/// The data directory: `--data-dir`, `$DONDOC_DATA_DIR`, else the user's data directory.
+pub fn data_dir(global: &Global) -> Result<PathBuf> {
+    match &global.data_dir {
+        Some(d) => Ok(d.clone()),
+        None => dirs::data_dir()
+            .map(|d| d.join("dondoc"))
+            .ok_or_else(|| anyhow!("không xác định được thư mục dữ liệu; hãy dùng --data-dir hoặc DONDOC_DATA_DIR")),
+    }
+}
+
+/// An initialised data directory and its configuration.
+pub struct DataDir {
+    pub dir: PathBuf,
+    pub config: FileConfig,
+}
+
+impl DataDir {
+    /// The data directory of `global`, which must have been initialised.
+    pub fn locate(global: &Global) -> Result<DataDir> {
+        let dir = data_dir(global)?;
+        if !dir.join(DB_FILE).exists() {
+            return Err(AppError::Input(format!(
+                "chưa có dữ liệu ở {}: hãy chạy \"dondoc init\" (hoặc chọn --data-dir)",
+                dir.display()
+            ))
+            .into());
+        }
+        let config = FileConfig::load(&dir.join(CONFIG_FILE))?;
+        Ok(DataDir { dir, config })
+    }
+
+    /// The store file.
+    pub fn db(&self) -> PathBuf {
+        self.dir.join(DB_FILE)
+    }
+
+    /// What the use cases follow, from `dondoc.toml` and the command line.
+    pub fn settings(&self, global: &Global) -> Result<Settings> {
+        let c = &self.config;
+        let mut jobs = vec![
+            Job::new(JobKind::Sweep, &c.schedule.sweep)?,
+            Job::new(JobKind::WeeklySummary, &c.schedule.weekly_summary)?,
+        ];
+        if let Some(daily) = &c.schedule.daily_digest {
+            jobs.push(Job::new(JobKind::DailyDigest, daily)?);
+        }
+        Ok(Settings {
+            calendar: config::calendar_for(global, c, &self.dir)?,
+            policy: config::policy_for(global, c)?,
+            due_soon_working_days: c.classification.due_soon_working_days,
+            agencies: config::agencies_for(c, &self.dir)?,
+            reminders: c.reminders.policy()?,
+            channel_order: c.reminders.channel_order()?,
+            jobs,
+        })
+    }
+
+    /// The templates: built in, each replaced by a file of the same name in `[templates] dir`.
+    pub fn templates(&self) -> Result<Templates> {
+        let mut overrides = BTreeMap::new();
+        if let Some(dir) = &self.config.templates.dir {
+            let dir = self.dir.join(dir);
+            let entries =
+                std::fs::read_dir(&dir).with_context(|| format!("không đọc được thư mục mẫu {}", dir.display()))?;
+            for entry in entries {
+                let path = entry?.path();
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+                if !name.ends_with(".j2") {
+                    continue;
+                }
+                let source =
+                    std::fs::read_to_string(&path).with_context(|| format!("không đọc được mẫu {}", path.display()))?;
+                overrides.insert(name, source);
+            }
+        }
+        Ok(Templates::new(&overrides, self.config.wording.clone())?)
+    }
+
+    /// Gives the summary chart its font: `[summary] font`, else a system font with the
+    /// Vietnamese letters. Without one the chart is drawn without text (a warning).
+    pub fn load_chart_font(&self) {
+        let configured = self.config.summary.font.as_ref().map(|f| self.dir.join(f));
+        let candidates: Vec<PathBuf> = match configured {
+            Some(path) => vec![path],
+            None => DEFAULT_FONT_PATHS.iter().map(PathBuf::from).filter(|p| p.is_file()).collect(),
+        };
+        for path in candidates {
+            match std::fs::read(&path)
+                .map_err(|e| e.to_string())
+                .and_then(|bytes| dondoc_notify::summary::set_chart_font(bytes).map_err(|e| e.to_string()))
+            {
+                Ok(()) => return,
+                Err(e) => tracing::warn!(font = %path.display(), error = %e, "không dùng được phông chữ cho biểu đồ"),
+            }
+        }
+    }
+
+    /// Opens the store as an [`App`] delivering with `delivery`, reading time from `clock`.
+    pub fn open(&self, global: &Global, delivery: Delivery, clock: Clock) -> Result<App> {
+        Ok(App::open(&self.db(), self.settings(global)?, delivery, clock)?)
+    }
+}
+
+/// Opens the data directory for a command that sends nothing, at the command line's
+/// instant (`DONDOC_NOW` or the system clock), and brings the read models up to date.
+pub async fn open(global: &Global) -> Result<App> {
+    let data = DataDir::locate(global)?;
+    let app = data.open(global, Delivery::none()?, crate::clock::cli()?)?;
+    app.catch_up().await?;
+    Ok(app)
+}
+
+/// Creates the data directory, its configuration and database when missing; returns the
+/// directory and whether the configuration was created.
+pub async fn init(global: &Global) -> Result<(PathBuf, bool)> {
+    let dir = data_dir(global)?;
+    std::fs::create_dir_all(&dir).with_context(|| format!("không tạo được {}", dir.display()))?;
+    let config_path = dir.join(CONFIG_FILE);
+    let created = !config_path.exists();
+    if created {
+        std::fs::write(&config_path, config::EXAMPLE_CONFIG)
+            .with_context(|| format!("không ghi được {}", config_path.display()))?;
+    }
+    let data = DataDir { config: FileConfig::load(&config_path)?, dir: dir.clone() };
+    let app = data.open(global, Delivery::none()?, crate::clock::cli()?)?;
+    app.catch_up().await?;
+    Ok((dir, created))
+}

@@ -1,0 +1,218 @@
+//! `dondoc serve`: the scheduler loop, the HTTP endpoint (`/healthz`, the Zalo webhook) and
+//! the Telegram bot, until SIGTERM or Ctrl-C. On a stop signal the dispatcher takes no new
+//! message, sends in flight finish and are recorded, and the process exits 0 within the
+//! grace period.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use dondoc_app::answers::zalo::{self, Hook, Verdict};
+use dondoc_app::schedule::JobKind;
+use dondoc_app::{App, Delivery, jobs};
+use dondoc_core::calendar::TZ;
+use dondoc_notify::channel::zalo::webhook::SIGNATURE_HEADER;
+use serde_json::json;
+use tokio::sync::{mpsc, watch};
+
+use crate::cli::Global;
+use crate::datadir::DataDir;
+use crate::{channels, clock};
+
+/// Runs the daemon until a stop signal.
+pub async fn run(global: &Global) -> Result<()> {
+    let data = DataDir::locate(global)?;
+    crate::logging::init(&data.config.server.log_format);
+    let start = std::env::var("DONDOC_NOW").ok().filter(|s| !s.is_empty()).map(|_| clock::now()).transpose()?;
+    let clock = clock::system(start);
+    let server = data.config.server.clone();
+    let channels = channels::real(&data, &clock)?;
+    if channels.senders.is_empty() {
+        tracing::warn!("chưa cấu hình kênh gửi nào ([email], [telegram], [zalo]): nhắc việc sẽ không được gửi");
+    }
+    data.load_chart_font();
+    let delivery =
+        Delivery { templates: data.templates()?, senders: channels.senders, dispatch: data.config.dispatch.clone() };
+    let app = Arc::new(data.open(global, delivery, clock)?);
+    channels.zalo_seen.load(&app).await?;
+    if let Ok(mut status) = app.status.lock() {
+        status.started_at = Some(app.now());
+    }
+    let (stop_tx, stop_rx) = watch::channel(false);
+
+    // Handle SIGTERM from the moment anything is served.
+    let signal = tokio::spawn(wait_for_signal());
+    let listener = tokio::net::TcpListener::bind(&server.listen)
+        .await
+        .with_context(|| format!("không mở được cổng {}", server.listen))?;
+    tracing::info!(listen = %server.listen, "dondoc đang chạy");
+    let mut router = Router::new().route("/healthz", get(healthz)).with_state(app.clone());
+    if let Some(config) = channels.zalo {
+        let hook = Arc::new(Hook::new(config, channels.zalo_seen.clone()));
+        router = router.merge(Router::new().route("/zalo/webhook", post(zalo_webhook)).with_state((app.clone(), hook)));
+    }
+    let mut http_stop = stop_rx.clone();
+    let http = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = http_stop.changed().await;
+            })
+            .await
+    });
+
+    let mut tasks = Vec::new();
+    if let Some(bot) = channels.telegram {
+        let (tx, rx) = mpsc::channel(256);
+        let poller = bot.clone();
+        let stop = stop_rx.clone();
+        tasks.push(tokio::spawn(async move { poller.run_updates(tx, stop).await }));
+        let app = app.clone();
+        let stop = stop_rx.clone();
+        tasks.push(tokio::spawn(async move {
+            if let Err(e) = dondoc_app::answers::telegram::run(&app, &bot, rx, stop).await {
+                tracing::error!(error = %e, "bộ xử lý Telegram dừng");
+            }
+        }));
+    }
+    let scheduler_app = app.clone();
+    let scheduler = tokio::spawn(async move { scheduler_loop(&scheduler_app, stop_rx).await });
+
+    let _ = signal.await;
+    tracing::info!("nhận tín hiệu dừng: hoàn tất các tin đang gửi rồi thoát");
+    app.dispatcher.shutdown();
+    let _ = stop_tx.send(true);
+    let grace = Duration::from_secs(server.shutdown_grace_secs);
+    match tokio::time::timeout(grace, scheduler).await {
+        Ok(Ok(Err(e))) => tracing::error!(error = %format!("{e:#}"), "bộ lập lịch lỗi"),
+        Err(_) => tracing::warn!("hết thời gian chờ, dừng bộ lập lịch"),
+        _ => {}
+    }
+    for t in tasks {
+        let _ = tokio::time::timeout(Duration::from_secs(1), t).await;
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(1), http).await;
+    tracing::info!("đã dừng");
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Runs each job at its cron ticks; after downtime a missed job runs once at start.
+async fn scheduler_loop(app: &App, mut stop: watch::Receiver<bool>) -> Result<()> {
+    let now = app.now();
+    let mut last: Vec<(JobKind, DateTime<Utc>)> = Vec::new();
+    for job in &app.settings.jobs {
+        let recorded = app.read_as_is().await.job_last_run(job.kind.name())?;
+        match recorded {
+            Some(l) if job.is_due(l, now) => {
+                tracing::info!(job = job.kind.name(), last_run = %l, "chạy bù một lần việc bị lỡ khi dừng máy");
+                run_logged(app, job.kind, now).await;
+                last.push((job.kind, now));
+            }
+            Some(l) => last.push((job.kind, l)),
+            // Never ran: the first sweep runs now (the planner catches up once); other
+            // jobs wait for their first tick.
+            None if job.kind == JobKind::Sweep => {
+                run_logged(app, job.kind, now).await;
+                last.push((job.kind, now));
+            }
+            None => last.push((job.kind, now)),
+        }
+    }
+    loop {
+        let now = app.now();
+        let Some(next) = app.settings.jobs.iter().filter_map(|j| j.next_after(now)).min() else { return Ok(()) };
+        let wait = (next - now).to_std().unwrap_or_default();
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.changed() => return Ok(()),
+        }
+        let now = app.now();
+        for job in &app.settings.jobs {
+            let Some(slot) = last.iter_mut().find(|(k, _)| *k == job.kind) else { continue };
+            if job.is_due(slot.1, now) {
+                run_logged(app, job.kind, now).await;
+                slot.1 = now;
+            }
+            if *stop.borrow() {
+                return Ok(());
+            }
+        }
+    }
+}
+
+async fn run_logged(app: &App, kind: JobKind, now: DateTime<Utc>) {
+    if let Err(e) = jobs::run(app, kind, now).await {
+        tracing::error!(job = kind.name(), error = %e, "việc định kỳ lỗi");
+    }
+}
+
+/// `/healthz`: liveness, the next runs of every job (local time), the last sweep.
+async fn healthz(State(app): State<Arc<App>>) -> axum::Json<serde_json::Value> {
+    let now = app.now();
+    let next: Vec<_> = jobs::next_runs(&app, now)
+        .into_iter()
+        .map(|(job, at)| json!({ "job": job.kind.name(), "cron": job.expression, "at": at.with_timezone(&TZ).to_rfc3339() }))
+        .collect();
+    let status = app.status.lock().map(|s| s.clone()).unwrap_or_default();
+    axum::Json(json!({
+        "status": "ok",
+        "now": now.with_timezone(&TZ).to_rfc3339(),
+        "started_at": status.started_at.map(|t| t.with_timezone(&TZ).to_rfc3339()),
+        "next_runs": next,
+        "last_runs": status.last_runs.iter().map(|(k, t)| (k.to_string(), json!(t.with_timezone(&TZ).to_rfc3339()))).collect::<serde_json::Map<_, _>>(),
+        "last_sweep": status.last_sweep.map(|r| {
+            let mut v = serde_json::to_value(&r).unwrap_or_default();
+            if let Some(at) = r.at {
+                v["at"] = json!(at.with_timezone(&TZ).to_rfc3339());
+            }
+            v
+        }),
+        "channels": app.dispatcher.channels().iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+    }))
+}
+
+/// `POST /zalo/webhook`: checked at once; what it means is recorded after the answer
+/// (Zalo gives up after about 2 s).
+async fn zalo_webhook(State((app, hook)): State<(Arc<App>, Arc<Hook>)>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let signature = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let (verdict, event) = hook.check(&body, signature, app.now());
+    if let Some(event) = event {
+        tokio::spawn(async move {
+            if let Err(e) = zalo::handle(&app, &hook, event).await {
+                tracing::error!(error = %e, "không xử lý được sự kiện Zalo");
+            }
+        });
+    }
+    match verdict {
+        Verdict::Accepted => StatusCode::OK,
+        Verdict::Malformed => StatusCode::BAD_REQUEST,
+        Verdict::Refused => StatusCode::UNAUTHORIZED,
+    }
+}
