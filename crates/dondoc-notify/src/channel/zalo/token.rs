@@ -80,8 +80,7 @@ pub async fn save_token_file(path: &Path, pair: &TokenPair) -> Result<(), ZaloEr
         _ => PathBuf::from("."),
     };
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "token".to_string());
-    let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp.{}.{nanos}", std::process::id()));
+    let tmp = dir.join(format!(".{name}.tmp.{}.{:016x}", std::process::id(), rand::random::<u64>()));
 
     let result = async {
         let mut options = tokio::fs::OpenOptions::new();
