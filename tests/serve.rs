@@ -2,16 +2,19 @@
 //! directory and port, `/healthz` and the Zalo webhook over HTTP on loopback, the Telegram
 //! bot against a Bot API server on loopback, and SIGTERM.
 
-use std::io::{Read as _, Write as _};
-use std::net::{TcpListener, TcpStream};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Duration;
 
 use dondoc_testkit::telegram::TelegramServer;
 use dondoc_testkit::zalo::{Endpoint, ZaloServer};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
+
+#[path = "support/serve_process.rs"]
+mod serve_process;
+use serve_process::{Serve, eventually, eventually_within, free_port, http};
 
 const PLAN: &str = "TK-2025";
 /// Task 01 was due in August 2025: overdue on Monday 22/09/2025.
@@ -26,13 +29,6 @@ const TG_TOKEN: &str = "123456:dondoc-serve-test";
 const TG_CHAT: i64 = 70_001;
 const ZALO_OA_ID: &str = "4321987654321";
 const ZALO_OA_SECRET: &str = "oa-secret-for-webhooks";
-
-/// How long `serve` may take to exit after SIGTERM.
-const EXIT_WITHIN: Duration = Duration::from_secs(10);
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 /// A data directory with the plan imported and `[server] listen` on a free port.
 struct Data {
@@ -108,124 +104,9 @@ impl Data {
     /// Starts `dondoc serve` with the clock starting at `now`; logs go to a file.
     fn serve(&self, now: &str) -> Serve {
         let log = self.path().join(format!("serve-{}.log", now.replace(':', "")));
-        let stderr = std::fs::File::create(&log).unwrap();
-        let child = self
-            .command(now)
-            .arg("serve")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(stderr)
-            .spawn()
-            .expect("start dondoc serve");
-        Serve { child, port: self.port, log }
-    }
-}
-
-/// A running `dondoc serve`; killed if the test fails before stopping it.
-struct Serve {
-    child: Child,
-    port: u16,
-    log: PathBuf,
-}
-
-impl Serve {
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Polls `GET /healthz` until it answers 200; returns its JSON.
-    async fn healthz(&mut self) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                panic!("dondoc serve exited early ({status}):\n{}", self.log());
-            }
-            if let Ok((200, body)) = http(self.port, "GET", "/healthz", &[], b"") {
-                return serde_json::from_str(&body).unwrap_or_else(|e| panic!("/healthz is not JSON ({e}): {body}"));
-            }
-            assert!(Instant::now() < deadline, "/healthz never answered 200:\n{}", self.log());
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    /// Sends SIGTERM and waits for the exit; returns the status and how long it took.
-    async fn terminate(&mut self) -> (ExitStatus, Duration) {
-        let pid = self.child.id().to_string();
-        let kill = Command::new("kill").args(["-TERM", &pid]).status().expect("run kill");
-        assert!(kill.success(), "kill -TERM {pid} failed");
-        let sent = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return (status, sent.elapsed());
-            }
-            assert!(
-                sent.elapsed() < EXIT_WITHIN,
-                "dondoc serve still running {EXIT_WITHIN:?} after SIGTERM:\n{}",
-                self.log()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// SIGTERM, then exit 0 within [`EXIT_WITHIN`].
-    async fn stop(&mut self) {
-        let (status, took) = self.terminate().await;
-        assert!(status.success(), "dondoc serve exited with {status} after SIGTERM:\n{}", self.log());
-        assert!(took < EXIT_WITHIN, "exit took {took:?}");
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-/// One HTTP/1.1 exchange on a fresh connection to 127.0.0.1:`port`: (status, body).
-fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> std::io::Result<(u16, String)> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        request.push_str(&format!("{k}: {v}\r\n"));
-    }
-    request.push_str("\r\n");
-    stream.write_all(request.as_bytes())?;
-    stream.write_all(body)?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
-    let raw = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) =
-        raw.split_once("\r\n\r\n").ok_or_else(|| std::io::Error::other(format!("no header end: {raw}")))?;
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("no status: {head}")))?;
-    assert!(!head.to_ascii_lowercase().contains("transfer-encoding: chunked"), "unexpected chunked body: {head}");
-    Ok((status, body.to_string()))
-}
-
-/// Polls `probe` until it gives a value, for up to 20 s.
-async fn eventually<T>(what: &str, serve: &Serve, probe: impl FnMut() -> Option<T>) -> T {
-    eventually_within(Duration::from_secs(20), what, serve, probe).await
-}
-
-/// Polls `probe` until it gives a value, for up to `within`.
-async fn eventually_within<T>(within: Duration, what: &str, serve: &Serve, mut probe: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + within;
-    loop {
-        if let Some(v) = probe() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}; serve log:\n{}", serve.log());
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        let mut command = self.command(now);
+        command.arg("serve");
+        Serve::start(command, self.port, log)
     }
 }
 

@@ -1,12 +1,25 @@
 //! The command service: load a task's stream, `decide`, append with optimistic
 //! concurrency. Every writer (CLI, web, bots, importer, scheduler) goes through here; the
 //! facts of the other streams (contacts, silences, summaries) through [`append_facts`].
+//!
+//! Many hands on one store: a command without an expected revision that meets a concurrent
+//! change loads the stream again and decides again (up to [`MAX_ATTEMPTS`]); one with an
+//! expected revision is refused with the current one. Every event carries its command's id,
+//! so a command retried with the same id (after a lost reply, or by a caller that cannot
+//! tell whether it was written) records nothing twice.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use dondoc_core::event::{EventMeta, SCHEMA_VERSION, Source, TaskEvent, TaskKey};
 use dondoc_core::task::{DomainError, TaskCommand, TaskState, decide};
-use dondoc_store::{Direction, EventData, EventStore, ExpectedRevision, RecordedEvent, StoreError, StreamStart};
+use dondoc_store::{
+    Direction, EventData, EventStore, ExpectedRevision, RecordedEvent, StoreError, StreamAppend, StreamStart,
+};
 use uuid::Uuid;
+
+/// Attempts of a command that keeps meeting concurrent changes before it gives up.
+pub const MAX_ATTEMPTS: usize = 50;
 
 /// Who acts and from where: a person's name (or "contact:c001 (name)", "dondoc:dispatcher")
 /// and the entry point.
@@ -27,7 +40,7 @@ impl Actor {
     }
 }
 
-/// Who acts, from where, when, and in which request.
+/// Who acts, from where, when, in which request, and the command's own id.
 #[derive(Debug, Clone)]
 pub struct CommandContext {
     pub actor: String,
@@ -35,12 +48,27 @@ pub struct CommandContext {
     pub now: DateTime<Utc>,
     pub correlation_id: Uuid,
     pub causation_id: Option<Uuid>,
+    /// The command's id (fresh by default; a caller that may retry gives its own).
+    pub command_id: Uuid,
 }
 
 impl CommandContext {
-    /// A context with a fresh correlation id.
+    /// A context with a fresh correlation id and command id.
     pub fn new(actor: impl Into<String>, source: Source, now: DateTime<Utc>) -> Self {
-        CommandContext { actor: actor.into(), source, now, correlation_id: Uuid::new_v4(), causation_id: None }
+        CommandContext {
+            actor: actor.into(),
+            source,
+            now,
+            correlation_id: Uuid::new_v4(),
+            causation_id: None,
+            command_id: Uuid::new_v4(),
+        }
+    }
+
+    /// The same context for a command with the caller's id (an idempotency key).
+    pub fn with_command_id(mut self, command_id: Uuid) -> Self {
+        self.command_id = command_id;
+        self
     }
 
     /// The metadata of an event recorded in this context.
@@ -51,6 +79,7 @@ impl CommandContext {
             recorded_at: self.now,
             correlation_id: self.correlation_id,
             causation_id: self.causation_id,
+            command_id: Some(self.command_id),
             schema_version: SCHEMA_VERSION,
             chain: None,
         };
@@ -64,7 +93,7 @@ pub enum CommandError {
     #[error(transparent)]
     Domain(#[from] DomainError),
     /// The task changed since the revision the caller saw (HTTP 409).
-    #[error("nhiệm vụ {task} đã thay đổi: bạn đang xem phiên bản {expected}, phiên bản hiện tại là {}", current.map_or("(chưa có)".to_string(), |c| c.to_string()))]
+    #[error("nhiệm vụ {task} đã thay đổi: đồng chí đang xem phiên bản {expected}, phiên bản hiện tại là {}", current.map_or("(chưa có)".to_string(), |c| c.to_string()))]
     Conflict { task: TaskKey, expected: u64, current: Option<u64> },
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -106,21 +135,37 @@ pub fn decode(event: &RecordedEvent) -> Result<(TaskEvent, EventMeta), CommandEr
     Ok((task_event, meta))
 }
 
+/// A task's stream folded: its state, revision, and the events a command wrote.
+struct Loaded {
+    state: TaskState,
+    revision: Option<u64>,
+    /// The events of the stream written by the command with this id, if any.
+    written: Vec<TaskEvent>,
+}
+
+async fn load_for<S: EventStore>(store: &S, key: &TaskKey, command_id: Uuid) -> Result<Loaded, CommandError> {
+    let mut loaded = Loaded { state: TaskState { key: key.clone(), ..TaskState::default() }, revision: None, written: Vec::new() };
+    for recorded in read_task(store, key).await? {
+        let (event, meta) = decode(&recorded)?;
+        loaded.state.apply(&event);
+        loaded.revision = Some(recorded.revision);
+        if meta.command_id == Some(command_id) {
+            loaded.written.push(event);
+        }
+    }
+    Ok(loaded)
+}
+
 /// A task's current state and revision, folded from its stream.
 pub async fn load<S: EventStore>(store: &S, key: &TaskKey) -> Result<(TaskState, Option<u64>), CommandError> {
-    let mut state = TaskState { key: key.clone(), ..TaskState::default() };
-    let mut revision = None;
-    for recorded in read_task(store, key).await? {
-        let (event, _) = decode(&recorded)?;
-        state.apply(&event);
-        revision = Some(recorded.revision);
-    }
-    Ok((state, revision))
+    let loaded = load_for(store, key, Uuid::nil()).await?;
+    Ok((loaded.state, loaded.revision))
 }
 
 /// Runs `command` against the task. With `expected`, the task must still be at that
-/// revision (else [`CommandError::Conflict`]); without it, a concurrent change makes the
-/// command re-decide once on the new state.
+/// revision (else [`CommandError::Conflict`] with the current one); without it, a
+/// concurrent change makes the command decide again on the new state. A command whose id
+/// (`ctx.command_id`) is already in the stream returns what it wrote, writing nothing.
 pub async fn execute<S: EventStore>(
     store: &S,
     key: &TaskKey,
@@ -128,10 +173,12 @@ pub async fn execute<S: EventStore>(
     command: &TaskCommand,
     ctx: &CommandContext,
 ) -> Result<Executed, CommandError> {
-    let attempts = if expected.is_some() { 1 } else { 2 };
     let mut last_conflict = None;
-    for _ in 0..attempts {
-        let (mut state, revision) = load(store, key).await?;
+    for attempt in 0..MAX_ATTEMPTS {
+        let Loaded { mut state, revision, written } = load_for(store, key, ctx.command_id).await?;
+        if !written.is_empty() {
+            return Ok(Executed { events: written, revision, state });
+        }
         if let Some(e) = expected
             && revision != Some(e)
         {
@@ -151,16 +198,26 @@ pub async fn execute<S: EventStore>(
                 return Ok(Executed { events, revision: Some(result.revision), state });
             }
             Err(StoreError::WrongExpectedRevision { actual, .. }) => {
-                last_conflict = Some(CommandError::Conflict {
-                    task: key.clone(),
-                    expected: revision.unwrap_or_default(),
-                    current: actual,
-                });
+                let conflict =
+                    CommandError::Conflict { task: key.clone(), expected: expected.or(revision).unwrap_or_default(), current: actual };
+                if expected.is_some() {
+                    return Err(conflict);
+                }
+                last_conflict = Some(conflict);
+                backoff(attempt).await;
             }
             Err(e) => return Err(e.into()),
         }
     }
-    Err(last_conflict.expect("a conflict ended the loop"))
+    Err(last_conflict.expect("only conflicts repeat the loop"))
+}
+
+/// A short pause before deciding again, longer with each conflict, with jitter so that
+/// writers racing on one stream spread out.
+async fn backoff(attempt: usize) {
+    let cap = 1u64 << attempt.min(6);
+    let ms = rand::random_range(0..=cap);
+    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
 }
 
 /// A command of a batch that was refused: which one, and why. Nothing of the batch was written.
@@ -205,23 +262,62 @@ pub struct ExtraAppend {
 
 /// Runs many commands as one atomic step: every command is decided first (commands on
 /// the same task in order, each on the state the previous left), then every stream is
-/// appended in one group with its expected revision. Any refusal or conflict writes
-/// nothing. Returns, per command, the events it produced.
+/// appended in one group. Any refusal writes nothing. A concurrent change to one of the
+/// tasks makes the batch decide again (up to [`MAX_ATTEMPTS`]); a change to an extra
+/// stream refuses it (its expected revision is the caller's). Returns, per command, the
+/// events it produced; a batch whose command id is already in its streams writes nothing
+/// and returns, per task, what it wrote there (on the task's first command).
 pub async fn execute_batch<S: EventStore>(
     store: &S,
     commands: &[(TaskKey, TaskCommand)],
     extra: Vec<ExtraAppend>,
     ctx: &CommandContext,
 ) -> Result<Vec<Vec<TaskEvent>>, BatchError> {
-    use std::collections::HashMap;
+    let extra_data: Vec<StreamAppend> = extra
+        .into_iter()
+        .map(|x| StreamAppend {
+            stream: x.stream,
+            expected: x.expected,
+            events: x
+                .events
+                .into_iter()
+                .map(|(event_type, data)| EventData { id: Uuid::new_v4(), event_type, data, metadata: ctx.metadata() })
+                .collect(),
+        })
+        .collect();
+    let mut last_conflict = None;
+    for attempt in 0..MAX_ATTEMPTS {
+        match try_batch(store, commands, &extra_data, ctx).await? {
+            Ok(produced) => return Ok(produced),
+            Err(conflict) => {
+                last_conflict = Some(conflict);
+                backoff(attempt).await;
+            }
+        }
+    }
+    Err(last_conflict.expect("only conflicts repeat the loop"))
+}
+
+/// One attempt: the produced events, a conflict on a task stream to retry (inner `Err`), or
+/// a refusal (outer `Err`).
+async fn try_batch<S: EventStore>(
+    store: &S,
+    commands: &[(TaskKey, TaskCommand)],
+    extra: &[StreamAppend],
+    ctx: &CommandContext,
+) -> Result<Result<Vec<Vec<TaskEvent>>, BatchError>, BatchError> {
     let mut states: HashMap<TaskKey, (TaskState, Option<u64>, Vec<TaskEvent>)> = HashMap::new();
     let mut order: Vec<TaskKey> = Vec::new();
     let mut produced = Vec::with_capacity(commands.len());
+    let mut already: HashMap<TaskKey, Vec<TaskEvent>> = HashMap::new();
     for (index, (key, command)) in commands.iter().enumerate() {
         let fail = |error: CommandError| BatchError { index, task: key.clone(), error };
         if !states.contains_key(key) {
-            let (state, revision) = load(store, key).await.map_err(fail)?;
-            states.insert(key.clone(), (state, revision, Vec::new()));
+            let loaded = load_for(store, key, ctx.command_id).await.map_err(fail)?;
+            if !loaded.written.is_empty() {
+                already.insert(key.clone(), loaded.written);
+            }
+            states.insert(key.clone(), (loaded.state, loaded.revision, Vec::new()));
             order.push(key.clone());
         }
         let (state, _, pending) = states.get_mut(key).expect("loaded above");
@@ -232,40 +328,45 @@ pub async fn execute_batch<S: EventStore>(
         pending.extend(events.iter().cloned());
         produced.push(events);
     }
-    let mut appends: Vec<dondoc_store::StreamAppend> = order
+    if !already.is_empty() {
+        // Written by an earlier attempt of this command (the group is atomic: all of it).
+        return Ok(Ok(commands
+            .iter()
+            .enumerate()
+            .map(|(i, (key, _))| {
+                let first = commands.iter().position(|(k, _)| k == key) == Some(i);
+                if first { already.remove(key).unwrap_or_default() } else { Vec::new() }
+            })
+            .collect()));
+    }
+    let mut appends: Vec<StreamAppend> = order
         .iter()
         .filter_map(|key| {
             let (_, revision, pending) = &states[key];
-            (!pending.is_empty()).then(|| dondoc_store::StreamAppend {
+            (!pending.is_empty()).then(|| StreamAppend {
                 stream: key.stream(),
                 expected: revision.map_or(ExpectedRevision::NoStream, ExpectedRevision::Exact),
                 events: pending.iter().map(|e| event_data(e, ctx)).collect(),
             })
         })
         .collect();
-    for x in extra {
-        let events = x
-            .events
-            .into_iter()
-            .map(|(event_type, data)| EventData { id: Uuid::new_v4(), event_type, data, metadata: ctx.metadata() })
-            .collect();
-        appends.push(dondoc_store::StreamAppend { stream: x.stream, expected: x.expected, events });
-    }
+    appends.extend(extra.iter().cloned());
     if appends.is_empty() {
-        return Ok(produced);
+        return Ok(Ok(produced));
     }
     match store.append_group(appends).await {
-        Ok(_) => Ok(produced),
+        Ok(_) => Ok(Ok(produced)),
         Err(StoreError::WrongExpectedRevision { stream, actual, .. }) => {
-            // Someone changed a stream after it was read: name the first command on it.
-            let index = commands.iter().position(|(k, _)| k.stream() == stream).unwrap_or(0);
-            let task = commands.get(index).map_or_else(|| TaskKey::new("", stream.clone()), |(k, _)| k.clone());
+            let index = commands.iter().position(|(k, _)| k.stream() == stream);
+            let task = index.map_or_else(|| TaskKey::new("", stream.clone()), |i| commands[i].0.clone());
             let expected = states.get(&task).and_then(|s| s.1).unwrap_or_default();
-            Err(BatchError {
-                index,
+            let error = BatchError {
+                index: index.unwrap_or(0),
                 task: task.clone(),
                 error: CommandError::Conflict { task, expected, current: actual },
-            })
+            };
+            // A task stream moved: decide again. Another stream's revision is the caller's.
+            Ok(if index.is_some() { Err(error) } else { return Err(error) })
         }
         Err(e) => Err(BatchError { index: 0, task: TaskKey::new("", ""), error: e.into() }),
     }

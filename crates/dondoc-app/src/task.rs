@@ -14,20 +14,29 @@ use crate::command::{self, Actor, CommandError, Executed};
 use crate::error::{AppError, Result};
 use crate::suggest;
 
-/// Runs `command` on the task `key` as `actor`. With `revision`, the task
-/// must still be at that revision ([`AppError::Conflict`] with the current one). An
-/// unknown task is an input error naming the nearest plans or codes.
+/// Runs `command` on the task `key` as `actor`. With `revision`, the task must still be
+/// at that revision ([`AppError::Conflict`] with the current one); without it a concurrent
+/// change makes the command decide again. With `command_id`, a command already recorded
+/// under that id records nothing again (a caller's safe retry). An unknown task is an
+/// input error naming the nearest plans or codes. Success means the events are durable.
 pub async fn execute(
     app: &App,
     key: &TaskKey,
     revision: Option<u64>,
     command: &TaskCommand,
     actor: &Actor,
+    command_id: Option<uuid::Uuid>,
 ) -> Result<Executed> {
-    let ctx = actor.at(app.now());
+    let mut ctx = actor.at(app.now());
+    if let Some(id) = command_id {
+        ctx = ctx.with_command_id(id);
+    }
     match command::execute(&app.store, key, revision, command, &ctx).await {
         Ok(executed) => {
-            app.catch_up().await?;
+            // The events are durable: a read model that cannot follow now does not undo that.
+            if let Err(e) = app.catch_up().await {
+                tracing::warn!(error = %e, "đã ghi nhận nhưng chưa cập nhật được bảng theo dõi");
+            }
             Ok(executed)
         }
         Err(CommandError::Domain(DomainError::NotDefined { .. })) => {

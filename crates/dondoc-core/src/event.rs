@@ -84,6 +84,9 @@ pub struct EventMeta {
     /// The event or command that caused it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub causation_id: Option<Uuid>,
+    /// The command that wrote it: a command retried with the same id records nothing again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command_id: Option<Uuid>,
     /// Schema version of the data.
     pub schema_version: u16,
     /// Tamper-evidence chain value, set by the store.
@@ -106,6 +109,7 @@ impl EventMeta {
             recorded_at,
             correlation_id,
             causation_id: None,
+            command_id: None,
             schema_version: SCHEMA_VERSION,
             chain: None,
         }

@@ -339,6 +339,7 @@ fn event_meta_round_trips() {
         recorded_at: instant("2025-09-22T02:30:00.123456Z"),
         correlation_id: Uuid::from_u128(0x0192_5e2b_7c3a_7d11_8a4e_5f6a_7b8c_9d0e),
         causation_id: Some(Uuid::from_u128(0x0192_5e2b_7c3a_7d11_8a4e_5f6a_7b8c_9d0f)),
+        command_id: Some(Uuid::from_u128(0x0192_5e2b_7c3a_7d11_8a4e_5f6a_7b8c_9d10)),
         schema_version: 1,
         chain: Some(s("b5bb9d8014a0f9b1d61e21e796d78dccdf1352f23cd32812f4850b878ae4944c")),
     };
@@ -348,7 +349,14 @@ fn event_meta_round_trips() {
     assert_eq!(serde_json::from_value::<EventMeta>(value).unwrap(), full);
 
     // Optional fields are left out when absent, and may be absent when read.
-    let minimal = EventMeta { causation_id: None, chain: None, source: Source::Scheduler, actor: s("system"), ..full };
+    let minimal = EventMeta {
+        causation_id: None,
+        command_id: None,
+        chain: None,
+        source: Source::Scheduler,
+        actor: s("system"),
+        ..full
+    };
     let value = serde_json::to_value(&minimal).unwrap();
     let keys: BTreeSet<&str> = value.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(keys, BTreeSet::from(["actor", "source", "recorded_at", "correlation_id", "schema_version"]));

@@ -6,17 +6,15 @@ use std::time::{Duration, Instant};
 use dondoc_core::event::TaskEvent;
 use dondoc_core::task::TaskState;
 use dondoc_store::{EventStore, RecordedEvent};
-use rusqlite::Transaction;
+use rusqlite::Connection;
 
 use crate::streams::{self, Fold, SummaryChange};
 use crate::{ProjectionError, Projections, board, delivery, schema, summaries};
 
 /// Events read per page.
 const PAGE: usize = 5_000;
-/// Events applied between commits (each commit writes the touched rows and the checkpoint).
+/// Events applied per transaction (each commit writes the touched rows and the checkpoint).
 const COMMIT_EVERY: usize = 100_000;
-/// Task states kept in memory between commits before the cache is dropped.
-const CACHE_LIMIT: usize = 50_000;
 
 /// What a catch-up did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -50,48 +48,89 @@ struct Pending {
     summaries: Vec<SummaryChange>,
     deliveries: Vec<delivery::Delivered>,
     failures: Vec<delivery::Failed>,
-    events: usize,
 }
 
 impl Projections {
-    /// Applies every event after the checkpoint.
+    /// Applies every event after the checkpoint. Each chunk is read and applied inside a
+    /// write transaction that first reads the checkpoint and then moves it, so catch-ups in
+    /// several processes never skip or repeat an event. A projection that cannot continue
+    /// (an event missing after its checkpoint, as a hand-edited table would leave) is
+    /// rebuilt from the log instead of being left stuck.
     pub async fn catch_up<S: EventStore>(&mut self, store: &S) -> Result<CatchUp, ProjectionError> {
+        match self.catch_up_chunks(store).await {
+            Err(ProjectionError::Gap { stream, after, got }) => {
+                tracing::warn!(%stream, ?after, got, "bảng theo dõi lệch với nhật ký: dựng lại từ đầu");
+                self.rebuild(store).await
+            }
+            other => other,
+        }
+    }
+
+    async fn catch_up_chunks<S: EventStore>(&mut self, store: &S) -> Result<CatchUp, ProjectionError> {
         let started = Instant::now();
-        let mut position = self.checkpoint()?;
-        let mut pending = Pending::default();
         let mut total = 0u64;
         loop {
-            let page = store.read_all(position, PAGE).await?;
+            self.conn.execute_batch("BEGIN IMMEDIATE")?;
+            let chunk = self.chunk(store).await;
+            match chunk {
+                Ok((applied, position)) => {
+                    self.conn.execute_batch("COMMIT")?;
+                    total += applied;
+                    if applied < COMMIT_EVERY as u64 {
+                        return Ok(CatchUp { events: total, position, elapsed: started.elapsed() });
+                    }
+                }
+                Err(e) => {
+                    if !self.conn.is_autocommit() {
+                        let _ = self.conn.execute_batch("ROLLBACK");
+                    }
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// Within the caller's transaction: applies up to [`COMMIT_EVERY`] events after the
+    /// checkpoint and moves it; returns the events applied and the checkpoint.
+    async fn chunk<S: EventStore>(&mut self, store: &S) -> Result<(u64, Option<u64>), ProjectionError> {
+        let mut position = self.checkpoint()?;
+        let mut pending = Pending::default();
+        let mut applied = 0u64;
+        while (applied as usize) < COMMIT_EVERY {
+            let page = store.read_all(position, PAGE.min(COMMIT_EVERY - applied as usize)).await?;
             let Some(last) = page.last() else { break };
             let last = last.position;
-            total += page.len() as u64;
+            applied += page.len() as u64;
             for event in page {
                 self.project(&mut pending, event)?;
             }
             position = Some(last);
-            if pending.events >= COMMIT_EVERY {
-                self.flush(&mut pending, last)?;
-            }
         }
         if let Some(p) = position
-            && pending.events > 0
+            && applied > 0
         {
-            self.flush(&mut pending, p)?;
+            write(&self.conn, &mut pending)?;
+            schema::set_checkpoint(&self.conn, p)?;
         }
-        Ok(CatchUp { events: total, position, elapsed: started.elapsed() })
+        Ok((applied, position))
     }
 
     /// Forgets every projection and replays the log from the beginning.
     pub async fn rebuild<S: EventStore>(&mut self, store: &S) -> Result<CatchUp, ProjectionError> {
+        self.clear()?;
+        self.catch_up_chunks(store).await
+    }
+
+    /// Empties every projection and the checkpoint, in one transaction.
+    fn clear(&mut self) -> Result<(), ProjectionError> {
         let tx = self.conn.transaction()?;
         schema::clear(&tx)?;
         tx.commit()?;
-        self.catch_up(store).await
+        Ok(())
     }
 
     /// Applies one event (taken by value: its data moves into the decoded event).
     fn project(&self, pending: &mut Pending, event: RecordedEvent) -> Result<(), ProjectionError> {
-        pending.events += 1;
         if !event.stream.starts_with("task-") {
             return self.project_small_stream(pending, event);
         }
@@ -163,23 +202,6 @@ impl Projections {
         Ok(())
     }
 
-    fn flush(&mut self, pending: &mut Pending, position: u64) -> Result<(), ProjectionError> {
-        let tx = self.conn.transaction()?;
-        write(&tx, pending)?;
-        schema::set_checkpoint(&tx, position)?;
-        tx.commit()?;
-        pending.events = 0;
-        for cached in pending.tasks.values_mut() {
-            cached.dirty = false;
-        }
-        for cached in pending.folds.values_mut() {
-            cached.dirty = false;
-        }
-        if pending.tasks.len() > CACHE_LIMIT {
-            pending.tasks.clear();
-        }
-        Ok(())
-    }
 }
 
 /// The schema version in an event's metadata ([`dondoc_core::event::EventMeta::schema_version`]).
@@ -187,7 +209,7 @@ fn schema_version(metadata: &serde_json::Value) -> Option<u16> {
     metadata.get("schema_version")?.as_u64()?.try_into().ok()
 }
 
-fn write(tx: &Transaction, pending: &mut Pending) -> Result<(), ProjectionError> {
+fn write(tx: &Connection, pending: &mut Pending) -> Result<(), ProjectionError> {
     for (stream, cached) in pending.tasks.iter().filter(|(_, c)| c.dirty) {
         if let Some(revision) = cached.revision {
             board::save(tx, stream, revision, &cached.state)?;

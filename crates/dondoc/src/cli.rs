@@ -347,6 +347,10 @@ pub struct TaskArgs {
     /// Act only if the task is still at this revision (else a conflict, exit 3).
     #[arg(long, global = true)]
     pub revision: Option<u64>,
+    /// An id for this command (a UUID): running it again with the same id records nothing
+    /// twice, so a script may retry a command whose outcome it did not see.
+    #[arg(long, global = true, value_name = "UUID")]
+    pub command_id: Option<uuid::Uuid>,
     /// Print the outcome as JSON.
     #[arg(long, global = true)]
     pub json: bool,

@@ -1,25 +1,33 @@
 //! The recorder: each dispatch outcome becomes events on the tasks' streams
-//! (ReminderDelivered with the message id, ReminderFailed), in one atomic group per
-//! message, before the dispatcher slot takes its next message.
+//! (ReminderDelivered with the message id, ReminderFailed), before the dispatcher slot
+//! takes its next message.
+//!
+//! An outcome is an observation of the outside world (the provider took the message, or
+//! refused it), not a decision: it is appended as a fact to each task's existing stream
+//! without an expected revision, so recording never waits for a stream's state and never
+//! conflicts with an officer's answer. The appends of the messages in flight go to the
+//! store together, which commits them in one transaction (group commit): recording keeps
+//! up with sending.
 //!
 //! The at-most-one-resend bound: a message is recorded only after its send returns, so a
 //! crash between the two loses that record; the next sweep after restart plans the same
 //! keys (they are not in the delivery log) and sends them once more, then records them.
-//! Only messages in flight at the crash are affected (at most the sum of the channels'
-//! concurrency), each at most once per crash. Zalo template messages carry the message's
-//! idempotency key as `tracking_id`, and emails a Message-ID derived from it, so
-//! receivers can recognise the repeat.
+//! Only messages in flight at the crash are affected (at most
+//! `DispatchConfig::in_flight_bound`), each at most once per crash. Zalo template messages
+//! carry the message's idempotency key as `tracking_id`, and emails a Message-ID derived
+//! from it, so receivers can recognise the repeat.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
-use dondoc_core::event::{Source, TaskKey};
-use dondoc_core::task::TaskCommand;
+use dondoc_core::event::{Source, TaskEvent, TaskKey};
 use dondoc_notify::dispatch::{Outcome, Recorder};
 use dondoc_store::sqlite::SqliteStore;
+use dondoc_store::{EventData, EventStore, ExpectedRevision, StoreError};
 use futures::future::BoxFuture;
+use uuid::Uuid;
 
-use crate::command::{self, CommandContext, CommandError};
+use crate::command::CommandContext;
 
 /// The actor of delivery records.
 pub const DISPATCHER_ACTOR: &str = "dondoc:dispatcher";
@@ -29,29 +37,29 @@ pub struct DeliveryRecorder<'a> {
     store: &'a SqliteStore,
 }
 
-/// The commands that record an outcome: one per reminder key of the message.
-pub fn commands(outcome: &Outcome) -> Vec<(TaskKey, TaskCommand)> {
+/// The events that record an outcome, by task: one per reminder key of the message.
+pub fn events(outcome: &Outcome) -> BTreeMap<TaskKey, Vec<TaskEvent>> {
+    let mut out: BTreeMap<TaskKey, Vec<TaskEvent>> = BTreeMap::new();
     let message = match outcome {
         Outcome::Delivered { message, .. } | Outcome::Failed { message, .. } => message,
     };
-    message
-        .keys
-        .iter()
-        .map(|key| {
-            let command = match outcome {
-                Outcome::Delivered { .. } => {
-                    TaskCommand::RecordDelivery { key: key.clone(), message_id: Some(message.idempotency_key.clone()) }
-                }
-                Outcome::Failed { attempts, error, .. } => TaskCommand::RecordFailure {
-                    key: key.clone(),
-                    attempt: *attempts,
-                    error: error.to_string(),
-                    will_retry: error.is_retryable(),
-                },
-            };
-            (TaskKey::new(key.plan.clone(), key.code.clone()), command)
-        })
-        .collect()
+    for key in &message.keys {
+        let event = match outcome {
+            Outcome::Delivered { at, .. } => TaskEvent::ReminderDelivered {
+                key: key.clone(),
+                sent_at: *at,
+                message_id: Some(message.idempotency_key.clone()),
+            },
+            Outcome::Failed { attempts, error, .. } => TaskEvent::ReminderFailed {
+                key: key.clone(),
+                attempt: *attempts,
+                error: error.to_string(),
+                will_retry: error.is_retryable(),
+            },
+        };
+        out.entry(TaskKey::new(key.plan.clone(), key.code.clone())).or_default().push(event);
+    }
+    out
 }
 
 /// When an outcome was known.
@@ -66,32 +74,32 @@ impl<'a> DeliveryRecorder<'a> {
         DeliveryRecorder { store }
     }
 
-    async fn write(&self, outcome: &Outcome) {
-        let commands = commands(outcome);
+    /// Appends the outcome's events to each task's stream (which must exist); the first
+    /// failure, if any.
+    pub async fn write(&self, outcome: &Outcome) -> Result<(), StoreError> {
         let ctx = CommandContext::new(DISPATCHER_ACTOR, Source::Scheduler, outcome_at(outcome));
-        // A concurrent writer (an import, an officer's answer) may have moved a stream:
-        // decide again on the new state. A refusal of one command must not lose the others.
-        for _ in 0..5 {
-            match command::execute_batch(self.store, &commands, Vec::new(), &ctx).await {
-                Ok(_) => return,
-                Err(e) if matches!(e.error, CommandError::Conflict { .. }) => continue,
-                Err(e) => {
-                    tracing::warn!(error = %e, "ghi nhận từng nhiệm vụ một");
-                    break;
-                }
-            }
-        }
-        for (key, command) in &commands {
-            if let Err(e) = command::execute(self.store, key, None, command, &ctx).await {
-                tracing::error!(task = %key, error = %e, "không ghi nhận được kết quả gửi");
-            }
-        }
+        let metadata = ctx.metadata();
+        let appends = events(outcome).into_iter().map(|(task, events)| {
+            let data: Vec<EventData> = events
+                .iter()
+                .map(|e| {
+                    let (event_type, _, data) = e.encode();
+                    EventData { id: Uuid::new_v4(), event_type: event_type.to_string(), data, metadata: metadata.clone() }
+                })
+                .collect();
+            async move { self.store.append(&task.stream(), ExpectedRevision::StreamExists, data).await }
+        });
+        futures::future::join_all(appends).await.into_iter().find_map(Result::err).map_or(Ok(()), Err)
     }
 }
 
 impl Recorder for DeliveryRecorder<'_> {
     fn record<'b>(&'b self, outcome: &'b Outcome) -> BoxFuture<'b, ()> {
-        Box::pin(self.write(outcome))
+        Box::pin(async move {
+            if let Err(e) = self.write(outcome).await {
+                tracing::error!(error = %e, "không ghi nhận được kết quả gửi");
+            }
+        })
     }
 }
 
