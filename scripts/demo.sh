@@ -71,8 +71,8 @@ first=$(ls "$OUTBOX"/*.json | head -1)
 python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["text"])' "$first" 2>/dev/null || cat "$first"
 say "Chạy lại cùng khoảng thời gian: không gửi trùng"
 dondoc simulate --from 2026-11-23T08:00:00+07:00 --to 2026-12-31T23:59:00+07:00 --outbox "$OUTBOX"
-say "Nhật ký gửi"
-dondoc reminders log | head -15
+say "Dữ liệu thật không thay đổi (mô phỏng chạy trên bản sao $OUTBOX/simulation.sqlite)"
+dondoc reminders log | head -3
 
 say "Báo cáo tuần cho lãnh đạo (07:30 thứ Hai 30/11/2026)"
 dondoc summary --at 2026-11-30T07:30:00+07:00 --out "$DONDOC_DATA_DIR/bao-cao-tuan"

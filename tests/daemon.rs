@@ -137,19 +137,31 @@ fn quang_nam_august_to_october_through_the_outbox() {
     let weeks: BTreeSet<_> = summaries.iter().map(|m| m["subject"].as_str().unwrap().to_string()).collect();
     assert_eq!(weeks.len(), 13);
 
-    // The same window again delivers nothing new.
+    // The same window again into the same outbox continues that simulation: nothing new.
     let again: Value = serde_json::from_str(&dondoc(data.path(), &args, &[])).unwrap();
     assert_eq!(again["messages"], 0);
     assert_eq!(outbox_files(out.path()).len(), reminders.len() + summaries.len());
 
-    // `reminders due` at an instant already swept shows nothing left to send.
-    let plan: Value = serde_json::from_str(&dondoc(
+    // The real store was never written: no delivery recorded, nothing swept, every chain
+    // intact; a sweep there would still send what the simulation sent.
+    let log: Value = serde_json::from_str(&dondoc(data.path(), &["reminders", "log", "--json"], &[])).unwrap();
+    assert_eq!(log.as_array().unwrap().len(), 0, "the simulation recorded nothing in the real log");
+    dondoc(data.path(), &["audit", "verify"], &[]);
+    let due: Value = serde_json::from_str(&dondoc(
         data.path(),
         &["reminders", "due", "--at", "2025-09-03T09:00:00+07:00", "--json"],
         &[],
     ))
     .unwrap();
-    assert_eq!(plan["digests"].as_array().unwrap().len(), 0, "{plan}");
+    assert!(!due["digests"].as_array().unwrap().is_empty(), "the real store still owes its reminders: {due}");
+
+    // A new outbox starts again from the real state: the same messages.
+    let fresh = tempfile::tempdir().unwrap();
+    let mut args2 = args;
+    args2[6] = fresh.path().to_str().unwrap();
+    let rerun: Value = serde_json::from_str(&dondoc(data.path(), &args2, &[])).unwrap();
+    assert_eq!(rerun["messages"], report["messages"]);
+    assert_eq!(outbox_files(fresh.path()).len(), reminders.len() + summaries.len());
 }
 
 #[test]
@@ -204,4 +216,31 @@ fn an_acknowledgement_or_a_snooze_stops_the_repeats() {
     assert!(!plan("2025-10-01T09:00:00+07:00").is_empty(), "reminded again after the snooze");
     let audit = dondoc(data.path(), &["audit", "--plan", "QN-2022", "--code", "01123"], &[]);
     assert!(audit.contains("ReminderAcknowledged"), "{audit}");
+}
+
+#[test]
+fn a_simulation_with_configured_channels_refuses_endpoints_off_this_machine() {
+    let data = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    dondoc(data.path(), &["init"], &[]);
+    let config = data.path().join("dondoc.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("\n[telegram]\ntoken_env = \"DONDOC_TEST_TG_TOKEN\"\napi_url = \"https://api.telegram.org\"\n");
+    std::fs::write(&config, text).unwrap();
+    let args = [
+        "simulate",
+        "--from",
+        "2025-09-01T08:00:00+07:00",
+        "--to",
+        "2025-09-01T09:00:00+07:00",
+        "--outbox",
+        out.path().to_str().unwrap(),
+        "--channels",
+        "configured",
+    ];
+    let refused = run(data.path(), &args, &[("DONDOC_TEST_TG_TOKEN", "123:abc")]);
+    assert_eq!(refused.status.code(), Some(2), "{}", String::from_utf8_lossy(&refused.stderr));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("api.telegram.org") && stderr.contains("--real-channels"), "{stderr}");
+    assert!(!out.path().join("simulation.sqlite").exists(), "refused before anything was copied");
 }

@@ -5,7 +5,7 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use dondoc_testkit::telegram::TelegramServer;
 use dondoc_testkit::zalo::{Endpoint, ZaloServer};
@@ -161,6 +161,20 @@ async fn healthz_shows_the_next_runs_and_sigterm_exits_promptly() {
 
     // Anything else on the port is not found; there is no webhook without [zalo].
     assert_eq!(http(serve.port, "POST", "/zalo/webhook", &[], b"{}").unwrap().0, 404);
+
+    // One sender per data directory: a second `serve` (or a simulation) exits at once,
+    // naming the first; other commands keep working beside it.
+    let pid = serve.child.id().to_string();
+    for args in [&["serve"][..], &["simulate", "--from", now, "--to", now, "--outbox", "/nonexistent"][..]] {
+        let started = Instant::now();
+        let second = data.run(now, args);
+        assert!(!second.status.success(), "{args:?} ran beside the daemon");
+        assert!(started.elapsed() < Duration::from_secs(5), "{args:?} exits at once");
+        let stderr = String::from_utf8_lossy(&second.stderr);
+        assert!(stderr.contains(&format!("PID {pid}")) && stderr.contains("serve"), "{args:?}: {stderr}");
+    }
+    data.ok(now, &["list"]);
+    data.ok(now, &["task", "comment", "--plan", PLAN, "--code", "01", "--note", "ghi chú bên cạnh dịch vụ"]);
 
     serve.stop().await;
     let log = serve.log();

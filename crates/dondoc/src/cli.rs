@@ -239,13 +239,19 @@ pub struct SimulateArgs {
     /// Virtual time between two clock ticks: 15m, 1h, 30s, 1d.
     #[arg(long, default_value = "15m")]
     pub step: String,
-    /// Directory receiving one JSON file per delivered message (required with the outbox).
-    #[arg(long, value_name = "DIR", required_if_eq("channels", "outbox"))]
-    pub outbox: Option<PathBuf>,
+    /// The simulation's directory: its copy of the store (`simulation.sqlite`, made from
+    /// the real one on the first run, continued by later runs) and one JSON file per
+    /// message delivered to the outbox. The real store is never written.
+    #[arg(long, value_name = "DIR")]
+    pub outbox: PathBuf,
     /// Where messages go: the outbox (default), or the channels configured in dondoc.toml
     /// (for test environments pointing at local servers).
     #[arg(long, value_enum, default_value = "outbox")]
     pub channels: SimulatedChannels,
+    /// With `--channels configured`: allow endpoints outside this machine (real officers
+    /// would receive the simulated messages).
+    #[arg(long)]
+    pub real_channels: bool,
     #[arg(long)]
     pub json: bool,
 }

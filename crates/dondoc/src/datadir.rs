@@ -130,7 +130,13 @@ impl DataDir {
 
     /// Opens the store as an [`App`] delivering with `delivery`, reading time from `clock`.
     pub fn open(&self, global: &Global, delivery: Delivery, clock: Clock) -> Result<App> {
-        Ok(App::open(&self.db(), self.settings(global)?, delivery, clock)?)
+        self.open_at(&self.db(), global, delivery, clock)
+    }
+
+    /// [`DataDir::open`] on another store file with this directory's configuration (a
+    /// simulation's copy).
+    pub fn open_at(&self, db: &std::path::Path, global: &Global, delivery: Delivery, clock: Clock) -> Result<App> {
+        Ok(App::open(db, self.settings(global)?, delivery, clock)?)
     }
 }
 

@@ -10,6 +10,7 @@ mod clock;
 mod cmd;
 mod config;
 mod datadir;
+mod lock;
 mod logging;
 mod output;
 mod serve;

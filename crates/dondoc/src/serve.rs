@@ -28,6 +28,7 @@ use crate::{channels, clock};
 /// Runs the daemon until a stop signal.
 pub async fn run(global: &Global) -> Result<()> {
     let data = DataDir::locate(global)?;
+    let _lock = crate::lock::acquire(&data.dir, "serve")?;
     crate::logging::init(&data.config.server.log_format);
     let start = std::env::var("DONDOC_NOW").ok().filter(|s| !s.is_empty()).map(|_| clock::now()).transpose()?;
     let clock = clock::system(start);

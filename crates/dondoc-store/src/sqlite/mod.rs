@@ -221,6 +221,21 @@ impl SqliteStore {
         Ok(SqliteStore { inner: Arc::new(inner) })
     }
 
+    /// Copies the store file at `from` (with everything else in it: the read models) to a
+    /// new file `to`, as one consistent snapshot, without writing `from` (it is opened read
+    /// only; writers may go on meanwhile). `to` must not exist yet.
+    pub fn copy_file(from: &Path, to: &Path) -> Result<(), StoreError> {
+        if to.exists() {
+            return Err(StoreError::Invalid(format!("{} đã có", to.display())));
+        }
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(from, flags).map_err(backend)?;
+        conn.busy_timeout(schema::BUSY_TIMEOUT).map_err(backend)?;
+        let target = to.to_str().ok_or_else(|| StoreError::Invalid(format!("{} không phải đường dẫn UTF-8", to.display())))?;
+        conn.execute("VACUUM INTO ?1", [target]).map_err(backend)?;
+        Ok(())
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.inner.path
