@@ -55,7 +55,8 @@ fn race(data: &Path, code: fn(usize) -> String) -> Vec<String> {
                     for i in 0..COMMANDS {
                         let note = format!("người {w}, lần {i}");
                         let actor = format!("Cán bộ {w}");
-                        let args = ["task", "progress", "--plan", PLAN, "--code", &code, "--note", &note, "--as", &actor];
+                        let args =
+                            ["task", "progress", "--plan", PLAN, "--code", &code, "--note", &note, "--as", &actor];
                         let out = run(data, &args);
                         if !out.status.success() {
                             failures.push(format!("{args:?}: {}", String::from_utf8_lossy(&out.stderr)));
@@ -115,7 +116,8 @@ async fn many_processes_write_one_store_while_the_daemon_sweeps() {
     // Each success is one event: no lost and no doubled report.
     let mut notes_01 = progress_notes(&events(data, "01"));
     notes_01.sort();
-    let mut want_01: Vec<String> = (0..WRITERS).flat_map(|w| (0..COMMANDS).map(move |i| format!("người {w}, lần {i}"))).collect();
+    let mut want_01: Vec<String> =
+        (0..WRITERS).flat_map(|w| (0..COMMANDS).map(move |i| format!("người {w}, lần {i}"))).collect();
     want_01.extend((0..COMMANDS).map(|i| format!("người 0, lần {i}")));
     want_01.sort();
     assert_eq!(notes_01, want_01, "task 01: every report once");

@@ -29,12 +29,8 @@ impl Serve {
     /// Starts `command` (a `dondoc serve`) listening on `port`, its log going to `log`.
     pub fn start(mut command: Command, port: u16, log: PathBuf) -> Serve {
         let stderr = std::fs::File::create(&log).unwrap();
-        let child = command
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(stderr)
-            .spawn()
-            .expect("start dondoc serve");
+        let child =
+            command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(stderr).spawn().expect("start dondoc serve");
         Serve { child, port, log }
     }
 
@@ -94,7 +90,13 @@ impl Drop for Serve {
 }
 
 /// One HTTP/1.1 exchange on a fresh connection to 127.0.0.1:`port`: (status, body).
-pub fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> std::io::Result<(u16, String)> {
+pub fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<(u16, String)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     let mut request = format!(
@@ -127,7 +129,12 @@ pub async fn eventually<T>(what: &str, serve: &Serve, probe: impl FnMut() -> Opt
 }
 
 /// Polls `probe` until it gives a value, for up to `within`.
-pub async fn eventually_within<T>(within: Duration, what: &str, serve: &Serve, mut probe: impl FnMut() -> Option<T>) -> T {
+pub async fn eventually_within<T>(
+    within: Duration,
+    what: &str,
+    serve: &Serve,
+    mut probe: impl FnMut() -> Option<T>,
+) -> T {
     let deadline = Instant::now() + within;
     loop {
         if let Some(v) = probe() {
@@ -137,4 +144,3 @@ pub async fn eventually_within<T>(within: Duration, what: &str, serve: &Serve, m
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
-

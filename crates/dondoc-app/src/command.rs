@@ -144,7 +144,8 @@ struct Loaded {
 }
 
 async fn load_for<S: EventStore>(store: &S, key: &TaskKey, command_id: Uuid) -> Result<Loaded, CommandError> {
-    let mut loaded = Loaded { state: TaskState { key: key.clone(), ..TaskState::default() }, revision: None, written: Vec::new() };
+    let mut loaded =
+        Loaded { state: TaskState { key: key.clone(), ..TaskState::default() }, revision: None, written: Vec::new() };
     for recorded in read_task(store, key).await? {
         let (event, meta) = decode(&recorded)?;
         loaded.state.apply(&event);
@@ -198,8 +199,11 @@ pub async fn execute<S: EventStore>(
                 return Ok(Executed { events, revision: Some(result.revision), state });
             }
             Err(StoreError::WrongExpectedRevision { actual, .. }) => {
-                let conflict =
-                    CommandError::Conflict { task: key.clone(), expected: expected.or(revision).unwrap_or_default(), current: actual };
+                let conflict = CommandError::Conflict {
+                    task: key.clone(),
+                    expected: expected.or(revision).unwrap_or_default(),
+                    current: actual,
+                };
                 if expected.is_some() {
                     return Err(conflict);
                 }

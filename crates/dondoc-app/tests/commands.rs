@@ -67,9 +67,8 @@ async fn a_stale_revision_is_a_conflict_with_the_current_one() {
     let store = SqliteStore::open(dir.path().join("s.sqlite")).unwrap();
     defined(&store).await;
     let ctx = CommandContext::new("x", Source::Api, t0());
-    let err = command::execute(&store, &key(), Some(0), &TaskCommand::Comment { text: "a".into() }, &ctx)
-        .await
-        .unwrap_err();
+    let err =
+        command::execute(&store, &key(), Some(0), &TaskCommand::Comment { text: "a".into() }, &ctx).await.unwrap_err();
     match err {
         CommandError::Conflict { expected: 0, current: Some(1), .. } => {}
         other => panic!("{other:?}"),

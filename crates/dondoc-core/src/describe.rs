@@ -128,6 +128,9 @@ pub fn describe(event: &TaskEvent) -> String {
             key.recipient,
             if *will_retry { "; sẽ thử lại" } else { "" }
         ),
+        TaskEvent::ReminderRequeued { key, reason } => {
+            format!("Cho gửi lại nhắc việc tới {} qua {}; lý do: {reason}", key.recipient, key.channel.as_str())
+        }
         TaskEvent::ReminderAcknowledged { occurrence: o, snooze_until, .. } => {
             let snooze = snooze_until
                 .map(|t| format!(", hoãn nhắc đến {}", t.with_timezone(&crate::calendar::TZ).format("%d/%m/%Y %H:%M")))

@@ -400,6 +400,11 @@ pub enum TaskEvent {
         /// Whether another attempt (or another channel) will follow.
         will_retry: bool,
     },
+    /// The secretariat lets a reminder a channel refused be sent again (after a fix).
+    ReminderRequeued {
+        key: ReminderKey,
+        reason: String,
+    },
     ReminderAcknowledged {
         acknowledged_at: DateTime<Utc>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -444,6 +449,7 @@ impl TaskEvent {
             TaskEvent::CommentAdded { .. } => "CommentAdded",
             TaskEvent::ReminderDelivered { .. } => "ReminderDelivered",
             TaskEvent::ReminderFailed { .. } => "ReminderFailed",
+            TaskEvent::ReminderRequeued { .. } => "ReminderRequeued",
             TaskEvent::ReminderAcknowledged { .. } => "ReminderAcknowledged",
         }
     }

@@ -289,6 +289,9 @@ fn sample(kind: CommandKind) -> TaskCommand {
         CommandKind::RecordFailure => {
             TaskCommand::RecordFailure { key: rkey(None, 3), attempt: 1, error: s("SMTP 451"), will_retry: true }
         }
+        CommandKind::RequeueReminder => {
+            TaskCommand::RequeueReminder { key: rkey(None, 3), reason: s("Đã sửa cấu hình SMTP") }
+        }
         CommandKind::Acknowledge => {
             TaskCommand::Acknowledge { occurrence: None, key: Some(rkey(None, 3)), snooze_until: None }
         }
@@ -328,7 +331,8 @@ const STATUSES: [TaskStatus; 5] =
 #[test]
 fn allowed_commands_by_status() {
     use CommandKind as K;
-    const ALWAYS: [CommandKind; 5] = [K::Comment, K::RecordDelivery, K::RecordFailure, K::Acknowledge, K::Revise];
+    const ALWAYS: [CommandKind; 6] =
+        [K::Comment, K::RecordDelivery, K::RecordFailure, K::RequeueReminder, K::Acknowledge, K::Revise];
     const OPEN: [CommandKind; 8] = [
         K::Assign,
         K::ReportProgress,
@@ -400,7 +404,7 @@ fn refusal_message_reads_naturally() {
         err.to_string(),
         "không thể bắt đầu nhiệm vụ KH-125-UBND/NV-07: trạng thái hiện tại là \"đã hoàn thành\"; \
          các thao tác được phép: điều chỉnh theo kế hoạch sửa đổi, mở lại, ghi chú, ghi nhận đã gửi nhắc việc, \
-         ghi nhận gửi nhắc việc lỗi, xác nhận đã nhận nhắc việc"
+         ghi nhận gửi nhắc việc lỗi, cho gửi lại nhắc việc, xác nhận đã nhận nhắc việc"
     );
 }
 

@@ -60,10 +60,11 @@ fn variant_index(event: &TaskEvent) -> usize {
         TaskEvent::ReminderFailed { .. } => 13,
         TaskEvent::ReminderAcknowledged { .. } => 14,
         TaskEvent::TaskRevised { .. } => 15,
+        TaskEvent::ReminderRequeued { .. } => 16,
     }
 }
 
-const VARIANTS: usize = 16;
+const VARIANTS: usize = 17;
 
 /// One event of every type, with the content of its golden file.
 fn samples() -> Vec<TaskEvent> {
@@ -193,6 +194,10 @@ fn samples() -> Vec<TaskEvent> {
             })),
             product: Some(None),
             reason: s("Kế hoạch sửa đổi số 140/KH-UBND"),
+        },
+        TaskEvent::ReminderRequeued {
+            key: ReminderKey { channel: Channel::Zalo, milestone: Milestone::Overdue, offset: -2, ..key() },
+            reason: s("Đã cấu hình lại mẫu ZNS"),
         },
     ]
 }

@@ -129,6 +129,20 @@ pub trait Recorder: Send + Sync {
     fn record<'a>(&'a self, outcome: &'a Outcome) -> BoxFuture<'a, ()>;
 }
 
+/// Why a channel cannot be used, and since when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChannelFault {
+    pub reason: String,
+    pub since: DateTime<Utc>,
+}
+
+/// A channel and its fault, if it has one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChannelHealth {
+    pub channel: Channel,
+    pub fault: Option<ChannelFault>,
+}
+
 /// Totals of one dispatch.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Report {
@@ -144,6 +158,8 @@ pub struct Report {
     pub failed_attempts: usize,
     /// 429 / retry_after waits honoured.
     pub rate_limited: usize,
+    /// Messages a faulty channel could not take (nothing held against their recipients).
+    pub channel_faults: usize,
 }
 
 use crate::Clock;
@@ -153,6 +169,40 @@ struct Lane {
     slots: Semaphore,
     overall: Option<DefaultDirectRateLimiter>,
     per_address: Option<PerAddress>,
+    /// Set by a channel fault, cleared by the next successful send.
+    fault: std::sync::Mutex<Option<ChannelFault>>,
+    /// Whether a faulty lane was already tried in the current dispatch: one message per
+    /// dispatch probes it, the others go to their next channel at once.
+    probed: std::sync::atomic::AtomicBool,
+}
+
+impl Lane {
+    fn fault(&self) -> Option<ChannelFault> {
+        self.fault.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Whether a message may try this lane now: a healthy lane, or the first message of a
+    /// dispatch to probe a faulty one.
+    fn open_for_message(&self) -> bool {
+        self.fault().is_none() || !self.probed.swap(true, std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn set_fault(&self, channel: Channel, reason: String, at: DateTime<Utc>) {
+        let mut fault = self.fault.lock().unwrap_or_else(|e| e.into_inner());
+        match &mut *fault {
+            Some(f) => f.reason = reason,
+            None => {
+                tracing::error!(channel = channel.as_str(), %reason, "kênh gửi lỗi: tạm ngừng dùng kênh này, nhắc việc chờ gửi lại");
+                *fault = Some(ChannelFault { reason, since: at });
+            }
+        }
+    }
+
+    fn clear_fault(&self, channel: Channel) {
+        if self.fault.lock().unwrap_or_else(|e| e.into_inner()).take().is_some() {
+            tracing::info!(channel = channel.as_str(), "kênh gửi hoạt động trở lại");
+        }
+    }
 }
 
 /// At most one message per `period` to each address, measured from the end of the
@@ -198,9 +248,19 @@ enum JobResult {
     Skipped,
 }
 
+/// What one job went through, besides its result.
+#[derive(Default)]
+struct JobTally {
+    failed_attempts: usize,
+    rate_limited: usize,
+    channel_faults: usize,
+}
+
 /// Why a lane gave up on a message.
 enum Stop {
     Failed(SendError, u32),
+    /// The channel itself is at fault.
+    Fault(SendError),
     Shutdown,
 }
 
@@ -220,6 +280,8 @@ impl Dispatcher {
                     slots: Semaphore::new(config.concurrency(channel)),
                     overall: quota(config.per_second(channel)).map(RateLimiter::direct),
                     per_address,
+                    fault: std::sync::Mutex::new(None),
+                    probed: false.into(),
                 };
                 (channel, lane)
             })
@@ -254,8 +316,19 @@ impl Dispatcher {
         self.lanes.keys().copied().collect()
     }
 
+    /// Each channel and its fault, if any, in a stable order.
+    pub fn health(&self) -> Vec<ChannelHealth> {
+        let mut out: Vec<ChannelHealth> =
+            self.lanes.iter().map(|(channel, lane)| ChannelHealth { channel: *channel, fault: lane.fault() }).collect();
+        out.sort_by_key(|h| h.channel);
+        out
+    }
+
     /// Sends every job (at most `parallel` at once), recording each outcome.
     pub async fn run(&self, jobs: Vec<Job>, recorder: &dyn Recorder) -> Report {
+        for lane in self.lanes.values() {
+            lane.probed.store(false, std::sync::atomic::Ordering::SeqCst);
+        }
         // One queue per first channel, each feeding its lane: a slow channel (SMTP) never
         // holds back a fast one (Telegram). A job that falls back takes the next lane's slots.
         let mut queues: HashMap<Option<Channel>, Vec<Job>> = HashMap::new();
@@ -271,12 +344,12 @@ impl Dispatcher {
                 .buffer_unordered(parallel)
                 .collect::<Vec<_>>()
         });
-        let results: Vec<(JobResult, usize, usize)> =
-            futures::future::join_all(runs).await.into_iter().flatten().collect();
+        let results: Vec<(JobResult, JobTally)> = futures::future::join_all(runs).await.into_iter().flatten().collect();
         let mut report = Report::default();
-        for (result, failed, limited) in results {
-            report.failed_attempts += failed;
-            report.rate_limited += limited;
+        for (result, tally) in results {
+            report.failed_attempts += tally.failed_attempts;
+            report.rate_limited += tally.rate_limited;
+            report.channel_faults += tally.channel_faults;
             match result {
                 JobResult::Delivered { fell_back } => {
                     report.delivered += 1;
@@ -289,34 +362,47 @@ impl Dispatcher {
         report
     }
 
-    /// One job: each channel in turn until one delivers.
-    async fn job(&self, job: Job, recorder: &dyn Recorder) -> (JobResult, usize, usize) {
-        let (mut failed, mut limited) = (0, 0);
+    /// One job: each channel in turn until one delivers. A faulty channel is skipped
+    /// (but for the one message per dispatch that probes it).
+    async fn job(&self, job: Job, recorder: &dyn Recorder) -> (JobResult, JobTally) {
+        let mut tally = JobTally::default();
         let usable: Vec<&Message> = job.messages.iter().filter(|m| self.lanes.contains_key(&m.channel)).collect();
         for (i, message) in usable.iter().enumerate() {
             if self.is_stopping() {
-                return (JobResult::Skipped, failed, limited);
+                return (JobResult::Skipped, tally);
             }
             let lane = &self.lanes[&message.channel];
+            if !lane.open_for_message() {
+                tally.channel_faults += 1;
+                continue;
+            }
             let (result, waits) = self.attempts(lane, message).await;
-            limited += waits;
+            tally.rate_limited += waits;
+            let fallback = i + 1 < usable.len();
             match result {
                 Ok(receipt) => {
+                    lane.clear_fault(message.channel);
                     let outcome = Outcome::Delivered { message: (*message).clone(), receipt, at: (self.clock)() };
                     recorder.record(&outcome).await;
-                    return (JobResult::Delivered { fell_back: i > 0 }, failed, limited);
+                    return (JobResult::Delivered { fell_back: i > 0 }, tally);
                 }
-                Err(Stop::Shutdown) => return (JobResult::Skipped, failed, limited),
+                Err(Stop::Shutdown) => return (JobResult::Skipped, tally),
+                Err(Stop::Fault(error)) => {
+                    tally.channel_faults += 1;
+                    let at = (self.clock)();
+                    lane.set_fault(message.channel, error.to_string(), at);
+                    let outcome = Outcome::Failed { message: (*message).clone(), attempts: 1, error, fallback, at };
+                    recorder.record(&outcome).await;
+                }
                 Err(Stop::Failed(error, attempts)) => {
-                    failed += attempts as usize;
-                    let fallback = i + 1 < usable.len();
+                    tally.failed_attempts += attempts as usize;
                     let outcome =
                         Outcome::Failed { message: (*message).clone(), attempts, error, fallback, at: (self.clock)() };
                     recorder.record(&outcome).await;
                 }
             }
         }
-        (JobResult::Undelivered, failed, limited)
+        (JobResult::Undelivered, tally)
     }
 
     /// Up to `max_attempts` tries on one lane. Returns the result and the rate-limit waits.
@@ -362,6 +448,7 @@ impl Dispatcher {
                     continue;
                 }
                 SendError::Permanent(_) => return (Err(Stop::Failed(error, failures + 1)), waits),
+                SendError::Channel(_) => return (Err(Stop::Fault(error)), waits),
                 _ => {}
             }
             failures += 1;

@@ -110,6 +110,47 @@ async fn a_permanent_refusal_falls_back_at_once_and_a_transient_one_is_retried()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_channel_fault_marks_the_channel_unhealthy_and_the_next_channels_take_the_messages() {
+    let smtp = SmtpServer::start().unwrap();
+    let telegram = TelegramServer::start("t:1").await;
+    // The bot token is wrong: Telegram answers 401 Unauthorized to every call.
+    let wrong = TelegramConfig { token: "t:2".into(), api_url: telegram.url(), ..TelegramConfig::default() };
+    let email = senders(&smtp, &telegram).await.remove(0);
+    let senders: Vec<Arc<dyn Sender>> = vec![email, Arc::new(TelegramSender::new(&wrong).unwrap())];
+    let dispatcher = Dispatcher::new(senders, config(), Arc::new(Utc::now));
+    let jobs = |round: &str| -> Vec<Job> {
+        (0..5)
+            .map(|i| Job {
+                messages: vec![
+                    message(Channel::Telegram, &format!("{}", 100 + i), &format!("{round}-{i}")),
+                    message(Channel::Email, &format!("cb{i}@example.vn"), &format!("{round}-{i}")),
+                ],
+            })
+            .collect()
+    };
+    // The first dispatch finds out: the messages in flight meet the fault and fall back.
+    let report = dispatcher.run(jobs("a"), &Log::default()).await;
+    assert_eq!((report.delivered, report.fell_back, report.channel_faults), (5, 5, 5), "{report:?}");
+    assert!((1..=5).contains(&telegram.unauthorized_calls()));
+    let health = dispatcher.health();
+    let tg = health.iter().find(|h| h.channel == Channel::Telegram).unwrap();
+    let fault = tg.fault.as_ref().expect("Telegram is marked unhealthy");
+    assert!(fault.reason.contains("Unauthorized"), "{fault:?}");
+    assert!(health.iter().find(|h| h.channel == Channel::Email).unwrap().fault.is_none());
+    // The next dispatch probes the faulty channel with one message (it may have been fixed
+    // meanwhile); the others go straight to their next channel.
+    let before = telegram.unauthorized_calls();
+    let log = Log::default();
+    let report = dispatcher.run(jobs("b"), &log).await;
+    assert_eq!((report.delivered, report.channel_faults), (5, 5), "{report:?}");
+    assert_eq!(telegram.unauthorized_calls(), before + 1, "one probe");
+    let lines = log.0.lock().unwrap().clone();
+    assert_eq!(lines.iter().filter(|l| l.starts_with("failed telegram")).count(), 1, "{lines:?}");
+    assert_eq!(lines.iter().filter(|l| *l == "delivered email").count(), 5, "{lines:?}");
+    assert_eq!(smtp.wait_for(10, Duration::from_secs(10)).await.len(), 10);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retry_after_is_honoured_and_limits_are_kept() {
     let smtp = SmtpServer::start().unwrap();
     let telegram = TelegramServer::start("t:1").await;

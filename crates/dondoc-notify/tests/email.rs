@@ -284,15 +284,18 @@ async fn starttls_with_self_signed_certificate_and_login() {
     assert_eq!(mails[0].auth_user.as_deref(), Some(SmtpServer::USERNAME));
     assert_eq!(mails[0].subject, "Nhắc việc: Báo cáo tổng kết năm — hạn 31/12/2025");
 
-    // The self-signed certificate is refused unless explicitly accepted.
+    // The self-signed certificate is refused unless explicitly accepted: the channel's
+    // configuration, not the recipient, is at fault.
     let strict = EmailSender::new(&EmailConfig { accept_invalid_certs: false, ..tls.clone() }).unwrap();
     let error = strict.send(&message("hang.nt@example.gov.vn", "strict")).await.unwrap_err();
-    assert!(matches!(&error, SendError::Transient(r) if r.contains("certificate")), "{error:?}");
+    assert!(matches!(&error, SendError::Channel(r) if r.contains("certificate")), "{error:?}");
 
-    // A wrong password is refused by the server (535): permanent, nothing delivered.
+    // A wrong password is refused by the server (535 5.7.8, RFC 4954 §6): a fault of the
+    // channel's configuration, for every recipient; nothing delivered.
     let wrong = EmailConfig { password: Some("sai-mật-khẩu".to_string()), ..tls };
     let error = EmailSender::new(&wrong).unwrap().send(&message("hang.nt@example.gov.vn", "wrong")).await.unwrap_err();
-    assert!(matches!(&error, SendError::Permanent(r) if r.contains("535")), "{error:?}");
+    assert!(matches!(&error, SendError::Channel(r) if r.contains("535")), "{error:?}");
+    assert!(error.is_channel_fault());
     assert_eq!(server.messages().len(), 1);
 }
 
@@ -315,14 +318,41 @@ async fn implicit_tls_with_self_signed_certificate() {
 }
 
 #[tokio::test]
-async fn plain_connection_to_a_starttls_only_setting_fails_transiently() {
-    // A plain server (no STARTTLS offered) with `security = starttls`: never send in clear.
+async fn plain_connection_to_a_starttls_only_setting_is_a_channel_fault() {
+    // A plain server (no STARTTLS offered) with `security = starttls`: never send in clear;
+    // the setting, not the recipient, is wrong.
     let server = SmtpServer::start().unwrap();
     let sender = EmailSender::new(&EmailConfig { security: Security::Starttls, ..config(&server) }).unwrap();
     let error = sender.send(&message("hang.nt@example.gov.vn", "clear")).await.unwrap_err();
-    assert!(matches!(error, SendError::Transient(_)), "{error:?}");
+    assert!(error.is_channel_fault(), "{error:?}");
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(server.messages().is_empty());
+}
+
+#[tokio::test]
+async fn a_server_refusing_the_sender_is_a_channel_fault_and_a_refused_mailbox_is_not() {
+    // RFC 4954 §6: 530 5.7.0 "Authentication required" to a client that did not log in.
+    let server = SmtpServer::start_auth_required().unwrap();
+    let anonymous = EmailSender::new(&config(&server)).unwrap();
+    let error = anonymous.send(&message("hang.nt@example.gov.vn", "anon")).await.unwrap_err();
+    assert!(matches!(&error, SendError::Channel(r) if r.contains("530")), "{error:?}");
+    // The same server with the account's credentials takes the mail.
+    let login = EmailConfig {
+        username: Some(SmtpServer::USERNAME.to_string()),
+        password: Some(SmtpServer::PASSWORD.to_string()),
+        ..config(&server)
+    };
+    EmailSender::new(&login).unwrap().send(&message("hang.nt@example.gov.vn", "login")).await.unwrap();
+    assert_eq!(server.wait_for(1, WAIT).await.len(), 1);
+
+    // RFC 3463 §3.8: X.7.1 "delivery not authorized" (relaying denied) refuses the sender:
+    // a channel fault; X.1.1 "bad destination mailbox" refuses the recipient.
+    let server = SmtpServer::start().unwrap();
+    let sender = EmailSender::new(&config(&server)).unwrap();
+    let error = sender.send(&message("norelay@elsewhere.example", "relay")).await.unwrap_err();
+    assert!(matches!(&error, SendError::Channel(r) if r.contains("5.7.1")), "{error:?}");
+    let error = sender.send(&message("reject.tran@example.gov.vn", "mailbox")).await.unwrap_err();
+    assert!(matches!(&error, SendError::Permanent(r) if r.contains("5.1.1")), "{error:?}");
 }
 
 #[tokio::test]

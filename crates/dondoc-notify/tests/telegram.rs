@@ -94,6 +94,17 @@ async fn flood_control_maps_to_rate_limited_with_retry_after() {
 }
 
 #[tokio::test]
+async fn a_wrong_bot_token_is_a_fault_of_the_channel_not_of_the_recipient() {
+    // The Bot API answers 401 "Unauthorized" to a token it does not know, whatever the call.
+    let server = TelegramServer::start("123:right").await;
+    let config = TelegramConfig { token: "123:wrong".into(), api_url: server.url(), ..TelegramConfig::default() };
+    let sender = TelegramSender::new(&config).unwrap();
+    let error = sender.send(&message("42")).await.unwrap_err();
+    assert!(error.is_channel_fault(), "{error:?}");
+    assert_eq!(server.unauthorized_calls(), 1);
+}
+
+#[tokio::test]
 async fn blocked_chat_is_permanent() {
     let (server, sender) = setup().await;
     server.forbid_chat(42);

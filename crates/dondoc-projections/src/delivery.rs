@@ -95,6 +95,18 @@ impl Failed {
     }
 }
 
+/// Forgets the failures of `key` recorded before `position` (a requeue): the reminder is
+/// no longer refused on that channel and the next sweep plans it again.
+pub(crate) fn forget_failures(conn: &Connection, key: &str, position: u64) -> Result<(), ProjectionError> {
+    conn.execute(
+        "DELETE FROM proj_delivery_failure_at WHERE position IN
+           (SELECT position FROM proj_delivery_failure WHERE key = ?1 AND position < ?2)",
+        params![key, position as i64],
+    )?;
+    conn.execute("DELETE FROM proj_delivery_failure WHERE key = ?1 AND position < ?2", params![key, position as i64])?;
+    Ok(())
+}
+
 impl Projections {
     /// Whether a reminder with this idempotency key was delivered.
     pub fn is_delivered(&self, key: &ReminderKey) -> Result<bool, ProjectionError> {

@@ -48,6 +48,8 @@ struct Pending {
     summaries: Vec<SummaryChange>,
     deliveries: Vec<delivery::Delivered>,
     failures: Vec<delivery::Failed>,
+    /// Requeued reminder keys, with the requeue's position.
+    requeued: Vec<(String, u64)>,
 }
 
 impl Projections {
@@ -163,6 +165,7 @@ impl Projections {
                 let at = metadata.get("recorded_at").and_then(|v| v.as_str()).map(str::to_string);
                 pending.failures.push(delivery::Failed::new(key, *attempt, error, *will_retry, at, position));
             }
+            TaskEvent::ReminderRequeued { key, .. } => pending.requeued.push((key.to_string(), position)),
             _ => {}
         }
         Ok(())
@@ -201,7 +204,6 @@ impl Projections {
         pending.summaries.extend(change);
         Ok(())
     }
-
 }
 
 /// The schema version in an event's metadata ([`dondoc_core::event::EventMeta::schema_version`]).
@@ -220,6 +222,9 @@ fn write(tx: &Connection, pending: &mut Pending) -> Result<(), ProjectionError> 
     }
     for f in pending.failures.drain(..) {
         f.insert(tx)?;
+    }
+    for (key, position) in pending.requeued.drain(..) {
+        delivery::forget_failures(tx, &key, position)?;
     }
     for (stream, cached) in pending.folds.iter().filter(|(_, c)| c.dirty) {
         if let Some(revision) = cached.revision {

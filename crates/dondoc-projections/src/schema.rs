@@ -11,7 +11,7 @@ pub(crate) const CHECKPOINT: &str = "board";
 
 /// The version of the projection tables. A file whose tables are older is emptied on open
 /// and rebuilt by the next catch-up: projections are derived data.
-pub(crate) const VERSION: i64 = 2;
+pub(crate) const VERSION: i64 = 3;
 
 pub(crate) fn create(conn: &Connection) -> Result<(), ProjectionError> {
     conn.execute_batch(
@@ -29,6 +29,7 @@ pub(crate) fn create(conn: &Connection) -> Result<(), ProjectionError> {
             recipient TEXT NOT NULL,
             delivered INTEGER NOT NULL DEFAULT 0,
             failures INTEGER NOT NULL DEFAULT 0,
+            channel_faults INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (edition, recipient)
         );
         CREATE TABLE IF NOT EXISTS proj_checkpoint (
@@ -138,7 +139,7 @@ pub(crate) fn dump(conn: &Connection) -> Result<String, ProjectionError> {
         ("proj_stream", "SELECT stream, revision, state FROM proj_stream ORDER BY stream"),
         (
             "proj_summary",
-            "SELECT edition, recipient, delivered, failures FROM proj_summary ORDER BY edition, recipient",
+            "SELECT edition, recipient, delivered, failures, channel_faults FROM proj_summary ORDER BY edition, recipient",
         ),
     ];
     for (name, sql) in tables {

@@ -40,6 +40,8 @@ pub(crate) struct SummaryChange {
     pub edition: String,
     pub recipient: String,
     pub delivered: bool,
+    /// A failure that was the channel's fault, not the person's.
+    pub channel_fault: bool,
 }
 
 impl Fold {
@@ -64,11 +66,13 @@ impl Fold {
             Fold::Plan(record) => record.apply(&PlanEvent::decode(event_type, data).map_err(bad)?),
             Fold::Summaries => {
                 let event = SummaryEvent::decode(event_type, data).map_err(bad)?;
-                let (edition, recipient, delivered) = match event {
-                    SummaryEvent::SummaryDelivered { edition, recipient, .. } => (edition, recipient, true),
-                    SummaryEvent::SummaryFailed { edition, recipient, .. } => (edition, recipient, false),
+                let (edition, recipient, delivered, channel_fault) = match event {
+                    SummaryEvent::SummaryDelivered { edition, recipient, .. } => (edition, recipient, true, false),
+                    SummaryEvent::SummaryFailed { edition, recipient, channel_fault, .. } => {
+                        (edition, recipient, false, channel_fault)
+                    }
                 };
-                return Ok(Some(SummaryChange { edition, recipient, delivered }));
+                return Ok(Some(SummaryChange { edition, recipient, delivered, channel_fault }));
             }
         }
         Ok(None)

@@ -8,20 +8,25 @@ use rusqlite::{Connection, params};
 use crate::streams::SummaryChange;
 use crate::{ProjectionError, Projections};
 
-/// Who received an edition, and the failed attempts of each person.
+/// Who received an edition, who it failed for, and the failed attempts each person had
+/// (failures that were a channel's own fault are not counted).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EditionHistory {
     pub delivered: HashSet<String>,
+    /// Everyone a sending failed for, whatever the cause.
+    pub attempted: HashSet<String>,
     pub failures: HashMap<String, usize>,
 }
 
 pub(crate) fn write(conn: &Connection, change: &SummaryChange) -> Result<(), ProjectionError> {
-    let (delivered, failures) = if change.delivered { (1, 0) } else { (0, 1) };
+    let delivered = i64::from(change.delivered);
+    let failures = i64::from(!change.delivered && !change.channel_fault);
+    let channel_faults = i64::from(!change.delivered && change.channel_fault);
     conn.execute(
-        "INSERT INTO proj_summary (edition, recipient, delivered, failures) VALUES (?1, ?2, ?3, ?4)
+        "INSERT INTO proj_summary (edition, recipient, delivered, failures, channel_faults) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (edition, recipient) DO UPDATE SET delivered = MAX(delivered, excluded.delivered),
-           failures = failures + excluded.failures",
-        params![change.edition, change.recipient, delivered, failures],
+           failures = failures + excluded.failures, channel_faults = channel_faults + excluded.channel_faults",
+        params![change.edition, change.recipient, delivered, failures, channel_faults],
     )?;
     Ok(())
 }

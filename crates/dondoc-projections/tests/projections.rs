@@ -155,6 +155,7 @@ async fn incremental_updates_equal_a_rebuild() {
                 channel: Channel::Email,
                 error: "451".into(),
                 at: t0(),
+                channel_fault: false,
             }
         };
         fact(&store, SUMMARY_STREAM, &event, t0()).await;

@@ -6,7 +6,10 @@
 //! [`SmtpServer::messages`] reads back as [`ReceivedMail`], so tests need no MIME parser.
 //!
 //! Recipients steer the server: a local part starting with `reject` gets
-//! `550 5.1.1 user unknown`, one starting with `defer` gets `451 4.3.0 try again later`.
+//! `550 5.1.1 user unknown`, one starting with `defer` gets `451 4.3.0 try again later`,
+//! one starting with `norelay` gets `550 5.7.1 Relaying denied` (a refusal of the sender,
+//! not the recipient). [`SmtpServer::start_auth_required`] refuses mail from a client that
+//! did not authenticate (`530 5.7.0`, RFC 4954).
 //! [`SmtpServer::start_starttls`] and [`SmtpServer::start_implicit_tls`] serve a self-signed
 //! certificate made with the `openssl` CLI and accept `AUTH PLAIN/LOGIN` with
 //! [`SmtpServer::USERNAME`] / [`SmtpServer::PASSWORD`].
@@ -87,6 +90,8 @@ class Handler:
         local = address.rsplit("@", 1)[0].lower()
         if local.startswith("reject"):
             return "550 5.1.1 user unknown"
+        if local.startswith("norelay"):
+            return "550 5.7.1 Relaying denied"
         if local.startswith("defer"):
             return "451 4.3.0 try again later"
         envelope.rcpt_tos.append(address)
@@ -145,7 +150,8 @@ async def main():
             enable_SMTPUTF8=True,
             tls_context=context if mode == "starttls" else None,
             authenticator=authenticator,
-            auth_require_tls=(mode != "tls"),
+            auth_required=(mode == "authreq"),
+            auth_require_tls=(mode not in ("tls", "authreq")),
             timeout=60,
             loop=loop,
         )
@@ -168,6 +174,8 @@ asyncio.run(main())
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
     Plain,
+    /// Plain, with authentication required before `MAIL` (AUTH allowed without TLS).
+    AuthRequired,
     StartTls,
     ImplicitTls,
 }
@@ -176,6 +184,7 @@ impl Mode {
     fn arg(self) -> &'static str {
         match self {
             Mode::Plain => "plain",
+            Mode::AuthRequired => "authreq",
             Mode::StartTls => "starttls",
             Mode::ImplicitTls => "tls",
         }
@@ -259,6 +268,12 @@ impl SmtpServer {
         SmtpServer::start_mode(Mode::Plain)
     }
 
+    /// Starts a plain server that requires `AUTH` ([`SmtpServer::USERNAME`] /
+    /// [`SmtpServer::PASSWORD`]) before it takes mail.
+    pub fn start_auth_required() -> io::Result<SmtpServer> {
+        SmtpServer::start_mode(Mode::AuthRequired)
+    }
+
     /// Starts a server offering STARTTLS with a self-signed certificate for `localhost`
     /// and `127.0.0.1` (needs the `openssl` CLI; `NotFound` when it is missing).
     pub fn start_starttls() -> io::Result<SmtpServer> {
@@ -274,7 +289,7 @@ impl SmtpServer {
         let dir = tempfile::Builder::new().prefix("dondoc-smtp-").tempdir()?;
         fs::write(dir.path().join("server.py"), SCRIPT)?;
         fs::create_dir(dir.path().join("mail"))?;
-        if mode != Mode::Plain {
+        if matches!(mode, Mode::StartTls | Mode::ImplicitTls) {
             make_certificate(dir.path())?;
         }
         let mut server = SmtpServer { child: None, port: 0, mode, dir };
@@ -296,7 +311,7 @@ impl SmtpServer {
             .arg(dir.join("mail"))
             .arg(&ready)
             .arg(std::process::id().to_string());
-        if self.mode != Mode::Plain {
+        if matches!(self.mode, Mode::StartTls | Mode::ImplicitTls) {
             command.arg(dir.join("cert.pem")).arg(dir.join("key.pem"));
         }
         let child = command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(log).spawn()?;
@@ -345,7 +360,7 @@ impl SmtpServer {
 
     /// The self-signed certificate (PEM) of a TLS server.
     pub fn certificate_path(&self) -> Option<PathBuf> {
-        (self.mode != Mode::Plain).then(|| self.dir.path().join("cert.pem"))
+        matches!(self.mode, Mode::StartTls | Mode::ImplicitTls).then(|| self.dir.path().join("cert.pem"))
     }
 
     /// Whether the process is running.

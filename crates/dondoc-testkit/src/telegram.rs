@@ -131,6 +131,8 @@ struct Inner {
     open_callbacks: HashSet<String>,
     answered: Vec<AnsweredCallback>,
     calls: Vec<String>,
+    /// Requests refused for a wrong bot token.
+    unauthorized: usize,
 }
 
 impl TelegramServer {
@@ -265,6 +267,11 @@ impl TelegramServer {
     /// Updates pushed and not yet confirmed by a `getUpdates` offset.
     pub fn pending_updates(&self) -> usize {
         self.lock().pending.len()
+    }
+
+    /// How many requests were refused for a wrong bot token (401 Unauthorized).
+    pub fn unauthorized_calls(&self) -> usize {
+        self.lock().unauthorized
     }
 
     /// How many requests named `method` (case-insensitive) were received.
@@ -402,6 +409,7 @@ async fn handle(
     req: Request,
 ) -> Response {
     if bot != format!("bot{}", shared.token) {
+        shared.lock().unauthorized += 1;
         return if bot.starts_with("bot") { error(401, "Unauthorized", None) } else { error(404, "Not Found", None) };
     }
     let params = match params(req).await {

@@ -189,6 +189,9 @@ pub enum SilenceAction {
 
 #[derive(Debug, Args)]
 pub struct RemindersArgs {
+    /// Who records it (for `retry`); default $DONDOC_ACTOR, else "cli:<user>".
+    #[arg(long = "as", global = true, env = "DONDOC_ACTOR", value_name = "ACTOR")]
+    pub actor: Option<String>,
     #[command(subcommand)]
     pub action: RemindersAction,
 }
@@ -199,6 +202,19 @@ pub enum RemindersAction {
     Log {
         #[arg(long)]
         failed: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cho gửi lại các nhắc việc mà một kênh đã từ chối hẳn, sau khi đã khắc phục nguyên nhân.
+    Retry {
+        /// Only reminders refused on this channel: email, telegram or zalo.
+        #[arg(long)]
+        channel: Option<String>,
+        /// Only refusals recorded at or after this instant (RFC 3339 or dd/mm/yyyy).
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long, default_value = "Đã khắc phục lỗi kênh gửi")]
+        reason: String,
         #[arg(long)]
         json: bool,
     },

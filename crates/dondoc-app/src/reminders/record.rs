@@ -37,10 +37,13 @@ pub struct DeliveryRecorder<'a> {
     store: &'a SqliteStore,
 }
 
-/// The events that record an outcome, by task: one per reminder key of the message.
+/// The events that record an outcome, by task: one per reminder key of the message. A
+/// fault of the channel itself records nothing: it refuses no recipient, and the reminder
+/// stays due until a channel takes it.
 pub fn events(outcome: &Outcome) -> BTreeMap<TaskKey, Vec<TaskEvent>> {
     let mut out: BTreeMap<TaskKey, Vec<TaskEvent>> = BTreeMap::new();
     let message = match outcome {
+        Outcome::Failed { error, .. } if error.is_channel_fault() => return out,
         Outcome::Delivered { message, .. } | Outcome::Failed { message, .. } => message,
     };
     for key in &message.keys {
@@ -84,7 +87,12 @@ impl<'a> DeliveryRecorder<'a> {
                 .iter()
                 .map(|e| {
                     let (event_type, _, data) = e.encode();
-                    EventData { id: Uuid::new_v4(), event_type: event_type.to_string(), data, metadata: metadata.clone() }
+                    EventData {
+                        id: Uuid::new_v4(),
+                        event_type: event_type.to_string(),
+                        data,
+                        metadata: metadata.clone(),
+                    }
                 })
                 .collect();
             async move { self.store.append(&task.stream(), ExpectedRevision::StreamExists, data).await }

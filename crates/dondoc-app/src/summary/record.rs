@@ -34,6 +34,7 @@ pub fn event(edition: &str, outcome: &Outcome) -> SummaryEvent {
             channel: message.channel,
             error: error.to_string(),
             at: *at,
+            channel_fault: error.is_channel_fault(),
         },
     }
 }

@@ -64,8 +64,9 @@ pub async fn send(app: &App, now: DateTime<Utc>) -> Result<Sent> {
 }
 
 /// Run by every sweep: a leader whose summary of the current week failed on every channel
-/// gets it again, in working hours, until it arrives or [`MAX_ATTEMPTS`] failed.
-/// Stateless (read from the `summaries` stream), so it survives restarts.
+/// gets it again, in working hours, until it arrives or [`MAX_ATTEMPTS`] failed (a
+/// channel's own fault is not counted: the summary waits for the fix). Stateless (read
+/// from the `summaries` stream), so it survives restarts.
 pub async fn retry(app: &App, now: DateTime<Utc>) -> Result<()> {
     let Some(job) = app.settings.jobs.iter().find(|j| j.kind == JobKind::WeeklySummary) else {
         return Ok(());
@@ -76,10 +77,11 @@ pub async fn retry(app: &App, now: DateTime<Utc>) -> Result<()> {
     }
     let history = app.read().await?.edition_history(&edition_of_week(weekly::week_of(tick).0))?;
     let retry: HashSet<String> = history
-        .failures
-        .into_iter()
-        .filter(|(who, n)| !history.delivered.contains(who) && *n < MAX_ATTEMPTS)
-        .map(|(who, _)| who)
+        .attempted
+        .iter()
+        .filter(|who| !history.delivered.contains(*who))
+        .filter(|who| history.failures.get(*who).is_none_or(|n| *n < MAX_ATTEMPTS))
+        .cloned()
         .collect();
     if !retry.is_empty() {
         let sent = send_to(app, tick, Some(&retry)).await?;

@@ -30,6 +30,10 @@ pub enum SummaryEvent {
         channel: Channel,
         error: String,
         at: DateTime<Utc>,
+        /// The channel itself was at fault (its configuration), not this person's address:
+        /// not counted against the person's attempts.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        channel_fault: bool,
     },
 }
 

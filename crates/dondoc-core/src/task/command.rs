@@ -129,6 +129,11 @@ pub enum TaskCommand {
         error: String,
         will_retry: bool,
     },
+    /// Lets a reminder a channel refused be sent again (the refusal was a mistake since fixed).
+    RequeueReminder {
+        key: ReminderKey,
+        reason: String,
+    },
     Acknowledge {
         #[serde(default)]
         occurrence: Option<String>,
@@ -160,12 +165,13 @@ pub enum CommandKind {
     Comment,
     RecordDelivery,
     RecordFailure,
+    RequeueReminder,
     Acknowledge,
 }
 
 impl CommandKind {
     /// Every kind, in a stable order.
-    pub const ALL: [CommandKind; 18] = [
+    pub const ALL: [CommandKind; 19] = [
         CommandKind::Define,
         CommandKind::Revise,
         CommandKind::Assign,
@@ -183,6 +189,7 @@ impl CommandKind {
         CommandKind::Comment,
         CommandKind::RecordDelivery,
         CommandKind::RecordFailure,
+        CommandKind::RequeueReminder,
         CommandKind::Acknowledge,
     ];
 
@@ -206,6 +213,7 @@ impl CommandKind {
             CommandKind::Comment => "ghi chú",
             CommandKind::RecordDelivery => "ghi nhận đã gửi nhắc việc",
             CommandKind::RecordFailure => "ghi nhận gửi nhắc việc lỗi",
+            CommandKind::RequeueReminder => "cho gửi lại nhắc việc",
             CommandKind::Acknowledge => "xác nhận đã nhận nhắc việc",
         }
     }
@@ -231,6 +239,7 @@ impl TaskCommand {
             TaskCommand::Comment { .. } => CommandKind::Comment,
             TaskCommand::RecordDelivery { .. } => CommandKind::RecordDelivery,
             TaskCommand::RecordFailure { .. } => CommandKind::RecordFailure,
+            TaskCommand::RequeueReminder { .. } => CommandKind::RequeueReminder,
             TaskCommand::Acknowledge { .. } => CommandKind::Acknowledge,
         }
     }

@@ -17,7 +17,8 @@ pub fn allowed_commands(state: &TaskState) -> Vec<CommandKind> {
     if !state.defined {
         return vec![K::Define];
     }
-    const ALWAYS: [CommandKind; 5] = [K::Comment, K::RecordDelivery, K::RecordFailure, K::Acknowledge, K::Revise];
+    const ALWAYS: [CommandKind; 6] =
+        [K::Comment, K::RecordDelivery, K::RecordFailure, K::RequeueReminder, K::Acknowledge, K::Revise];
     const OPEN: [CommandKind; 9] = [
         K::Assign,
         K::ReportProgress,
@@ -264,6 +265,12 @@ pub fn decide(state: &TaskState, command: &TaskCommand, now: DateTime<Utc>) -> R
                 error: error.clone(),
                 will_retry: *will_retry,
             }]
+        }
+        TaskCommand::RequeueReminder { key, reason } => {
+            if key.plan != state.key.plan || key.code != state.key.code {
+                return Err(invalid("khóa nhắc việc", "không thuộc nhiệm vụ này"));
+            }
+            vec![TaskEvent::ReminderRequeued { key: key.clone(), reason: reason.clone() }]
         }
         TaskCommand::Acknowledge { occurrence, key, snooze_until } => {
             if key.as_ref().is_some_and(|k| k.plan != state.key.plan || k.code != state.key.code) {

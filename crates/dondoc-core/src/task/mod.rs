@@ -199,7 +199,7 @@ impl TaskState {
             TaskEvent::ReminderDelivered { key, .. } => {
                 self.delivered.insert(key.to_string());
             }
-            TaskEvent::ReminderFailed { .. } => {}
+            TaskEvent::ReminderFailed { .. } | TaskEvent::ReminderRequeued { .. } => {}
             TaskEvent::ReminderAcknowledged { occurrence, snooze_until, acknowledged_at, .. } => {
                 let occ = self.occurrence_mut(occurrence);
                 occ.acknowledged_at.get_or_insert(*acknowledged_at);

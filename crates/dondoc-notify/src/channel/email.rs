@@ -356,11 +356,49 @@ fn provider_id(lines: &[&str]) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
-/// Whether another attempt can help: replies 5xx and messages this server can never take
-/// are permanent; everything about reaching the server (connection, TLS, timeouts, 4xx) is
-/// transient.
+/// Whether the server refuses *us* rather than a recipient or a message: authentication
+/// required or refused, a mechanism or encryption demanded (530, 534, 535, 538: RFC 4954
+/// §6), or an enhanced status of class X.7 (security or policy: "relaying denied") or
+/// X.1.7/X.1.8 (our sender address: RFC 3463 §3.2, §3.8).
+fn refuses_the_sender(e: &smtp::Error) -> bool {
+    let code = e.status().map(|c| c.to_string()).unwrap_or_default();
+    if ["530", "534", "535", "538"].contains(&code.as_str()) {
+        return true;
+    }
+    let text = e.to_string();
+    text.split(|c: char| c.is_whitespace() || c == ',' || c == ';').any(|word| {
+        let mut parts = word.split('.');
+        match (parts.next(), parts.next(), parts.next(), parts.next()) {
+            (Some("5" | "4"), Some("7"), Some(d), None) => d.parse::<u16>().is_ok(),
+            (Some("5"), Some("1"), Some("7" | "8"), None) => true,
+            _ => false,
+        }
+    })
+}
+
+/// Whether the connection failed in its TLS handshake (a certificate not trusted, a
+/// protocol the server does not speak): rustls reports those as I/O errors of kind
+/// `InvalidData`, unlike a refused or dropped connection.
+fn tls_refused(e: &smtp::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(s) = source {
+        if s.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::InvalidData) {
+            return true;
+        }
+        source = s.source();
+    }
+    false
+}
+
+/// Whether another attempt can help, and whose fault it is: the server refusing us
+/// (credentials, relay, sender) is a fault of the channel's configuration; other 5xx
+/// replies refuse the recipient or the message; a client or TLS error other than a
+/// recipient the server cannot take (security mode, certificate) is a configuration fault
+/// too; reaching the server (connection, timeouts, 4xx) is transient.
 fn classify(e: &smtp::Error, server: &str, non_ascii_recipient: bool) -> SendError {
-    if e.is_permanent() {
+    if (e.is_permanent() || e.is_transient()) && refuses_the_sender(e) {
+        SendError::Channel(format!("máy chủ SMTP {server} từ chối tài khoản gửi: {e}"))
+    } else if e.is_permanent() {
         SendError::Permanent(format!("máy chủ SMTP {server} từ chối thư: {e}"))
     } else if e.is_transient() {
         SendError::Transient(format!("máy chủ SMTP {server} tạm thời từ chối thư: {e}"))
@@ -368,6 +406,8 @@ fn classify(e: &smtp::Error, server: &str, non_ascii_recipient: bool) -> SendErr
         // The only client error a message itself causes: a non-ASCII address the server
         // cannot take (no SMTPUTF8). Other client errors are configuration problems.
         SendError::Permanent(format!("máy chủ SMTP {server} không nhận được địa chỉ này: {e}"))
+    } else if e.is_client() || e.is_tls() || tls_refused(e) {
+        SendError::Channel(format!("cấu hình kết nối máy chủ SMTP {server} không dùng được: {e}"))
     } else if e.is_timeout() {
         SendError::Transient(format!("máy chủ SMTP {server} không trả lời kịp: {e}"))
     } else {

@@ -31,15 +31,27 @@ pub enum SendError {
     /// The provider asked to slow down: retry after the given time.
     #[error("bị giới hạn tần suất, thử lại sau {retry_after:?}: {reason}")]
     RateLimited { retry_after: Duration, reason: String },
-    /// A refusal that will not change (bad address, blocked bot, no template): fall back.
+    /// A refusal of this recipient or message that will not change (bad address, blocked
+    /// bot): fall back to the recipient's next channel; this channel is not tried again for it.
     #[error("lỗi không thể thử lại: {0}")]
     Permanent(String),
+    /// The channel itself or its configuration is at fault, for every recipient
+    /// (authentication refused, relay denied, missing token, template not set, refresh
+    /// refused): the channel is marked unhealthy and the operator alerted; nothing is held
+    /// against the recipient, so once the fault is fixed the message goes out.
+    #[error("kênh gửi lỗi cấu hình hoặc không dùng được: {0}")]
+    Channel(String),
 }
 
 impl SendError {
-    /// Whether another attempt on the same channel can succeed.
+    /// Whether another attempt on the same channel can succeed for this recipient.
     pub fn is_retryable(&self) -> bool {
         !matches!(self, SendError::Permanent(_))
+    }
+
+    /// Whether the channel itself is at fault (not the recipient).
+    pub fn is_channel_fault(&self) -> bool {
+        matches!(self, SendError::Channel(_))
     }
 }
 

@@ -331,6 +331,11 @@ fn map_error(error: RequestError) -> SendError {
             SendError::Transient("Telegram: một phiên getUpdates khác đang chạy".to_string())
         }
         RequestError::Api(ApiError::Unknown(description)) => map_unknown(description),
+        // 401 "Unauthorized" / 404 "Not Found" for every call: the bot token is wrong
+        // (Bot API: "Making requests"), not the recipient.
+        RequestError::Api(ApiError::InvalidToken) => {
+            SendError::Channel("Telegram không nhận token của bot (Unauthorized)".to_string())
+        }
         RequestError::Api(api) => SendError::Permanent(format!("Telegram từ chối: {api}")),
     }
 }

@@ -7,6 +7,9 @@ use dondoc_app::reminders::sweep;
 use dondoc_core::calendar::TZ;
 use dondoc_core::event::Milestone;
 
+use dondoc_app::AppError;
+use dondoc_core::event::Source;
+
 use crate::cli::{Global, RemindersAction, RemindersArgs};
 use crate::{datadir, outln};
 
@@ -14,6 +17,9 @@ pub async fn run(global: &Global, args: &RemindersArgs) -> Result<()> {
     let (at, json) = match &args.action {
         RemindersAction::Due { at, json } => (at, json),
         RemindersAction::Log { failed, json } => return log(global, *failed, *json).await,
+        RemindersAction::Retry { channel, since, reason, json } => {
+            return retry(global, args, channel.as_deref(), since.as_deref(), reason, *json).await;
+        }
     };
     let at = match at {
         Some(a) => a.with_timezone(&Utc),
@@ -93,6 +99,38 @@ fn milestone_vi(m: Milestone) -> &'static str {
         Milestone::Overdue => "quá hạn",
         Milestone::Escalation => "báo cáo lãnh đạo (quá hạn)",
     }
+}
+
+/// `reminders retry`: requeues what channels refused for good.
+async fn retry(
+    global: &Global,
+    args: &RemindersArgs,
+    channel: Option<&str>,
+    since: Option<&str>,
+    reason: &str,
+    json: bool,
+) -> Result<()> {
+    let app = datadir::open(global).await?;
+    let channel = channel
+        .map(crate::config::daemon::parse_channel)
+        .transpose()
+        .map_err(|e| AppError::Input(format!("--channel: {e}")))?;
+    let since = since.map(|s| dondoc_app::silences::instant(s, false)).transpose()?;
+    let actor = super::actor(&args.actor, Source::Cli);
+    let done = dondoc_app::reminders::retry::requeue(&app, channel, since, reason, &actor).await?;
+    if json {
+        return crate::output::json(&serde_json::json!({ "reminders": done.reminders, "tasks": done.tasks }));
+    }
+    if done.reminders == 0 {
+        outln!("Không có nhắc việc nào bị kênh gửi từ chối hẳn (theo điều kiện đã chọn).");
+    } else {
+        outln!(
+            "Đã cho gửi lại {} nhắc việc của {} nhiệm vụ; lượt quét tiếp theo sẽ gửi (trong giờ làm việc).",
+            done.reminders,
+            done.tasks
+        );
+    }
+    Ok(())
 }
 
 /// `reminders log`: the delivery log, or the open failures.

@@ -38,7 +38,9 @@ pub async fn run(global: &Global, args: &SimulateArgs) -> Result<()> {
     let clock = vclock.clock();
     let outbox = &args.outbox;
     let (senders, dispatch, zalo_seen) = match args.channels {
-        SimulatedChannels::Outbox => (channels::outboxes(outbox, &clock), data.config.dispatch.clone().unlimited(), None),
+        SimulatedChannels::Outbox => {
+            (channels::outboxes(outbox, &clock), data.config.dispatch.clone().unlimited(), None)
+        }
         SimulatedChannels::Configured => {
             crate::logging::init(&data.config.server.log_format);
             let real = channels::real(&data, &clock)?;
