@@ -107,7 +107,9 @@ async fn quang_nam_over_real_protocols_with_an_smtp_outage_and_a_429() {
         &["simulate", "--from", "2025-08-01T00:00:00+07:00", "--to", "2025-10-31T23:59:00+07:00", "--outbox", o],
     );
     let reference_ids: BTreeSet<String> = {
-        let log: Value = serde_json::from_str(&dondoc(reference.path(), &["reminders", "log", "--json"])).unwrap();
+        let copy = reference_out.path().join("simulation.sqlite");
+        let args = ["--store", copy.to_str().unwrap(), "reminders", "log", "--json"];
+        let log: Value = serde_json::from_str(&dondoc(reference.path(), &args)).unwrap();
         log.as_array().unwrap().iter().map(|r| reminder_id(r["key"].as_str().unwrap())).collect()
     };
 
@@ -121,13 +123,28 @@ async fn quang_nam_over_real_protocols_with_an_smtp_outage_and_a_429() {
     let leader = ["contact", "add", "--name", "Đỗ Thị Giang", "--agency", "UBND tỉnh", "--role", "leadership"];
     dondoc(data.path(), &[&leader[..], &["--email", "giang@ubnd.example.vn"]].concat());
     configure(data.path(), &smtp, &telegram, &zalo);
+    // The runs continue one simulation, on its copy of the store in `sim`.
+    let sim = tempfile::tempdir().unwrap();
+
+    let sim_dir = sim.path().to_str().unwrap().to_string();
+    let sim_store = sim.path().join("simulation.sqlite").to_str().unwrap().to_string();
+    let log = |extra: &'static [&'static str]| {
+        let data = data.path().to_path_buf();
+        let sim_store = sim_store.clone();
+        async move {
+            let args: Vec<&str> = [&["--store", sim_store.as_str(), "reminders", "log", "--json"][..], extra].concat();
+            serde_json::from_str::<Value>(&dondoc_async(&data, &args).await).unwrap()
+        }
+    };
     // Each run is a new process, whose rate limiter starts empty: like a daemon restart,
     // which never takes less than the per-chat second, runs are a second apart.
     let simulate = |from: &'static str, to: &'static str| {
         let data = data.path().to_path_buf();
+        let sim_dir = sim_dir.clone();
         async move {
             tokio::time::sleep(Duration::from_millis(1100)).await;
-            dondoc_async(&data, &["simulate", "--channels", "configured", "--from", from, "--to", to]).await
+            let args = ["simulate", "--channels", "configured", "--outbox", &sim_dir, "--from", from, "--to", to];
+            dondoc_async(&data, &args).await
         }
     };
 
@@ -135,8 +152,7 @@ async fn quang_nam_over_real_protocols_with_an_smtp_outage_and_a_429() {
     // Friday 5/9/2025: the weekly overdue repeats by email are due at 07:30.
     smtp.stop();
     simulate("2025-09-05T07:15:00+07:00", "2025-09-05T09:10:00+07:00").await;
-    let failed: Value =
-        serde_json::from_str(&dondoc_async(data.path(), &["reminders", "log", "--failed", "--json"]).await).unwrap();
+    let failed = log(&["--failed"]).await;
     assert!(!failed.as_array().unwrap().is_empty(), "emails must have failed while the SMTP server was down");
     assert!(failed.as_array().unwrap().iter().all(|f| f["will_retry"] == true), "{failed}");
     // Failures carry the (virtual) time they were recorded.
@@ -154,13 +170,12 @@ async fn quang_nam_over_real_protocols_with_an_smtp_outage_and_a_429() {
     simulate("2025-09-08T08:25:00+07:00", "2025-10-31T23:59:00+07:00").await;
 
     // Nothing lost: every reminder of the reference run was delivered, and no failure is left.
-    let log: Value = serde_json::from_str(&dondoc_async(data.path(), &["reminders", "log", "--json"]).await).unwrap();
-    let rows = log.as_array().unwrap();
+    let all = log(&[]).await;
+    let rows = all.as_array().unwrap();
     let ids: BTreeSet<String> = rows.iter().map(|r| reminder_id(r["key"].as_str().unwrap())).collect();
     assert_eq!(ids.len(), rows.len(), "a reminder recorded twice");
     assert_eq!(ids, reference_ids, "the real run delivers exactly the reference's reminders");
-    let failed: Value =
-        serde_json::from_str(&dondoc_async(data.path(), &["reminders", "log", "--failed", "--json"]).await).unwrap();
+    let failed = log(&["--failed"]).await;
     assert_eq!(failed.as_array().unwrap().len(), 0, "{failed}");
 
     // Email: one SMTP message per recorded message id (+ one summary a week), none twice.

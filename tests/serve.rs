@@ -309,6 +309,20 @@ async fn telegram_link_code_buttons_and_answers_become_events() {
 
 /// A Zalo webhook body and its `X-ZEvent-Signature` under `secret`.
 fn zalo_webhook(sender: &str, text: &str, at: chrono::DateTime<chrono::FixedOffset>, secret: &str) -> (String, String) {
+    zalo_webhook_signed_with(ZaloServer::APP_ID, sender, text, at, secret)
+}
+
+/// A Zalo webhook signed as Zalo's webhook guide gives it (developers.zalo.me, "Webhook"
+/// → "Xác thực"): `X-ZEvent-Signature: mac = sha256(appId + data + timeStamp + OAsecretKey)`,
+/// `appId` the application's id (not the OA's), `data` the raw body, `timeStamp` the body's
+/// `timestamp` field, hex-encoded. `signer` is the id put in front.
+fn zalo_webhook_signed_with(
+    signer: &str,
+    sender: &str,
+    text: &str,
+    at: chrono::DateTime<chrono::FixedOffset>,
+    secret: &str,
+) -> (String, String) {
     let timestamp = at.timestamp_millis().to_string();
     let body = json!({
         "app_id": ZaloServer::APP_ID,
@@ -320,7 +334,7 @@ fn zalo_webhook(sender: &str, text: &str, at: chrono::DateTime<chrono::FixedOffs
     })
     .to_string();
     let mut h = Sha256::new();
-    h.update(ZALO_OA_ID.as_bytes());
+    h.update(signer.as_bytes());
     h.update(body.as_bytes());
     h.update(timestamp.as_bytes());
     h.update(secret.as_bytes());
@@ -351,7 +365,8 @@ async fn zalo_webhook_checks_the_signature() {
     ));
     // Two officers of the lead agency on Zalo: An writes to the OA, Bình's message is forged.
     data.ok(start, &["contact", "add", "--name", OFFICER, "--agency", AGENCY, "--zalo", "5005"]);
-    data.ok(start, &["contact", "add", "--name", "Trần Thị Bình", "--agency", AGENCY, "--zalo", "6006"]);
+    let binh = ["contact", "add", "--name", "Trần Thị Bình", "--agency", AGENCY, "--zalo", "6006"];
+    data.ok(start, &[&binh[..], &["--phone", "0906 111 222"]].concat());
 
     let mut serve = data.serve(start);
     let health = serve.healthz().await;
@@ -362,6 +377,9 @@ async fn zalo_webhook_checks_the_signature() {
     let (_, forged) = zalo_webhook("6006", "Chào Tổ giúp việc", at, "not-the-secret");
     assert_eq!(post_webhook(serve.port, &body, &forged), 401, "a wrong signature is refused");
     assert_eq!(post_webhook(serve.port, &body, ""), 401, "a missing signature is refused");
+    assert_ne!(ZaloServer::APP_ID, ZALO_OA_ID);
+    let (body, by_oa) = zalo_webhook_signed_with(ZALO_OA_ID, "5005", "Chào Tổ giúp việc", at, ZALO_OA_SECRET);
+    assert_eq!(post_webhook(serve.port, &body, &by_oa), 401, "signed with the OA id instead of the app id");
     let (body, good) = zalo_webhook("5005", "Chào Tổ giúp việc", at, ZALO_OA_SECRET);
     let tampered = body.replace("Chào", "Chao");
     assert_eq!(post_webhook(serve.port, &tampered, &good), 401, "a signature covers the body");
@@ -370,8 +388,8 @@ async fn zalo_webhook_checks_the_signature() {
     assert_eq!(post_webhook(serve.port, &body, &format!("mac={}", good.to_uppercase())), 200);
     assert!(zalo.messages().is_empty(), "nothing is sent before 07:30: {:?}", zalo.messages());
 
-    // The 07:30 sweep: An wrote within 7 days → consultation message with buttons; Bình's
-    // forged message opened nothing → ZNS template.
+    // The 07:30 sweep: An wrote within 48 hours → consultation message with buttons to her
+    // user id; Bình's forged message opened nothing → ZNS template to her phone number.
     let messages = eventually_within(Duration::from_secs(40), "the 07:30 reminders on Zalo", &serve, || {
         let m = zalo.delivered();
         (m.len() >= 2).then_some(m)
@@ -381,7 +399,7 @@ async fn zalo_webhook_checks_the_signature() {
     let to = |user: &str| messages.iter().find(|m| m.recipient == user).unwrap_or_else(|| panic!("{messages:?}"));
     let an = to("5005");
     assert_eq!(an.endpoint, Endpoint::Consultation, "{an:?}");
-    let binh = to("6006");
+    let binh = to("84906111222");
     assert_eq!(binh.endpoint, Endpoint::Template, "{binh:?}");
     assert_eq!(binh.template_id.as_deref(), Some("248001"));
 

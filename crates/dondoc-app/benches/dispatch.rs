@@ -153,6 +153,7 @@ fn message(channel: Channel, person: usize, address: String, tasks: std::ops::Ra
         lines.join("\n")
     );
     Message {
+        kind: dondoc_notify::message::MessageKind::Reminder,
         channel,
         recipient,
         name,

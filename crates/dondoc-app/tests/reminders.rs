@@ -141,7 +141,16 @@ fn key(code: &str, recipient: &str) -> ReminderKey {
 }
 
 fn message(keys: Vec<ReminderKey>, id: &str) -> Message {
-    let mut m = Message::text(Channel::Email, "c001", "Nguyễn Văn An", "an@x.vn", "s".into(), "t".into(), id.into());
+    let mut m = Message::text(
+        dondoc_notify::message::MessageKind::Reminder,
+        Channel::Email,
+        "c001",
+        "Nguyễn Văn An",
+        "an@x.vn",
+        "s".into(),
+        "t".into(),
+        id.into(),
+    );
     m.tasks = keys.iter().map(|k| TaskKey::new(k.plan.clone(), k.code.clone())).collect();
     m.keys = keys;
     m

@@ -197,9 +197,17 @@ impl ContactBook {
             .collect()
     }
 
-    /// The contact who owns a channel address (e.g. a Telegram chat id).
+    /// The contact who owns an address on a channel: an email address, a Telegram user or
+    /// chat id, a Zalo user id.
     pub fn by_address(&self, channel: Channel, address: &str) -> Option<&ContactCard> {
-        self.cards.values().find(|c| c.address(channel) == Some(address))
+        self.cards.values().find(|c| {
+            let own = match channel {
+                Channel::Email => c.email.as_deref(),
+                Channel::Telegram => c.telegram.as_deref(),
+                Channel::Zalo => c.zalo.as_deref(),
+            };
+            own == Some(address)
+        })
     }
 
     /// The contact a valid, unused link code belongs to.
@@ -220,12 +228,13 @@ impl ContactBook {
 }
 
 impl ContactCard {
-    /// The address on a channel. Zalo falls back to the phone (template messages).
-    pub fn address(&self, channel: Channel) -> Option<&str> {
+    /// The address on a channel. On Zalo: the user id (consultation messages) and the phone
+    /// (template messages), as [`ZaloAddress::encode`] writes them.
+    pub fn address(&self, channel: Channel) -> Option<String> {
         match channel {
-            Channel::Email => self.email.as_deref(),
-            Channel::Telegram => self.telegram.as_deref(),
-            Channel::Zalo => self.zalo.as_deref().or(self.phone.as_deref()),
+            Channel::Email => self.email.clone(),
+            Channel::Telegram => self.telegram.clone(),
+            Channel::Zalo => ZaloAddress { user_id: self.zalo.clone(), phone: self.phone.clone() }.encode(),
         }
     }
 
@@ -236,9 +245,53 @@ impl ContactCard {
             name: self.name.clone(),
             agency: self.agency.clone(),
             role: self.role,
-            channels: order.iter().filter_map(|&ch| self.address(ch).map(|a| (ch, a.to_string()))).collect(),
+            channels: order.iter().filter_map(|&ch| self.address(ch).map(|a| (ch, a))).collect(),
         }
     }
+}
+
+/// Where a contact is reached on Zalo: the user id the Official Account knows (for
+/// consultation messages, inside the reply window after the officer writes) and the phone
+/// number in international form, "84…" (for ZNS template messages, at any time).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ZaloAddress {
+    pub user_id: Option<String>,
+    pub phone: Option<String>,
+}
+
+impl ZaloAddress {
+    /// One string for a message's address: the user id, the phone, or both as
+    /// "user_id|phone"; `None` when there is neither.
+    pub fn encode(&self) -> Option<String> {
+        let user_id = self.user_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let phone = self.phone.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        match (user_id, phone) {
+            (Some(u), Some(p)) => Some(format!("{u}|{p}")),
+            (Some(a), None) | (None, Some(a)) => Some(a.to_string()),
+            (None, None) => None,
+        }
+    }
+
+    /// Reads what [`ZaloAddress::encode`] wrote; a single value is a phone when it looks
+    /// like one ("84" and 9 or 10 more digits), else a user id.
+    pub fn parse(address: &str) -> ZaloAddress {
+        let address = address.trim();
+        match address.split_once('|') {
+            Some((u, p)) => ZaloAddress {
+                user_id: Some(u.trim().to_string()).filter(|s| !s.is_empty()),
+                phone: Some(p.trim().to_string()).filter(|s| !s.is_empty()),
+            },
+            None if is_phone(address) => ZaloAddress { user_id: None, phone: Some(address.to_string()) },
+            None if address.is_empty() => ZaloAddress::default(),
+            None => ZaloAddress { user_id: Some(address.to_string()), phone: None },
+        }
+    }
+}
+
+/// Whether a text is a phone number in international form: "84" and 9 or 10 more digits.
+/// Zalo user ids are longer digit strings (usually 16 to 19 digits).
+pub fn is_phone(text: &str) -> bool {
+    (11..=12).contains(&text.len()) && text.starts_with("84") && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The default channel preference: Telegram, Zalo, then email.
@@ -248,6 +301,25 @@ pub const DEFAULT_CHANNEL_ORDER: [Channel; 3] = [Channel::Telegram, Channel::Zal
 mod tests {
     use super::*;
     use crate::stream_event::StreamEvent;
+
+    #[test]
+    fn zalo_addresses_carry_the_user_id_and_the_phone() {
+        let both = ZaloAddress { user_id: Some("2468458835296197922".into()), phone: Some("84901234567".into()) };
+        let cases = [
+            (both.clone(), Some("2468458835296197922|84901234567")),
+            (ZaloAddress { user_id: Some("5005".into()), phone: None }, Some("5005")),
+            (ZaloAddress { user_id: None, phone: Some("84901234567".into()) }, Some("84901234567")),
+            (ZaloAddress::default(), None),
+        ];
+        for (address, encoded) in cases {
+            assert_eq!(address.encode().as_deref(), encoded);
+            if let Some(e) = encoded {
+                assert_eq!(ZaloAddress::parse(e), address, "{e}");
+            }
+        }
+        assert!(is_phone("84901234567") && is_phone("849012345678"));
+        assert!(!is_phone("8490123456") && !is_phone("0901234567") && !is_phone("2468458835296197922"));
+    }
 
     fn card(id: &str, name: &str) -> ContactCard {
         ContactCard {
@@ -295,6 +367,7 @@ mod tests {
         });
         assert!(book.redeem("h", t("2025-08-01T00:00:00Z")).is_none(), "single use");
         assert_eq!(book.by_address(Channel::Telegram, "42").unwrap().id, "c001");
+        assert!(book.by_address(Channel::Zalo, "84901234567").is_none(), "a phone is not a Zalo user id");
         let c = book.contacts(&DEFAULT_CHANNEL_ORDER).remove(0);
         let chans: Vec<Channel> = c.channels.iter().map(|(ch, _)| *ch).collect();
         assert_eq!(chans, vec![Channel::Telegram, Channel::Zalo, Channel::Email]);

@@ -7,9 +7,25 @@ use dondoc_core::event::{Channel, ReminderKey, TaskKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
+/// What a message is, for the channels that send each kind differently (a Zalo template
+/// message needs the approved template of its kind).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    /// A digest of reminders.
+    #[default]
+    Reminder,
+    /// The weekly summary for leadership.
+    WeeklySummary,
+    /// An officer's daily digest.
+    DailyDigest,
+}
+
 /// One message to one person on one channel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
+    #[serde(default)]
+    pub kind: MessageKind,
     pub channel: Channel,
     /// The contact id.
     pub recipient: String,
@@ -42,7 +58,9 @@ pub struct Message {
 
 impl Message {
     /// A plain text message without reminders, buttons or attachments (summaries, digests).
+    #[allow(clippy::too_many_arguments)]
     pub fn text(
+        kind: MessageKind,
         channel: Channel,
         recipient: &str,
         name: &str,
@@ -52,6 +70,7 @@ impl Message {
         idempotency_key: String,
     ) -> Message {
         Message {
+            kind,
             channel,
             recipient: recipient.to_string(),
             name: name.to_string(),

@@ -12,7 +12,7 @@ use dondoc_core::text::weekday_vi;
 use minijinja::{Environment, context};
 use serde::Serialize;
 
-use crate::message::{Message, idempotency_key, reminder_actions};
+use crate::message::{Message, MessageKind, idempotency_key, reminder_actions};
 
 /// Every template, built in from `config/templates/`.
 pub const BUILTIN: [(&str, &str); 8] = [
@@ -204,6 +204,7 @@ impl Templates {
         .map(|(k, v)| (k.to_string(), v))
         .collect();
         Ok(Message {
+            kind: MessageKind::Reminder,
             channel,
             recipient: digest.recipient.clone(),
             name: digest.name.clone(),

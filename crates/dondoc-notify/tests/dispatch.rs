@@ -36,6 +36,7 @@ impl Recorder for Log {
 
 fn message(channel: Channel, address: &str, id: &str) -> Message {
     Message {
+        kind: dondoc_notify::message::MessageKind::Reminder,
         channel,
         recipient: "c001".into(),
         name: "Nguyễn Văn An".into(),

@@ -36,6 +36,7 @@ fn config(server: &SmtpServer) -> EmailConfig {
 
 fn message(address: &str, key: &str) -> Message {
     Message {
+        kind: dondoc_notify::message::MessageKind::Reminder,
         channel: Channel::Email,
         recipient: "nguyen-thi-hang".to_string(),
         name: "Nguyễn Thị Hằng".to_string(),

@@ -23,6 +23,7 @@ async fn setup() -> (TelegramServer, TelegramSender) {
 
 fn message(address: &str) -> Message {
     Message {
+        kind: dondoc_notify::message::MessageKind::Reminder,
         channel: Channel::Telegram,
         recipient: "can-bo-1".to_string(),
         name: "Nguyễn Văn An".to_string(),

@@ -13,7 +13,7 @@ use crate::{ProjectionError, Projections};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EditionHistory {
     pub delivered: HashSet<String>,
-    /// Everyone a sending failed for, whatever the cause.
+    /// Everyone it was sent to (delivered or not), whatever the cause of a failure.
     pub attempted: HashSet<String>,
     pub failures: HashMap<String, usize>,
 }
@@ -41,6 +41,7 @@ impl Projections {
         let mut out = EditionHistory::default();
         for row in rows {
             let (recipient, delivered, failures) = row?;
+            out.attempted.insert(recipient.clone());
             if delivered {
                 out.delivered.insert(recipient.clone());
             }

@@ -170,6 +170,7 @@ async fn incremental_updates_equal_a_rebuild() {
     let history = projections.edition_history("2025-09-01").unwrap();
     assert!(history.delivered.contains("c002"));
     assert_eq!(history.failures["c002"], 2);
+    assert!(history.attempted.contains("c002"), "a person sent to is a person to retry");
     assert!(first.events > 0);
     let incremental = projections.dump().unwrap();
     assert_eq!(projections.delivery_count().unwrap(), 30);

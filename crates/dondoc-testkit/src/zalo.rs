@@ -3,12 +3,22 @@
 //! token refresh (`POST /v4/oa/access_token`, form body, rotating single-use refresh tokens).
 //! It checks the `access_token` header, records every call and can be told to fail.
 //!
+//! It keeps Zalo's rules as the reference (`shared/reference/zalo.md`) states them:
+//! - a template message is addressed by `phone` ("84…"), never by user id;
+//! - with templates registered ([`ZaloServer::register_template`]), a template message must
+//!   name one and carry exactly its parameters, each within its length (Zalo's templates:
+//!   usually 30 characters);
+//! - with the reply window enforced ([`ZaloServer::enforce_reply_window`]), a consultation
+//!   message is a reply: only within the window after the user's last message
+//!   ([`ZaloServer::user_wrote`]), at most so many of them.
+//!
 //! Error codes it answers with (Zalo style, HTTP 200 with `{"error": code, "message": …}`):
 //! `-216` unknown or expired token on the OA API, `-124` the same on ZNS, `-201` invalid
-//! parameters, `-108` invalid phone, `-144` daily template quota used up; refresh errors
-//! `-14002` (bad app id or secret) and `-14014` (unknown or already used refresh token).
-//! A token call that is not `application/x-www-form-urlencoded` is refused by axum (415)
-//! before it is recorded.
+//! parameters, `-108` invalid phone, `-144` daily template quota used up,
+//! [`REPLY_WINDOW_CLOSED`] a consultation message outside the reply window (its number is
+//! not in the public documentation at hand: ours); refresh errors `-14002` (bad app id or
+//! secret) and `-14014` (unknown or already used refresh token). A token call that is not
+//! `application/x-www-form-urlencoded` is refused by axum (415) before it is recorded.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
@@ -33,6 +43,8 @@ pub const QUOTA_EXHAUSTED: i64 = -144;
 pub const REFRESH_TOKEN_INVALID: i64 = -14014;
 /// Answer for a wrong app id or `secret_key` on refresh.
 pub const APP_INVALID: i64 = -14002;
+/// Answer for a consultation message outside the user's reply window.
+pub const REPLY_WINDOW_CLOSED: i64 = -230;
 
 /// Which send endpoint a message went to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,6 +126,12 @@ struct Inner {
     remaining_quota: u64,
     counter: u64,
     observer: Option<Observer>,
+    /// Registered templates: their parameters and each one's longest value.
+    templates: HashMap<String, Vec<(String, usize)>>,
+    /// The reply window (length, replies allowed), when enforced.
+    reply_window: Option<(Duration, u32)>,
+    /// Each user's last message and the replies sent since.
+    wrote: HashMap<String, (Instant, u32)>,
 }
 
 impl Inner {
@@ -168,6 +186,9 @@ impl ZaloServer {
             remaining_quota: 500,
             counter: 0,
             observer: None,
+            templates: HashMap::new(),
+            reply_window: None,
+            wrote: HashMap::new(),
         }));
         let app = Router::new()
             .route("/v3.0/oa/message/cs", post(consultation))
@@ -239,6 +260,23 @@ impl ZaloServer {
     /// Every token endpoint call so far.
     pub fn refreshes(&self) -> Vec<RefreshCall> {
         self.lock().refreshes.clone()
+    }
+
+    /// Registers an approved template: its parameters, each with its longest value.
+    pub fn register_template(&self, id: &str, params: &[(&str, usize)]) {
+        let params = params.iter().map(|(p, n)| (p.to_string(), *n)).collect();
+        self.lock().templates.insert(id.to_string(), params);
+    }
+
+    /// Refuses consultation messages but as replies: within `window` after the user's last
+    /// message, at most `replies` of them.
+    pub fn enforce_reply_window(&self, window: Duration, replies: u32) {
+        self.lock().reply_window = Some((window, replies));
+    }
+
+    /// The user `user_id` wrote to the OA now (opens their reply window).
+    pub fn user_wrote(&self, user_id: &str) {
+        self.lock().wrote.insert(user_id.to_string(), (Instant::now(), 0));
     }
 
     /// Whether a refresh token would be accepted now.
@@ -333,6 +371,24 @@ async fn consultation(State(shared): State<Shared>, headers: HeaderMap, body: By
     if let Some((status, reply)) = precheck(&shared, &mut record, OA_TOKEN_INVALID) {
         return finish(&shared, record, status, reply);
     }
+    let closed = {
+        let mut inner = shared.lock().unwrap_or_else(|p| p.into_inner());
+        match inner.reply_window {
+            Some((window, replies)) => match inner.wrote.get_mut(&record.recipient) {
+                Some((at, sent)) if at.elapsed() < window && *sent < replies => {
+                    *sent += 1;
+                    false
+                }
+                _ => true,
+            },
+            None => false,
+        }
+    };
+    if closed {
+        record.error = REPLY_WINDOW_CLOSED;
+        let reply = zalo_error(REPLY_WINDOW_CLOSED, "User is out of the reply window of the OA");
+        return finish(&shared, record, StatusCode::OK, reply);
+    }
     let buttons_ok = record.buttons.iter().all(|b| !b.title.is_empty() && !b.payload.is_empty() && !b.kind.is_empty());
     if record.recipient.is_empty() || record.text.as_deref().unwrap_or_default().is_empty() || !buttons_ok {
         record.error = -201;
@@ -361,9 +417,14 @@ async fn template(State(shared): State<Shared>, headers: HeaderMap, body: Bytes)
         return finish(&shared, record, status, reply);
     }
     let data_ok = record.template_data.as_ref().and_then(Value::as_object).is_some_and(|o| !o.is_empty());
-    if record.recipient.is_empty() || record.template_id.is_none() || !data_ok {
+    if record.phone.is_none() || record.template_id.is_none() || !data_ok {
         record.error = -201;
-        return finish(&shared, record, StatusCode::OK, zalo_error(-201, "Parameters are invalid"));
+        let why = if record.phone.is_none() { "phone is required" } else { "Parameters are invalid" };
+        return finish(&shared, record, StatusCode::OK, zalo_error(-201, why));
+    }
+    if let Some(why) = template_problem(&shared, &record) {
+        record.error = -201;
+        return finish(&shared, record, StatusCode::OK, zalo_error(-201, &why));
     }
     if let Some(phone) = &record.phone
         && !(phone.starts_with("84") && (11..=12).contains(&phone.len()) && phone.bytes().all(|b| b.is_ascii_digit()))
@@ -394,6 +455,30 @@ async fn template(State(shared): State<Shared>, headers: HeaderMap, body: Bytes)
         },
     });
     finish(&shared, record, StatusCode::OK, reply)
+}
+
+/// What is wrong with a template message's id or data, when templates are registered.
+fn template_problem(shared: &Shared, record: &SentMessage) -> Option<String> {
+    let inner = shared.lock().unwrap_or_else(|p| p.into_inner());
+    if inner.templates.is_empty() {
+        return None;
+    }
+    let id = record.template_id.as_deref().unwrap_or_default();
+    let Some(params) = inner.templates.get(id) else { return Some(format!("template {id} is not approved")) };
+    let Some(data) = record.template_data.as_ref().and_then(Value::as_object) else {
+        return Some("template_data is missing".to_string());
+    };
+    for (name, max) in params {
+        match data.get(name).and_then(Value::as_str) {
+            None => return Some(format!("template_data.{name} is missing")),
+            Some("") => return Some(format!("template_data.{name} is empty")),
+            Some(v) if v.chars().count() > *max => return Some(format!("template_data.{name} is longer than {max}")),
+            Some(_) => {}
+        }
+    }
+    data.keys()
+        .find(|k| !params.iter().any(|(p, _)| p == *k))
+        .map(|k| format!("template_data.{k} is not in the template"))
 }
 
 async fn access_token(

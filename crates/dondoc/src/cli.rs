@@ -23,6 +23,10 @@ pub struct Global {
     /// data directory + "/dondoc" (e.g. ~/.local/share/dondoc).
     #[arg(long, global = true, env = "DONDOC_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Another store file, read and written with the data directory's configuration: a
+    /// simulation's copy (`<outbox>/simulation.sqlite`) for instance.
+    #[arg(long, global = true, env = "DONDOC_STORE", value_name = "FILE")]
+    pub store: Option<PathBuf>,
     /// Calendar data file (holidays, per-year notices); default: the built-in copy of config/calendar.toml.
     #[arg(long, global = true, env = "DONDOC_CALENDAR", value_name = "FILE")]
     pub calendar: Option<PathBuf>,

@@ -45,13 +45,19 @@ pub fn data_dir(global: &Global) -> Result<PathBuf> {
 pub struct DataDir {
     pub dir: PathBuf,
     pub config: FileConfig,
+    /// The store file: `dondoc.sqlite` in `dir` unless `--store` names another.
+    db: PathBuf,
 }
 
 impl DataDir {
     /// The data directory of `global`, which must have been initialised.
     pub fn locate(global: &Global) -> Result<DataDir> {
         let dir = data_dir(global)?;
-        if !dir.join(DB_FILE).exists() {
+        if let Some(db) = &global.store {
+            if !db.is_file() {
+                return Err(AppError::Input(format!("không có tệp dữ liệu {} (--store)", db.display())).into());
+            }
+        } else if !dir.join(DB_FILE).exists() {
             return Err(AppError::Input(format!(
                 "chưa có dữ liệu ở {}: hãy chạy \"dondoc init\" (hoặc chọn --data-dir)",
                 dir.display()
@@ -59,12 +65,13 @@ impl DataDir {
             .into());
         }
         let config = FileConfig::load(&dir.join(CONFIG_FILE))?;
-        Ok(DataDir { dir, config })
+        let db = global.store.clone().unwrap_or_else(|| dir.join(DB_FILE));
+        Ok(DataDir { dir, config, db })
     }
 
     /// The store file.
     pub fn db(&self) -> PathBuf {
-        self.dir.join(DB_FILE)
+        self.db.clone()
     }
 
     /// What the use cases follow, from `dondoc.toml` and the command line.
@@ -160,7 +167,7 @@ pub async fn init(global: &Global) -> Result<(PathBuf, bool)> {
         std::fs::write(&config_path, config::EXAMPLE_CONFIG)
             .with_context(|| format!("không ghi được {}", config_path.display()))?;
     }
-    let data = DataDir { config: FileConfig::load(&config_path)?, dir: dir.clone() };
+    let data = DataDir { config: FileConfig::load(&config_path)?, db: dir.join(DB_FILE), dir: dir.clone() };
     let app = data.open(global, Delivery::none()?, crate::clock::cli()?)?;
     app.catch_up().await?;
     Ok((dir, created))

@@ -87,7 +87,7 @@ impl Hook {
     pub fn check(&self, body: &[u8], signature: &str, now: DateTime<Utc>) -> (Verdict, Option<WebhookEvent>) {
         let Ok(event) = parse_webhook(body) else { return (Verdict::Malformed, None) };
         let timestamp = event.timestamp_ms.to_string();
-        if !verify_signature(&self.config.oa_id, body, &timestamp, &self.config.oa_secret_key, signature) {
+        if !verify_signature(&self.config.app_id, body, &timestamp, &self.config.oa_secret_key, signature) {
             tracing::warn!("webhook Zalo sai chữ ký: bỏ qua");
             return (Verdict::Refused, None);
         }

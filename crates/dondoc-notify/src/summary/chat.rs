@@ -6,7 +6,7 @@ use dondoc_core::summary::weekly::WeeklySummary;
 
 use super::message_key;
 use super::view::{self, shorten};
-use crate::message::Message;
+use crate::message::{Message, MessageKind};
 use crate::templates::{TemplateError, Templates};
 
 /// The longest Telegram/Zalo text, in characters.
@@ -24,6 +24,28 @@ impl Templates {
         let view = view::of(summary, name, None, None);
         let text = self.render("summary.chat.j2", &minijinja::Value::from_serialize(&view))?;
         let text = shorten(text.trim_end(), TEXT_LIMIT - 1);
-        Ok(Message::text(channel, address, name, address, view.subject, text, message_key(summary, address)))
+        let mut m = Message::text(
+            MessageKind::WeeklySummary,
+            channel,
+            address,
+            name,
+            address,
+            view.subject,
+            text,
+            message_key(summary, address),
+        );
+        // The parameters of a Zalo template registered for the weekly summary.
+        m.params = [
+            ("ten_can_bo", name.to_string()),
+            ("tu_ngay", view::dmy(summary.week_from)),
+            ("den_ngay", view::dmy(summary.week_to)),
+            ("so_qua_han", summary.overdue_tasks().to_string()),
+            ("so_moi_qua_han", summary.newly_overdue.len().to_string()),
+            ("so_hoan_thanh", summary.newly_completed.len().to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        Ok(m)
     }
 }

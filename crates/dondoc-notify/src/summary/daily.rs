@@ -7,7 +7,7 @@ use minijinja::context;
 use serde::Serialize;
 
 use super::view::dmy;
-use crate::message::{Message, idempotency_key};
+use crate::message::{Message, MessageKind, idempotency_key};
 use crate::templates::{TemplateError, Templates};
 
 /// One task line as the template reads it.
@@ -47,6 +47,19 @@ impl Templates {
         let subject = self.render("daily.subject.j2", &ctx)?.trim().to_string();
         let text = self.render("daily.txt.j2", &ctx)?;
         let id = idempotency_key(&[], &format!("{edition}/{}", contact.id));
-        Ok(Message::text(channel, &contact.id, &contact.name, address, subject, text, id))
+        let mut m =
+            Message::text(MessageKind::DailyDigest, channel, &contact.id, &contact.name, address, subject, text, id);
+        // The parameters of a Zalo template registered for the daily digest.
+        let overdue = digest.tasks.iter().filter(|t| t.classification.is_overdue()).count();
+        m.params = [
+            ("ten_can_bo", contact.name.clone()),
+            ("ngay", dmy(digest.day)),
+            ("so_nhiem_vu", digest.tasks.len().to_string()),
+            ("so_qua_han", overdue.to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        Ok(m)
     }
 }

@@ -5,7 +5,7 @@ use dondoc_core::event::Channel;
 use dondoc_core::summary::weekly::WeeklySummary;
 
 use super::{CHART_CID, chart_png, message_key, view, xlsx, xlsx_filename};
-use crate::message::{Attachment, Message};
+use crate::message::{Attachment, Message, MessageKind};
 use crate::templates::{TemplateError, Templates};
 
 impl Templates {
@@ -35,6 +35,7 @@ impl Templates {
         let has_chart = attachments.iter().any(|a| a.inline_id.is_some());
         let view = view::of(summary, name, has_chart.then_some(CHART_CID), workbook_name.as_deref());
         Ok(Message {
+            kind: MessageKind::WeeklySummary,
             channel: Channel::Email,
             recipient: address.to_string(),
             name: name.to_string(),

@@ -229,7 +229,7 @@ mod channel_sections {
         zalo.remove("app_secret_env");
         zalo.remove("oa_secret_key_env");
         let zalo: ZaloConfig = zalo.try_into().unwrap();
-        assert_eq!(zalo.interaction_window_days, 7);
+        assert_eq!((zalo.reply_window_hours, zalo.reply_window_messages, zalo.param_max_chars), (48, 8, 30));
         // A secret written in the file is refused; one named by *_env is read from it.
         let mut t = toml::Table::new();
         t.insert("password".into(), "x".into());

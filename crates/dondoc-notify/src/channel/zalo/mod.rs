@@ -1,20 +1,28 @@
 //! Zalo Official Account channel.
 //!
-//! A reminder goes as a consultation message ("tin tư vấn", `POST /v3.0/oa/message/cs`) when
-//! the officer wrote to the OA within the interaction window, and as a ZNS template message
-//! (`POST /message/template`) otherwise; [`ZaloMode`] can force one of the two. The access
-//! token comes from the token file and is refreshed as described in [`token`].
+//! Zalo has two kinds of message, addressed differently ([`ZaloAddress`]):
+//! - a consultation message ("tin tư vấn", `POST /v3.0/oa/message/cs`) to the officer's
+//!   user id, allowed as a reply only: for `reply_window_hours` (48) after the officer's
+//!   last message to the OA, at most `reply_window_messages` (8) of them (Zalo's OA rules);
+//! - a ZNS template message (`POST /message/template`) to the officer's phone number
+//!   ("84…"), with the approved template of the message's kind (reminder, weekly summary,
+//!   daily digest) and its parameters cut to the template's limits (30 characters by
+//!   default). A kind without a template is never sent as one: it goes to the next channel.
+//!
+//! [`ZaloMode`] can force one of the two. The access token comes from the token file and
+//! is refreshed as described in [`token`].
 //!
 //! Error mapping:
 //! - network errors, HTTP 5xx and 408, Zalo `-100` ("unknown error, try again later"):
 //!   [`SendError::Transient`];
 //! - HTTP 429 and the codes in [`RATE_LIMIT_CODES`]: [`SendError::RateLimited`];
 //! - the codes in [`TOKEN_INVALID_CODES`]: refresh once (single-flight) and send once more;
-//! - the daily template quota exhausted (locally counted, `remainingQuota` 0 in a reply, or a
-//!   code in [`QUOTA_EXHAUSTED_CODES`]): [`SendError::Permanent`]. The quota only comes back
-//!   at midnight (Vietnam time), so retrying on Zalo would hold a deadline reminder for hours;
-//!   a permanent error makes the dispatcher fall back to the next channel at once;
-//! - any other `error != 0`: [`SendError::Permanent`] with Zalo's message.
+//! - faults of the channel, for every recipient ([`SendError::Channel`]): no token file, a
+//!   refresh token Zalo refuses, a token refused even after a refresh, no reminder template
+//!   configured, the daily template quota exhausted (it only comes back at midnight,
+//!   Vietnam time);
+//! - any other `error != 0` (the recipient or the message): [`SendError::Permanent`] with
+//!   Zalo's message.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -31,11 +39,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{Receipt, SendError, Sender};
-use crate::message::Message;
+use crate::message::{Message, MessageKind};
 
 pub mod token;
 pub mod webhook;
 
+pub use dondoc_core::contact::ZaloAddress;
 pub use token::{TokenPair, load_token_file, save_token_file};
 pub use webhook::{WebhookEvent, parse_webhook, verify_signature};
 
@@ -86,7 +95,13 @@ impl From<ZaloError> for SendError {
                 SendError::Transient(e.to_string())
             }
             ZaloError::TokenWrite { .. } | ZaloError::RefreshTransport(_) => SendError::Transient(e.to_string()),
-            _ => SendError::Permanent(e.to_string()),
+            ZaloError::Webhook(_) => SendError::Permanent(e.to_string()),
+            // No token file, an unreadable one, a refused refresh token, no HTTP client: the
+            // channel cannot send to anyone until an administrator fixes it.
+            ZaloError::TokenRead { .. }
+            | ZaloError::TokenParse { .. }
+            | ZaloError::RefreshRefused { .. }
+            | ZaloError::Client(_) => SendError::Channel(e.to_string()),
         }
     }
 }
@@ -107,6 +122,7 @@ pub enum ZaloMode {
 /// Configuration of the Zalo channel. URLs and limits are configurable so an operator can
 /// correct them without a release.
 #[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ZaloConfig {
     /// OA API base (`{oa_api_url}/v3.0/oa/message/cs`).
     #[serde(default = "default_oa_api_url")]
@@ -131,15 +147,33 @@ pub struct ZaloConfig {
     /// The approved ZNS template for reminders.
     #[serde(default)]
     pub template_id: Option<String>,
+    /// The approved ZNS template for the weekly summary (without one, leaders outside the
+    /// reply window get it on their next channel).
+    #[serde(default)]
+    pub summary_template_id: Option<String>,
+    /// The approved ZNS template for the daily digest (likewise).
+    #[serde(default)]
+    pub digest_template_id: Option<String>,
     #[serde(default)]
     pub mode: ZaloMode,
-    #[serde(default = "default_window_days")]
-    pub interaction_window_days: u32,
+    /// Hours after an officer's last message during which the OA may reply (Zalo: 48).
+    #[serde(default = "default_reply_window_hours")]
+    pub reply_window_hours: u32,
+    /// Replies the OA may send within that window (Zalo: 8).
+    #[serde(default = "default_reply_window_messages")]
+    pub reply_window_messages: u32,
     #[serde(default = "default_rps")]
     pub requests_per_second: u32,
     /// Template messages allowed per day (Vietnam time), counted locally; `None`: only Zalo's.
     #[serde(default)]
     pub daily_template_quota: Option<u32>,
+    /// The longest template parameter value, in characters (Zalo's templates: usually 30);
+    /// a longer value is cut and ends with "…".
+    #[serde(default = "default_param_max_chars")]
+    pub param_max_chars: usize,
+    /// Limits of particular parameters, by name, where a template allows more or less.
+    #[serde(default)]
+    pub param_limits: BTreeMap<String, usize>,
 }
 
 fn default_oa_api_url() -> String {
@@ -151,8 +185,14 @@ fn default_zns_api_url() -> String {
 fn default_oauth_url() -> String {
     "https://oauth.zaloapp.com".to_string()
 }
-fn default_window_days() -> u32 {
-    7
+fn default_reply_window_hours() -> u32 {
+    48
+}
+fn default_reply_window_messages() -> u32 {
+    8
+}
+fn default_param_max_chars() -> usize {
+    30
 }
 fn default_rps() -> u32 {
     20
@@ -171,10 +211,15 @@ impl ZaloConfig {
             oa_secret_key: String::new(),
             token_file: token_file.into(),
             template_id: None,
+            summary_template_id: None,
+            digest_template_id: None,
             mode: ZaloMode::Auto,
-            interaction_window_days: default_window_days(),
+            reply_window_hours: default_reply_window_hours(),
+            reply_window_messages: default_reply_window_messages(),
             requests_per_second: default_rps(),
             daily_template_quota: None,
+            param_max_chars: default_param_max_chars(),
+            param_limits: BTreeMap::new(),
         }
     }
 }
@@ -191,24 +236,32 @@ impl fmt::Debug for ZaloConfig {
             .field("oa_secret_key", &"<redacted>")
             .field("token_file", &self.token_file)
             .field("template_id", &self.template_id)
+            .field("summary_template_id", &self.summary_template_id)
+            .field("digest_template_id", &self.digest_template_id)
             .field("mode", &self.mode)
-            .field("interaction_window_days", &self.interaction_window_days)
+            .field("reply_window_hours", &self.reply_window_hours)
+            .field("reply_window_messages", &self.reply_window_messages)
             .field("requests_per_second", &self.requests_per_second)
             .field("daily_template_quota", &self.daily_template_quota)
+            .field("param_max_chars", &self.param_max_chars)
+            .field("param_limits", &self.param_limits)
             .finish()
     }
 }
 
-/// Whether an address is a phone number in international form (`84` + 9 or 10 digits). Zalo
-/// user ids are longer digit strings (usually 16 to 19 digits), so the length tells them apart.
+/// Whether an address is a phone number in international form (`84` + 9 or 10 digits).
 pub fn is_phone_address(address: &str) -> bool {
-    (11..=12).contains(&address.len()) && address.starts_with("84") && address.bytes().all(|b| b.is_ascii_digit())
+    dondoc_core::contact::is_phone(address)
 }
 
-enum Route<'a> {
-    Consultation { user_id: &'a str },
-    Template { phone: Option<&'a str>, user_id: Option<&'a str> },
+enum Route {
+    Consultation { user_id: String },
+    Template { phone: String, template_id: String },
 }
+
+/// Replies sent to a user since their last message: the window's start and the count.
+#[derive(Default)]
+struct Replies(Mutex<std::collections::HashMap<String, (DateTime<Utc>, u32)>>);
 
 /// Template messages sent today, and what Zalo last said remains.
 struct QuotaDay {
@@ -239,6 +292,7 @@ pub struct ZaloSender {
     interactions: Interactions,
     clock: Clock,
     quota: Mutex<QuotaDay>,
+    replies: Replies,
 }
 
 impl ZaloSender {
@@ -267,6 +321,7 @@ impl ZaloSender {
             interactions,
             clock,
             quota: Mutex::new(QuotaDay { day: today, reserved: 0, remaining: None }),
+            replies: Replies::default(),
         })
     }
 
@@ -275,30 +330,79 @@ impl ZaloSender {
         &self.config
     }
 
-    fn route<'a>(&self, message: &'a Message) -> Result<Route<'a>, SendError> {
+    /// Takes one reply from `user_id`'s window, if the window is open and not used up.
+    fn take_reply(&self, user_id: &str) -> bool {
+        let Some(last) = (self.interactions)(user_id) else { return false };
+        let now = (self.clock)();
+        if now.signed_duration_since(last) >= TimeDelta::hours(i64::from(self.config.reply_window_hours)) {
+            return false;
+        }
+        let mut replies = self.replies.0.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = replies.entry(user_id.to_string()).or_insert((last, 0));
+        if entry.0 != last {
+            *entry = (last, 0);
+        }
+        if entry.1 >= self.config.reply_window_messages {
+            return false;
+        }
+        entry.1 += 1;
+        true
+    }
+
+    /// Gives back a reply taken for a message that was not sent.
+    fn return_reply(&self, user_id: &str) {
+        let mut replies = self.replies.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(entry) = replies.get_mut(user_id) {
+            entry.1 = entry.1.saturating_sub(1);
+        }
+    }
+
+    /// The approved template of a message's kind; without one, a reminder is a fault of
+    /// the configuration and a summary or digest goes to the next channel.
+    fn template_for(&self, kind: MessageKind) -> Result<String, SendError> {
+        let (id, what) = match kind {
+            MessageKind::Reminder => (&self.config.template_id, "nhắc việc (template_id)"),
+            MessageKind::WeeklySummary => (&self.config.summary_template_id, "báo cáo tuần (summary_template_id)"),
+            MessageKind::DailyDigest => (&self.config.digest_template_id, "tổng hợp hằng ngày (digest_template_id)"),
+        };
+        match id.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            Some(t) => Ok(t.to_string()),
+            None if kind == MessageKind::Reminder => {
+                Err(SendError::Channel(format!("chưa cấu hình mẫu ZNS cho {what}")))
+            }
+            None => Err(SendError::Permanent(format!("chưa có mẫu ZNS cho {what}: gửi qua kênh khác"))),
+        }
+    }
+
+    fn route(&self, message: &Message) -> Result<Route, SendError> {
         let address = message.address.trim();
         if address.is_empty() || address.chars().any(char::is_whitespace) {
             return Err(SendError::Permanent(format!("địa chỉ Zalo không hợp lệ: {:?}", message.address)));
         }
-        let phone = is_phone_address(address);
-        let template = || Route::Template { phone: phone.then_some(address), user_id: (!phone).then_some(address) };
-        match self.config.mode {
-            ZaloMode::Template => Ok(template()),
-            ZaloMode::Consultation if phone => Err(SendError::Permanent(format!(
-                "tin tư vấn Zalo cần user id, không gửi được tới số điện thoại {address}"
-            ))),
-            ZaloMode::Consultation => Ok(Route::Consultation { user_id: address }),
-            ZaloMode::Auto if phone => Ok(template()),
-            ZaloMode::Auto => {
-                let window = TimeDelta::days(i64::from(self.config.interaction_window_days));
-                let now = (self.clock)();
-                match (self.interactions)(address) {
-                    Some(last) if now.signed_duration_since(last) < window => {
-                        Ok(Route::Consultation { user_id: address })
-                    }
-                    _ => Ok(template()),
-                }
+        let ZaloAddress { user_id, phone } = ZaloAddress::parse(address);
+        let template = |phone: Option<String>| -> Result<Route, SendError> {
+            let phone = phone.ok_or_else(|| {
+                SendError::Permanent("không có số điện thoại để gửi tin mẫu ZNS (ngoài thời hạn trả lời)".into())
+            })?;
+            if message.params.is_empty() {
+                return Err(SendError::Permanent("tin không có tham số cho mẫu ZNS".into()));
             }
+            Ok(Route::Template { phone, template_id: self.template_for(message.kind)? })
+        };
+        match self.config.mode {
+            ZaloMode::Template => template(phone),
+            ZaloMode::Consultation => match user_id {
+                Some(uid) if self.take_reply(&uid) => Ok(Route::Consultation { user_id: uid }),
+                Some(_) => Err(SendError::Permanent(format!(
+                    "ngoài thời hạn trả lời của Zalo ({} giờ, tối đa {} tin sau tin nhắn cuối của người nhận)",
+                    self.config.reply_window_hours, self.config.reply_window_messages
+                ))),
+                None => Err(SendError::Permanent(format!("tin tư vấn Zalo cần user id, không có cho {address}"))),
+            },
+            ZaloMode::Auto => match user_id {
+                Some(uid) if self.take_reply(&uid) => Ok(Route::Consultation { user_id: uid }),
+                _ => template(phone),
+            },
         }
     }
 
@@ -306,19 +410,22 @@ impl ZaloSender {
         match self.route(message)? {
             Route::Consultation { user_id } => {
                 let url = format!("{}/v3.0/oa/message/cs", self.config.oa_api_url.trim_end_matches('/'));
-                let body = consultation_body(user_id, message);
-                let reply = self.call(&url, &body).await.map_err(|e| self.settle_error(e, false))?;
+                let body = consultation_body(&user_id, message);
+                let reply = match self.call(&url, &body).await {
+                    Ok(r) => r,
+                    Err(e) => {
+                        self.return_reply(&user_id);
+                        return Err(self.settle_error(e, false));
+                    }
+                };
                 let id =
                     text_field(&reply, &["data", "message_id"]).or_else(|| text_field(&reply, &["data", "msg_id"]));
                 Ok(Receipt { provider_id: id, via: Some("cs".to_string()) })
             }
-            Route::Template { phone, user_id } => {
-                let template_id = match self.config.template_id.as_deref().map(str::trim) {
-                    Some(t) if !t.is_empty() => t,
-                    _ => return Err(SendError::Permanent("chưa cấu hình mẫu ZNS (template_id)".to_string())),
-                };
+            Route::Template { phone, template_id } => {
                 let url = format!("{}/message/template", self.config.zns_api_url.trim_end_matches('/'));
-                let body = template_body(phone, user_id, template_id, &message.params, &message.idempotency_key);
+                let params = self.bounded(&message.params);
+                let body = template_body(&phone, &template_id, &params, &message.idempotency_key);
                 self.reserve_quota()?;
                 let reply = match self.call(&url, &body).await {
                     Ok(r) => r,
@@ -331,6 +438,25 @@ impl ZaloSender {
         }
     }
 
+    /// Template parameters cut to their limits ([`ZaloConfig::param_limits`], else
+    /// [`ZaloConfig::param_max_chars`]), a cut value ending with "…".
+    fn bounded(&self, params: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+        params
+            .iter()
+            .map(|(k, v)| {
+                let max = self.config.param_limits.get(k).copied().unwrap_or(self.config.param_max_chars).max(1);
+                let v = if v.chars().count() > max {
+                    let mut cut: String = v.chars().take(max - 1).collect();
+                    cut.push('…');
+                    cut
+                } else {
+                    v.clone()
+                };
+                (k.clone(), v)
+            })
+            .collect()
+    }
+
     /// POSTs `body` with the access token, refreshing once if the token is refused.
     async fn call(&self, url: &str, body: &Value) -> Result<Value, CallError> {
         let token = self.tokens.access_token().await.map_err(SendError::from)?;
@@ -340,7 +466,7 @@ impl ZaloSender {
                 let fresh = self.tokens.after_rejection(&token).await.map_err(SendError::from)?;
                 match self.post(url, body, &fresh).await {
                     Err(CallError::TokenInvalid(why)) => {
-                        Err(CallError::Send(SendError::Permanent(format!("Zalo từ chối cả token vừa làm mới: {why}"))))
+                        Err(CallError::Send(SendError::Channel(format!("Zalo từ chối cả token vừa làm mới: {why}"))))
                     }
                     other => other,
                 }
@@ -384,9 +510,9 @@ impl ZaloSender {
         }
         match e {
             CallError::Send(s) => s,
-            CallError::TokenInvalid(why) => SendError::Permanent(format!("Zalo từ chối access token: {why}")),
+            CallError::TokenInvalid(why) => SendError::Channel(format!("Zalo từ chối access token: {why}")),
             CallError::QuotaExhausted(why) => {
-                SendError::Permanent(format!("đã hết hạn mức tin ZNS trong ngày của OA: {why}"))
+                SendError::Channel(format!("đã hết hạn mức tin ZNS trong ngày của OA: {why}"))
             }
         }
     }
@@ -401,10 +527,10 @@ impl ZaloSender {
         if let Some(limit) = self.config.daily_template_quota
             && q.reserved >= limit
         {
-            return Err(SendError::Permanent(format!("đã gửi đủ {limit} tin ZNS trong ngày (hạn mức cấu hình)")));
+            return Err(SendError::Channel(format!("đã gửi đủ {limit} tin ZNS trong ngày (hạn mức cấu hình)")));
         }
         if q.remaining == Some(0) {
-            return Err(SendError::Permanent("Zalo báo đã hết hạn mức tin ZNS trong ngày".to_string()));
+            return Err(SendError::Channel("Zalo báo đã hết hạn mức tin ZNS trong ngày".to_string()));
         }
         q.reserved += 1;
         Ok(())
@@ -431,6 +557,23 @@ impl Sender for ZaloSender {
     }
 }
 
+/// Authorises the OA again: exchanges a refresh token an administrator obtained (Zalo's
+/// OAuth consent, or the developer console) for a new pair and writes it to the token file.
+/// A running daemon picks the new pair up at its next send.
+pub async fn authorize(config: &ZaloConfig, refresh_token: &str, clock: Clock) -> Result<TokenPair, ZaloError> {
+    let http = reqwest::Client::builder()
+        .timeout(REQUEST_TIMEOUT)
+        .connect_timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| ZaloError::Client(e.to_string()))?;
+    let endpoint = token::RefreshEndpoint {
+        url: format!("{}/v4/oa/access_token", config.oauth_url.trim_end_matches('/')),
+        app_id: config.app_id.clone(),
+        app_secret: config.app_secret.clone(),
+    };
+    token::TokenStore::new(config.token_file.clone(), http, endpoint, clock).exchange(refresh_token.trim()).await
+}
+
 fn consultation_body(user_id: &str, message: &Message) -> Value {
     let mut msg = json!({ "text": message.text });
     if !message.actions.is_empty() {
@@ -447,25 +590,14 @@ fn consultation_body(user_id: &str, message: &Message) -> Value {
     json!({ "recipient": { "user_id": user_id }, "message": msg })
 }
 
-fn template_body(
-    phone: Option<&str>,
-    user_id: Option<&str>,
-    template_id: &str,
-    params: &BTreeMap<String, String>,
-    tracking_id: &str,
-) -> Value {
-    let mut body = json!({
+/// A ZNS request: addressed by phone number, as the template API is documented.
+fn template_body(phone: &str, template_id: &str, params: &BTreeMap<String, String>, tracking_id: &str) -> Value {
+    json!({
+        "phone": phone,
         "template_id": template_id,
         "template_data": params,
         "tracking_id": tracking_id,
-    });
-    if let Some(p) = phone {
-        body["phone"] = json!(p);
-    }
-    if let Some(u) = user_id {
-        body["user_id"] = json!(u);
-    }
-    body
+    })
 }
 
 /// Maps an HTTP reply to the parsed JSON or an error (see the module documentation).
@@ -587,7 +719,10 @@ mod tests {
         assert_eq!(c.oa_api_url, "https://openapi.zalo.me");
         assert_eq!(c.zns_api_url, "https://business.openapi.zalo.me");
         assert_eq!(c.oauth_url, "https://oauth.zaloapp.com");
-        assert_eq!((c.mode, c.interaction_window_days, c.requests_per_second), (ZaloMode::Template, 7, 20));
+        assert_eq!(
+            (c.mode, c.reply_window_hours, c.reply_window_messages, c.requests_per_second),
+            (ZaloMode::Template, 48, 8, 20)
+        );
         assert_eq!((c.template_id.as_deref(), c.daily_template_quota), (None, None));
         assert!(!format!("{:?}", ZaloConfig { app_secret: "s3cret".into(), ..c }).contains("s3cret"));
     }

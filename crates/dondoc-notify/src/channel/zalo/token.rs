@@ -19,6 +19,10 @@
 //! Several processes sharing one token file are not coordinated beyond this: before
 //! refreshing, the store re-reads the file and adopts a pair another process (or an
 //! administrator re-authorising the OA) wrote there.
+//!
+//! A refresh token Zalo refuses is not offered again: the store remembers the refusal and
+//! fails at once (a fault of the channel) until the token file holds another refresh
+//! token, as `dondoc zalo authorize` writes after an administrator re-authorises the OA.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -116,6 +120,8 @@ struct State {
     pair: Option<TokenPair>,
     /// The pair in memory is newer than the file: it must be saved before use.
     unsaved: bool,
+    /// A refresh token Zalo refused, and what it said: not offered again.
+    refused: Option<(String, i64, String)>,
 }
 
 /// The token file, its cached pair and the single-flight refresh.
@@ -129,7 +135,8 @@ pub(crate) struct TokenStore {
 
 impl TokenStore {
     pub fn new(path: PathBuf, http: reqwest::Client, endpoint: RefreshEndpoint, clock: Clock) -> Self {
-        TokenStore { path, http, endpoint, clock, state: tokio::sync::Mutex::new(State { pair: None, unsaved: false }) }
+        let state = State { pair: None, unsaved: false, refused: None };
+        TokenStore { path, http, endpoint, clock, state: tokio::sync::Mutex::new(state) }
     }
 
     /// An access token to use now, refreshing first when the recorded one has expired.
@@ -185,7 +192,20 @@ impl TokenStore {
             Some(p) => p.refresh_token.clone(),
             None => return Err(ZaloError::RefreshTransport("không có refresh token".to_string())),
         };
-        let fresh = self.call_refresh(&refresh_token).await?;
+        if let Some((refused, code, message)) = &st.refused
+            && *refused == refresh_token
+        {
+            return Err(ZaloError::RefreshRefused { code: *code, message: message.clone() });
+        }
+        let fresh = match self.call_refresh(&refresh_token).await {
+            Err(ZaloError::RefreshRefused { code, message }) => {
+                tracing::error!(code, %message, "Zalo refused the refresh token: the OA must be authorised again (dondoc zalo authorize)");
+                st.refused = Some((refresh_token, code, message.clone()));
+                return Err(ZaloError::RefreshRefused { code, message });
+            }
+            other => other?,
+        };
+        st.refused = None;
         tracing::info!(expires_at = %fresh.expires_at, "Zalo access token refreshed");
         // From here the old refresh token is spent: keep the new pair even if saving fails.
         st.pair = Some(fresh.clone());
@@ -195,6 +215,18 @@ impl TokenStore {
         })?;
         st.unsaved = false;
         Ok(fresh.access_token)
+    }
+
+    /// Exchanges `refresh_token` for a new pair and writes it to the token file (a new
+    /// authorisation of the OA).
+    pub async fn exchange(&self, refresh_token: &str) -> Result<TokenPair, ZaloError> {
+        let mut st = self.state.lock().await;
+        let fresh = self.call_refresh(refresh_token).await?;
+        save_token_file(&self.path, &fresh).await?;
+        st.pair = Some(fresh.clone());
+        st.unsaved = false;
+        st.refused = None;
+        Ok(fresh)
     }
 
     async fn call_refresh(&self, refresh_token: &str) -> Result<TokenPair, ZaloError> {

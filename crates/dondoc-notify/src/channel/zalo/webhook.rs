@@ -13,11 +13,13 @@ use crate::message::ActionKind;
 /// The header carrying the signature.
 pub const SIGNATURE_HEADER: &str = "X-ZEvent-Signature";
 
-/// Checks `X-ZEvent-Signature`: hex SHA-256 of `oa_id + raw_body + timestamp + oa_secret_key`,
-/// compared in constant time. Accepts upper or lower case hex and an optional `mac=` prefix.
-/// `timestamp` is the event's `timestamp` field as sent (see [`WebhookEvent::timestamp_ms`]).
+/// Checks `X-ZEvent-Signature`: hex SHA-256 of `app_id + raw_body + timestamp +
+/// oa_secret_key` (Zalo's webhook guide: the application's id, not the OA's; the OA secret
+/// key shown when the OA is linked to the app), compared in constant time. Accepts upper or
+/// lower case hex and an optional `mac=` prefix. `timestamp` is the event's `timestamp` field
+/// as sent (see [`WebhookEvent::timestamp_ms`]).
 pub fn verify_signature(
-    oa_id: &str,
+    app_id: &str,
     raw_body: &[u8],
     timestamp: &str,
     oa_secret_key: &str,
@@ -35,7 +37,7 @@ pub fn verify_signature(
         return false;
     };
     let mut h = Sha256::new();
-    h.update(oa_id.as_bytes());
+    h.update(app_id.as_bytes());
     h.update(raw_body);
     h.update(timestamp.as_bytes());
     h.update(oa_secret_key.as_bytes());
