@@ -211,6 +211,13 @@ async fn telegram_link_code_buttons_and_answers_become_events() {
     })
     .await;
     assert!(refusal.buttons.is_empty(), "{refusal:?}");
+    // A code sent in a group links nothing (anyone in the group would receive the reminders).
+    telegram.add_chat(-100);
+    telegram.push_text(-100, &format!("/start {code}"));
+    eventually("the refusal in a group", &serve, || {
+        telegram.delivered().into_iter().find(|m| m.chat_id == -100 && m.text.contains("trò chuyện riêng"))
+    })
+    .await;
     telegram.push_text(TG_CHAT, &format!("/start {code}"));
     let welcome = eventually("the bot's welcome", &serve, || {
         telegram.delivered().into_iter().find(|m| m.chat_id == TG_CHAT && m.text.starts_with("Đã liên kết"))
@@ -249,6 +256,16 @@ async fn telegram_link_code_buttons_and_answers_become_events() {
     .await;
     let key = log[0]["key"].as_str().unwrap();
     assert!(key.starts_with(&format!("{PLAN}/01/-/overdue/")) && key.ends_with("/c001/telegram"), "{log}");
+
+    // A press by another Telegram user (callback data can be forged, or the message
+    // forwarded) acknowledges nothing, whatever chat it names.
+    let forged = telegram.push_callback_by(TG_CHAT, TG_CHAT + 7, &data_of("ack"));
+    let answer = eventually("the answer to another user's press", &serve, || {
+        telegram.answered_callbacks().into_iter().find(|a| a.callback_id == forged)
+    })
+    .await;
+    assert_eq!(answer.text.as_deref(), Some("Tài khoản Telegram này chưa được liên kết."));
+    assert!(events_of(&data.audit(monday, "01"), "ReminderAcknowledged").is_empty());
 
     // "Đã nhận": the callback is answered and the task's timeline has the acknowledgement.
     let callback = telegram.push_callback(TG_CHAT, &data_of("ack"));

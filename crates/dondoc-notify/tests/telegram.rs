@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use dondoc_core::event::Channel;
-use dondoc_notify::channel::telegram::{Inbound, TelegramConfig, TelegramSender};
+use dondoc_notify::channel::telegram::{Inbound, Incoming, TelegramConfig, TelegramSender};
 use dondoc_notify::message::{ActionKind, reminder_actions};
 use dondoc_notify::{Message, SendError, Sender};
 use dondoc_testkit::telegram::TelegramServer;
@@ -40,12 +40,20 @@ fn message(address: &str) -> Message {
     }
 }
 
-async fn recv(rx: &mut mpsc::Receiver<Inbound>) -> Inbound {
+/// The next update, answered as handled.
+async fn recv(rx: &mut mpsc::Receiver<Incoming>) -> Inbound {
+    let incoming = next(rx).await;
+    incoming.handled.send(true).expect("run_updates waits for the answer");
+    incoming.inbound
+}
+
+/// The next update, not answered yet.
+async fn next(rx: &mut mpsc::Receiver<Incoming>) -> Incoming {
     tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.expect("an update within 5 s").expect("channel open")
 }
 
 /// Starts `run_updates`; returns the receiver, the shutdown switch and the task.
-fn run(sender: &TelegramSender) -> (mpsc::Receiver<Inbound>, watch::Sender<bool>, JoinHandle<()>) {
+fn run(sender: &TelegramSender) -> (mpsc::Receiver<Incoming>, watch::Sender<bool>, JoinHandle<()>) {
     let (tx, rx) = mpsc::channel(16);
     let (stop_tx, stop_rx) = watch::channel(false);
     let sender = sender.clone();
@@ -192,7 +200,7 @@ async fn run_updates_delivers_start_callback_and_text_then_stops() {
     server.push_text(42, "/start MA-7K2Q");
     assert_eq!(
         recv(&mut rx).await,
-        Inbound::Start { chat_id: 42, code: Some("MA-7K2Q".into()), from: "Nguyễn Văn An".into() }
+        Inbound::Start { chat_id: 42, code: Some("MA-7K2Q".into()), from: "Nguyễn Văn An".into(), private: true }
     );
 
     // Pushed while the poll is waiting: the long poll answers at once.
@@ -203,6 +211,7 @@ async fn run_updates_delivers_start_callback_and_text_then_stops() {
         recv(&mut rx).await,
         Inbound::Callback {
             chat_id: 42,
+            user_id: 42,
             callback_id: callback_id.clone(),
             action: ActionKind::Progress,
             message_ref: REF.into()
@@ -233,8 +242,8 @@ async fn unknown_button_is_answered_and_groups_only_start() {
     let callback_id = server.push_callback(42, "xoa:tat-ca");
     server.push_text(-100, "tin nhắn trong nhóm");
     server.push_text(-100, "/start@dondoc_test_bot NHOM-1");
-    let Inbound::Start { chat_id, code, .. } = recv(&mut rx).await else { panic!("expected Start") };
-    assert_eq!((chat_id, code.as_deref()), (-100, Some("NHOM-1")));
+    let Inbound::Start { chat_id, code, private, .. } = recv(&mut rx).await else { panic!("expected Start") };
+    assert_eq!((chat_id, code.as_deref(), private), (-100, Some("NHOM-1"), false), "a group is not a private chat");
 
     let answered = server.answered_callbacks();
     assert_eq!(answered.len(), 1);
@@ -256,6 +265,40 @@ async fn handled_updates_are_not_delivered_again_after_restart() {
     server.push_text(42, "hai");
     let (mut rx, stop_tx, task) = run(&sender);
     assert!(matches!(recv(&mut rx).await, Inbound::Text { text, .. } if text == "hai"));
+    stop(stop_tx, task).await;
+}
+
+#[tokio::test]
+async fn an_update_is_confirmed_only_once_handled() {
+    let (server, sender) = setup().await;
+    let (mut rx, stop_tx, task) = run(&sender);
+    server.push_text(42, "một");
+    server.push_text(42, "hai");
+    // The first handling fails (its answer could not be recorded): "một" comes again
+    // before "hai", and nothing is confirmed meanwhile.
+    let first = next(&mut rx).await;
+    assert!(matches!(&first.inbound, Inbound::Text { text, .. } if text == "một"));
+    first.handled.send(false).unwrap();
+    assert!(matches!(recv(&mut rx).await, Inbound::Text { text, .. } if text == "một"), "delivered again");
+    // Handed over and not yet answered when the daemon stops: not confirmed.
+    let pending = next(&mut rx).await;
+    assert!(matches!(&pending.inbound, Inbound::Text { text, .. } if text == "hai"));
+    stop(stop_tx, task).await;
+    drop(pending);
+    assert_eq!(server.pending_updates(), 1, "\"hai\" was not recorded: Telegram keeps it");
+    let (mut rx, stop_tx, task) = run(&sender);
+    assert!(matches!(recv(&mut rx).await, Inbound::Text { text, .. } if text == "hai"));
+    stop(stop_tx, task).await;
+    assert_eq!(server.pending_updates(), 0);
+}
+
+#[tokio::test]
+async fn a_press_names_the_user_who_pressed() {
+    let (server, sender) = setup().await;
+    let (mut rx, stop_tx, task) = run(&sender);
+    server.push_callback_by(-100, 77, &ActionKind::Acknowledge.encode(REF));
+    let Inbound::Callback { chat_id, user_id, .. } = recv(&mut rx).await else { panic!("expected Callback") };
+    assert_eq!((chat_id, user_id), (-100, 77));
     stop(stop_tx, task).await;
 }
 

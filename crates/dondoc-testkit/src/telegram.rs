@@ -235,6 +235,13 @@ impl TelegramServer {
     /// the callback query id. The query refers to the last delivered message to the chat
     /// that carries a button with this data (or to an inaccessible message).
     pub fn push_callback(&self, chat_id: i64, data: &str) -> String {
+        let user = self.lock().user_id(chat_id);
+        self.push_callback_by(chat_id, user, data)
+    }
+
+    /// [`TelegramServer::push_callback`] pressed by the user `user_id` (in a group, anyone
+    /// who sees the message can press its buttons).
+    pub fn push_callback_by(&self, chat_id: i64, user_id: i64, data: &str) -> String {
         let mut inner = self.lock();
         inner.next_callback += 1;
         let callback_id = format!("{}", 4_000_000_000_000_000_000u64 + inner.next_callback);
@@ -247,7 +254,7 @@ impl TelegramServer {
             .unwrap_or_else(|| json!({"chat": inner.chat_json(chat_id), "message_id": 1, "date": 0}));
         let query = json!({
             "id": callback_id,
-            "from": inner.user_json(chat_id),
+            "from": {"id": user_id, "is_bot": false, "first_name": inner.name(user_id), "language_code": "vi"},
             "message": message,
             "chat_instance": format!("{}", chat_id.wrapping_mul(7919).wrapping_abs()),
             "data": data,
@@ -350,8 +357,12 @@ impl Inner {
 
     /// The user behind a chat: the chat's own id for private chats.
     fn user_json(&self, chat_id: i64) -> Value {
-        let id = if chat_id > 0 { chat_id } else { 1_000_000 + chat_id.unsigned_abs() as i64 % 1_000_000 };
-        json!({"id": id, "is_bot": false, "first_name": self.name(chat_id), "language_code": "vi"})
+        json!({"id": self.user_id(chat_id), "is_bot": false, "first_name": self.name(chat_id), "language_code": "vi"})
+    }
+
+    /// The user who writes in a chat: the chat's own id for private chats.
+    fn user_id(&self, chat_id: i64) -> i64 {
+        if chat_id > 0 { chat_id } else { 1_000_000 + chat_id.unsigned_abs() as i64 % 1_000_000 }
     }
 
     fn next_message_id(&mut self, chat_id: i64) -> i32 {

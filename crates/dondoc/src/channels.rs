@@ -78,15 +78,7 @@ pub fn real(data: &DataDir, clock: &Clock) -> Result<RealChannels> {
         out.senders.push(Arc::new(bot.clone()));
         out.telegram = Some(bot);
     }
-    if let Some(table) = &config.zalo {
-        let mut table = table.clone();
-        for secret in ["app_secret", "oa_secret_key"] {
-            resolve_secret(&mut table, secret, "zalo", &data.dir)?;
-        }
-        let mut config: ZaloConfig = table.try_into().context("[zalo] không hợp lệ")?;
-        if config.token_file.is_relative() {
-            config.token_file = data.dir.join(&config.token_file);
-        }
+    if let Some(config) = zalo_config(data)? {
         for url in [&config.oa_api_url, &config.zns_api_url, &config.oauth_url] {
             out.endpoints.push(("zalo", host_of(url)));
         }
@@ -96,6 +88,21 @@ pub fn real(data: &DataDir, clock: &Clock) -> Result<RealChannels> {
         out.zalo = Some(config);
     }
     Ok(out)
+}
+
+/// The `[zalo]` section with its secrets resolved and the token file's path made absolute;
+/// `None` when the channel is not configured.
+pub fn zalo_config(data: &DataDir) -> Result<Option<ZaloConfig>> {
+    let Some(table) = &data.config.zalo else { return Ok(None) };
+    let mut table = table.clone();
+    for secret in ["app_secret", "oa_secret_key"] {
+        resolve_secret(&mut table, secret, "zalo", &data.dir)?;
+    }
+    let mut config: ZaloConfig = table.try_into().context("[zalo] không hợp lệ")?;
+    if config.token_file.is_relative() {
+        config.token_file = data.dir.join(&config.token_file);
+    }
+    Ok(Some(config))
 }
 
 /// An outbox sender for every channel, writing into `dir`.

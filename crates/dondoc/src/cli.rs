@@ -68,6 +68,8 @@ pub enum Command {
     Silence(SilenceArgs),
     /// Xem trước các nhắc việc một lượt quét sẽ gửi, không gửi.
     Reminders(RemindersArgs),
+    /// Kênh Zalo OA: cấp lại quyền (refresh token mới) khi Zalo đã từ chối token cũ.
+    Zalo(ZaloArgs),
     /// Xem trước báo cáo tuần cho lãnh đạo (JSON, HTML, Excel), không gửi.
     Summary(SummaryArgs),
     /// Chạy dịch vụ: lập lịch, nhắc việc, gửi email/Telegram/Zalo, báo cáo tuần, /healthz.
@@ -188,6 +190,24 @@ pub enum SilenceAction {
         id: String,
         #[arg(long)]
         reason: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ZaloArgs {
+    #[command(subcommand)]
+    pub action: ZaloAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ZaloAction {
+    /// Nhận refresh token mới (đọc từ đầu vào chuẩn hoặc --from-file), đổi lấy cặp token và
+    /// ghi vào tệp token; dịch vụ đang chạy dùng cặp mới ở lần gửi kế tiếp.
+    Authorize {
+        /// Read the refresh token from this file instead of standard input (never from the
+        /// command line, where it would stay in the shell's history).
+        #[arg(long, value_name = "FILE")]
+        from_file: Option<PathBuf>,
     },
 }
 

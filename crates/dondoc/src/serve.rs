@@ -199,17 +199,30 @@ async fn healthz(State(app): State<Arc<App>>) -> axum::Json<serde_json::Value> {
     }))
 }
 
-/// `POST /zalo/webhook`: checked at once; what it means is recorded after the answer
-/// (Zalo gives up after about 2 s).
+/// `POST /zalo/webhook`: 200 once what the event means is appended (Zalo waits about 2 s
+/// and sends the event again when the answer is not 200); 500 when it could not be, so
+/// that Zalo's next delivery is handled again.
 async fn zalo_webhook(State((app, hook)): State<(Arc<App>, Arc<Hook>)>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let signature = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let (verdict, event) = hook.check(&body, signature, app.now());
     if let Some(event) = event {
-        tokio::spawn(async move {
-            if let Err(e) = zalo::handle(&app, &hook, event).await {
-                tracing::error!(error = %e, "không xử lý được sự kiện Zalo");
-            }
+        // In its own task: a client that hangs up does not cancel the recording half-way.
+        let handling = tokio::spawn(async move {
+            let result = zalo::handle(&app, &hook, event.clone()).await;
+            hook.finish(&event, result.is_ok());
+            result
         });
+        match handling.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "không ghi nhận được sự kiện Zalo: trả lỗi để Zalo gửi lại");
+                return StatusCode::INTERNAL_SERVER_ERROR;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "xử lý sự kiện Zalo bị dừng");
+                return StatusCode::INTERNAL_SERVER_ERROR;
+            }
+        }
     }
     match verdict {
         Verdict::Accepted => StatusCode::OK,

@@ -1,9 +1,12 @@
 //! Events from the Zalo Official Account's webhook. The signature is checked and a stale
-//! or repeated request refused; then a message from an officer opens their consultation
-//! window (recorded as a contact event) and a tapped "Đã nhận" button acknowledges the
-//! reminders of its message.
+//! request refused; then a message from an officer opens their reply window (recorded as
+//! a contact event) and a tapped "Đã nhận" button acknowledges the reminders of its
+//! message. The webhook answers 200 only once that is appended (Zalo sends an event again
+//! when the answer is not 200), and only then remembers the event as handled: a repeat of a
+//! handled event is answered 200 and ignored, a repeat of a failed one is handled again,
+//! and its acknowledgement, under a command id drawn from the event, records nothing twice.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, Utc};
@@ -13,6 +16,7 @@ use dondoc_core::event::{Channel, Source};
 use dondoc_notify::channel::zalo::{Interactions, WebhookEvent, ZaloConfig, parse_webhook, verify_signature};
 use dondoc_notify::message::ActionKind;
 use dondoc_store::ExpectedRevision;
+use uuid::Uuid;
 
 use super::{acknowledgements, actor};
 use crate::App;
@@ -33,6 +37,11 @@ impl ZaloSeen {
             seen.insert(user.to_string(), at);
         }
         newer
+    }
+
+    /// Whether `at` is later than the last interaction known for `user`.
+    pub fn is_newer(&self, user: &str, at: DateTime<Utc>) -> bool {
+        self.0.read().map(|seen| seen.get(user).is_none_or(|last| *last < at)).unwrap_or(false)
     }
 
     /// The sender's view: when a user last wrote.
@@ -57,8 +66,15 @@ impl ZaloSeen {
 pub struct Hook {
     pub config: ZaloConfig,
     pub seen: ZaloSeen,
-    /// Recently handled events (sender, timestamp): a replayed request is ignored.
-    recent: Mutex<VecDeque<(String, i64)>>,
+    /// Events handled (sender, timestamp), the most recent [`RECENT`], and those being
+    /// handled now: a repeat of either is ignored.
+    memory: Mutex<Memory>,
+}
+
+#[derive(Default)]
+struct Memory {
+    handled: VecDeque<(String, i64)>,
+    in_flight: HashSet<(String, i64)>,
 }
 
 /// Events older or newer than this (by their signed timestamp) are refused as replays.
@@ -79,11 +95,11 @@ pub enum Verdict {
 
 impl Hook {
     pub fn new(config: ZaloConfig, seen: ZaloSeen) -> Hook {
-        Hook { config, seen, recent: Mutex::default() }
+        Hook { config, seen, memory: Mutex::default() }
     }
 
     /// Checks a request (its raw body and signature header) at `now`; the event to handle
-    /// when it is accepted and new.
+    /// when it is accepted and new. A new event is then in flight until [`Hook::finish`].
     pub fn check(&self, body: &[u8], signature: &str, now: DateTime<Utc>) -> (Verdict, Option<WebhookEvent>) {
         let Ok(event) = parse_webhook(body) else { return (Verdict::Malformed, None) };
         let timestamp = event.timestamp_ms.to_string();
@@ -97,17 +113,34 @@ impl Hook {
             tracing::warn!(skew_minutes = skew, "webhook Zalo quá cũ hoặc sai giờ: bỏ qua");
             return (Verdict::Refused, None);
         }
-        let Ok(mut recent) = self.recent.lock() else { return (Verdict::Accepted, None) };
+        let Ok(mut memory) = self.memory.lock() else { return (Verdict::Accepted, None) };
         let id = (event.sender_id.clone(), event.timestamp_ms);
-        if recent.contains(&id) {
+        if memory.handled.contains(&id) || !memory.in_flight.insert(id) {
             return (Verdict::Accepted, None);
         }
-        if recent.len() >= RECENT {
-            recent.pop_front();
-        }
-        recent.push_back(id);
         (Verdict::Accepted, Some(event))
     }
+
+    /// Ends the handling of an event [`Hook::check`] gave: remembered as handled when
+    /// `recorded`, else forgotten so that Zalo's next delivery of it is handled again.
+    pub fn finish(&self, event: &WebhookEvent, recorded: bool) {
+        let Ok(mut memory) = self.memory.lock() else { return };
+        let id = (event.sender_id.clone(), event.timestamp_ms);
+        memory.in_flight.remove(&id);
+        if recorded {
+            if memory.handled.len() >= RECENT {
+                memory.handled.pop_front();
+            }
+            memory.handled.push_back(id);
+        }
+    }
+}
+
+/// The command id of what an event records: the same for every delivery of the event.
+fn command_id(event: &WebhookEvent) -> Uuid {
+    let name =
+        format!("zalo:event:{}:{}:{}", event.sender_id, event.timestamp_ms, event.message_id.as_deref().unwrap_or(""));
+    Uuid::new_v5(&Uuid::NAMESPACE_URL, name.as_bytes())
 }
 
 /// Records what an accepted event means: an officer's message opens their window; a
@@ -122,10 +155,11 @@ pub async fn handle(app: &App, hook: &Hook, event: WebhookEvent) -> Result<()> {
         return Ok(());
     };
     let at = event.timestamp;
-    let ctx = actor(&card, Source::Zalo).at(at);
-    if hook.seen.saw(&event.sender_id, at) {
+    let ctx = actor(&card, Source::Zalo).at(at).with_command_id(command_id(&event));
+    if hook.seen.is_newer(&event.sender_id, at) {
         let (t, data) = ContactEvent::ZaloInteraction { id: card.id.clone(), at }.encode();
         command::append_facts(&app.store, CONTACT_STREAM, ExpectedRevision::Any, vec![(t, data)], &ctx).await?;
+        hook.seen.saw(&event.sender_id, at);
     }
     if let Some((ActionKind::Acknowledge, message_ref)) = event.payload.as_deref().and_then(ActionKind::decode) {
         let keys = app.read().await?.message_keys(message_ref)?;

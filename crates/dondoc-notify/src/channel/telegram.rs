@@ -15,7 +15,7 @@ use teloxide::types::{
     UpdateKind,
 };
 use teloxide::{ApiError, Bot, RequestError};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use super::{Receipt, SendError, Sender};
 use crate::message::{Action, ActionKind, Message};
@@ -69,14 +69,30 @@ pub enum TelegramError {
 /// What an officer sent to the bot.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Inbound {
-    /// `/start` or `/start <code>` (from a `t.me/<bot>?start=<code>` link), in any chat.
-    Start { chat_id: i64, code: Option<String>, from: String },
-    /// A press on a reminder button. The receiver answers it with
+    /// `/start` or `/start <code>` (from a `t.me/<bot>?start=<code>` link). `private`: sent
+    /// in the officer's own chat with the bot (the only place a code links an account).
+    Start { chat_id: i64, code: Option<String>, from: String, private: bool },
+    /// A press on a reminder button by the Telegram user `user_id` (who pressed it, whatever
+    /// chat the message is in). The receiver answers it with
     /// [`TelegramSender::answer_callback`].
-    Callback { chat_id: i64, callback_id: String, action: ActionKind, message_ref: String },
+    Callback { chat_id: i64, user_id: i64, callback_id: String, action: ActionKind, message_ref: String },
     /// Any other text in a private chat.
     Text { chat_id: i64, from: String, text: String },
 }
+
+/// An update handed over by [`TelegramSender::run_updates`]. The next update is taken, and
+/// this one confirmed to Telegram, only once the receiver answers `handled` with `true`
+/// (what it means is recorded); `false` or dropping it has the update delivered again.
+#[derive(Debug)]
+pub struct Incoming {
+    /// Telegram's update id: unique per bot, the same when an update is delivered again.
+    pub update_id: u32,
+    pub inbound: Inbound,
+    pub handled: oneshot::Sender<bool>,
+}
+
+/// Handlings of one update that may fail before it is given up (logged) and confirmed.
+const MAX_HANDLINGS: u32 = 5;
 
 /// Sends messages to Telegram chats and receives updates. Cheap to clone.
 #[derive(Clone)]
@@ -133,16 +149,18 @@ impl TelegramSender {
         Ok(Receipt { provider_id: Some(sent.id.0.to_string()), via: None })
     }
 
-    /// Long-polls `getUpdates` and hands what officers send to `tx`, until `shutdown`
-    /// becomes true (or its sender or `tx`'s receiver is dropped). Clears a webhook
-    /// first. Network and API errors back off (1 s doubling to 60 s, or Telegram's
-    /// `retry_after`) and retry. Updates are confirmed once handed over; at shutdown the
-    /// handed-over ones are confirmed with one short request.
-    pub async fn run_updates(&self, tx: mpsc::Sender<Inbound>, mut shutdown: watch::Receiver<bool>) {
+    /// Long-polls `getUpdates` until `shutdown`, handing each update to `tx` and waiting
+    /// for it to be handled. An update's offset is confirmed to Telegram (by the next
+    /// `getUpdates`) only after the receiver said it was handled, so an update whose answer
+    /// was not recorded (the store busy, a crash) comes again; one that fails
+    /// [`MAX_HANDLINGS`] times is given up with an error in the log. Network failures back
+    /// off exponentially.
+    pub async fn run_updates(&self, tx: mpsc::Sender<Incoming>, mut shutdown: watch::Receiver<bool>) {
         let mut offset: Option<i32> = None;
         let mut confirmed: Option<i32> = None;
         let mut webhook_cleared = false;
         let mut failures: u32 = 0;
+        let mut handlings: (u32, u32) = (0, 0);
         'poll: loop {
             if *shutdown.borrow() {
                 break;
@@ -171,24 +189,50 @@ impl TelegramSender {
                 }
             };
             for update in updates {
-                let next = i32::try_from(u64::from(update.id.0) + 1).unwrap_or(i32::MAX);
+                let update_id = update.id.0;
+                let next = i32::try_from(u64::from(update_id) + 1).unwrap_or(i32::MAX);
                 let inbound = tokio::select! {
                     biased;
                     _ = wait_shutdown(&mut shutdown) => break 'poll,
                     i = self.inbound(update) => i,
                 };
-                if let Some(inbound) = inbound {
-                    tokio::select! {
-                        biased;
-                        _ = wait_shutdown(&mut shutdown) => break 'poll,
-                        sent = tx.send(inbound) => if sent.is_err() {
-                            tracing::debug!("bên nhận cập nhật Telegram đã đóng");
+                let Some(inbound) = inbound else {
+                    offset = Some(next);
+                    continue;
+                };
+                let (handled, answer) = oneshot::channel();
+                // An answer already given wins over a shutdown asked at the same time.
+                let outcome = tokio::select! {
+                    biased;
+                    sent = async {
+                        tx.send(Incoming { update_id, inbound, handled }).await.ok()?;
+                        answer.await.ok()
+                    } => sent,
+                    _ = wait_shutdown(&mut shutdown) => break 'poll,
+                };
+                match outcome {
+                    Some(true) => offset = Some(next),
+                    None if tx.is_closed() => {
+                        tracing::debug!("bên nhận cập nhật Telegram đã đóng");
+                        break 'poll;
+                    }
+                    _ => {
+                        let n = if handlings.0 == update_id { handlings.1 + 1 } else { 1 };
+                        handlings = (update_id, n);
+                        if n >= MAX_HANDLINGS {
+                            tracing::error!(update_id, "bỏ qua cập nhật Telegram sau {n} lần xử lý không thành công");
                             offset = Some(next);
-                            break 'poll;
-                        },
+                            continue;
+                        }
+                        // Not confirmed: the same updates come again after a pause.
+                        let delay = Duration::from_millis(500u64 << n.min(6));
+                        tokio::select! {
+                            biased;
+                            _ = wait_shutdown(&mut shutdown) => break 'poll,
+                            _ = tokio::time::sleep(delay) => continue 'poll,
+                        }
                     }
                 }
-                offset = Some(next);
             }
         }
         if let Some(offset) = offset.filter(|o| Some(*o) != confirmed) {
@@ -232,7 +276,7 @@ impl TelegramSender {
                     .or_else(|| message.chat.title().or(message.chat.first_name()).map(str::to_string))
                     .unwrap_or_default();
                 if let Some(code) = parse_start(text) {
-                    Some(Inbound::Start { chat_id, code, from })
+                    Some(Inbound::Start { chat_id, code, from, private: message.chat.is_private() })
                 } else if message.chat.is_private() {
                     Some(Inbound::Text { chat_id, from, text: text.to_string() })
                 } else {
@@ -245,11 +289,12 @@ impl TelegramSender {
     }
 
     async fn callback(&self, query: CallbackQuery) -> Option<Inbound> {
-        let chat_id = query.message.as_ref().map(|m| m.chat().id.0).unwrap_or(query.from.id.0 as i64);
+        let user_id = i64::try_from(query.from.id.0).ok()?;
+        let chat_id = query.message.as_ref().map(|m| m.chat().id.0).unwrap_or(user_id);
         let callback_id = query.id.0;
         match query.data.as_deref().and_then(ActionKind::decode) {
             Some((action, message_ref)) => {
-                Some(Inbound::Callback { chat_id, callback_id, action, message_ref: message_ref.to_string() })
+                Some(Inbound::Callback { chat_id, user_id, callback_id, action, message_ref: message_ref.to_string() })
             }
             None => {
                 tracing::debug!(data = ?query.data, "nút Telegram không rõ");

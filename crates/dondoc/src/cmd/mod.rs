@@ -16,6 +16,7 @@ pub mod simulate;
 pub mod summary;
 pub mod task;
 pub mod when;
+pub mod zalo;
 
 use anyhow::Result;
 use chrono::{DateTime, FixedOffset, Utc};
