@@ -38,18 +38,29 @@ impl Serve {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    /// Polls `GET /healthz` until it answers 200; returns its JSON.
+    /// Polls `GET /healthz` until it answers (200 or 503); returns its JSON.
     pub async fn healthz(&mut self) -> Value {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
                 panic!("dondoc serve exited early ({status}):\n{}", self.log());
             }
-            if let Ok((200, body)) = http(self.port, "GET", "/healthz", &[], b"") {
-                return serde_json::from_str(&body).unwrap_or_else(|e| panic!("/healthz is not JSON ({e}): {body}"));
+            if let Some((_, health)) = self.health() {
+                return health;
             }
-            assert!(Instant::now() < deadline, "/healthz never answered 200:\n{}", self.log());
+            assert!(Instant::now() < deadline, "/healthz never answered:\n{}", self.log());
             tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// `/healthz` now: 200 (ok) or 503 (degraded) and its body; `None` if it does not answer.
+    pub fn health(&self) -> Option<(u16, Value)> {
+        match http(self.port, "GET", "/healthz", &[], b"") {
+            Ok((status @ (200 | 503), body)) => Some((
+                status,
+                serde_json::from_str(&body).unwrap_or_else(|e| panic!("/healthz is not JSON ({e}): {body}")),
+            )),
+            _ => None,
         }
     }
 

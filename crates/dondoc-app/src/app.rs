@@ -87,6 +87,17 @@ pub struct Status {
     pub started_at: Option<DateTime<Utc>>,
     pub last_runs: HashMap<&'static str, DateTime<Utc>>,
     pub last_sweep: Option<SweepReport>,
+    /// Jobs whose last run failed: since when (the first failure of the streak), how many
+    /// runs failed and the last error. A run that succeeds removes its job.
+    pub failing_jobs: HashMap<&'static str, JobFailure>,
+}
+
+/// A job failing since `since`.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobFailure {
+    pub since: DateTime<Utc>,
+    pub runs: u32,
+    pub error: String,
 }
 
 /// An opened data store and everything the use cases need.

@@ -5,13 +5,38 @@
 use chrono::{DateTime, Utc};
 
 use crate::App;
+use crate::app::JobFailure;
 use crate::error::Result;
 use crate::reminders::sweep;
 use crate::schedule::{Job, JobKind};
 use crate::summary::{daily, weekly};
 
-/// Runs one job at `now` and records that it ran.
+/// Runs one job at `now` and records that it ran; a failure is kept in
+/// [`crate::Status::failing_jobs`] until the job succeeds again.
 pub async fn run(app: &App, kind: JobKind, now: DateTime<Utc>) -> Result<()> {
+    let result = run_job(app, kind, now).await;
+    if let Ok(mut status) = app.status.lock() {
+        match &result {
+            Ok(()) => {
+                if status.failing_jobs.remove(kind.name()).is_some() {
+                    tracing::info!(job = kind.name(), "việc định kỳ chạy lại bình thường");
+                }
+            }
+            Err(e) => {
+                let failure = status.failing_jobs.entry(kind.name()).or_insert_with(|| JobFailure {
+                    since: now,
+                    runs: 0,
+                    error: String::new(),
+                });
+                failure.runs += 1;
+                failure.error = e.to_string();
+            }
+        }
+    }
+    result
+}
+
+async fn run_job(app: &App, kind: JobKind, now: DateTime<Utc>) -> Result<()> {
     match kind {
         JobKind::DailyDigest => {
             let sent = daily::send(app, now).await?;

@@ -33,6 +33,6 @@ pub mod summary;
 pub mod task;
 pub mod views;
 
-pub use app::{App, Delivery, RecorderLayer, Settings, Status};
+pub use app::{App, Delivery, JobFailure, RecorderLayer, Settings, Status};
 pub use command::Actor;
 pub use error::{AppError, Result};

@@ -174,29 +174,52 @@ async fn run_logged(app: &App, kind: JobKind, now: DateTime<Utc>) {
     }
 }
 
-/// `/healthz`: liveness, the next runs of every job (local time), the last sweep.
-async fn healthz(State(app): State<Arc<App>>) -> axum::Json<serde_json::Value> {
+/// `/healthz`: 200 and `"status": "ok"` while every channel can send and every job's last
+/// run succeeded; otherwise 503 and `"status": "degraded"` with each problem, its reason
+/// and since when. Also: the next runs of every job (local time), the last runs and the
+/// last sweep's figures.
+async fn healthz(State(app): State<Arc<App>>) -> (StatusCode, axum::Json<serde_json::Value>) {
     let now = app.now();
+    let local = |t: DateTime<Utc>| t.with_timezone(&TZ).to_rfc3339();
     let next: Vec<_> = jobs::next_runs(&app, now)
         .into_iter()
-        .map(|(job, at)| json!({ "job": job.kind.name(), "cron": job.expression, "at": at.with_timezone(&TZ).to_rfc3339() }))
+        .map(|(job, at)| json!({ "job": job.kind.name(), "cron": job.expression, "at": local(at) }))
         .collect();
     let status = app.status.lock().map(|s| s.clone()).unwrap_or_default();
-    axum::Json(json!({
-        "status": "ok",
-        "now": now.with_timezone(&TZ).to_rfc3339(),
-        "started_at": status.started_at.map(|t| t.with_timezone(&TZ).to_rfc3339()),
+    let mut problems: Vec<serde_json::Value> = app
+        .dispatcher
+        .health()
+        .into_iter()
+        .filter_map(|h| {
+            let fault = h.fault?;
+            Some(json!({ "channel": h.channel.as_str(), "reason": fault.reason, "since": local(fault.since) }))
+        })
+        .collect();
+    let mut failing: Vec<_> = status.failing_jobs.iter().collect();
+    failing.sort_by_key(|(job, _)| **job);
+    problems.extend(
+        failing
+            .into_iter()
+            .map(|(job, f)| json!({ "job": job, "reason": f.error, "since": local(f.since), "failed_runs": f.runs })),
+    );
+    let code = if problems.is_empty() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let body = json!({
+        "status": if problems.is_empty() { "ok" } else { "degraded" },
+        "problems": problems,
+        "now": local(now),
+        "started_at": status.started_at.map(local),
         "next_runs": next,
-        "last_runs": status.last_runs.iter().map(|(k, t)| (k.to_string(), json!(t.with_timezone(&TZ).to_rfc3339()))).collect::<serde_json::Map<_, _>>(),
+        "last_runs": status.last_runs.iter().map(|(k, t)| (k.to_string(), json!(local(*t)))).collect::<serde_json::Map<_, _>>(),
         "last_sweep": status.last_sweep.map(|r| {
             let mut v = serde_json::to_value(&r).unwrap_or_default();
             if let Some(at) = r.at {
-                v["at"] = json!(at.with_timezone(&TZ).to_rfc3339());
+                v["at"] = json!(local(at));
             }
             v
         }),
         "channels": app.dispatcher.channels().iter().map(|c| c.as_str()).collect::<Vec<_>>(),
-    }))
+    });
+    (code, axum::Json(body))
 }
 
 /// `POST /zalo/webhook`: 200 once what the event means is appended (Zalo waits about 2 s

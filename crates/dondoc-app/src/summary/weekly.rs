@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use dondoc_core::contact::Role;
 use dondoc_core::event::Channel;
 use dondoc_core::summary::log::edition_of_week;
-use dondoc_core::summary::weekly::{self, FailedDelivery, WeeklySummary};
+use dondoc_core::summary::weekly::{self, ChannelProblem, FailedDelivery, WeeklySummary};
 use dondoc_notify::dispatch::Job;
 use dondoc_notify::message::Message;
 use dondoc_projections::board::TaskFilter;
@@ -45,7 +45,14 @@ pub async fn compute(app: &App, now: DateTime<Utc>) -> Result<WeeklySummary> {
             .collect();
         (tasks, failures)
     };
-    Ok(weekly::summarize(&tasks, &failures, &app.classifier(), now))
+    let mut summary = weekly::summarize(&tasks, &failures, &app.classifier(), now);
+    summary.channel_faults = app
+        .dispatcher
+        .health()
+        .into_iter()
+        .filter_map(|h| h.fault.map(|f| ChannelProblem { channel: h.channel, reason: f.reason, since: f.since }))
+        .collect();
+    Ok(summary)
 }
 
 /// What one sending of the summary did.

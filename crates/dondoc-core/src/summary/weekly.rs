@@ -94,6 +94,15 @@ pub struct CompletedTask {
     pub classification_label: String,
 }
 
+/// A channel that could not send to anyone when the summary was made (its configuration
+/// or account refused): the reminders on it wait until it is fixed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelProblem {
+    pub channel: Channel,
+    pub reason: String,
+    pub since: DateTime<Utc>,
+}
+
 /// The weekly summary mailed to leadership.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WeeklySummary {
@@ -114,6 +123,10 @@ pub struct WeeklySummary {
     pub newly_completed: Vec<CompletedTask>,
     /// Failed deliveries, oldest first (unknown times last).
     pub failed_deliveries: Vec<FailedDelivery>,
+    /// Channels out of order when the summary was made (filled by the sender, which knows
+    /// them; [`summarize`] leaves it empty).
+    #[serde(default)]
+    pub channel_faults: Vec<ChannelProblem>,
 }
 
 impl WeeklySummary {
@@ -254,6 +267,7 @@ pub fn summarize(
         newly_overdue,
         newly_completed,
         failed_deliveries,
+        channel_faults: Vec::new(),
     }
 }
 

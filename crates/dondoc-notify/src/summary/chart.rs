@@ -204,6 +204,7 @@ mod tests {
             newly_overdue: Vec::new(),
             newly_completed: Vec::new(),
             failed_deliveries: Vec::new(),
+            channel_faults: Vec::new(),
         }
     }
 

@@ -72,6 +72,14 @@ pub struct FailureView {
     pub error: String,
 }
 
+/// A channel out of order.
+#[derive(Debug, Serialize)]
+pub struct ChannelFaultView {
+    pub channel: &'static str,
+    pub since: String,
+    pub reason: String,
+}
+
 /// The first rows of a list and how many more it has.
 #[derive(Debug, Serialize)]
 pub struct Rows<T> {
@@ -111,6 +119,8 @@ pub struct SummaryView {
     pub newly_overdue: Rows<OverdueView>,
     pub newly_completed: Rows<CompletedView>,
     pub failures: Rows<FailureView>,
+    /// Channels that cannot send (a configuration or account fault).
+    pub channel_faults: Vec<ChannelFaultView>,
     pub email_rows: usize,
     /// The chart is attached inline, its `cid:`.
     pub chart_cid: Option<String>,
@@ -188,6 +198,15 @@ pub fn of(summary: &WeeklySummary, name: &str, chart_cid: Option<&str>, workbook
             at: f.at.map_or_else(|| "—".to_string(), local_time),
             error: f.error.clone(),
         }),
+        channel_faults: summary
+            .channel_faults
+            .iter()
+            .map(|f| ChannelFaultView {
+                channel: channel_vi(f.channel),
+                since: local_time(f.since),
+                reason: f.reason.clone(),
+            })
+            .collect(),
         email_rows: EMAIL_ROWS,
         chart_cid: chart_cid.map(str::to_string),
         workbook: workbook.map(str::to_string),
