@@ -271,9 +271,9 @@ fn post_webhook(port: u16, body: &str, signature: &str) -> u16 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn zalo_webhook_checks_the_signature() {
-    // Just before working hours (07:30): the overdue reminder waits for the 07:30 sweep,
-    // the webhooks come first.
-    let start = "2025-09-22T07:29:45+07:00";
+    // Just before reminders go out (send_at 08:00): the overdue reminder waits for the
+    // 08:00 sweep, the webhooks come first.
+    let start = "2025-09-22T07:59:45+07:00";
     let data = Data::new(start);
     let zalo = ZaloServer::start().await;
     let (access, refresh) = zalo.issue_tokens();
@@ -309,11 +309,11 @@ async fn zalo_webhook_checks_the_signature() {
     assert_eq!(post_webhook(serve.port, "not json", &good), 400);
     assert_eq!(post_webhook(serve.port, &body, &good), 200, "{}", serve.log());
     assert_eq!(post_webhook(serve.port, &body, &format!("mac={}", good.to_uppercase())), 200);
-    assert!(zalo.messages().is_empty(), "nothing is sent before 07:30: {:?}", zalo.messages());
+    assert!(zalo.messages().is_empty(), "nothing is sent before 08:00: {:?}", zalo.messages());
 
-    // The 07:30 sweep: An wrote within 48 hours → consultation message with buttons to her
+    // The 08:00 sweep: An wrote within 48 hours → consultation message with buttons to her
     // user id; Bình's forged message opened nothing → ZNS template to her phone number.
-    let messages = eventually_within(Duration::from_secs(40), "the 07:30 reminders on Zalo", &serve, || {
+    let messages = eventually_within(Duration::from_secs(40), "the 08:00 reminders on Zalo", &serve, || {
         let m = zalo.delivered();
         (m.len() >= 2).then_some(m)
     })
@@ -336,7 +336,7 @@ async fn zalo_webhook_checks_the_signature() {
     let (_, forged) = zalo_webhook("5005", &ack.payload, at + chrono::TimeDelta::seconds(40), "x");
     assert_eq!(post_webhook(serve.port, &body, &forged), 401);
     assert_eq!(post_webhook(serve.port, &body, &good), 200);
-    let now = "2025-09-22T07:31:00+07:00";
+    let now = "2025-09-22T08:01:00+07:00";
     let acks = eventually("the acknowledgement from Zalo", &serve, || {
         let events = data.audit(now, "01");
         let acks: Vec<Value> = events_of(&events, "ReminderAcknowledged").into_iter().cloned().collect();
@@ -347,5 +347,47 @@ async fn zalo_webhook_checks_the_signature() {
     assert_eq!(acks[0]["actor"], format!("contact:c001 ({OFFICER})").as_str());
     assert_eq!(acks[0]["source"], "zalo");
 
+    serve.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigterm_during_a_send_waits_for_it_records_it_and_never_sends_it_again() {
+    use dondoc_testkit::smtp::SmtpServer;
+    let smtp = SmtpServer::start().expect("start aiosmtpd (python3 -m pip install aiosmtpd)");
+    let now = "2025-09-22T09:00:00+07:00";
+    let data = Data::new(now);
+    // The server stores the message at once and answers its 250 three seconds later.
+    let add = ["contact", "add", "--name", OFFICER, "--agency", AGENCY, "--email", "slow.an@thongke.example.vn"];
+    data.ok(now, &add);
+    data.configure(&format!(
+        "[email]\nhost = \"{}\"\nport = {}\nsecurity = \"none\"\nfrom = \"Tổ giúp việc <nhacviec@example.gov.vn>\"\ntimeout_secs = 10\n",
+        smtp.host(),
+        smtp.port()
+    ));
+    // A grace shorter than a send: raised to the longest attempt (timeout_secs + 10 s).
+    let config = std::fs::read_to_string(data.config_path()).unwrap();
+    std::fs::write(data.config_path(), config.replace("shutdown_grace_secs = 8", "shutdown_grace_secs = 1")).unwrap();
+    let mut serve = data.serve(now);
+    serve.healthz().await;
+    eventually("the reminder on the wire", &serve, || (!smtp.messages().is_empty()).then_some(())).await;
+    // Stopped while the server has not answered: the daemon waits for the answer and
+    // records the delivery before it exits (its grace covers a whole attempt).
+    let (status, took) = serve.terminate().await;
+    assert!(status.success(), "{status}:\n{}", serve.log());
+    assert!(took >= Duration::from_secs(1), "it waited for the send in flight ({took:?})");
+    let log = data.json(now, &["reminders", "log", "--json"]);
+    assert_eq!(log.as_array().unwrap().len(), 1, "recorded before the exit: {log}\n{}", serve.log());
+
+    // Started again: the reminder is not sent a second time.
+    let later = "2025-09-22T09:20:00+07:00";
+    let mut serve = data.serve(later);
+    serve.healthz().await;
+    eventually("the sweep after the restart", &serve, || {
+        let (_, health) = serve.health()?;
+        health["last_runs"]["sweep"].is_string().then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(SmtpServer::SLOW_SECONDS + 1)).await;
+    assert_eq!(smtp.messages().len(), 1, "sent once");
     serve.stop().await;
 }

@@ -54,6 +54,19 @@ impl Job {
         Ok(Job { kind, expression: expression.to_string(), schedule })
     }
 
+    /// Refuses a job that would never run after `now` (the 30th of February, a year
+    /// already past): a daemon must not start with a schedule that silently does nothing.
+    pub fn check_fires(&self, now: DateTime<Utc>) -> Result<()> {
+        match self.next_after(now) {
+            Some(_) => Ok(()),
+            None => Err(AppError::input(format!(
+                "biểu thức cron \"{}\" của việc {} không bao giờ đến lượt chạy (ví dụ ngày 30 tháng 2): hãy sửa [schedule] trong dondoc.toml",
+                self.expression,
+                self.kind.name()
+            ))),
+        }
+    }
+
     /// The first tick strictly after `after`.
     pub fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
         self.schedule.after(&after.with_timezone(&TZ)).next().map(|t| t.with_timezone(&Utc))
@@ -77,6 +90,19 @@ impl Job {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_schedule_that_never_fires_is_refused() {
+        let now = t("2025-09-22T09:00:00+07:00");
+        for never in ["0 0 0 30 2 *", "0 0 9 31 4 *", "0 0 9 1 1 * 2020"] {
+            let job = Job::new(JobKind::Sweep, never).unwrap();
+            let error = job.check_fires(now).unwrap_err().to_string();
+            assert!(error.contains(never) && error.contains("không bao giờ"), "{error}");
+        }
+        for fires in ["0 */15 * * * *", "0 0 9 29 2 *", "30 7 * * Mon"] {
+            Job::new(JobKind::Sweep, fires).unwrap().check_fires(now).unwrap();
+        }
+    }
 
     fn t(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)

@@ -11,8 +11,9 @@
 //! - a milestone is ready from `send_at` (08:00) on its day; a sweep sends, per (task,
 //!   occurrence, milestone kind), only the latest ready one not yet delivered, so a daemon
 //!   that was down catches up once, not once per missed milestone;
-//! - only on working days within working hours, unless the deadline ends within
-//!   `urgent_hours` (24 h);
+//! - only on working days, from `send_at` to the end of working hours (a milestone that
+//!   became ready on a day off waits for the next working day's `send_at`, not for the
+//!   start of office hours), unless the deadline ends within `urgent_hours` (24 h);
 //! - of a recurring task's missed reports only the latest keeps being chased (the weekly
 //!   summary lists them all);
 //! - completed, cancelled, submitted (for an occurrence), acknowledged or snoozed work and
@@ -276,7 +277,9 @@ struct Sweep<'a, 't> {
     planner: &'a DueReminders<'a>,
     now: DateTime<Utc>,
     today: NaiveDate,
-    working_time: bool,
+    /// A working day, from `send_at` to the end of working hours: when non-urgent
+    /// reminders go out.
+    sending_time: bool,
     classifier: Classifier<'a>,
     agencies: Agencies<'a>,
     /// Each contact with its canonical agency.
@@ -317,7 +320,8 @@ impl<'a, 't> Sweep<'a, 't> {
             planner,
             now,
             today,
-            working_time: planner.calendar.is_working_time(now),
+            sending_time: planner.calendar.is_working_time(now)
+                && now.with_timezone(&crate::calendar::TZ).time() >= planner.reminders.send_at,
             classifier: Classifier::new(planner.calendar, planner.reporting),
             agencies,
             digests: vec![None; contacts.len()],
@@ -417,7 +421,7 @@ impl<'a, 't> Sweep<'a, 't> {
         id.push('/');
         let of_task = id.len();
         for &(occurrence, ready) in ready {
-            if !(self.working_time || ready.urgent) {
+            if !(self.sending_time || ready.urgent) {
                 continue;
             }
             let occurrence_key: Option<&str> =

@@ -127,6 +127,10 @@ fn deadline_reminders_in_working_hours_once_each() {
     assert_eq!(w.sweep(&tasks, local("2025-09-10", "07:45")), vec![], "ready from 08:00");
     assert_eq!(w.sweep(&tasks, local("2025-09-10", "08:00")), vec![due("a", 14)]);
     assert_eq!(w.sweep(&tasks, local("2025-09-20", "10:00")), vec![], "Saturday");
+    // Ready since Friday 19/9 08:00 (D-7) and held over the weekend: Monday's office opens
+    // at 07:30, the reminder still waits for send_at.
+    assert_eq!(w.sweep(&tasks, local("2025-09-22", "07:30")), vec![], "nothing before send_at");
+    assert_eq!(w.sweep(&tasks, local("2025-09-22", "07:59")), vec![], "nothing before send_at");
     assert_eq!(w.sweep(&tasks, local("2025-09-22", "09:00")), vec![due("a", 7)], "the weekend's reminder on Monday");
     assert_eq!(w.sweep(&tasks, local("2025-09-25", "12:00")), vec![], "lunch break");
     assert_eq!(w.sweep(&tasks, local("2025-09-25", "13:30")), vec![due("a", 3)]);

@@ -311,6 +311,12 @@ impl Dispatcher {
         }
     }
 
+    /// The longest one attempt on any channel may take ([`Sender::attempt_timeout`]): how
+    /// long a stopping daemon must wait for sends in flight.
+    pub fn longest_attempt(&self) -> Duration {
+        self.lanes.values().map(|l| l.sender.attempt_timeout()).max().unwrap_or_default()
+    }
+
     /// The channels this dispatcher can send on.
     pub fn channels(&self) -> Vec<Channel> {
         self.lanes.keys().copied().collect()
@@ -428,7 +434,11 @@ impl Dispatcher {
                 if let Some(limiter) = &lane.overall {
                     limiter.until_ready().await;
                 }
-                let result = lane.sender.send(message).await;
+                let bound = lane.sender.attempt_timeout();
+                let result = match tokio::time::timeout(bound, lane.sender.send(message)).await {
+                    Ok(result) => result,
+                    Err(_) => Err(SendError::Transient(format!("quá {} giây không có kết quả", bound.as_secs()))),
+                };
                 if let Some(last) = last.as_mut() {
                     **last = Some(tokio::time::Instant::now());
                 }

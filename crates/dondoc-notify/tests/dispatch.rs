@@ -204,3 +204,40 @@ async fn a_stopping_dispatcher_sends_nothing_more_and_records_nothing() {
     assert!(log.0.lock().unwrap().is_empty());
     assert!(telegram.sent().is_empty());
 }
+
+/// A real sender whose attempts are bounded more tightly than its own timeouts.
+struct Bounded(Arc<dyn Sender>, Duration);
+
+impl Sender for Bounded {
+    fn channel(&self) -> Channel {
+        self.0.channel()
+    }
+    fn send<'a>(
+        &'a self,
+        message: &'a Message,
+    ) -> BoxFuture<'a, Result<dondoc_notify::channel::Receipt, dondoc_notify::SendError>> {
+        self.0.send(message)
+    }
+    fn attempt_timeout(&self) -> Duration {
+        self.1
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attempt_longer_than_the_channel_s_bound_is_given_up_as_transient() {
+    // The server answers a "slow…" recipient 3 s late; the channel allows 1 s an attempt.
+    let smtp = SmtpServer::start().unwrap();
+    let telegram = TelegramServer::start("t:1").await;
+    let mut channels = senders(&smtp, &telegram).await;
+    channels[0] = Arc::new(Bounded(channels[0].clone(), Duration::from_secs(1)));
+    let dispatcher = Dispatcher::new(channels, DispatchConfig { max_attempts: 2, ..config() }, Arc::new(Utc::now));
+    assert_eq!(dispatcher.longest_attempt(), Duration::from_secs(17), "Telegram's 17 s is the longest");
+    let log = Log::default();
+    let started = Instant::now();
+    let job = Job { messages: vec![message(Channel::Email, "slow.an@example.vn", "m1")] };
+    let report = dispatcher.run(vec![job], &log).await;
+    assert_eq!((report.undelivered, report.failed_attempts), (1, 2), "{report:?}");
+    assert_eq!(*log.0.lock().unwrap(), ["failed email after 2 (fallback false)"]);
+    let took = started.elapsed();
+    assert!(took >= Duration::from_secs(2) && took < Duration::from_secs(4), "two attempts of 1 s: {took:?}");
+}

@@ -3,13 +3,14 @@
 //! [`EventStore`] is shaped after EventStoreDB/KurrentDB (streams with revisions, a global
 //! order, optimistic concurrency, catch-up subscriptions), so that a clustered backend can
 //! replace the embedded SQLite one ([`sqlite::SqliteStore`]) without changing callers.
-//! Every backend must pass the [`conformance`] suite.
+//! Every backend must pass the conformance suite (the `conformance` feature, for tests).
 //!
 //! Tamper evidence: the store writes into each event's metadata a `chain` value, the
 //! SHA-256 of the previous event's chain in the same stream and the event's canonical
 //! bytes ([`chain`]); [`chain::verify_all`] recomputes every chain.
 
 pub mod chain;
+#[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod sqlite;
 

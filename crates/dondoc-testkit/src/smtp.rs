@@ -8,7 +8,8 @@
 //! Recipients steer the server: a local part starting with `reject` gets
 //! `550 5.1.1 user unknown`, one starting with `defer` gets `451 4.3.0 try again later`,
 //! one starting with `norelay` gets `550 5.7.1 Relaying denied` (a refusal of the sender,
-//! not the recipient). [`SmtpServer::start_auth_required`] refuses mail from a client that
+//! not the recipient); a message to one starting with `slow` is stored at once and its
+//! `250` answered [`SmtpServer::SLOW_SECONDS`] later (a send in flight for that long). [`SmtpServer::start_auth_required`] refuses mail from a client that
 //! did not authenticate (`530 5.7.0`, RFC 4954).
 //! [`SmtpServer::start_starttls`] and [`SmtpServer::start_implicit_tls`] serve a self-signed
 //! certificate made with the `openssl` CLI and accept `AUTH PLAIN/LOGIN` with
@@ -38,6 +39,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 mode, port, outdir, ready_file, parent = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
 cert, key = (sys.argv[6], sys.argv[7]) if len(sys.argv) > 7 else (None, None)
 USERNAME, PASSWORD = b"nhacviec", b"dondoc-test-secret"
+SLOW_SECONDS = 3
 
 
 def authenticator(server, session, envelope, mechanism, auth_data):
@@ -127,6 +129,8 @@ class Handler:
         with open(tmp, "w", encoding="utf-8") as f:
             json.dump(record, f, ensure_ascii=False)
         os.replace(tmp, os.path.join(outdir, name + ".json"))
+        if any(r.rsplit("@", 1)[0].lower().startswith("slow") for r in envelope.rcpt_tos):
+            await asyncio.sleep(SLOW_SECONDS)
         return f"250 2.0.0 Ok: queued as {queue_id}"
 
 
@@ -262,6 +266,8 @@ impl SmtpServer {
     pub const USERNAME: &'static str = "nhacviec";
     /// Password accepted by the TLS servers.
     pub const PASSWORD: &'static str = "dondoc-test-secret";
+    /// Seconds a message to a `slow…` recipient waits for its final `250`.
+    pub const SLOW_SECONDS: u64 = 3;
 
     /// Starts a plain SMTP server on a free port and waits until it listens.
     pub fn start() -> io::Result<SmtpServer> {

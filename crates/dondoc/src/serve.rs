@@ -30,8 +30,7 @@ pub async fn run(global: &Global) -> Result<()> {
     let data = DataDir::locate(global)?;
     let _lock = crate::lock::acquire(&data.dir, "serve")?;
     crate::logging::init(&data.config.server.log_format);
-    let start = std::env::var("DONDOC_NOW").ok().filter(|s| !s.is_empty()).map(|_| clock::now()).transpose()?;
-    let clock = clock::system(start);
+    let clock = clock::system(clock::daemon_start()?);
     let server = data.config.server.clone();
     let channels = channels::real(&data, &clock)?;
     if channels.senders.is_empty() {
@@ -41,6 +40,9 @@ pub async fn run(global: &Global) -> Result<()> {
     let delivery =
         Delivery { templates: data.templates()?, senders: channels.senders, dispatch: data.config.dispatch.clone() };
     let app = Arc::new(data.open(global, delivery, clock)?);
+    for job in &app.settings.jobs {
+        job.check_fires(app.now())?;
+    }
     channels.zalo_seen.load(&app).await?;
     if let Ok(mut status) = app.status.lock() {
         status.started_at = Some(app.now());
@@ -88,7 +90,7 @@ pub async fn run(global: &Global) -> Result<()> {
     tracing::info!("nhận tín hiệu dừng: hoàn tất các tin đang gửi rồi thoát");
     app.dispatcher.shutdown();
     let _ = stop_tx.send(true);
-    let grace = Duration::from_secs(server.shutdown_grace_secs);
+    let grace = shutdown_grace(server.shutdown_grace_secs, app.dispatcher.longest_attempt());
     match tokio::time::timeout(grace, scheduler).await {
         Ok(Ok(Err(e))) => tracing::error!(error = %format!("{e:#}"), "bộ lập lịch lỗi"),
         Err(_) => tracing::warn!("hết thời gian chờ, dừng bộ lập lịch"),
@@ -100,6 +102,23 @@ pub async fn run(global: &Global) -> Result<()> {
     let _ = tokio::time::timeout(Duration::from_secs(1), http).await;
     tracing::info!("đã dừng");
     Ok(())
+}
+
+/// How long a stopping daemon waits for sends in flight: the configured grace, but never
+/// less than the longest send attempt (and a margin to record its outcome), so that no
+/// message is cut off half-sent and sent again after the restart.
+fn shutdown_grace(configured_secs: u64, longest_attempt: Duration) -> Duration {
+    let needed = longest_attempt + Duration::from_secs(2);
+    let configured = Duration::from_secs(configured_secs);
+    if configured < needed && !longest_attempt.is_zero() {
+        tracing::info!(
+            configured_secs,
+            grace_secs = needed.as_secs(),
+            "thời gian chờ khi dừng được nâng lên bằng lần gửi lâu nhất của các kênh"
+        );
+        return needed;
+    }
+    configured
 }
 
 async fn wait_for_signal() {

@@ -140,6 +140,9 @@ pub struct EmailSender {
     /// Domain of the sender address, for Message-IDs.
     domain: String,
     server: String,
+    /// The bound of one attempt: lettre's timeout applies to each network operation, a
+    /// transaction has several.
+    attempt_timeout: Duration,
 }
 
 impl fmt::Debug for EmailSender {
@@ -205,6 +208,7 @@ impl EmailSender {
             from,
             domain,
             server: format!("{host}:{port}"),
+            attempt_timeout: Duration::from_secs(config.timeout_secs.saturating_add(10)),
         })
     }
 
@@ -289,6 +293,10 @@ impl Sender for EmailSender {
 
     fn send<'a>(&'a self, message: &'a Message) -> BoxFuture<'a, Result<Receipt, SendError>> {
         Box::pin(self.send_message(message))
+    }
+
+    fn attempt_timeout(&self) -> Duration {
+        self.attempt_timeout
     }
 }
 

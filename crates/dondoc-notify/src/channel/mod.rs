@@ -61,4 +61,13 @@ pub trait Sender: Send + Sync {
     fn channel(&self) -> Channel;
     /// Sends one message. Must not retry by itself: the dispatcher does.
     fn send<'a>(&'a self, message: &'a Message) -> BoxFuture<'a, Result<Receipt, SendError>>;
+    /// The longest one [`Sender::send`] may take: the dispatcher gives up on an attempt
+    /// after it (a transient failure), and a stopping daemon waits at least this long for
+    /// sends in flight, so that their outcome is recorded.
+    fn attempt_timeout(&self) -> Duration {
+        DEFAULT_ATTEMPT_TIMEOUT
+    }
 }
+
+/// [`Sender::attempt_timeout`] of a sender that does not say.
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);

@@ -24,6 +24,8 @@ use crate::message::{Action, ActionKind, Message};
 const UNKNOWN_BUTTON: &str = "Nút này không hợp lệ hoặc đã hết hạn.";
 /// Longest wait between two failed polls.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// The HTTP timeout of a send or an answer (teloxide's own default, stated).
+const SEND_TIMEOUT: Duration = Duration::from_secs(17);
 /// How long the final confirmation of handled updates may take at shutdown.
 const CONFIRM_TIMEOUT: Duration = Duration::from_millis(500);
 
@@ -123,8 +125,10 @@ impl TelegramSender {
         if url.cannot_be_a_base() || !matches!(url.scheme(), "http" | "https") {
             return Err(TelegramError::InvalidApiUrl(raw.to_string()));
         }
-        let client =
-            teloxide::net::default_reqwest_settings().build().map_err(|e| TelegramError::Client(e.to_string()))?;
+        let client = teloxide::net::default_reqwest_settings()
+            .timeout(SEND_TIMEOUT)
+            .build()
+            .map_err(|e| TelegramError::Client(e.to_string()))?;
         let poll_http_timeout = Duration::from_secs(u64::from(config.poll_timeout_secs) + 10);
         let poll_client = teloxide::net::default_reqwest_settings()
             .timeout(poll_http_timeout)
@@ -325,6 +329,10 @@ impl Sender for TelegramSender {
             let sent = request.await.map_err(map_error)?;
             Ok(Receipt { provider_id: Some(sent.id.0.to_string()), via: None })
         })
+    }
+
+    fn attempt_timeout(&self) -> Duration {
+        SEND_TIMEOUT
     }
 }
 

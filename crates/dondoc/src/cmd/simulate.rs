@@ -65,6 +65,9 @@ pub async fn run(global: &Global, args: &SimulateArgs) -> Result<()> {
     data.load_chart_font();
     let delivery = Delivery { templates: data.templates()?, senders, dispatch };
     let app = data.open_at(&db, global, delivery, clock)?;
+    for job in &app.settings.jobs {
+        job.check_fires(from)?;
+    }
     if let Some(seen) = zalo_seen {
         seen.load(&app).await?;
     }

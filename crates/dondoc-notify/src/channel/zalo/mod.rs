@@ -61,7 +61,7 @@ pub const TRANSIENT_CODES: [i64; 1] = [-100];
 /// How long to wait after a rate-limit error code (the reply carries no hint).
 const RATE_LIMIT_PAUSE: Duration = Duration::from_secs(10);
 /// Whole-request timeout of every Zalo call.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 /// Zalo's daily quotas follow Vietnam's calendar day (UTC+7, no daylight saving).
 const VIETNAM_OFFSET_SECS: i32 = 7 * 3600;
 
@@ -554,6 +554,11 @@ impl Sender for ZaloSender {
 
     fn send<'a>(&'a self, message: &'a Message) -> BoxFuture<'a, Result<Receipt, SendError>> {
         Box::pin(self.send_message(message))
+    }
+
+    /// A refresh of the access token, then the send.
+    fn attempt_timeout(&self) -> Duration {
+        REQUEST_TIMEOUT * 2
     }
 }
 
