@@ -198,11 +198,12 @@ enum Recording {
 struct BenchRecorder {
     recording: Recording,
     tally: Tally,
+    unrecorded: dondoc_app::reminders::record::Unrecorded,
 }
 
 impl BenchRecorder {
     fn new(recording: Recording) -> Self {
-        BenchRecorder { recording, tally: Tally::default() }
+        BenchRecorder { recording, tally: Tally::default(), unrecorded: Default::default() }
     }
 
     async fn write(&self, message: &Message, at: chrono::DateTime<Utc>) -> bool {
@@ -239,7 +240,7 @@ impl Recorder for BenchRecorder {
                     self.tally.delivered.fetch_add(1, Ordering::SeqCst);
                     self.tally.last.lock().unwrap().insert(message.channel, Instant::now());
                     if let Recording::Service(store) = &self.recording {
-                        DeliveryRecorder::new(store).record(outcome).await;
+                        DeliveryRecorder::new(store, &self.unrecorded).record(outcome).await;
                     } else if !self.write(message, *at).await {
                         self.tally.errors.fetch_add(1, Ordering::SeqCst);
                     }

@@ -17,7 +17,9 @@ use dondoc_core::reminder::ReminderPolicy;
 use dondoc_notify::channel::Sender;
 use dondoc_notify::dispatch::{DispatchConfig, Dispatcher, Recorder};
 use dondoc_notify::templates::Templates;
-use dondoc_projections::Projections;
+use dondoc_projections::{ProjectionError, Projections};
+
+use crate::reminders::record::Unrecorded;
 use dondoc_store::sqlite::SqliteStore;
 use serde::Serialize;
 use tokio::sync::{Mutex, MutexGuard};
@@ -105,6 +107,8 @@ pub struct App {
     pub store: SqliteStore,
     /// The read models; [`App::read`] brings them up to date first.
     read: Mutex<Projections>,
+    /// A read-only connection to the same tables, for [`App::peek`].
+    peek: std::sync::Mutex<Projections>,
     pub settings: Settings,
     pub templates: Templates,
     pub dispatcher: Dispatcher,
@@ -113,8 +117,27 @@ pub struct App {
     pub(crate) sweep_inputs: Mutex<Option<Arc<Inputs>>>,
     /// What `/healthz` shows.
     pub status: std::sync::Mutex<Status>,
+    /// Delivery records the store did not take yet (appended again by the next sweeps).
+    pub unrecorded: Unrecorded,
     /// Wraps every dispatch's recorder (none in production).
     pub recorder_layer: Option<RecorderLayer>,
+}
+
+/// Runs `work` (SQLite calls that may wait for another process's write lock) so that a
+/// multi-threaded runtime (the daemon) hands its other tasks (`/healthz`, a webhook) to
+/// another worker meanwhile; on a single-threaded runtime (a command) it just runs.
+async fn blocking<F, Fut, T>(work: F) -> T
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(|| handle.block_on(work()))
+        }
+        _ => work().await,
+    }
 }
 
 impl App {
@@ -128,16 +151,19 @@ impl App {
             e => AppError::Store(e),
         })?;
         let projections = Projections::open(path)?;
+        let peek = Projections::open_reader(path)?;
         let dispatcher = Dispatcher::new(delivery.senders, delivery.dispatch, clock.clone());
         Ok(App {
             store,
             read: Mutex::new(projections),
+            peek: std::sync::Mutex::new(peek),
             settings,
             templates: delivery.templates,
             dispatcher,
             clock,
             sweep_inputs: Mutex::new(None),
             status: std::sync::Mutex::new(Status::default()),
+            unrecorded: Unrecorded::default(),
             recorder_layer: None,
         })
     }
@@ -150,7 +176,8 @@ impl App {
     /// The read models, brought up to date with the log first.
     pub async fn read(&self) -> Result<MutexGuard<'_, Projections>> {
         let mut read = self.read.lock().await;
-        read.catch_up(&self.store).await?;
+        let store = &self.store;
+        blocking(|| async { read.catch_up(store).await }).await?;
         Ok(read)
     }
 
@@ -162,6 +189,15 @@ impl App {
     /// The read models as they are, without catching up (operational tables).
     pub async fn read_as_is(&self) -> MutexGuard<'_, Projections> {
         self.read.lock().await
+    }
+
+    /// The read models as the last catch-up left them, without catching up and without
+    /// waiting for a catch-up in progress (a second, read-only connection). For answers
+    /// that must come at once (webhooks, chat); they fall back to [`App::read`] when what
+    /// they look for is not there yet.
+    pub fn peek<T>(&self, f: impl FnOnce(&Projections) -> std::result::Result<T, ProjectionError>) -> Result<T> {
+        let peek = self.peek.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(f(&peek)?)
     }
 
     /// A classifier with the settings' calendar, policy and "due soon" window.

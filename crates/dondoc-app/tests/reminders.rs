@@ -167,7 +167,7 @@ async fn the_recorder_writes_each_outcome_once_beside_another_writer() {
     let db = setup(dir.path()).await;
     let now = t("2025-09-22T09:00:00+07:00");
     let app = support::open(&db, Vec::new(), dondoc_app::clock::fixed(now));
-    let recorder = DeliveryRecorder::new(&app.store);
+    let recorder = DeliveryRecorder::new(&app.store, &app.unrecorded);
     let delivered = Outcome::Delivered {
         message: message(vec![key("01123", "c001"), key("01128", "c001")], "m-1"),
         receipt: Receipt::default(),
@@ -201,4 +201,52 @@ async fn the_recorder_writes_each_outcome_once_beside_another_writer() {
     assert_eq!(keys.len(), 2, "the message's keys, for its buttons");
     let failures = read.open_failures().unwrap();
     assert!(failures.iter().any(|f| f.code == "01221" && f.will_retry), "{failures:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_the_store_cannot_take_is_kept_and_its_reminder_not_sent_again() {
+    use dondoc_app::reminders::sweep;
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let db = setup(dir.path()).await;
+    let now = t("2025-09-22T09:00:00+07:00");
+    let clock = VirtualClock::new(now);
+    let app = support::open(&db, support::outboxes(out.path(), &clock.clock()), clock.clock());
+    app.catch_up().await.unwrap();
+
+    // Another process (a long import) holds the database's write lock past the store's
+    // wait: every record of the first sweep is refused.
+    let lock = rusqlite::Connection::open(&db).unwrap();
+    lock.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let started = std::time::Instant::now();
+    let first = sweep::sweep(&app, now).await.unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(15), "one wait for the lock, not one per record");
+    assert!(first.dispatch.delivered > 0, "{first:?}");
+    let sent = outbox_files(out.path()).len();
+    assert_eq!(sent, first.dispatch.delivered);
+    assert!(!app.unrecorded.is_empty(), "the refused records are kept");
+    let first_keys: BTreeSet<String> = keys_of(&outbox_files(out.path())).iter().map(|k| reminder_id(k)).collect();
+    // Still locked a quarter of an hour later: the records are still waiting, and the
+    // reminders they cover are not sent again (others may fall due meanwhile).
+    clock.set(now + Duration::minutes(15));
+    sweep::sweep(&app, now + Duration::minutes(15)).await.unwrap();
+    let again: Vec<String> = keys_of(&outbox_files(out.path()))
+        .iter()
+        .map(|k| reminder_id(k))
+        .filter(|id| first_keys.contains(id))
+        .collect();
+    assert_eq!(again.len(), first_keys.len(), "sent again while unrecorded: {again:?}");
+    let sent = outbox_files(out.path()).len();
+    // The lock goes; the next sweep writes the records and still sends nothing again.
+    lock.execute_batch("COMMIT").unwrap();
+    clock.set(now + Duration::minutes(30));
+    let third = sweep::sweep(&app, now + Duration::minutes(30)).await.unwrap();
+    assert_eq!(third.dispatch.delivered, 0, "{third:?}");
+    assert!(app.unrecorded.is_empty());
+    assert_eq!(outbox_files(out.path()).len(), sent);
+    let keys = keys_of(&outbox_files(out.path()));
+    let delivered = app.read().await.unwrap().delivered_ids().unwrap();
+    for k in &keys {
+        assert!(delivered.contains(&reminder_id(k)), "{k} recorded once the store took it");
+    }
 }

@@ -67,6 +67,17 @@ impl Projections {
         Ok(Projections { conn })
     }
 
+    /// A read-only connection to read models [`Projections::open`] created: queries see
+    /// the tables as of the last committed catch-up and never wait for one in progress
+    /// (WAL). Catching up through it fails.
+    pub fn open_reader(path: &Path) -> Result<Self, ProjectionError> {
+        use rusqlite::OpenFlags;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+        let conn = Connection::open_with_flags(path, flags)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        Ok(Projections { conn })
+    }
+
     /// The position of the last event applied, if any.
     pub fn checkpoint(&self) -> Result<Option<u64>, ProjectionError> {
         schema::checkpoint(&self.conn)

@@ -13,8 +13,14 @@ use crate::{ProjectionError, Projections, board, delivery, schema, summaries};
 
 /// Events read per page.
 const PAGE: usize = 5_000;
+/// Events read per page when a catch-up keeps to [`LIVE_BUDGET`].
+const LIVE_PAGE: usize = 500;
 /// Events applied per transaction (each commit writes the touched rows and the checkpoint).
 const COMMIT_EVERY: usize = 100_000;
+/// How long a catch-up holds the database's write lock before it commits and lets other
+/// writers (the daemon's webhook, a command) in: a large import is caught up in many short
+/// transactions. A rebuild, an operator's explicit step, takes big ones.
+const LIVE_BUDGET: Duration = Duration::from_millis(20);
 
 /// What a catch-up did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -40,6 +46,18 @@ struct CachedFold {
     dirty: bool,
 }
 
+/// A chunk read and applied in memory, not written yet.
+struct Projected {
+    /// The checkpoint it started after.
+    from: Option<u64>,
+    pending: Pending,
+    applied: u64,
+    /// The position of its last event.
+    position: Option<u64>,
+    /// Whether the log may hold more after it.
+    more: bool,
+}
+
 /// Changes waiting for the next commit.
 #[derive(Default)]
 struct Pending {
@@ -53,13 +71,17 @@ struct Pending {
 }
 
 impl Projections {
-    /// Applies every event after the checkpoint. Each chunk is read and applied inside a
-    /// write transaction that first reads the checkpoint and then moves it, so catch-ups in
-    /// several processes never skip or repeat an event. A projection that cannot continue
+    /// Applies every event after the checkpoint, chunk by chunk. A chunk is read and applied
+    /// in memory on a consistent snapshot of the tables, without the write lock; then, in a
+    /// write transaction, written only if the checkpoint has not moved meanwhile (another
+    /// process caught up first: the chunk is read again from the new checkpoint). So
+    /// catch-ups in several processes never skip or repeat an event, and the write lock is
+    /// held only while rows are written, which lets other writers (the daemon's webhook, a
+    /// command) in between the chunks of a long catch-up. A projection that cannot continue
     /// (an event missing after its checkpoint, as a hand-edited table would leave) is
     /// rebuilt from the log instead of being left stuck.
     pub async fn catch_up<S: EventStore>(&mut self, store: &S) -> Result<CatchUp, ProjectionError> {
-        match self.catch_up_chunks(store).await {
+        match self.catch_up_chunks(store, Some(LIVE_BUDGET)).await {
             Err(ProjectionError::Gap { stream, after, got }) => {
                 tracing::warn!(%stream, ?after, got, "bảng theo dõi lệch với nhật ký: dựng lại từ đầu");
                 self.rebuild(store).await
@@ -68,20 +90,42 @@ impl Projections {
         }
     }
 
-    async fn catch_up_chunks<S: EventStore>(&mut self, store: &S) -> Result<CatchUp, ProjectionError> {
+    /// Chunks until the checkpoint reaches the end of the log; with a `budget`, a chunk
+    /// ends once its reading and applying took that long.
+    async fn catch_up_chunks<S: EventStore>(
+        &mut self,
+        store: &S,
+        budget: Option<Duration>,
+    ) -> Result<CatchUp, ProjectionError> {
         let started = Instant::now();
         let mut total = 0u64;
         loop {
+            // Read and apply on a snapshot (a read transaction takes no lock in WAL mode).
+            self.conn.execute_batch("BEGIN DEFERRED")?;
+            let projected = self.chunk(store, budget).await;
+            let _ = self.conn.execute_batch("COMMIT");
+            let Projected { from, mut pending, applied, position, more } = projected?;
+            if applied == 0 {
+                return Ok(CatchUp { events: total, position, elapsed: started.elapsed() });
+            }
             self.conn.execute_batch("BEGIN IMMEDIATE")?;
-            let chunk = self.chunk(store).await;
-            match chunk {
-                Ok((applied, position)) => {
+            let written = match self.checkpoint() {
+                Ok(now) if now != from => Ok(false),
+                Ok(_) => write(&self.conn, &mut pending)
+                    .and_then(|()| schema::set_checkpoint(&self.conn, position.unwrap_or_default()))
+                    .map(|()| true),
+                Err(e) => Err(e),
+            };
+            match written {
+                Ok(true) => {
                     self.conn.execute_batch("COMMIT")?;
                     total += applied;
-                    if applied < COMMIT_EVERY as u64 {
+                    if !more {
                         return Ok(CatchUp { events: total, position, elapsed: started.elapsed() });
                     }
                 }
+                // Another process moved the checkpoint: continue from there.
+                Ok(false) => self.conn.execute_batch("ROLLBACK")?,
                 Err(e) => {
                     if !self.conn.is_autocommit() {
                         let _ = self.conn.execute_batch("ROLLBACK");
@@ -92,35 +136,45 @@ impl Projections {
         }
     }
 
-    /// Within the caller's transaction: applies up to [`COMMIT_EVERY`] events after the
-    /// checkpoint and moves it; returns the events applied and the checkpoint.
-    async fn chunk<S: EventStore>(&mut self, store: &S) -> Result<(u64, Option<u64>), ProjectionError> {
-        let mut position = self.checkpoint()?;
+    /// Reads up to [`COMMIT_EVERY`] events after the checkpoint (fewer once `budget` is
+    /// spent) and applies them in memory.
+    async fn chunk<S: EventStore>(
+        &mut self,
+        store: &S,
+        budget: Option<Duration>,
+    ) -> Result<Projected, ProjectionError> {
+        let started = Instant::now();
+        let page_size = if budget.is_some() { LIVE_PAGE } else { PAGE };
+        let from = self.checkpoint()?;
+        let mut position = from;
         let mut pending = Pending::default();
         let mut applied = 0u64;
+        let mut more = false;
         while (applied as usize) < COMMIT_EVERY {
-            let page = store.read_all(position, PAGE.min(COMMIT_EVERY - applied as usize)).await?;
-            let Some(last) = page.last() else { break };
+            let want = page_size.min(COMMIT_EVERY - applied as usize);
+            let page = store.read_all(position, want).await?;
+            let Some(last) = page.last() else {
+                more = false;
+                break;
+            };
             let last = last.position;
+            more = page.len() == want;
             applied += page.len() as u64;
             for event in page {
                 self.project(&mut pending, event)?;
             }
             position = Some(last);
+            if !more || budget.is_some_and(|b| started.elapsed() >= b) {
+                break;
+            }
         }
-        if let Some(p) = position
-            && applied > 0
-        {
-            write(&self.conn, &mut pending)?;
-            schema::set_checkpoint(&self.conn, p)?;
-        }
-        Ok((applied, position))
+        Ok(Projected { from, pending, applied, position, more })
     }
 
     /// Forgets every projection and replays the log from the beginning.
     pub async fn rebuild<S: EventStore>(&mut self, store: &S) -> Result<CatchUp, ProjectionError> {
         self.clear()?;
-        self.catch_up_chunks(store).await
+        self.catch_up_chunks(store, None).await
     }
 
     /// Empties every projection and the checkpoint, in one transaction.

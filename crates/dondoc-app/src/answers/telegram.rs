@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use dondoc_core::StreamEvent as _;
-use dondoc_core::contact::{CONTACT_STREAM, ContactCard, ContactEvent};
+use dondoc_core::contact::{CONTACT_STREAM, ContactBook, ContactCard, ContactEvent};
 use dondoc_core::event::{Channel, ReminderKey, Source, TaskKey};
 use dondoc_core::task::TaskCommand;
 use dondoc_notify::channel::telegram::{Inbound, Incoming, TelegramSender};
@@ -20,7 +20,7 @@ use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
 
 use super::parse::{Pending, answer, prompt};
-use super::{acknowledgements, actor};
+use super::{acknowledgements, actor, find_contact, message_keys};
 use crate::App;
 use crate::command;
 use crate::contacts::code_hash;
@@ -78,7 +78,10 @@ async fn handle(
     now: DateTime<Utc>,
     command_id: Uuid,
 ) -> Result<()> {
-    let book = app.read().await?.contacts()?;
+    let by_chat = |chat: i64| {
+        let chat = chat.to_string();
+        move |book: &ContactBook| book.by_address(Channel::Telegram, &chat).cloned()
+    };
     match update {
         Inbound::Start { chat_id, private: false, .. } => {
             reply(bot, chat_id, "Mã liên kết chỉ dùng trong trò chuyện riêng với bot, không dùng trong nhóm.").await;
@@ -89,9 +92,10 @@ async fn handle(
                 return Ok(());
             };
             let hash = code_hash(&code);
-            let Some(card) = book.redeem(&hash, now).cloned() else {
+            // A one-time code is checked against the log as it is now, never a stale view.
+            let Some(card) = app.read().await?.contacts()?.redeem(&hash, now).cloned() else {
                 // A spent code from a linked chat is most likely this update delivered again.
-                let text = match book.by_address(Channel::Telegram, &chat_id.to_string()) {
+                let text = match find_contact(app, by_chat(chat_id)).await? {
                     Some(card) => format!(
                         "Mã liên kết không đúng hoặc đã dùng. Telegram này đang được liên kết với {} ({}).",
                         card.name, card.agency
@@ -118,11 +122,11 @@ async fn handle(
         }
         Inbound::Callback { chat_id: _, user_id, callback_id, action, message_ref } => {
             // The officer is the user who pressed (their private chat has their user id).
-            let Some(card) = book.by_address(Channel::Telegram, &user_id.to_string()).cloned() else {
+            let Some(card) = find_contact(app, by_chat(user_id)).await? else {
                 answer_press(bot, &callback_id, "Tài khoản Telegram này chưa được liên kết.").await;
                 return Ok(());
             };
-            let keys: Vec<ReminderKey> = app.read().await?.message_keys(&message_ref)?;
+            let keys: Vec<ReminderKey> = message_keys(app, &message_ref).await?;
             // Only the officer a reminder was sent to answers it (callback data can be forged).
             let keys: Vec<ReminderKey> = keys.into_iter().filter(|k| k.recipient == card.id).collect();
             if keys.is_empty() {
@@ -150,7 +154,7 @@ async fn handle(
             }
         }
         Inbound::Text { chat_id, text, .. } => {
-            let Some(card) = book.by_address(Channel::Telegram, &chat_id.to_string()).cloned() else {
+            let Some(card) = find_contact(app, by_chat(chat_id)).await? else {
                 reply(bot, chat_id, "Tài khoản Telegram này chưa được liên kết. Hãy gửi /start kèm mã liên kết.").await;
                 return Ok(());
             };

@@ -18,7 +18,7 @@ use dondoc_notify::message::ActionKind;
 use dondoc_store::ExpectedRevision;
 use uuid::Uuid;
 
-use super::{acknowledgements, actor};
+use super::{acknowledgements, actor, find_contact, message_keys};
 use crate::App;
 use crate::command;
 use crate::error::Result;
@@ -149,8 +149,8 @@ pub async fn handle(app: &App, hook: &Hook, event: WebhookEvent) -> Result<()> {
     if !event.event_name.starts_with("user_send") {
         return Ok(());
     }
-    let book = app.read().await?.contacts()?;
-    let Some(card) = book.by_address(Channel::Zalo, &event.sender_id).cloned() else {
+    let sender = event.sender_id.as_str();
+    let Some(card) = find_contact(app, |book| book.by_address(Channel::Zalo, sender).cloned()).await? else {
         tracing::info!(sender = %event.sender_id, "tin Zalo từ người chưa có trong danh bạ");
         return Ok(());
     };
@@ -162,7 +162,7 @@ pub async fn handle(app: &App, hook: &Hook, event: WebhookEvent) -> Result<()> {
         hook.seen.saw(&event.sender_id, at);
     }
     if let Some((ActionKind::Acknowledge, message_ref)) = event.payload.as_deref().and_then(ActionKind::decode) {
-        let keys = app.read().await?.message_keys(message_ref)?;
+        let keys = message_keys(app, message_ref).await?;
         // Only the officer a reminder was sent to can acknowledge it.
         let keys: Vec<_> = keys.into_iter().filter(|k| k.recipient == card.id).collect();
         let commands = acknowledgements(&keys);

@@ -16,11 +16,17 @@
 //! `DispatchConfig::in_flight_bound`), each at most once per crash. Zalo template messages
 //! carry the message's idempotency key as `tracking_id`, and emails a Message-ID derived
 //! from it, so receivers can recognise the repeat.
+//!
+//! A record the store refuses to take (locked past its timeout by a long import, a full
+//! disk) is kept in memory ([`Unrecorded`]): the sweeps count its reminders as delivered
+//! and append it again, with the same event ids, until the store takes it. Only a crash
+//! before then loses it, within the bound above.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 use dondoc_core::event::{Source, TaskEvent, TaskKey};
+use dondoc_core::reminder::delivery_id;
 use dondoc_notify::dispatch::{Outcome, Recorder};
 use dondoc_store::sqlite::SqliteStore;
 use dondoc_store::{EventData, EventStore, ExpectedRevision, StoreError};
@@ -35,6 +41,63 @@ pub const DISPATCHER_ACTOR: &str = "dondoc:dispatcher";
 /// Records reminder outcomes in the event store.
 pub struct DeliveryRecorder<'a> {
     store: &'a SqliteStore,
+    unrecorded: &'a Unrecorded,
+}
+
+/// Outcome records the store did not take yet, with the delivery ids they make delivered.
+#[derive(Default)]
+pub struct Unrecorded(Mutex<Vec<PendingAppend>>);
+
+/// One task's events of an outcome, ready to be appended again unchanged.
+struct PendingAppend {
+    stream: String,
+    events: Vec<EventData>,
+    delivered: Vec<String>,
+}
+
+impl Unrecorded {
+    fn keep(&self, append: PendingAppend) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(append);
+    }
+
+    /// Delivery ids of the deliveries not recorded yet: the planner must not plan them.
+    pub fn delivered_ids(&self) -> Vec<String> {
+        let pending = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        pending.iter().flat_map(|p| p.delivered.iter().cloned()).collect()
+    }
+
+    /// Records waiting.
+    pub fn len(&self) -> usize {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Whether every record was taken.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Appends the waiting records again, all at once (the store commits them together),
+    /// with the same event ids: a record the store took after all is not written twice.
+    /// Those still refused stay. Returns how many were taken.
+    pub async fn flush(&self, store: &SqliteStore) -> usize {
+        let waiting = std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()));
+        let appends = waiting.iter().map(|a| store.append(&a.stream, ExpectedRevision::StreamExists, a.events.clone()));
+        let results = futures::future::join_all(appends).await;
+        let mut taken = 0;
+        for (append, result) in waiting.into_iter().zip(results) {
+            match result {
+                Ok(_) => taken += 1,
+                Err(e) => {
+                    tracing::warn!(error = %e, stream = %append.stream, "vẫn chưa ghi được kết quả gửi: thử lại ở lượt sau");
+                    self.keep(append);
+                }
+            }
+        }
+        if taken > 0 {
+            tracing::info!(taken, "đã ghi bù kết quả gửi");
+        }
+        taken
+    }
 }
 
 /// The events that record an outcome, by task: one per reminder key of the message. A
@@ -73,12 +136,13 @@ pub fn outcome_at(o: &Outcome) -> chrono::DateTime<chrono::Utc> {
 }
 
 impl<'a> DeliveryRecorder<'a> {
-    pub fn new(store: &'a SqliteStore) -> Self {
-        DeliveryRecorder { store }
+    /// A recorder into `store`, keeping what it cannot write in `unrecorded`.
+    pub fn new(store: &'a SqliteStore, unrecorded: &'a Unrecorded) -> Self {
+        DeliveryRecorder { store, unrecorded }
     }
 
     /// Appends the outcome's events to each task's stream (which must exist); the first
-    /// failure, if any.
+    /// failure, if any (what failed is kept in [`Unrecorded`]).
     pub async fn write(&self, outcome: &Outcome) -> Result<(), StoreError> {
         let ctx = CommandContext::new(DISPATCHER_ACTOR, Source::Scheduler, outcome_at(outcome));
         let metadata = ctx.metadata();
@@ -95,7 +159,21 @@ impl<'a> DeliveryRecorder<'a> {
                     }
                 })
                 .collect();
-            async move { self.store.append(&task.stream(), ExpectedRevision::StreamExists, data).await }
+            let delivered: Vec<String> = events
+                .iter()
+                .filter_map(|e| match e {
+                    TaskEvent::ReminderDelivered { key, .. } => Some(delivery_id(key)),
+                    _ => None,
+                })
+                .collect();
+            async move {
+                let stream = task.stream();
+                let result = self.store.append(&stream, ExpectedRevision::StreamExists, data.clone()).await;
+                if result.is_err() {
+                    self.unrecorded.keep(PendingAppend { stream, events: data, delivered });
+                }
+                result
+            }
         });
         futures::future::join_all(appends).await.into_iter().find_map(Result::err).map_or(Ok(()), Err)
     }
@@ -105,7 +183,7 @@ impl Recorder for DeliveryRecorder<'_> {
     fn record<'b>(&'b self, outcome: &'b Outcome) -> BoxFuture<'b, ()> {
         Box::pin(async move {
             if let Err(e) = self.write(outcome).await {
-                tracing::error!(error = %e, "không ghi nhận được kết quả gửi");
+                tracing::error!(error = %e, "không ghi nhận được kết quả gửi: giữ lại để ghi bù, không gửi lại");
             }
         })
     }

@@ -96,11 +96,23 @@ pub async fn due(app: &App, now: DateTime<Utc>) -> Result<(Vec<Digest>, Arc<Inpu
     Ok((due_reminders(app, &inputs).digests(&inputs.tasks, now), inputs))
 }
 
-/// One sweep at `now`, recording outcomes in the store.
+/// One sweep at `now`, recording outcomes in the store. Records an earlier sweep could not
+/// write are appended first; those still waiting count as delivered.
 pub async fn sweep(app: &App, now: DateTime<Utc>) -> Result<SweepReport> {
     let started = Instant::now();
+    if !app.unrecorded.is_empty() {
+        app.unrecorded.flush(&app.store).await;
+    }
     let inputs = inputs(app).await?;
-    let digests = due_reminders(app, &inputs).digests(&inputs.tasks, now);
+    let digests = if app.unrecorded.is_empty() {
+        due_reminders(app, &inputs).digests(&inputs.tasks, now)
+    } else {
+        let mut delivered = inputs.delivered.clone();
+        for id in app.unrecorded.delivered_ids() {
+            delivered.insert(&id);
+        }
+        DueReminders { delivered: &delivered, ..due_reminders(app, &inputs) }.digests(&inputs.tasks, now)
+    };
     let mut report = SweepReport {
         at: Some(now),
         tasks: inputs.tasks.len(),
@@ -124,7 +136,7 @@ pub async fn sweep(app: &App, now: DateTime<Utc>) -> Result<SweepReport> {
             jobs.push(job);
         }
     }
-    let recorder = app.layered(Box::new(DeliveryRecorder::new(&app.store)));
+    let recorder = app.layered(Box::new(DeliveryRecorder::new(&app.store, &app.unrecorded)));
     let counting = Counting::new(&*recorder);
     report.dispatch = app.dispatcher.run(jobs, &counting).await;
     report.by_channel = counting.delivered_by_channel();

@@ -65,7 +65,18 @@ pub async fn run(global: &Global, args: &ContactArgs) -> Result<()> {
 fn list(book: &ContactBook, json: bool) -> Result<()> {
     let cards: Vec<&ContactCard> = book.cards().collect();
     if json {
-        outln!("{}", serde_json::to_string_pretty(&cards)?);
+        // Each card, with when the officer last wrote to the Zalo OA (the reply window).
+        let rows: Vec<serde_json::Value> = cards
+            .iter()
+            .map(|c| {
+                let mut row = serde_json::to_value(c)?;
+                if let Some(at) = book.zalo_last_interaction(&c.id) {
+                    row["zalo_last_message"] = serde_json::json!(at.with_timezone(&TZ).to_rfc3339());
+                }
+                Ok(row)
+            })
+            .collect::<Result<_, serde_json::Error>>()?;
+        outln!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(());
     }
     outln!("Danh bạ ({} người):", cards.len());
