@@ -40,10 +40,26 @@
 //!   `1e-1` (0.1), `2.5e-8`, `1.7976931348623157e308`, `-0e0` (negative zero). This keeps a
 //!   float a float when read back (an integer never has `.` or `e`).
 //!
+//! # Formats
+//!
+//! The metadata member `"chain_format"` names the format an event's chain was computed in;
+//! without it, format 1.
+//!
+//! - Format 1 (events written before it had a number): `canonical(e)` as written above.
+//! - Format 2 (every event written now): `canonical(e)` is the RFC 8785 (JSON
+//!   Canonicalization Scheme) serialisation of the same object, made by the
+//!   `serde_json_canonicalizer` crate: members sorted by UTF-16 code units, numbers as
+//!   ECMAScript writes doubles (`1.0` → `1`, `1e21` → `1e+21`), strings escaped as in format
+//!   1. The metadata includes `"chain_format":2`. The stored `data` text stays the format-1
+//!   canonical JSON (exact integers); the hash covers RFC 8785 of its value.
+//!
+//! Both formats verify side by side: a log written before format 2 still verifies.
+//!
 //! What the chain proves: editing, inserting or deleting an event in the middle of a stream
 //! breaks the chain of that event or of its successor. It does not detect removing the last
-//! events of a stream (truncation) or rewriting a stream's tail with recomputed chains; for
-//! that, the latest chain values must be kept elsewhere (anchoring, out of scope here).
+//! events of a stream (truncation), removing a whole stream, editing the `position` or
+//! `recorded_at` columns, or rewriting a stream's tail with recomputed chains: anyone can
+//! compute a chain. The seals ([`crate::seal`]) cover those with a key.
 //!
 //! [`verify_all`] reads the whole log in position order in pages and recomputes every chain,
 //! keeping only the last revision and chain of each stream (memory O(streams)).
@@ -60,6 +76,33 @@ use crate::{EventStore, RecordedEvent, StoreError};
 
 /// The metadata member that holds an event's chain value.
 pub const CHAIN_KEY: &str = "chain";
+/// The metadata member naming the chain format (absent: 1).
+pub const FORMAT_KEY: &str = "chain_format";
+/// The format new events are written in.
+pub const CURRENT_FORMAT: u64 = 2;
+
+/// The chain format named by `metadata` (1 when it names none).
+pub fn format_of(metadata: &Value) -> u64 {
+    metadata.get(FORMAT_KEY).map_or(Some(1), Value::as_u64).unwrap_or(0)
+}
+
+/// RFC 8785 canonical JSON of `value` (format 2).
+pub fn jcs(value: &Value) -> Vec<u8> {
+    // Serialising a `Value` cannot fail: every number is finite, every key a string.
+    serde_json_canonicalizer::to_vec(value).unwrap_or_default()
+}
+
+/// RFC 8785 canonical JSON of `metadata` without its `chain` member (format 2).
+pub fn jcs_metadata(metadata: &Value) -> Vec<u8> {
+    match metadata {
+        Value::Object(map) => {
+            let without: serde_json::Map<String, Value> =
+                map.iter().filter(|(k, _)| k.as_str() != CHAIN_KEY).map(|(k, v)| (k.clone(), v.clone())).collect();
+            jcs(&Value::Object(without))
+        }
+        other => jcs(other),
+    }
+}
 
 /// Events read per page by [`verify_all`].
 const VERIFY_PAGE: usize = 512;
@@ -237,6 +280,20 @@ struct OwnedCanonical {
 }
 
 impl OwnedCanonical {
+    /// The pieces in `format` (1 or 2).
+    fn of(format: u64, stream: &str, event_type: &str, id: &Uuid, data: &Value, metadata: &Value) -> Self {
+        if format == 1 {
+            return Self::new(stream, event_type, id, data, metadata);
+        }
+        OwnedCanonical {
+            data: jcs(data),
+            event_type: jcs(&Value::String(event_type.to_owned())),
+            id: id.hyphenated().to_string(),
+            metadata: String::from_utf8(jcs_metadata(metadata)).unwrap_or_default(),
+            stream: jcs(&Value::String(stream.to_owned())),
+        }
+    }
+
     fn new(stream: &str, event_type: &str, id: &Uuid, data: &Value, metadata: &Value) -> Self {
         let mut data_bytes = Vec::new();
         write_canonical(data, &mut data_bytes);
@@ -278,9 +335,11 @@ pub fn chain_of(event: &RecordedEvent) -> Option<&str> {
     event.metadata.get(CHAIN_KEY).and_then(Value::as_str)
 }
 
-/// The chain value `event` should carry after `prev` (the previous event's stored chain).
+/// The chain value `event` should carry after `prev` (the previous event's stored chain),
+/// in the format its metadata names.
 pub fn expected_chain(prev: Option<&str>, event: &RecordedEvent) -> String {
-    let parts = OwnedCanonical::new(&event.stream, &event.event_type, &event.id, &event.data, &event.metadata);
+    let format = format_of(&event.metadata);
+    let parts = OwnedCanonical::of(format, &event.stream, &event.event_type, &event.id, &event.data, &event.metadata);
     parts.borrow().chain(prev, event.revision)
 }
 
@@ -295,6 +354,8 @@ pub enum BreakReason {
     RevisionGap { expected: u64, found: u64 },
     /// Positions do not strictly increase in the log.
     PositionNotIncreasing { previous: u64 },
+    /// The metadata names a chain format this version does not know.
+    UnknownFormat,
 }
 
 impl fmt::Display for BreakReason {
@@ -310,6 +371,7 @@ impl fmt::Display for BreakReason {
             BreakReason::PositionNotIncreasing { previous } => {
                 write!(f, "vị trí không tăng (sau {previous})")
             }
+            BreakReason::UnknownFormat => f.write_str("định dạng chuỗi băm không xác định"),
         }
     }
 }
@@ -389,6 +451,9 @@ impl ChainVerifier {
         let Some(found) = chain_of(event).filter(|c| is_chain_value(c)) else {
             return Some(BreakReason::MissingChain);
         };
+        if !matches!(format_of(&event.metadata), 1 | 2) {
+            return Some(BreakReason::UnknownFormat);
+        }
         let prev = head.and_then(|(_, chain)| chain.as_deref());
         let expected = expected_chain(prev, event);
         (expected != found).then(|| BreakReason::ChainMismatch { expected, found: found.to_owned() })

@@ -152,7 +152,16 @@ async fn stored_format_is_inspectable() {
     assert_eq!(id, "00000000-0000-0000-0000-000000001234");
     assert_eq!(data, r#"{"a":"Quý IV/2025","f":5e-1,"z":1}"#, "data is canonical JSON");
     let metadata: Value = serde_json::from_str(&metadata).unwrap();
-    assert_eq!(metadata.as_object().unwrap().keys().collect::<Vec<_>>(), vec!["chain"]);
+    assert_eq!(metadata.as_object().unwrap().keys().collect::<Vec<_>>(), vec!["chain", "chain_format"]);
+    assert_eq!(metadata["chain_format"], 2);
+    // Format 2: SHA-256("" || 0x00 || RFC 8785 of the event), the canonical text written
+    // here by hand from RFC 8785 §3.2 (members sorted by UTF-16 code units, no whitespace,
+    // 0.5 as ECMAScript writes it, strings unescaped but for `"`, `\` and controls).
+    let canonical = r#"{"data":{"a":"Quý IV/2025","f":0.5,"z":1},"event_type":"ĐãGiao","id":"00000000-0000-0000-0000-000000001234","metadata":{"chain_format":2},"revision":0,"stream":"kế-hoạch/1"}"#;
+    let mut h = <sha2::Sha256 as sha2::Digest>::new();
+    sha2::Digest::update(&mut h, [0u8]);
+    sha2::Digest::update(&mut h, canonical.as_bytes());
+    assert_eq!(metadata["chain"], hex::encode(sha2::Digest::finalize(h)));
     assert!(recorded_at.ends_with('Z') && recorded_at.len() == "2025-01-01T00:00:00.000000Z".len(), "{recorded_at}");
     let journal: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
     assert_eq!(journal, "wal");

@@ -96,3 +96,43 @@ async fn removed_chain_is_reported_and_appends_go_on() {
     let report = verify_all(&store).await.unwrap();
     assert_eq!(report.first_break.map(|b| (b.stream, b.revision)), Some(("kehoach-a".to_string(), 4)));
 }
+
+/// The chain of a format-1 event (the format of every event before format 2 had a number),
+/// computed here from its definition: SHA-256(prev || 0x00 || canonical), canonical with
+/// floats in scientific form and members sorted by UTF-8 bytes.
+fn format_1_chain(prev: &str, canonical: &str) -> String {
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    h.update(prev.as_bytes());
+    h.update([0u8]);
+    h.update(canonical.as_bytes());
+    hex::encode(h.finalize())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_log_written_in_format_1_still_verifies_beside_format_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.sqlite");
+    drop(SqliteStore::open(&path).unwrap());
+    // Two events as the previous version wrote them (no chain_format in the metadata).
+    let c0 = r#"{"data":{"f":5e-1,"i":0},"event_type":"T","id":"00000000-0000-0000-0000-000000000001","metadata":{"actor":"a"},"revision":0,"stream":"cu"}"#;
+    let chain0 = format_1_chain("", c0);
+    let c1 = r#"{"data":{"i":1},"event_type":"T","id":"00000000-0000-0000-0000-000000000002","metadata":{"actor":"a"},"revision":1,"stream":"cu"}"#;
+    let chain1 = format_1_chain(&chain0, c1);
+    sqlite3(
+        &path,
+        &format!(
+            "INSERT INTO events (id, stream, revision, event_type, metadata, recorded_at, data) VALUES \
+             ('00000000-0000-0000-0000-000000000001', 'cu', 0, 'T', '{{\"chain\":\"{chain0}\",\"actor\":\"a\"}}', '2025-01-01T00:00:00.000000Z', '{{\"f\":5e-1,\"i\":0}}'), \
+             ('00000000-0000-0000-0000-000000000002', 'cu', 1, 'T', '{{\"chain\":\"{chain1}\",\"actor\":\"a\"}}', '2025-01-01T00:00:00.000000Z', '{{\"i\":1}}')"
+        ),
+    );
+    // This version appends format-2 events after them, on the same stream.
+    let store = SqliteStore::open(&path).unwrap();
+    append_n(&store, "cu", 2).await;
+    let events = store.read_stream("cu", Direction::Forwards, StreamStart::Start, 10).await.unwrap();
+    let formats: Vec<_> = events.iter().map(|e| dondoc_store::chain::format_of(&e.metadata)).collect();
+    assert_eq!(formats, [1, 1, 2, 2]);
+    let report = verify_all(&store).await.unwrap();
+    assert_eq!((report.events, &report.first_break), (4, &None), "{report:?}");
+}

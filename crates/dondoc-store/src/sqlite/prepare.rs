@@ -35,21 +35,26 @@ pub(crate) struct PreparedEvent {
     /// Lowercase hyphenated UUID.
     pub id: String,
     pub event_type: String,
-    /// Canonical JSON string of the event type.
+    /// RFC 8785 string of the event type (chain format 2).
     pub event_type_json: Vec<u8>,
-    /// Canonical JSON of the data: also the stored text.
+    /// Canonical JSON (format 1) of the data: the stored text, exact integers.
     pub data: String,
-    /// Canonical JSON of the metadata without `chain`.
+    /// RFC 8785 of the data: what the chain covers.
+    pub data_jcs: Vec<u8>,
+    /// Canonical JSON (format 1) of the metadata without `chain`, with `chain_format`.
     pub metadata: String,
+    /// RFC 8785 of the same metadata: what the chain covers.
+    pub metadata_jcs: Vec<u8>,
 }
 
 impl PreparedEvent {
+    /// The pieces the chain (format [`chain::CURRENT_FORMAT`]) covers.
     pub fn canonical<'a>(&'a self, stream_json: &'a [u8]) -> CanonicalEvent<'a> {
         CanonicalEvent {
-            data: self.data.as_bytes(),
+            data: &self.data_jcs,
             event_type: &self.event_type_json,
             id: self.id.as_bytes(),
-            metadata: self.metadata.as_bytes(),
+            metadata: &self.metadata_jcs,
             stream: stream_json,
         }
     }
@@ -82,8 +87,7 @@ pub(crate) fn prepare(
             prepare_event(event)
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let mut stream_json = Vec::new();
-    chain::write_string(stream, &mut stream_json);
+    let stream_json = chain::jcs(&Value::String(stream.to_owned()));
     Ok(PreparedAppend { stream: stream.to_owned(), stream_json, expected, events })
 }
 
@@ -108,18 +112,29 @@ fn prepare_event(event: EventData) -> Result<PreparedEvent, StoreError> {
     if !event.data.is_object() {
         return Err(StoreError::Invalid(format!("dữ liệu của sự kiện {id} phải là một đối tượng JSON")));
     }
-    let metadata = match &event.metadata {
-        Value::Null => "{}".to_owned(),
-        Value::Object(_) => chain::canonical_metadata(&event.metadata),
+    let mut metadata = match event.metadata {
+        Value::Null => Value::Object(serde_json::Map::new()),
+        Value::Object(map) => Value::Object(map),
         _ => return Err(StoreError::Invalid(format!("siêu dữ liệu của sự kiện {id} phải là một đối tượng JSON"))),
     };
+    if let Value::Object(map) = &mut metadata {
+        map.insert(chain::FORMAT_KEY.to_owned(), Value::from(chain::CURRENT_FORMAT));
+    }
+    let metadata_text = chain::canonical_metadata(&metadata);
     let data = chain::canonical_json(&event.data);
-    if data.len() > MAX_EVENT_BYTES || metadata.len() > MAX_EVENT_BYTES {
+    if data.len() > MAX_EVENT_BYTES || metadata_text.len() > MAX_EVENT_BYTES {
         return Err(StoreError::Invalid(format!("sự kiện {id} lớn quá {MAX_EVENT_BYTES} byte")));
     }
-    let mut event_type_json = Vec::new();
-    chain::write_string(&event.event_type, &mut event_type_json);
-    Ok(PreparedEvent { id: hyphenated(&id), event_type: event.event_type, event_type_json, data, metadata })
+    let event_type_json = chain::jcs(&Value::String(event.event_type.clone()));
+    Ok(PreparedEvent {
+        id: hyphenated(&id),
+        event_type: event.event_type,
+        event_type_json,
+        data_jcs: chain::jcs(&event.data),
+        data,
+        metadata_jcs: chain::jcs_metadata(&metadata),
+        metadata: metadata_text,
+    })
 }
 
 fn hyphenated(id: &Uuid) -> String {
@@ -138,9 +153,9 @@ mod tests {
     #[test]
     fn stored_metadata_puts_chain_first() {
         let p = prepare("s", ExpectedRevision::Any, vec![event(json!({}), Value::Null)]).unwrap();
-        assert_eq!(p.events[0].stored_metadata("ab"), r#"{"chain":"ab"}"#);
+        assert_eq!(p.events[0].stored_metadata("ab"), r#"{"chain":"ab","chain_format":2}"#);
         let p = prepare("s", ExpectedRevision::Any, vec![event(json!({}), json!({"z": 1, "chain": "x"}))]).unwrap();
-        assert_eq!(p.events[0].stored_metadata("ab"), r#"{"chain":"ab","z":1}"#);
+        assert_eq!(p.events[0].stored_metadata("ab"), r#"{"chain":"ab","chain_format":2,"z":1}"#);
     }
 
     #[test]
