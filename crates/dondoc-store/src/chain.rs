@@ -49,9 +49,9 @@
 //! - Format 2 (every event written now): `canonical(e)` is the RFC 8785 (JSON
 //!   Canonicalization Scheme) serialisation of the same object, made by the
 //!   `serde_json_canonicalizer` crate: members sorted by UTF-16 code units, numbers as
-//!   ECMAScript writes doubles (`1.0` → `1`, `1e21` → `1e+21`), strings escaped as in format
-//!   1. The metadata includes `"chain_format":2`. The stored `data` text stays the format-1
-//!   canonical JSON (exact integers); the hash covers RFC 8785 of its value.
+//!   ECMAScript writes doubles (`1.0` → `1`, `1e21` → `1e+21`), strings escaped as in the
+//!   first format. The metadata includes `"chain_format":2`. The stored `data` text stays
+//!   the format-1 canonical JSON (exact integers); the hash covers RFC 8785 of its value.
 //!
 //! Both formats verify side by side: a log written before format 2 still verifies.
 //!
