@@ -18,6 +18,8 @@ use dondoc_notify::channel::Sender;
 use dondoc_notify::dispatch::{DispatchConfig, Dispatcher, Recorder};
 use dondoc_notify::templates::Templates;
 use dondoc_projections::{ProjectionError, Projections};
+use dondoc_store::seal::SealKey;
+use dondoc_store::sqlite::SqliteOptions;
 
 use crate::reminders::record::Unrecorded;
 use dondoc_store::sqlite::SqliteStore;
@@ -42,6 +44,9 @@ pub struct Settings {
     pub channel_order: Vec<Channel>,
     /// The daemon's jobs and their schedules.
     pub jobs: Vec<Job>,
+    /// The key every commit is sealed with (kept outside the data directory); `None`:
+    /// commits are not sealed and `audit verify` cannot check seals.
+    pub seal_key: Option<SealKey>,
 }
 
 impl Default for Settings {
@@ -57,6 +62,7 @@ impl Default for Settings {
                 Job::new(JobKind::Sweep, "0 */15 * * * *").expect("valid"),
                 Job::new(JobKind::WeeklySummary, "0 30 7 * * Mon").expect("valid"),
             ],
+            seal_key: None,
         }
     }
 }
@@ -144,7 +150,8 @@ impl App {
     /// Opens the store file at `path` (created when missing) with its read models.
     /// A damaged or foreign file is refused, untouched, with [`AppError::Integrity`].
     pub fn open(path: &Path, settings: Settings, delivery: Delivery, clock: Clock) -> Result<App> {
-        let store = SqliteStore::open(path).map_err(|e| match e {
+        let options = SqliteOptions { seal_key: settings.seal_key.clone(), ..SqliteOptions::default() };
+        let store = SqliteStore::open_with(path, options).map_err(|e| match e {
             dondoc_store::StoreError::Integrity { .. } => {
                 AppError::Integrity(format!("không mở được {}: {e}", path.display()))
             }

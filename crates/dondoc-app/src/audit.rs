@@ -1,9 +1,11 @@
 //! The audit trail: a task's timeline (every event with who, when, from where and what it
-//! says), and the integrity check of every stream's hash chain.
+//! says), and the integrity check: every stream's hash chain, every seal with the key, and
+//! optionally an anchor kept apart.
 
 use dondoc_core::event::{EventMeta, TaskEvent, TaskKey};
 use dondoc_store::RecordedEvent;
 use dondoc_store::chain::VerifyReport;
+use dondoc_store::seal::{Anchor, AnchorCheck, SealReport};
 
 use crate::App;
 use crate::command;
@@ -33,7 +35,46 @@ pub async fn timeline(app: &App, key: &TaskKey) -> Result<Vec<TimelineEntry>> {
         .collect()
 }
 
-/// Recomputes every hash chain of the log.
-pub async fn verify(app: &App) -> Result<VerifyReport> {
-    Ok(dondoc_store::chain::verify_all(&app.store).await?)
+/// What `audit verify` found.
+#[derive(Debug, Clone)]
+pub struct Integrity {
+    pub chains: VerifyReport,
+    /// `None` without the seal key: seals could not be checked.
+    pub seals: Option<SealReport>,
+    /// With an anchor: whether its seal is still in the log.
+    pub anchor: Option<AnchorCheck>,
+}
+
+impl Integrity {
+    /// Whether nothing was found wrong (chains, seals, unsealed events, the anchor).
+    pub fn holds(&self) -> bool {
+        self.chains.first_break.is_none()
+            && self.seals.as_ref().is_none_or(SealReport::holds)
+            && self.anchor.as_ref().is_none_or(|a| *a == AnchorCheck::Present)
+    }
+}
+
+/// Recomputes every hash chain of the log, checks every seal (with the key) and the
+/// anchor, if one is given.
+pub async fn verify(app: &App, anchor: Option<&Anchor>) -> Result<Integrity> {
+    let chains = dondoc_store::chain::verify_all(&app.store).await?;
+    let seals = match &app.settings.seal_key {
+        Some(key) => Some(app.store.verify_seals(key.clone()).await?),
+        None => None,
+    };
+    let anchor = match anchor {
+        Some(a) => Some(a.check(app.store.seal(a.seal_id).await?)),
+        None => None,
+    };
+    Ok(Integrity { chains, seals, anchor })
+}
+
+/// The newest seal as an anchor, to keep apart from the data directory.
+pub async fn anchor(app: &App) -> Result<Anchor> {
+    match app.store.newest_seal().await? {
+        Some(seal) => Ok(Anchor::of(&seal)),
+        None => Err(AppError::Input(
+            "chưa có dấu niêm phong nào: cần khóa niêm phong (dondoc init tạo khóa) và ít nhất một lần ghi".to_string(),
+        )),
+    }
 }

@@ -56,6 +56,19 @@ fn row(task: &BoardTask, classifier: &Classifier, at: DateTime<Utc>) -> [String;
     ]
 }
 
+/// A CSV cell a spreadsheet will not run as a formula (OWASP "CSV injection"): text that
+/// starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, unless it
+/// is a plain number (a negative count of days). An imported title such as
+/// `=HYPERLINK("http://…")` then shows as text.
+pub fn neutralised(value: &str) -> std::borrow::Cow<'_, str> {
+    let risky = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && value.parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{value}"))
+    } else {
+        std::borrow::Cow::Borrowed(value)
+    }
+}
+
 /// The table of `plan` at `at`; a plan without tasks is an input error.
 pub async fn table(app: &App, plan: &str, at: DateTime<Utc>) -> Result<ExportTable> {
     let tasks = app.read().await?.tasks(&TaskFilter { plan: Some(plan.to_string()), agency: None })?;
@@ -67,12 +80,12 @@ pub async fn table(app: &App, plan: &str, at: DateTime<Utc>) -> Result<ExportTab
 }
 
 impl ExportTable {
-    /// Writes the CSV (header [`CSV_HEADER`]).
+    /// Writes the CSV (header [`CSV_HEADER`]), every cell [`neutralised`].
     pub fn write_csv(&self, sink: impl std::io::Write) -> std::io::Result<()> {
         let mut w = csv::Writer::from_writer(sink);
         w.write_record(CSV_HEADER)?;
         for r in &self.rows {
-            w.write_record(r)?;
+            w.write_record(r.iter().map(|v| neutralised(v).into_owned()))?;
         }
         w.flush()
     }
@@ -98,5 +111,30 @@ impl ExportTable {
         }
         sheet.set_freeze_panes(3, 2)?;
         book.save_to_buffer()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::neutralised;
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        let cases = [
+            ("=HYPERLINK(\"http://x\",\"Bấm\")", "'=HYPERLINK(\"http://x\",\"Bấm\")"),
+            ("+84905123456+cmd|' /C calc'!A0", "'+84905123456+cmd|' /C calc'!A0"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("-5", "-5"),
+            ("+3", "+3"),
+            ("Báo cáo quý", "Báo cáo quý"),
+            ("", ""),
+            ("a=b", "a=b"),
+        ];
+        for (given, written) in cases {
+            assert_eq!(neutralised(given), written, "{given:?}");
+        }
     }
 }

@@ -12,6 +12,7 @@
 pub mod chain;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+pub mod seal;
 pub mod sqlite;
 
 use std::fmt;

@@ -600,10 +600,19 @@ pub struct AuditArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Kiểm tra chuỗi băm của mọi sự kiện (phát hiện sửa đổi trái phép).
+    /// Kiểm tra toàn vẹn nhật ký: chuỗi băm của mọi luồng, dấu niêm phong (với khóa), và mốc đối chiếu nếu có.
     Verify {
         #[arg(long)]
         json: bool,
+        /// An anchor saved by `audit anchor`: reports a log rolled back behind it.
+        #[arg(long, value_name = "FILE")]
+        anchor: Option<PathBuf>,
+    },
+    /// In mốc đối chiếu (dấu niêm phong mới nhất) để lưu ngoài máy chủ, đối chiếu về sau bằng `audit verify --anchor`.
+    Anchor {
+        /// Write the anchor (JSON) to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
 }
 

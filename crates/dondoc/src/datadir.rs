@@ -64,6 +64,7 @@ impl DataDir {
             ))
             .into());
         }
+        private(&dir);
         let config = FileConfig::load(&dir.join(CONFIG_FILE))?;
         let db = global.store.clone().unwrap_or_else(|| dir.join(DB_FILE));
         Ok(DataDir { dir, config, db })
@@ -92,6 +93,7 @@ impl DataDir {
             reminders: c.reminders.policy()?,
             channel_order: c.reminders.channel_order()?,
             jobs,
+            seal_key: crate::sealkey::load(c, &self.dir)?,
         })
     }
 
@@ -156,11 +158,47 @@ pub async fn open(global: &Global) -> Result<App> {
     Ok(app)
 }
 
-/// Creates the data directory, its configuration and database when missing; returns the
-/// directory and whether the configuration was created.
-pub async fn init(global: &Global) -> Result<(PathBuf, bool)> {
+/// Makes a data directory made by an older version (or by hand) private: the directory
+/// 0700, the files in it 0600 (it holds officers' emails and phone numbers). What this
+/// process creates is private already (umask 0077, set in `main`).
+fn private(dir: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let tighten = |path: &std::path::Path, mode: u32| {
+            if let Ok(meta) = std::fs::symlink_metadata(path)
+                && !meta.file_type().is_symlink()
+                && meta.permissions().mode() & 0o077 != 0
+                && let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+            {
+                eprintln!("cảnh báo: không đặt được quyền riêng cho {}: {e}", path.display());
+            }
+        };
+        tighten(dir, 0o700);
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+                tighten(&path, if is_dir { 0o700 } else { 0o600 });
+            }
+        }
+    }
+}
+
+/// What `init` made or found.
+pub struct Initialised {
+    pub dir: PathBuf,
+    pub config_created: bool,
+    /// The seal key's file and whether it was created now.
+    pub seal_key: Option<(PathBuf, bool)>,
+}
+
+/// Creates the data directory, its configuration, the seal key (outside the directory)
+/// and database when missing.
+pub async fn init(global: &Global) -> Result<Initialised> {
     let dir = data_dir(global)?;
     std::fs::create_dir_all(&dir).with_context(|| format!("không tạo được {}", dir.display()))?;
+    private(&dir);
     let config_path = dir.join(CONFIG_FILE);
     let created = !config_path.exists();
     if created {
@@ -168,7 +206,8 @@ pub async fn init(global: &Global) -> Result<(PathBuf, bool)> {
             .with_context(|| format!("không ghi được {}", config_path.display()))?;
     }
     let data = DataDir { config: FileConfig::load(&config_path)?, db: dir.join(DB_FILE), dir: dir.clone() };
+    let seal_key = crate::sealkey::create(&data.config, &dir)?;
     let app = data.open(global, Delivery::none()?, crate::clock::cli()?)?;
     app.catch_up().await?;
-    Ok((dir, created))
+    Ok(Initialised { dir, config_created: created, seal_key })
 }

@@ -13,6 +13,7 @@ mod datadir;
 mod lock;
 mod logging;
 mod output;
+mod sealkey;
 mod serve;
 
 use std::process::ExitCode;
@@ -23,6 +24,7 @@ use dondoc_app::AppError;
 use cli::{Cli, Command};
 
 fn main() -> ExitCode {
+    private_files();
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::When(args) => cmd::when::run(&cli.global, args),
@@ -40,6 +42,17 @@ fn main() -> ExitCode {
 }
 
 /// Commands that use the store run on a tokio runtime (`serve` on a multi-threaded one).
+/// Everything this process creates (the data directory, the store and its WAL, the lock,
+/// outbox files, exports, the Zalo token file) is readable by its owner only: the data holds
+/// officers' emails and phone numbers.
+fn private_files() {
+    #[cfg(unix)]
+    // SAFETY: umask only sets the process's file mode creation mask; it cannot fail.
+    unsafe {
+        libc::umask(0o077);
+    }
+}
+
 fn run_async(cli: &Cli) -> anyhow::Result<()> {
     let runtime = match cli.command {
         Command::Serve => tokio::runtime::Builder::new_multi_thread().enable_all().build()?,

@@ -90,6 +90,7 @@
 mod prepare;
 mod read;
 mod schema;
+mod sealing;
 mod subscribe;
 mod writer;
 
@@ -104,6 +105,7 @@ use futures::stream::BoxStream;
 use rusqlite::Connection;
 use tokio::sync::{oneshot, watch};
 
+use crate::seal::{SealKey, SealRecord, SealReport};
 use crate::{
     AppendResult, Direction, EventData, EventStore, ExpectedRevision, RecordedEvent, StoreError, StreamAppend,
     StreamStart,
@@ -123,6 +125,9 @@ pub struct SqliteOptions {
     /// many pages (appends then fail with SQLite's "database or disk is full"). For tests
     /// and quotas; `None`: SQLite's default.
     pub max_page_count: Option<u32>,
+    /// Seals every commit ([`crate::seal`]); the first open with a key seals the events
+    /// already there, if nothing was sealed yet. `None`: commits are not sealed.
+    pub seal_key: Option<SealKey>,
 }
 
 impl fmt::Debug for SqliteOptions {
@@ -130,6 +135,7 @@ impl fmt::Debug for SqliteOptions {
         f.debug_struct("SqliteOptions")
             .field("clock", &self.clock.as_ref().map(|_| "custom"))
             .field("max_page_count", &self.max_page_count)
+            .field("seal_key", &self.seal_key.as_ref().map(SealKey::id))
             .finish()
     }
 }
@@ -212,10 +218,13 @@ impl SqliteStore {
             conn.pragma_update(None, "max_page_count", pages).map_err(backend)?;
         }
         let clock = options.clock.unwrap_or_else(|| Arc::new(Utc::now));
+        if let Some(key) = &options.seal_key {
+            sealing::seal_backlog(&conn, key, &clock)?;
+        }
         let last = read::last_position(&conn)?;
         let (notify, committed) = watch::channel(last);
         let stats = Arc::new(writer::StatsCell::default());
-        let (requests, thread) = writer::spawn(conn, notify, stats.clone(), clock)?;
+        let (requests, thread) = writer::spawn(conn, notify, stats.clone(), clock, options.seal_key)?;
         let readers = read::ReaderPool::new(path.clone());
         let inner = Inner { path, readers, committed, stats, requests: Some(requests), thread: Some(thread) };
         Ok(SqliteStore { inner: Arc::new(inner) })
@@ -235,6 +244,21 @@ impl SqliteStore {
             to.to_str().ok_or_else(|| StoreError::Invalid(format!("{} không phải đường dẫn UTF-8", to.display())))?;
         conn.execute("VACUUM INTO ?1", [target]).map_err(backend)?;
         Ok(())
+    }
+
+    /// The newest seal, if any: what `audit anchor` prints.
+    pub async fn newest_seal(&self) -> Result<Option<SealRecord>, StoreError> {
+        self.with_reader(sealing::newest).await
+    }
+
+    /// The seal with this id, if any.
+    pub async fn seal(&self, id: u64) -> Result<Option<SealRecord>, StoreError> {
+        self.with_reader(move |conn| sealing::by_id(conn, id)).await
+    }
+
+    /// Checks every seal against the log with `key` (reads the whole log: O(events)).
+    pub async fn verify_seals(&self, key: SealKey) -> Result<SealReport, StoreError> {
+        self.with_reader(move |conn| sealing::verify(conn, &key)).await
     }
 
     /// The database file.

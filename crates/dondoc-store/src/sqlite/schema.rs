@@ -14,8 +14,10 @@ use crate::StoreError;
 
 /// `PRAGMA application_id` of dondoc's files: "DDoc" in ASCII.
 pub const APPLICATION_ID: u32 = u32::from_be_bytes(*b"DDoc");
-/// `PRAGMA user_version`: the schema version this code reads and writes.
-pub const SCHEMA_VERSION: u32 = 1;
+/// `PRAGMA user_version`: the schema version this code reads and writes. Version 1 (no
+/// `seals` table) is accepted and brought to 2 on open; an older binary refuses version 2
+/// rather than write unsealed events into a sealed log.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// How long a connection waits for a lock held by another connection.
 pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -31,6 +33,17 @@ const EVENTS_TABLE: &str = "CREATE TABLE events (
     recorded_at TEXT    NOT NULL,
     data        TEXT    NOT NULL,
     UNIQUE (stream, revision)
+) STRICT";
+
+/// The seals ([`crate::seal`]), one per sealed commit.
+const SEALS_TABLE: &str = "CREATE TABLE seals (
+    id             INTEGER PRIMARY KEY,
+    first_position INTEGER NOT NULL,
+    last_position  INTEGER NOT NULL,
+    events         INTEGER NOT NULL,
+    sealed_at      TEXT    NOT NULL,
+    key_id         TEXT    NOT NULL,
+    mac            TEXT    NOT NULL
 ) STRICT";
 
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
@@ -52,11 +65,29 @@ pub(crate) fn open_writer(path: &Path) -> Result<Connection, StoreError> {
         Found::Nothing => create(path)?,
         Found::Ours => {
             check_with_reader(path)?;
-            open_rw(path, OpenFlags::empty())?
+            let conn = open_rw(path, OpenFlags::empty())?;
+            migrate(&conn)?;
+            conn
         }
     };
     configure_writer(&conn)?;
     Ok(conn)
+}
+
+/// Brings an accepted version-1 file to version 2 (adds the `seals` table).
+fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute_batch("BEGIN IMMEDIATE").map_err(backend)?;
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(backend)?;
+    let script = if version == 1 {
+        format!("{SEALS_TABLE}; PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+    } else {
+        "COMMIT;".to_string()
+    };
+    if let Err(e) = conn.execute_batch(&script) {
+        let _ = conn.execute_batch("ROLLBACK");
+        return Err(backend(e));
+    }
+    Ok(())
 }
 
 fn integrity(check: &str, detail: impl Into<String>) -> StoreError {
@@ -128,7 +159,7 @@ fn check_version(found: u32) -> Result<(), StoreError> {
             format!("tệp có lược đồ phiên bản {found}, phần mềm này chỉ hiểu đến phiên bản {SCHEMA_VERSION}"),
         ));
     }
-    if found < SCHEMA_VERSION {
+    if found < 1 {
         return Err(integrity(
             "schema version",
             format!("tệp có lược đồ phiên bản {found}, không phải phiên bản {SCHEMA_VERSION} mà phần mềm này ghi"),
@@ -219,6 +250,7 @@ fn create(path: &Path) -> Result<Connection, StoreError> {
         "PRAGMA application_id = {APPLICATION_ID};
          PRAGMA user_version = {SCHEMA_VERSION};
          {EVENTS_TABLE};
+         {SEALS_TABLE};
          COMMIT;"
     );
     if let Err(e) = conn.execute_batch(&script) {

@@ -1,6 +1,7 @@
 //! The single writer thread and group commit (see the module documentation of
 //! [`crate::sqlite`]).
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
@@ -15,6 +16,7 @@ use super::prepare::{PreparedAppend, PreparedEvent};
 use super::read::to_sql_int;
 use super::{Clock, WriterStats};
 use crate::chain::{self, CHAIN_KEY};
+use crate::seal::{self, Digester, SealKey};
 use crate::{AppendResult, ExpectedRevision, StoreError};
 
 /// Most requests committed together.
@@ -80,10 +82,11 @@ pub(crate) fn spawn(
     notify: watch::Sender<Option<u64>>,
     stats: Arc<StatsCell>,
     clock: Clock,
+    seal_key: Option<SealKey>,
 ) -> Result<(mpsc::Sender<Job>, JoinHandle<()>), StoreError> {
     let last_stamp = last_recorded_at(&conn)?;
     let (sender, receiver) = mpsc::channel::<Job>();
-    let writer = Writer { conn, notify, stats, clock, last_stamp };
+    let writer = Writer { conn, notify, stats, clock, last_stamp, seal_key, lines: RefCell::new(Vec::new()) };
     let thread = std::thread::Builder::new()
         .name("dondoc-store-writer".into())
         .spawn(move || writer.run(&receiver))
@@ -106,6 +109,10 @@ struct Writer {
     clock: Clock,
     /// The last commit time given, so that `recorded_at` never goes back in the log.
     last_stamp: Option<DateTime<Utc>>,
+    /// Seals every commit when set ([`crate::seal`]).
+    seal_key: Option<SealKey>,
+    /// The seal lines of the transaction in progress: (position, line).
+    lines: RefCell<Vec<(u64, Vec<u8>)>>,
 }
 
 /// What a committed batch did.
@@ -190,6 +197,7 @@ impl Writer {
         stamp: &str,
     ) -> rusqlite::Result<Result<Vec<AppendResult>, StoreError>> {
         self.exec("BEGIN IMMEDIATE")?;
+        self.lines.borrow_mut().clear();
         let mut results = Vec::with_capacity(requests.len());
         for request in requests {
             match self.apply(request, stamp) {
@@ -204,6 +212,7 @@ impl Writer {
                 }
             }
         }
+        self.seal(stamp)?;
         self.exec("COMMIT")?;
         Ok(Ok(results))
     }
@@ -244,8 +253,10 @@ impl Writer {
     /// One transaction; each request in its own savepoint.
     fn run_batch(&self, batch: &[AppendRequest], stamp: &str) -> rusqlite::Result<Outcome> {
         self.exec("BEGIN IMMEDIATE")?;
+        self.lines.borrow_mut().clear();
         let mut outcome = Outcome::default();
         for AppendRequest { request, .. } in batch {
+            let mark = self.lines.borrow().len();
             // A single event needs no savepoint: it is checked before it is inserted, and
             // a refused INSERT undoes itself.
             let savepoint = request.events.len() > 1;
@@ -263,6 +274,7 @@ impl Writer {
                     if savepoint {
                         self.exec("ROLLBACK TO request")?;
                     }
+                    self.lines.borrow_mut().truncate(mark);
                     self.retry_or_refuse(request, refusal)?
                 }
             };
@@ -271,8 +283,23 @@ impl Writer {
             }
             outcome.results.push(result);
         }
+        self.seal(stamp)?;
         self.exec("COMMIT")?;
         Ok(outcome)
+    }
+
+    /// Inside the transaction: seals the events it wrote, after the newest seal.
+    fn seal(&self, stamp: &str) -> rusqlite::Result<()> {
+        let Some(key) = &self.seal_key else { return Ok(()) };
+        let lines = std::mem::take(&mut *self.lines.borrow_mut());
+        if lines.is_empty() {
+            return Ok(());
+        }
+        let mut digester = Digester::default();
+        for (position, line) in &lines {
+            digester.feed(*position, line);
+        }
+        insert_seal(&self.conn, key, digester, stamp)
     }
 
     fn exec(&self, sql: &str) -> rusqlite::Result<()> {
@@ -295,6 +322,11 @@ impl Writer {
         for event in &request.events {
             let chain = event.canonical(&request.stream_json).chain(prev.as_deref(), revision);
             position = self.insert(request, event, revision, &chain, stamp)?;
+            if self.seal_key.is_some() {
+                self.lines
+                    .borrow_mut()
+                    .push((position, seal::line(position, stamp, &request.stream, revision, &chain)));
+            }
             prev = Some(chain);
             revision += 1;
         }
@@ -478,4 +510,20 @@ fn retry_matches(expected: ExpectedRevision, first_revision: u64) -> bool {
 
 fn conflict(request: &PreparedAppend, actual: Option<u64>) -> StoreError {
     StoreError::WrongExpectedRevision { stream: request.stream.clone(), expected: request.expected, actual }
+}
+
+/// Inserts the seal of `digester`'s events after the newest seal (inside the caller's
+/// transaction).
+pub(crate) fn insert_seal(conn: &Connection, key: &SealKey, digester: Digester, stamp: &str) -> rusqlite::Result<()> {
+    let prev: String = conn
+        .query_row("SELECT mac FROM seals ORDER BY id DESC LIMIT 1", [], |row| row.get(0))
+        .optional()?
+        .unwrap_or_default();
+    let (first, last, events, digest) = digester.finish();
+    let mac = seal::mac(key, &prev, first, last, events, &digest, stamp);
+    conn.prepare_cached(
+        "INSERT INTO seals (first_position, last_position, events, sealed_at, key_id, mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![to_sql_int(first), to_sql_int(last), to_sql_int(events), stamp, key.id(), mac])?;
+    Ok(())
 }

@@ -46,10 +46,21 @@ pub struct FileConfig {
     pub wording: dondoc_notify::templates::Wording,
     #[serde(default)]
     pub summary: self::daemon::SummarySection,
+    #[serde(default)]
+    pub audit: AuditSection,
     /// Channel sections, read by `channels` (secrets resolved from the environment or files).
     pub email: Option<toml::Table>,
     pub telegram: Option<toml::Table>,
     pub zalo: Option<toml::Table>,
+}
+
+/// `[audit]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSection {
+    /// The seal key file, outside the data directory (absolute, or relative to the data
+    /// directory's parent); default `$DONDOC_SEAL_KEY`, else `<user config>/dondoc/seal.key`.
+    pub seal_key_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -1,0 +1,168 @@
+//! The audit claim end to end, as a careful reviewer would try it with the real `sqlite3`
+//! tool on a real data directory: the newest event of a task deleted, a whole stream
+//! deleted, `recorded_at` edited, a rollback that only an anchor reveals, a key inside the
+//! data directory refused; and the data directory private (0700, files 0600).
+
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const PLAN: &str = "MAU-2026";
+
+struct Data {
+    _root: tempfile::TempDir,
+    dir: PathBuf,
+    key: PathBuf,
+}
+
+impl Data {
+    /// A data directory with the sample plan, and its seal key beside it (outside).
+    fn new() -> Data {
+        let root = tempfile::tempdir().unwrap();
+        let data = Data { dir: root.path().join("data"), key: root.path().join("keys/seal.key"), _root: root };
+        data.ok(&["init"]);
+        let csv = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/sample-plan.csv");
+        data.ok(&["import", csv, "--plan", PLAN, "--tracked-from", "2026-01-01"]);
+        data.ok(&["task", "start", "--plan", PLAN, "--code", "01"]);
+        data.ok(&["task", "progress", "--plan", PLAN, "--code", "01", "--percent", "40", "--note", "Đã rà soát"]);
+        data
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_dondoc"))
+            .args(args)
+            .env("DONDOC_DATA_DIR", &self.dir)
+            .env("DONDOC_SEAL_KEY", &self.key)
+            .env("DONDOC_NOW", "2026-03-02T09:00:00+07:00")
+            .env("DONDOC_ACTOR", "Tổ giúp việc")
+            .env_remove("DONDOC_CALENDAR")
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn db(&self) -> PathBuf {
+        self.dir.join("dondoc.sqlite")
+    }
+
+    fn sqlite3(&self, sql: &str) -> String {
+        let out = Command::new("sqlite3").arg(self.db()).arg(sql).output().expect("the sqlite3 tool");
+        assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// `audit verify --json`: its exit code and report.
+    fn verify(&self, extra: &[&str]) -> (i32, Value) {
+        let out = self.run(&[&["audit", "verify", "--json"][..], extra].concat());
+        let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!("{e}: {} {}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+        });
+        (out.status.code().unwrap(), report)
+    }
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).permissions().mode() & 0o777
+}
+
+#[test]
+fn a_fresh_log_verifies_and_says_what_it_checked() {
+    let data = Data::new();
+    let text = data.ok(&["audit", "verify"]);
+    assert!(text.contains("Chuỗi băm từng luồng: khớp"), "{text}");
+    assert!(text.contains("Dấu niêm phong (khóa"), "{text}");
+    assert!(text.contains("Không phát hiện được"), "{text}");
+    let (code, report) = data.verify(&[]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["intact"], true);
+    assert_eq!(report["seals"]["checked"], true);
+    assert_eq!(report["seals"]["unsealed"], serde_json::json!([]));
+    assert_eq!(report["seals"]["sealed_events"], report["events"]);
+    assert!(!report["cannot_detect"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn the_newest_event_of_a_task_deleted_is_reported() {
+    let data = Data::new();
+    data.sqlite3(&format!(
+        "DELETE FROM events WHERE stream = 'task-{PLAN}-01' AND revision = (SELECT max(revision) FROM events WHERE stream = 'task-{PLAN}-01')"
+    ));
+    let (code, report) = data.verify(&[]);
+    assert_ne!(code, 0, "{report}");
+    assert_eq!(report["intact"], false);
+    assert_eq!(report["chains"]["first_break"], Value::Null, "the chains alone cannot see it");
+    assert!(report["seals"]["first_break"].is_object(), "{report}");
+}
+
+#[test]
+fn a_whole_stream_deleted_or_a_time_edited_is_reported() {
+    let data = Data::new();
+    data.sqlite3(&format!("DELETE FROM events WHERE stream = 'task-{PLAN}-02'"));
+    let (code, report) = data.verify(&[]);
+    assert_ne!(code, 0);
+    assert!(report["seals"]["first_break"].is_object(), "{report}");
+
+    let data = Data::new();
+    data.sqlite3("UPDATE events SET recorded_at = '2025-01-01T00:00:00.000000Z' WHERE position = 3");
+    let (code, report) = data.verify(&[]);
+    assert_ne!(code, 0);
+    assert!(report["seals"]["first_break"].is_object(), "{report}");
+}
+
+#[test]
+fn a_rollback_behind_an_anchor_is_reported() {
+    let data = Data::new();
+    let anchor = data.dir.parent().unwrap().join("moc.json");
+    data.ok(&["audit", "anchor", "--out", anchor.to_str().unwrap()]);
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&anchor).unwrap()).unwrap();
+    assert_eq!(saved["format"], "dondoc-anchor-1");
+    // The newest commit deleted with its seal: a consistent, older log.
+    data.sqlite3(
+        "DELETE FROM events WHERE position > (SELECT first_position - 1 FROM seals ORDER BY id DESC LIMIT 1); \
+         DELETE FROM seals WHERE id = (SELECT max(id) FROM seals);",
+    );
+    let (code, report) = data.verify(&[]);
+    assert_eq!(code, 0, "without the anchor nothing shows: {report}");
+    let (code, report) = data.verify(&["--anchor", anchor.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert_eq!(report["anchor"]["status"], "missing", "{report}");
+}
+
+#[test]
+fn the_data_directory_is_private_and_the_key_outside_it() {
+    let data = Data::new();
+    assert_eq!(mode(&data.dir), 0o700);
+    for file in ["dondoc.toml", "dondoc.sqlite", "dondoc.sqlite-wal"] {
+        let path = data.dir.join(file);
+        if path.exists() {
+            assert_eq!(mode(&path), 0o600, "{file}");
+        }
+    }
+    assert_eq!(mode(&data.key), 0o600);
+    let out = data.dir.parent().unwrap().join("xuat.csv");
+    data.ok(&["export", "--plan", PLAN, "--format", "csv", "--out", out.to_str().unwrap()]);
+    assert_eq!(mode(&out), 0o600, "an export holds the plan's data");
+
+    // A data directory left open by an older version is made private when opened.
+    std::fs::set_permissions(&data.dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(data.db(), std::fs::Permissions::from_mode(0o644)).unwrap();
+    data.ok(&["list", "--plan", PLAN]);
+    assert_eq!((mode(&data.dir), mode(&data.db())), (0o700, 0o600));
+
+    // A key kept inside the data directory is refused.
+    let inside = Command::new(env!("CARGO_BIN_EXE_dondoc"))
+        .args(["list"])
+        .env("DONDOC_DATA_DIR", &data.dir)
+        .env("DONDOC_SEAL_KEY", data.dir.join("seal.key"))
+        .output()
+        .unwrap();
+    assert!(!inside.status.success());
+    assert!(String::from_utf8_lossy(&inside.stderr).contains("nằm trong thư mục dữ liệu"));
+}
