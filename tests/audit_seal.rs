@@ -166,3 +166,22 @@ fn the_data_directory_is_private_and_the_key_outside_it() {
     assert!(!inside.status.success());
     assert!(String::from_utf8_lossy(&inside.stderr).contains("nằm trong thư mục dữ liệu"));
 }
+
+#[test]
+fn a_hand_edited_period_is_an_error_naming_the_event_never_a_panic() {
+    let data = Data::new();
+    data.ok(&["task", "submit", "--plan", PLAN, "--code", "02", "--period", "Quý IV/2025", "--document", "45/BC"]);
+    data.sqlite3(&format!(
+        "UPDATE events SET data = json_set(data, '$.occurrence', '2025-Q7') WHERE stream = 'task-{PLAN}-02' AND event_type = 'ReportSubmitted'"
+    ));
+    data.sqlite3("DELETE FROM proj_checkpoint; DELETE FROM proj_task;");
+    for args in
+        [&["list", "--plan", PLAN][..], &["reminders", "due"][..], &["audit", "--plan", PLAN, "--code", "02"][..]]
+    {
+        let out = data.run(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} went on with a hand-edited period");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(stderr.contains(&format!("task-{PLAN}-02")) && stderr.contains("occurrence"), "{args:?}: {stderr}");
+    }
+}

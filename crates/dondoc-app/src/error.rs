@@ -26,10 +26,17 @@ pub enum AppError {
     Integrity(String),
     #[error(transparent)]
     Store(StoreError),
+    /// (Its message includes the projection error's, which is therefore not its source.)
     #[error("không cập nhật được bảng theo dõi: {0}")]
-    ReadModel(#[from] ProjectionError),
+    ReadModel(ProjectionError),
     #[error(transparent)]
     Template(#[from] TemplateError),
+}
+
+impl From<ProjectionError> for AppError {
+    fn from(e: ProjectionError) -> Self {
+        AppError::ReadModel(e)
+    }
 }
 
 impl AppError {

@@ -421,13 +421,11 @@ pub enum TaskEvent {
 pub enum EventDecodeError {
     #[error("sự kiện loại \"{event_type}\" phiên bản {version} mới hơn phiên bản phần mềm hỗ trợ ({SCHEMA_VERSION})")]
     FutureVersion { event_type: String, version: u16 },
-    #[error("sự kiện loại \"{event_type}\" phiên bản {version} không đọc được: {source}")]
-    Malformed {
-        event_type: String,
-        version: u16,
-        #[source]
-        source: serde_json::Error,
-    },
+    #[error("sự kiện loại \"{event_type}\" phiên bản {version} không đọc được: {error}")]
+    Malformed { event_type: String, version: u16, error: serde_json::Error },
+    /// The event reads, but holds a value no command writes (a hand-edited period or date).
+    #[error("sự kiện loại \"{event_type}\" có giá trị không hợp lệ: {detail}")]
+    Invalid { event_type: String, detail: String },
 }
 
 impl TaskEvent {
@@ -469,11 +467,14 @@ impl TaskEvent {
             return Err(EventDecodeError::FutureVersion { event_type: event_type.to_string(), version });
         }
         let data = upcast(event_type, version, data);
+        if let Err(detail) = stored::check(&data) {
+            return Err(EventDecodeError::Invalid { event_type: event_type.to_string(), detail });
+        }
         let tagged = serde_json::json!({ "type": event_type, "data": data });
-        serde_json::from_value(tagged).map_err(|source| EventDecodeError::Malformed {
+        serde_json::from_value(tagged).map_err(|error| EventDecodeError::Malformed {
             event_type: event_type.to_string(),
             version,
-            source,
+            error,
         })
     }
 }
@@ -484,6 +485,98 @@ impl TaskEvent {
 /// files under `tests/fixtures/events/` loading.
 fn upcast(_event_type: &str, _version: u16, data: Value) -> Value {
     data
+}
+
+/// Checks of stored values beyond their shape: what a command never writes and the rules
+/// cannot reason about (a period "Quý V", a year 9999) is refused when an event is read,
+/// naming the field, instead of surfacing later as a wrong answer or a panic.
+mod stored {
+    use chrono::{DateTime, Datelike as _, NaiveDate};
+    use serde_json::Value;
+
+    use crate::period::Period;
+
+    /// The years dondoc reasons about.
+    pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
+    /// Fields holding an instant or a day.
+    const DATE_FIELDS: &[&str] = &[
+        "tracked_from",
+        "completed_on",
+        "requested_due",
+        "previous_due",
+        "new_due",
+        "submitted_at",
+        "sent_at",
+        "acknowledged_at",
+        "snooze_until",
+    ];
+
+    pub fn check(data: &Value) -> Result<(), String> {
+        walk(data, "", false)
+    }
+
+    fn year(field: &str, y: i32) -> Result<(), String> {
+        if YEARS.contains(&y) {
+            Ok(())
+        } else {
+            Err(format!("{field}: năm {y} ngoài khoảng {}–{}", YEARS.start(), YEARS.end()))
+        }
+    }
+
+    fn date(field: &str, text: &str) -> Result<(), String> {
+        let y = match (NaiveDate::parse_from_str(text, "%Y-%m-%d"), DateTime::parse_from_rfc3339(text)) {
+            (Ok(d), _) => d.year(),
+            (_, Ok(t)) => t.year(),
+            // Not a date at all: the shape check (serde) names it.
+            _ => return Ok(()),
+        };
+        year(field, y)
+    }
+
+    /// `in_expr`: inside a time expression (`start`, `finish`), where numbers name years,
+    /// months, quarters and days, and every date string is a date.
+    fn walk(v: &Value, field: &str, in_expr: bool) -> Result<(), String> {
+        match v {
+            Value::Object(map) => {
+                for (key, value) in map {
+                    let name = if field.is_empty() { key.clone() } else { format!("{field}.{key}") };
+                    match (key.as_str(), value) {
+                        ("occurrence", Value::String(text)) => {
+                            let period: Period = text.parse().map_err(|e| format!("{name}: {e}"))?;
+                            year(&name, period.first_day().year())?;
+                        }
+                        (k, Value::String(text)) if DATE_FIELDS.contains(&k) => date(&name, text)?,
+                        ("expr", _) => walk(value, &name, true)?,
+                        (k, Value::Number(n)) if in_expr => {
+                            let n = n.as_i64().unwrap_or(i64::MAX);
+                            let range = match k {
+                                "year" => Some((i64::from(*YEARS.start()), i64::from(*YEARS.end()))),
+                                "month" => Some((1, 12)),
+                                "quarter" => Some((1, 4)),
+                                "half" => Some((1, 2)),
+                                "week" => Some((1, 53)),
+                                "day" => Some((1, 31)),
+                                _ => None,
+                            };
+                            if let Some((lo, hi)) = range
+                                && !(lo..=hi).contains(&n)
+                            {
+                                return Err(format!("{name}: {n} ngoài khoảng {lo}–{hi}"));
+                            }
+                        }
+                        (_, Value::String(text)) if in_expr && NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok() => {
+                            date(&name, text)?
+                        }
+                        _ => walk(value, &name, in_expr)?,
+                    }
+                }
+                Ok(())
+            }
+            Value::Array(items) => items.iter().try_for_each(|i| walk(i, field, in_expr)),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Serde for `Option<Option<T>>`: absent = unchanged, `null` = cleared, a value = set.

@@ -332,8 +332,37 @@ fn malformed_data_is_refused_naming_the_type() {
             other => panic!("{event_type} {data}: {other:?}"),
         }
         assert!(err.to_string().contains(&format!("\"{event_type}\"")), "{err}");
-        assert!(std::error::Error::source(&err).is_some(), "keeps the serde error");
     }
+}
+
+#[test]
+fn hand_edited_periods_and_dates_are_refused_naming_the_field() {
+    let submitted = |occurrence: &str, at: &str| json!({"occurrence": occurrence, "evidence": {"document": "45/BC"}, "submitted_at": at});
+    let defined = |finish: Value| {
+        json!({"plan": "KH", "code": "01", "title": "T", "lead": "Sở Tài chính", "cooperating": [],
+               "finish": {"input": "Tháng 9/2025", "expr": finish}, "tracked_from": "2025-01-01"})
+    };
+    let cases = [
+        ("ReportSubmitted", submitted("2026-Q7", "2026-03-24T03:00:00Z"), "occurrence"),
+        ("ReportSubmitted", submitted("2026-13", "2026-03-24T03:00:00Z"), "occurrence"),
+        ("ReportSubmitted", submitted("99999-Q1", "2026-03-24T03:00:00Z"), "occurrence"),
+        ("ReportSubmitted", submitted("2026-Q1", "3025-03-24T03:00:00Z"), "submitted_at"),
+        (
+            "TaskDefined",
+            defined(json!({"form": "period", "period": {"unit": "month", "year": 2025, "month": 13}})),
+            "month",
+        ),
+        ("TaskDefined", defined(json!({"form": "period", "period": {"unit": "year", "year": 9999}})), "year"),
+        ("TaskDefined", defined(json!({"form": "date", "date": "2999-01-01"})), "date"),
+    ];
+    for (event_type, data, field) in cases {
+        let err = TaskEvent::decode(event_type, 1, data.clone()).expect_err("hand-edited");
+        assert!(matches!(err, EventDecodeError::Invalid { .. }), "{event_type} {data}: {err:?}");
+        assert!(err.to_string().contains(field), "{err}");
+    }
+    // Free text that looks like a date is text.
+    let comment = json!({"text": "Hẹn 2026-13-45 hoặc năm 9999"});
+    TaskEvent::decode("CommentAdded", 1, comment).expect("a comment is free text");
 }
 
 #[test]

@@ -380,3 +380,112 @@ fn the_delivered_set_is_exact() {
     assert_eq!(DeliveredSet::from_ids(ids.clone()).len(), 5000);
     assert_eq!(ids.iter().collect::<DeliveredSet>().len(), 5000);
 }
+
+mod never_panics {
+    //! The planner and the classifier are total: whatever the tasks (any time expression of
+    //! the vocabulary, any year dondoc accepts, reports, extensions, acknowledgements) and
+    //! whatever the instant, they answer; they never panic.
+
+    use chrono::{Days, TimeZone as _};
+    use dondoc_core::classify::Classifier;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Years at and inside the edges of what stored events may hold (1900–2200).
+    fn year() -> impl Strategy<Value = i32> {
+        prop_oneof![Just(1900), Just(2200), 1900i32..=2200, 2020i32..=2030]
+    }
+
+    fn finish() -> impl Strategy<Value = String> {
+        (year(), 1u32..=12, 1u32..=4, 1u32..=28, 0usize..12).prop_map(|(y, m, q, d, form)| match form {
+            0 => format!("Tháng {m}/{y}"),
+            1 => format!("Quý {}/{y}", ["I", "II", "III", "IV"][q as usize - 1]),
+            2 => format!("Năm {y}"),
+            3 => format!("Trước ngày {d}/{m}/{y}"),
+            4 => "Hằng năm".to_string(),
+            5 => "Hằng quý".to_string(),
+            6 => "Hằng tháng".to_string(),
+            7 => "Thường xuyên".to_string(),
+            8 => format!("6 tháng đầu năm {y}"),
+            9 => format!("Từ tháng {m}/{y} đến năm {}", y.min(2199) + 1),
+            10 => "Khi có yêu cầu".to_string(),
+            _ => format!("Ngày {d}/{m}/{y}"),
+        })
+    }
+
+    fn instant(y: i32, day: u32, hour: u32) -> DateTime<Utc> {
+        let start = NaiveDate::from_ymd_opt(y, 1, 1).unwrap() + Days::new(u64::from(day));
+        Utc.from_utc_datetime(&start.and_hms_opt(hour, 0, 0).unwrap())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        #[test]
+        fn the_planner_and_the_classifier_never_panic(
+            finishes in prop::collection::vec(finish(), 1..6),
+            tracked in year(),
+            steps in prop::collection::vec((0u8..5, year(), 0u32..360, 1u32..=4), 0..6),
+            at in (year(), 0u32..365, 0u32..24),
+        ) {
+            let tracked_from = NaiveDate::from_ymd_opt(tracked, 1, 1).unwrap();
+            let mut tasks = Vec::new();
+            for (i, text) in finishes.iter().enumerate() {
+                let Ok(finish) = timeexpr::parse(text) else { continue };
+                let mut task = TaskState::from_events(&[TaskEvent::TaskDefined {
+                    plan: "KH".into(),
+                    code: format!("{i:02}"),
+                    title: text.clone(),
+                    lead: "Sở Tài chính".into(),
+                    cooperating: vec![],
+                    start: None,
+                    finish: Some(finish),
+                    product: None,
+                    tracked_from,
+                    tt: None,
+                    group: None,
+                }]);
+                for (kind, y, day, q) in &steps {
+                    let when = instant(*y, *day, 9);
+                    let event = match kind {
+                        0 => TaskEvent::ReportSubmitted {
+                            occurrence: Some(format!("{y}-Q{q}")),
+                            evidence: Evidence::default(),
+                            submitted_at: when,
+                        },
+                        1 => TaskEvent::ReminderAcknowledged {
+                            acknowledged_at: when,
+                            occurrence: None,
+                            key: None,
+                            snooze_until: Some(instant(*y, (*day + 7) % 360, 9)),
+                        },
+                        2 => TaskEvent::DeadlineExtended {
+                            occurrence: None,
+                            previous_due: None,
+                            new_due: when.date_naive(),
+                            new_text: None,
+                            reason: "Gia hạn".into(),
+                        },
+                        _ => TaskEvent::StatusChanged {
+                            from: TaskStatus::NotStarted,
+                            to: TaskStatus::InProgress,
+                            note: None,
+                            completed_on: None,
+                            evidence: None,
+                        },
+                    };
+                    task.apply(&event);
+                }
+                tasks.push(task);
+            }
+            let w = World::new();
+            let now = instant(at.0, at.1, at.2);
+            let _ = w.due(&tasks, now);
+            let classifier = Classifier::new(&w.calendar, &w.reporting);
+            for t in &tasks {
+                let _ = classifier.task(t, now);
+            }
+        }
+    }
+}

@@ -42,7 +42,7 @@ pub enum TemplateError {
 
 /// Wording that is not in the templates: the sender's name and how to answer.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Wording {
     /// The signature, e.g. "Tổ giúp việc – Văn phòng UBND tỉnh".
     pub sender: String,

@@ -31,7 +31,7 @@ const CONFIRM_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// Settings of the Telegram channel.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct TelegramConfig {
     /// The bot token (resolved by the binary, e.g. from the environment).
     pub token: String,

@@ -105,11 +105,25 @@ impl FileConfig {
     /// Reads `path`; a missing file means every default.
     pub fn load(path: &Path) -> Result<FileConfig> {
         match std::fs::read_to_string(path) {
-            Ok(text) => toml::from_str(&text).with_context(|| format!("tệp cấu hình {} không hợp lệ", path.display())),
+            Ok(text) => toml::from_str(&text).map_err(|e| {
+                let section = e.span().and_then(|span| section_at(&text, span.start));
+                let place = section.map(|s| format!(" (mục [{s}])")).unwrap_or_default();
+                anyhow::anyhow!("tệp cấu hình {}{place} không hợp lệ: {e}", path.display())
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(FileConfig::default()),
             Err(e) => Err(e).with_context(|| format!("không đọc được {}", path.display())),
         }
     }
+}
+
+/// The `[section]` whose body holds byte `offset` of a TOML text (`None` at the top).
+fn section_at(text: &str, offset: usize) -> Option<String> {
+    let before = text.get(..offset.min(text.len()))?;
+    before.lines().rev().find_map(|line| {
+        let line = line.trim();
+        let name = line.strip_prefix('[')?.split(']').next()?.trim();
+        (!line.starts_with("[[") && !name.is_empty()).then(|| name.to_string())
+    })
 }
 
 /// Parses and validates calendar data.
@@ -223,6 +237,45 @@ mod channel_sections {
             out.push('\n');
         }
         out
+    }
+
+    #[test]
+    fn every_section_refuses_an_unknown_key_naming_section_and_key() {
+        let sections = [
+            "server",
+            "schedule",
+            "reminders",
+            "dispatch",
+            "templates",
+            "wording",
+            "summary",
+            "audit",
+            "calendar",
+            "reporting",
+            "classification",
+            "agencies",
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        for section in sections {
+            let path = dir.path().join(format!("{section}.toml"));
+            std::fs::write(&path, format!("[{section}]\nkhoa_la = 1\n")).unwrap();
+            let error = format!("{:#}", FileConfig::load(&path).unwrap_err());
+            assert!(error.contains(&format!("[{section}]")) && error.contains("khoa_la"), "{section}: {error}");
+        }
+        // The channel sections are read when the daemon starts.
+        let mut email = toml::Table::new();
+        email.insert("host".into(), "h".into());
+        email.insert("khoa_la".into(), 1.into());
+        let error = format!("{:#}", email.try_into::<EmailConfig>().unwrap_err());
+        assert!(error.contains("khoa_la"), "{error}");
+        let mut telegram = toml::Table::new();
+        telegram.insert("khoa_la".into(), 1.into());
+        assert!(telegram.try_into::<TelegramConfig>().unwrap_err().to_string().contains("khoa_la"));
+        let mut zalo = toml::Table::new();
+        zalo.insert("app_id".into(), "1".into());
+        zalo.insert("token_file".into(), "t".into());
+        zalo.insert("khoa_la".into(), 1.into());
+        assert!(zalo.try_into::<ZaloConfig>().unwrap_err().to_string().contains("khoa_la"));
     }
 
     #[test]
