@@ -69,11 +69,11 @@ fn xlsx() -> Vec<u8> {
 }
 
 /// A TLS server, or `None` (test skipped) when the openssl CLI is missing.
-fn tls_server(start: fn() -> io::Result<SmtpServer>) -> Option<SmtpServer> {
+fn tls_server(test: &str, start: fn() -> io::Result<SmtpServer>) -> Option<SmtpServer> {
     match start() {
         Ok(server) => Some(server),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            eprintln!("skipped: openssl or python3 not found ({e})");
+            dondoc_testkit::skip::skip(test, &format!("openssl or python3 not found ({e})"));
             None
         }
         Err(e) => panic!("could not start the SMTP server: {e}"),
@@ -269,7 +269,10 @@ async fn invalid_address_is_permanent_without_contacting_the_server() {
 
 #[tokio::test]
 async fn starttls_with_self_signed_certificate_and_login() {
-    let Some(server) = tls_server(SmtpServer::start_starttls) else { return };
+    let Some(server) = tls_server("email::starttls_with_self_signed_certificate_and_login", SmtpServer::start_starttls)
+    else {
+        return;
+    };
     let tls = EmailConfig {
         security: Security::Starttls,
         accept_invalid_certs: true,
@@ -302,7 +305,10 @@ async fn starttls_with_self_signed_certificate_and_login() {
 
 #[tokio::test]
 async fn implicit_tls_with_self_signed_certificate() {
-    let Some(server) = tls_server(SmtpServer::start_implicit_tls) else { return };
+    let Some(server) = tls_server("email::implicit_tls_with_self_signed_certificate", SmtpServer::start_implicit_tls)
+    else {
+        return;
+    };
     let sender = EmailSender::new(&EmailConfig {
         security: Security::Tls,
         accept_invalid_certs: true,

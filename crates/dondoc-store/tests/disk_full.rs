@@ -2,8 +2,9 @@
 //! earlier events are intact, the chains verify, and appends work again once there is room.
 //!
 //! Two ways to fill the disk: SQLite's `max_page_count` (a real SQLITE_FULL from the engine;
-//! always runs) and a real 2 MB tmpfs (needs permission to mount; skipped with a printed
-//! reason otherwise).
+//! always runs), and the kernel refusing writes: a real 2 MB tmpfs when this process may
+//! mount one (ENOSPC), else a child process whose file size limit is lowered
+//! (`RLIMIT_FSIZE`: writes past it fail with EFBIG). The test prints which one ran.
 
 mod common;
 
@@ -123,37 +124,75 @@ impl Drop for Tmpfs {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn tmpfs_full() {
+async fn the_kernel_refuses_writes() {
     let dir = tempfile::tempdir().unwrap();
-    let tmpfs = match Tmpfs::mount(dir.path(), "2m") {
-        Ok(tmpfs) => tmpfs,
-        Err(reason) => {
-            println!("SKIPPED tmpfs_full: {reason} (needs root; the max_page_count test still runs)");
-            return;
+    match Tmpfs::mount(dir.path(), "2m") {
+        Ok(tmpfs) => {
+            println!("disk full by: a 2 MB tmpfs (ENOSPC)");
+            let filler = tmpfs.dir.join("filler");
+            std::fs::write(&filler, vec![0u8; 384 * 1024]).unwrap();
+            let path = tmpfs.dir.join("events.sqlite");
+            full_then_room(&path, || std::fs::remove_file(&filler).unwrap()).await;
+            drop(tmpfs);
         }
+        Err(reason) => {
+            println!("disk full by: RLIMIT_FSIZE in a child process (EFBIG); no tmpfs: {reason}");
+            let status = Command::new(std::env::current_exe().unwrap())
+                .args(["--exact", "file_size_limit_child", "--ignored", "--nocapture"])
+                .env(CHILD, dir.path())
+                .status()
+                .unwrap();
+            assert!(status.success(), "the child with a file size limit failed");
+        }
+    }
+}
+
+/// Set for [`file_size_limit_child`]: the directory to fill.
+const CHILD: &str = "DONDOC_TEST_FSIZE_DIR";
+
+/// Run by [`the_kernel_refuses_writes`] in its own process (the limit is per process);
+/// does nothing when run otherwise.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore]
+async fn file_size_limit_child() {
+    let Some(dir) = std::env::var_os(CHILD) else { return };
+    let path = PathBuf::from(dir).join("events.sqlite");
+    // SAFETY: process-wide settings of this child process only: writes past 1 MB fail
+    // with EFBIG instead of raising SIGXFSZ.
+    let lowered = unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+        let limit = libc::rlimit { rlim_cur: 1024 * 1024, rlim_max: libc::RLIM_INFINITY };
+        libc::setrlimit(libc::RLIMIT_FSIZE, &limit)
     };
-    let filler = tmpfs.dir.join("filler");
-    std::fs::write(&filler, vec![0u8; 384 * 1024]).unwrap();
-    let path = tmpfs.dir.join("events.sqlite");
-    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(lowered, 0, "setrlimit");
+    full_then_room(&path, || {
+        // SAFETY: as above; the hard limit allows raising the soft one back.
+        let limit = libc::rlimit { rlim_cur: libc::RLIM_INFINITY, rlim_max: libc::RLIM_INFINITY };
+        assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_FSIZE, &limit) }, 0);
+    })
+    .await;
+}
+
+/// Fills the store at `path` until the kernel refuses a write, checks nothing acknowledged
+/// is lost and nothing failed is visible, calls `make_room`, and appends again.
+async fn full_then_room(path: &Path, make_room: impl FnOnce()) {
+    let store = SqliteStore::open(path).unwrap();
     let (mut written, failed) = fill(&store, "s", 16 * 1024).await;
-    assert!(written.len() > 10, "some events fit on the tmpfs: {}", written.len());
+    assert!(written.len() > 10, "some events fit: {}", written.len());
     let mut failed = vec![failed];
     failed.extend(concurrent_failures(&store, "s").await);
     assert_intact(&store, "s", &written, &failed).await;
 
-    std::fs::remove_file(&filler).unwrap();
+    make_room();
     for i in 0..3 {
         let ev = sized_event(i, 16 * 1024);
         written.push(ev.id);
-        store.append("s", ExpectedRevision::Any, vec![ev]).await.expect("append after freeing space");
+        store.append("s", ExpectedRevision::Any, vec![ev]).await.expect("append after making room");
     }
     assert_intact(&store, "s", &written, &failed).await;
     drop(store);
 
-    let store = SqliteStore::open(&path).expect("reopen on the tmpfs");
+    let store = SqliteStore::open(path).expect("reopen");
     assert_intact(&store, "s", &written, &failed).await;
     store.check_integrity().await.expect("quick_check");
-    drop(store);
-    drop(tmpfs);
 }
