@@ -16,8 +16,8 @@
 //! - `dispatch+append`: the recorder appends one ReminderDelivered event per outcome with
 //!   `SqliteStore::append` (to the task's stream, `ExpectedRevision::Any`);
 //! - `dispatch+service`: the daemon's recording path: the application's own
-//!   `DeliveryRecorder` (a `RecordDelivery` command per key on pre-defined tasks: loads and
-//!   folds the task's stream, decides, appends with the expected revision).
+//!   `DeliveryRecorder` (each outcome appended as facts to the tasks' existing streams,
+//!   `ExpectedRevision::StreamExists`; the appends in flight commit together).
 //!
 //! **(a) Real channels, Telegram limits on.** aiosmtpd (a real SMTP server process) and the
 //! Telegram Bot API test server with its flood limits enforced (429 beyond 30/s overall or
