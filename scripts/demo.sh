@@ -43,6 +43,8 @@ say "Nhật ký nhiệm vụ 01"
 dondoc audit --plan MAU-2026 --code 01
 say "Kiểm tra toàn vẹn"
 dondoc audit verify
+say "Mốc đối chiếu (dấu niêm phong mới nhất, để lưu ngoài máy chủ)"
+dondoc audit anchor
 
 say "Danh bạ người nhận nhắc việc"
 dondoc contact add --name "Nguyễn Văn An" --agency "Thống kê tỉnh" --email an@thongke.example.vn --telegram 1001

@@ -342,3 +342,22 @@ fn write_samples() {
     let chat = render_text(&summary, Channel::Telegram, "A", "1").text;
     std::fs::write(dir.join("chat.txt"), chat).expect("writes the chat text");
 }
+
+#[test]
+fn a_channel_out_of_order_is_named_in_every_form_of_the_summary() {
+    let mut summary = sample();
+    summary.channel_faults = vec![dondoc_core::summary::weekly::ChannelProblem {
+        channel: Channel::Zalo,
+        reason: "Zalo từ chối refresh token (-14014)".into(),
+        since: chrono::DateTime::parse_from_rfc3339("2025-11-20T02:00:00Z").unwrap().with_timezone(&chrono::Utc),
+    }];
+    let email = render_email(&summary, "Hồ Quang Em", "em@ubnd.example.vn");
+    let html = html_text(email.html.as_deref().unwrap());
+    assert!(html.contains("Kênh Zalo đang lỗi từ 09:00 ngày 20/11/2025"), "{html}");
+    assert!(html.contains("-14014"), "{html}");
+    assert!(email.text.contains("Kênh Zalo đang lỗi từ 09:00 ngày 20/11/2025"), "{}", email.text);
+    let chat = render_text(&summary, Channel::Telegram, "Hồ Quang Em", "2002");
+    assert!(chat.text.contains("Kênh Zalo đang lỗi"), "{}", chat.text);
+    // Without faults, nothing is said.
+    assert!(!render_email(&sample(), "Hồ Quang Em", "e@x.vn").text.contains("đang lỗi"));
+}
