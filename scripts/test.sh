@@ -35,6 +35,15 @@ if ! python3 -c "import aiosmtpd" >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check aiosmtpd 2>/dev/null \
     || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages aiosmtpd
 fi
+# The calendar's cross-check against a widely used peer: the `holidays` package (PyPI), at
+# the version whose disagreements crates/dondoc-core/tests/data/peer-holidays-allow.toml
+# explains.
+HOLIDAYS_VERSION="0.109"
+if [ "$(python3 -c 'import holidays; print(holidays.__version__)' 2>/dev/null)" != "$HOLIDAYS_VERSION" ]; then
+  echo "installing holidays $HOLIDAYS_VERSION (pip)" >&2
+  python3 -m pip install --quiet --disable-pip-version-check "holidays==$HOLIDAYS_VERSION" 2>/dev/null \
+    || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "holidays==$HOLIDAYS_VERSION"
+fi
 
 # test-clock: the daemon's end-to-end tests start `serve` at a chosen date (DONDOC_NOW),
 # which a release build refuses.

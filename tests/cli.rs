@@ -8,6 +8,8 @@ use serde_json::Value;
 fn dondoc(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_dondoc"))
         .args(args)
+        // No data directory: the built-in calendar, whatever the user running the tests has.
+        .env("DONDOC_DATA_DIR", std::env::temp_dir().join("dondoc-cli-no-data-dir"))
         .env_remove("DONDOC_CALENDAR")
         .env_remove("DONDOC_POLICY")
         .output()

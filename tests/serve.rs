@@ -82,6 +82,44 @@ async fn healthz_shows_the_next_runs_and_sigterm_exits_promptly() {
     data.ok(now, &["list"]);
     data.ok(now, &["task", "comment", "--plan", PLAN, "--code", "01", "--note", "ghi chú bên cạnh dịch vụ"]);
 
+    // The daemon follows the recorded notices without a restart: a notices file that does
+    // not read shows on /healthz (the old calendar stays in force); a valid one replaces it.
+    let notices = data.path().join("calendar-notices.toml");
+    std::fs::write(&notices, "[year.2028]\ntet = [\"2028-01-25\"]\n").unwrap();
+    let health = eventually("the broken notices file on /healthz", &serve, || {
+        let (status, body) = http(serve.port, "GET", "/healthz", &[], b"").ok()?;
+        let v: Value = serde_json::from_str(&body).ok()?;
+        (status == 503).then_some(v)
+    })
+    .await;
+    let problem = &health["problems"][0];
+    assert_eq!(problem["job"], "calendar", "{health}");
+    assert!(problem["reason"].as_str().unwrap().contains("calendar-notices.toml"), "{health}");
+    assert!(problem["reason"].as_str().unwrap().contains("cần đúng 5 ngày"), "{health}");
+    // A broken file stops the command too (it names the file); removed, the notice is recorded.
+    let refused = data
+        .run(now, &["calendar", "add-notice", "--year", "2028", "--source", "Thông báo thử", "--worked", "2028-01-29"]);
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("calendar-notices.toml"), "{refused:?}");
+    std::fs::remove_file(&notices).unwrap();
+    data.ok(
+        now,
+        &[
+            "calendar",
+            "add-notice",
+            "--year",
+            "2028",
+            "--source",
+            "Thông báo thử",
+            "--tet",
+            "2028-01-24,2028-01-25,2028-01-26,2028-01-27,2028-01-28",
+        ],
+    );
+    eventually("the calendar reloaded", &serve, || {
+        let (status, _) = http(serve.port, "GET", "/healthz", &[], b"").ok()?;
+        (status == 200 && serve.log().contains("đã nạp lại lịch làm việc")).then_some(())
+    })
+    .await;
+
     serve.stop().await;
     let log = serve.log();
     assert!(log.contains("nhận tín hiệu dừng") && log.contains("đã dừng"), "{log}");

@@ -33,7 +33,8 @@ use crate::schedule::{Job, JobKind};
 
 /// What the use cases follow, read from the configuration by the caller.
 pub struct Settings {
-    pub calendar: WorkCalendar,
+    /// The work calendar; replaced while the daemon runs when its files change.
+    pub calendar: CalendarSlot,
     pub policy: ReportingPolicy,
     /// "Sắp đến hạn" within this many working days.
     pub due_soon_working_days: u32,
@@ -52,7 +53,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            calendar: WorkCalendar::default(),
+            calendar: WorkCalendar::default().into(),
             policy: ReportingPolicy::nd09(),
             due_soon_working_days: 5,
             agencies: AgencyConfig::default(),
@@ -64,6 +65,30 @@ impl Default for Settings {
             ],
             seal_key: None,
         }
+    }
+}
+
+/// The work calendar in use: read with [`CalendarSlot::get`], replaced as a whole with
+/// [`CalendarSlot::replace`] (a notice recorded while the daemon runs). Readers keep the
+/// calendar they took for the whole of one use case.
+#[derive(Debug, Default)]
+pub struct CalendarSlot(std::sync::RwLock<Arc<WorkCalendar>>);
+
+impl CalendarSlot {
+    /// The calendar now.
+    pub fn get(&self) -> Arc<WorkCalendar> {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Puts `calendar` in place for every later reader.
+    pub fn replace(&self, calendar: WorkCalendar) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(calendar);
+    }
+}
+
+impl From<WorkCalendar> for CalendarSlot {
+    fn from(calendar: WorkCalendar) -> Self {
+        CalendarSlot(std::sync::RwLock::new(Arc::new(calendar)))
     }
 }
 
@@ -207,11 +232,17 @@ impl App {
         Ok(f(&peek)?)
     }
 
-    /// A classifier with the settings' calendar, policy and "due soon" window.
-    pub fn classifier(&self) -> Classifier<'_> {
+    /// The work calendar now (see [`CalendarSlot`]).
+    pub fn calendar(&self) -> Arc<WorkCalendar> {
+        self.settings.calendar.get()
+    }
+
+    /// A classifier with `calendar` (taken with [`App::calendar`]), the settings' policy
+    /// and "due soon" window.
+    pub fn classifier<'a>(&'a self, calendar: &'a WorkCalendar) -> Classifier<'a> {
         Classifier {
             due_soon_working_days: self.settings.due_soon_working_days,
-            ..Classifier::new(&self.settings.calendar, &self.settings.policy)
+            ..Classifier::new(calendar, &self.settings.policy)
         }
     }
 

@@ -75,7 +75,8 @@ pub async fn table(app: &App, plan: &str, at: DateTime<Utc>) -> Result<ExportTab
     if tasks.is_empty() {
         return Err(AppError::Input(format!("kế hoạch \"{plan}\" không có nhiệm vụ nào")));
     }
-    let classifier = app.classifier();
+    let calendar = app.calendar();
+    let classifier = app.classifier(&calendar);
     Ok(ExportTable { plan: plan.to_string(), rows: tasks.iter().map(|t| row(t, &classifier, at)).collect() })
 }
 

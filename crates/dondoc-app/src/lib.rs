@@ -4,7 +4,8 @@
 //!
 //! - writing: [`command`] (the command service: load → decide → append), [`task`],
 //!   [`import`], [`contacts`], [`silences`], [`agencies`];
-//! - reading: [`views`], [`export`], [`audit`], [`suggest`];
+//! - reading: [`views`], [`export`], [`audit`], [`suggest`], [`calendar`] (what a
+//!   recorded notice does to the deadlines);
 //! - delivering: [`reminders`] (sweep and recorder), [`summary`] (weekly summary, daily
 //!   digest), [`answers`] (Telegram and Zalo);
 //! - running: [`schedule`] (cron arithmetic), [`jobs`], [`simulate`], [`clock`].
@@ -17,6 +18,7 @@ mod app;
 pub mod agencies;
 pub mod answers;
 pub mod audit;
+pub mod calendar;
 pub mod clock;
 pub mod command;
 pub mod contacts;
@@ -33,6 +35,6 @@ pub mod summary;
 pub mod task;
 pub mod views;
 
-pub use app::{App, Delivery, JobFailure, RecorderLayer, Settings, Status};
+pub use app::{App, CalendarSlot, Delivery, JobFailure, RecorderLayer, Settings, Status};
 pub use command::Actor;
 pub use error::{AppError, Result};

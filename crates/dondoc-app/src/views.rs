@@ -21,7 +21,7 @@ pub async fn task(app: &App, key: &TaskKey, at: DateTime<Utc>) -> Result<(BoardT
     let Some(task) = read.task(&key.plan, &key.code)? else {
         return Err(AppError::Input(suggest::unknown_task(&read, key)?));
     };
-    let standing = app.classifier().task(&task.state, at);
+    let standing = app.classifier(&app.calendar()).task(&task.state, at);
     Ok((task, standing))
 }
 
@@ -115,9 +115,10 @@ pub struct Listing {
 /// The tasks of a listing at `at`, with their standings, by plan and code.
 pub async fn list(app: &App, listing: &Listing, at: DateTime<Utc>) -> Result<Vec<(BoardTask, TaskStanding)>> {
     let tasks = app.read().await?.tasks(&listing.filter)?;
-    let classifier = app.classifier();
+    let calendar = app.calendar();
+    let classifier = app.classifier(&calendar);
     let today = local_date(at);
-    let until = listing.due_within.map(|w| w.horizon(&app.settings.calendar, today));
+    let until = listing.due_within.map(|w| w.horizon(&calendar, today));
     let mut rows = Vec::new();
     for task in tasks {
         let standing = classifier.task(&task.state, at);

@@ -85,20 +85,20 @@ fn the_2026_schedule_matches_the_notice() {
 fn default_rules_without_a_notice() {
     use DayOffKind::*;
     let cal = WorkCalendar::default();
-    // 2027: Tết mùng 1 is Saturday 6/2 (giao thừa Friday 5/2): the weekend Tết days are made
-    // up on Wednesday and Thursday; 1/5 is a Saturday, made up Monday 3/5; 2/9 is a Thursday,
-    // so the adjacent day is Friday 3/9.
+    // 2027: Tết mùng 1 is Saturday 6/2 (giao thừa Friday 5/2, 28 tháng Chạp Thursday 4/2):
+    // two days before, mùng 1–3, the weekend Tết days made up on Tuesday and Wednesday; 1/5
+    // is a Saturday, made up Monday 3/5; 2/9 is a Thursday, so the adjacent day is Friday 3/9.
     assert_eq!(
         days_off(&cal, 2027),
         expect(&[
             ("2027-01-01", Holiday),
+            ("2027-02-04", Holiday),
             ("2027-02-05", Holiday),
             ("2027-02-06", Holiday),
             ("2027-02-07", Holiday),
             ("2027-02-08", Holiday),
-            ("2027-02-09", Holiday),
+            ("2027-02-09", Compensatory),
             ("2027-02-10", Compensatory),
-            ("2027-02-11", Compensatory),
             ("2027-04-16", Holiday),
             ("2027-04-30", Holiday),
             ("2027-05-01", Holiday),
@@ -291,4 +291,119 @@ fn extreme_years_do_not_panic() {
         let _ = cal.add_working_days(date, -3);
         let _ = cal.working_days_between(date, date);
     }
+}
+
+/// The deadlines the official notices of 2020–2024 decide (issue 13): a deadline on a day
+/// off ends on the next working day (BLDS Art. 148(5)); a worked Saturday is a working day.
+#[test]
+fn deadlines_of_2020_to_2024_follow_the_notices() {
+    let cal = shipped();
+    let table = [
+        // (nominal, due, why)
+        ("2020-01-23", "2020-01-30", "29 tháng Chạp: Tết 2020 ran 23/1–29/1 (TB 4544/TB-LĐTBXH)"),
+        ("2020-01-30", "2020-01-30", "the first working day after Tết 2020"),
+        ("2021-02-16", "2021-02-17", "mùng 5: the last day of the 2021 break"),
+        ("2021-02-17", "2021-02-17", "a working day after Tết 2021"),
+        ("2022-01-28", "2022-01-28", "Friday before the 2022 break (29/1–6/2)"),
+        ("2022-02-04", "2022-02-07", "mùng 4 Nhâm Dần, an official Tết day"),
+        ("2023-01-20", "2023-01-27", "29 tháng Chạp: Tết 2023 ran 20/1–26/1"),
+        ("2023-01-27", "2023-01-27", "a working day after Tết 2023"),
+        ("2023-09-04", "2023-09-05", "nghỉ bù for 2/9/2023, a Saturday"),
+        ("2024-02-15", "2024-02-15", "a working day after Tết 2024 (8/2–14/2)"),
+        ("2024-02-08", "2024-02-15", "29 tháng Chạp Quý Mão"),
+        ("2024-04-29", "2024-05-02", "swapped day off, then 30/4 and 1/5"),
+        ("2024-05-04", "2024-05-04", "the Saturday worked for 29/4/2024"),
+        ("2024-09-03", "2024-09-04", "the day paired with 2/9/2024"),
+    ];
+    for (nominal, due, why) in table {
+        assert_eq!(cal.rollover(d(nominal)), d(due), "{nominal}: {why}");
+    }
+    for year in 2020..=2026 {
+        assert!(cal.is_confirmed(year), "{year} comes from a notice");
+        assert!(cal.year_status(year).source.is_some(), "{year} names its notice");
+    }
+    assert!(cal.year_status(2027).unverified, "2027 is known from secondary sources only");
+}
+
+/// Without a notice, the default rule reproduces every recent notice's days off (2020–2027)
+/// and marks its days provisional.
+#[test]
+fn the_default_rule_follows_the_practice_of_the_notices() {
+    let official = shipped();
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/calendar.toml")).unwrap();
+    let mut config = toml::from_str::<CalendarConfig>(&text).unwrap();
+    config.years.clear();
+    let default = WorkCalendar::new(&config).unwrap();
+    for year in 2020..=2027 {
+        let mut day = d(&format!("{year}-01-01"));
+        while day.year() == year {
+            // Swapped days are announced case by case: no rule predicts them.
+            let swapped = official.day_off(day).is_some_and(|o| o.kind == DayOffKind::Override)
+                || official.worked_weekend_days(year).iter().any(|w| w.0 == day);
+            if !swapped {
+                assert_eq!(default.is_working_day(day), official.is_working_day(day), "{day}");
+            }
+            day = day.succ_opt().unwrap();
+        }
+        let status = default.year_status(year);
+        assert_eq!(status.tet, dondoc_core::calendar::Provenance::Provisional);
+        assert!(default.days_off(year).iter().any(|o| o.provisional), "{year}");
+        assert!(official.days_off(year).iter().all(|o| !o.provisional), "{year}");
+    }
+    // 2/9/2029 is a Sunday: the default pairs it with Monday 3/9 and makes up 2/9 on Tuesday.
+    let sep: Vec<_> = default.days_off(2029).into_iter().filter(|o| o.date.month() == 9).collect();
+    assert_eq!(sep.iter().map(|o| o.date).collect::<Vec<_>>(), [d("2029-09-02"), d("2029-09-03"), d("2029-09-04")]);
+    assert!(!sep[0].provisional && sep[1].provisional && !sep[2].provisional);
+}
+
+#[test]
+fn a_deadline_near_a_provisional_day_says_so() {
+    let cal = shipped();
+    // 2028 has no notice: Tết (mùng 1 Wednesday 26/1/2028) is provisional.
+    let near = cal.provisional_days_near(d("2028-01-24"), d("2028-01-24"));
+    assert!(near.iter().any(|o| o.date == d("2028-01-24")), "{near:?}");
+    // Three days after the deadline still counts: 21/1/2028 (Friday) is followed by the weekend
+    // and the provisional 24/1.
+    assert!(!cal.provisional_days_near(d("2028-01-21"), d("2028-01-21")).is_empty());
+    assert!(cal.provisional_days_near(d("2028-03-01"), d("2028-03-01")).is_empty());
+    // Official years never are.
+    assert!(cal.provisional_days_near(d("2026-02-13"), d("2026-02-23")).is_empty());
+}
+
+#[test]
+fn notices_are_checked_and_merged() {
+    let bad = |text: &str| WorkCalendar::new(&toml::from_str::<CalendarConfig>(text).unwrap()).unwrap_err();
+    assert!(matches!(
+        bad("[year.2028]\ntet = [\"2028-01-24\", \"2028-01-25\", \"2028-01-26\", \"2028-01-27\"]"),
+        CalendarConfigError::BadTet { year: 2028, .. }
+    ));
+    assert!(matches!(
+        bad("[year.2028]\ntet = [\"2028-03-24\", \"2028-03-25\", \"2028-03-26\", \"2028-03-27\", \"2028-03-28\"]"),
+        CalendarConfigError::BadTet { year: 2028, .. }
+    ));
+    let e = bad(
+        "[year.2028]\ndays_off = [{ date = \"2028-01-29\", name = \"x\" }]\nworking_days = [{ date = \"2028-01-29\", name = \"y\" }]",
+    );
+    assert!(matches!(e, CalendarConfigError::OffAndWorked { year: 2028, .. }), "{e}");
+
+    let base: CalendarConfig = toml::from_str(
+        "[year.2026]\nsource = \"A\"\ntet = [\"2026-02-16\", \"2026-02-17\", \"2026-02-18\", \"2026-02-19\", \"2026-02-20\"]\n\
+         days_off = [{ date = \"2026-01-02\", name = \"hoán đổi\" }]\nworking_days = [{ date = \"2026-01-10\", name = \"làm bù\" }]",
+    )
+    .unwrap();
+    let later: CalendarConfig = toml::from_str(
+        "[year.2026]\nsource = \"B\"\ndays_off = [{ date = \"2026-11-23\", name = \"hoán đổi\" }]\n\
+         working_days = [{ date = \"2026-11-28\", name = \"làm bù\" }]",
+    )
+    .unwrap();
+    let merged = base.years["2026"].merged(&later.years["2026"]);
+    assert_eq!(merged.source.as_deref(), Some("A; B"));
+    assert_eq!(merged.tet, base.years["2026"].tet);
+    assert_eq!(merged.days_off.iter().map(|x| x.date).collect::<Vec<_>>(), [d("2026-01-02"), d("2026-11-23")]);
+    assert_eq!(merged.working_days.iter().map(|x| x.date).collect::<Vec<_>>(), [d("2026-01-10"), d("2026-11-28")]);
+    let mut overlay = CalendarConfig::default();
+    overlay.years.insert("2026".into(), merged);
+    let cal = WorkCalendar::new(&base.with_notices(&overlay)).unwrap();
+    assert!(!cal.is_working_day(d("2026-11-23")));
+    assert!(cal.is_working_day(d("2026-11-28")));
 }

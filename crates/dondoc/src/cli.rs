@@ -44,6 +44,8 @@ pub enum Command {
     When(WhenArgs),
     /// Liệt kê các ngày nghỉ (lễ, tết, nghỉ bù, hoán đổi) của một năm.
     Holidays(HolidaysArgs),
+    /// Lịch làm việc: ghi nhận thông báo nghỉ lễ, tết của một năm; xem năm nào chính thức, năm nào tạm tính.
+    Calendar(CalendarArgs),
     /// Tạo thư mục dữ liệu và tệp cấu hình.
     Init,
     /// Ghi nhận thay đổi của một nhiệm vụ.
@@ -76,6 +78,57 @@ pub enum Command {
     Serve,
     /// Chạy mô phỏng trên đồng hồ ảo; mọi tin được ghi thành tệp JSON trong --outbox.
     Simulate(SimulateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CalendarArgs {
+    #[command(subcommand)]
+    pub action: CalendarAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarAction {
+    /// Ghi nhận thông báo chính thức của một năm (ngày nghỉ Tết, Quốc khánh, hoán đổi ngày làm
+    /// việc) vào calendar-notices.toml của thư mục dữ liệu; hạn và phân loại theo lịch mới ngay.
+    AddNotice(AddNoticeArgs),
+    /// Từng năm: nguồn (thông báo) hay quy tắc mặc định (tạm tính).
+    Status {
+        #[arg(long, default_value_t = 2020)]
+        from: i32,
+        #[arg(long, default_value_t = 2030)]
+        to: i32,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AddNoticeArgs {
+    #[arg(long)]
+    pub year: i32,
+    /// The notice: number, symbol and date, e.g. "Thông báo 1234/TB-BNV ngày 20/10/2027".
+    #[arg(long)]
+    pub source: String,
+    /// The five Tết days, YYYY-MM-DD or DD/MM/YYYY, separated by commas.
+    #[arg(long, value_delimiter = ',', value_name = "DATES")]
+    pub tet: Vec<String>,
+    /// The two Quốc khánh days (2/9 and the adjacent day).
+    #[arg(long, value_delimiter = ',', value_name = "DATES")]
+    pub national_day: Vec<String>,
+    /// A weekday off given by the notice (a swap): DATE or "DATE=name". Repeatable.
+    #[arg(long = "day-off", value_name = "DATE[=NAME]")]
+    pub day_off: Vec<String>,
+    /// A Saturday or Sunday worked in exchange: DATE or "DATE=name". Repeatable.
+    #[arg(long, value_name = "DATE[=NAME]")]
+    pub worked: Vec<String>,
+    /// Known from secondary sources only (news), not from the notice's text.
+    #[arg(long)]
+    pub unverified: bool,
+    /// Show what would change, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

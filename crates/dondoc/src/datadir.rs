@@ -86,7 +86,7 @@ impl DataDir {
             jobs.push(Job::new(JobKind::DailyDigest, daily)?);
         }
         Ok(Settings {
-            calendar: config::calendar_for(global, c, &self.dir)?,
+            calendar: config::calendar_for(global, c, &self.dir)?.into(),
             policy: config::policy_for(global, c)?,
             due_soon_working_days: c.classification.due_soon_working_days,
             agencies: config::agencies_for(c, &self.dir)?,

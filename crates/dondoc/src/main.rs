@@ -74,6 +74,7 @@ fn run_async(cli: &Cli) -> anyhow::Result<()> {
             Command::Reminders(args) => cmd::reminders::run(&cli.global, args).await,
             Command::Summary(args) => cmd::summary::run(&cli.global, args).await,
             Command::Zalo(args) => cmd::zalo::run(&cli.global, args).await,
+            Command::Calendar(args) => cmd::calendar::run(&cli.global, args).await,
             Command::Serve => serve::run(&cli.global).await,
             Command::Simulate(args) => cmd::simulate::run(&cli.global, args).await,
             Command::When(_) | Command::Holidays(_) => unreachable!("synchronous commands are dispatched in main"),

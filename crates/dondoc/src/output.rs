@@ -40,3 +40,15 @@ pub fn fields(rows: &[(&str, String)]) -> Result<()> {
 pub fn revision(r: Option<u64>) -> String {
     r.map_or_else(|| "—".to_string(), |r| r.to_string())
 }
+
+/// "Hạn tạm tính: …" when provisional days off lie near the deadline.
+pub fn provisional_note(days: &[dondoc_core::calendar::DayOff]) -> Option<String> {
+    let first = days.first()?;
+    Some(format!(
+        "hạn TẠM TÍNH: lịch nghỉ năm {} chưa có thông báo chính thức, {} ({}) đang là ngày nghỉ theo quy tắc mặc định; \
+         hạn có thể đổi khi thông báo được ghi nhận",
+        chrono::Datelike::year(&first.date),
+        first.date.format("%d/%m/%Y"),
+        first.name
+    ))
+}

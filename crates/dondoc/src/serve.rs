@@ -84,7 +84,9 @@ pub async fn run(global: &Global) -> Result<()> {
         }));
     }
     let scheduler_app = app.clone();
-    let scheduler = tokio::spawn(async move { scheduler_loop(&scheduler_app, stop_rx).await });
+    let (base, _) = crate::config::calendar_files(global, &data.config, &data.dir);
+    let mut calendar = CalendarWatch::new(base, data.dir.clone());
+    let scheduler = tokio::spawn(async move { scheduler_loop(&scheduler_app, &mut calendar, stop_rx).await });
 
     let _ = signal.await;
     tracing::info!("nhận tín hiệu dừng: hoàn tất các tin đang gửi rồi thoát");
@@ -144,7 +146,69 @@ async fn wait_for_signal() {
 }
 
 /// Runs each job at its cron ticks; after downtime a missed job runs once at start.
-async fn scheduler_loop(app: &App, mut stop: watch::Receiver<bool>) -> Result<()> {
+/// The calendar files the daemon follows: a notice recorded with `calendar add-notice` (or
+/// an edit of the calendar file) takes effect before the next job, without a restart. A
+/// file that does not read leaves the calendar as it was and shows on `/healthz`.
+struct CalendarWatch {
+    base: Option<std::path::PathBuf>,
+    dir: std::path::PathBuf,
+    seen: Vec<Option<(std::time::SystemTime, u64)>>,
+}
+
+/// How often the daemon looks at the calendar files (two `stat` calls).
+const CALENDAR_POLL: Duration = Duration::from_secs(5);
+
+/// The name under which a calendar file that does not read shows on `/healthz`.
+const CALENDAR_PROBLEM: &str = "calendar";
+
+impl CalendarWatch {
+    fn new(base: Option<std::path::PathBuf>, dir: std::path::PathBuf) -> CalendarWatch {
+        let mut watch = CalendarWatch { base, dir, seen: Vec::new() };
+        watch.seen = watch.fingerprint();
+        watch
+    }
+
+    fn files(&self) -> Vec<std::path::PathBuf> {
+        self.base.iter().cloned().chain([self.dir.join(crate::config::NOTICES_FILE)]).collect()
+    }
+
+    fn fingerprint(&self) -> Vec<Option<(std::time::SystemTime, u64)>> {
+        self.files()
+            .iter()
+            .map(|f| std::fs::metadata(f).ok().and_then(|m| Some((m.modified().ok()?, m.len()))))
+            .collect()
+    }
+
+    /// Reloads the calendar into `app` when a file changed since the last look.
+    fn refresh(&mut self, app: &App) {
+        let now = self.fingerprint();
+        if now == self.seen {
+            return;
+        }
+        self.seen = now;
+        let loaded = crate::config::load_base_calendar(self.base.as_deref()).and_then(|base| {
+            let config = base.with_notices(&crate::config::recorded_notices(&self.dir)?);
+            Ok(dondoc_core::WorkCalendar::new(&config)?)
+        });
+        let mut status = app.status.lock().unwrap_or_else(|e| e.into_inner());
+        match loaded {
+            Ok(calendar) => {
+                app.settings.calendar.replace(calendar);
+                status.failing_jobs.remove(CALENDAR_PROBLEM);
+                tracing::info!("đã nạp lại lịch làm việc (tệp lịch hoặc thông báo nghỉ lễ thay đổi)");
+            }
+            Err(e) => {
+                let error = format!("{e:#}");
+                tracing::error!(error = %error, "tệp lịch mới không hợp lệ: vẫn dùng lịch cũ");
+                status
+                    .failing_jobs
+                    .insert(CALENDAR_PROBLEM, dondoc_app::JobFailure { since: app.now(), runs: 1, error });
+            }
+        }
+    }
+}
+
+async fn scheduler_loop(app: &App, calendar: &mut CalendarWatch, mut stop: watch::Receiver<bool>) -> Result<()> {
     let now = app.now();
     let mut last: Vec<(JobKind, DateTime<Utc>)> = Vec::new();
     for job in &app.settings.jobs {
@@ -168,12 +232,15 @@ async fn scheduler_loop(app: &App, mut stop: watch::Receiver<bool>) -> Result<()
     loop {
         let now = app.now();
         let Some(next) = app.settings.jobs.iter().filter_map(|j| j.next_after(now)).min() else { return Ok(()) };
-        let wait = (next - now).to_std().unwrap_or_default();
+        // Woken at least every CALENDAR_POLL to follow the calendar files; a job runs only
+        // when one of its times has passed.
+        let wait = (next - now).to_std().unwrap_or_default().min(CALENDAR_POLL);
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
             _ = stop.changed() => return Ok(()),
         }
         let now = app.now();
+        calendar.refresh(app);
         for job in &app.settings.jobs {
             let Some(slot) = last.iter_mut().find(|(k, _)| *k == job.kind) else { continue };
             if job.is_due(slot.1, now) {

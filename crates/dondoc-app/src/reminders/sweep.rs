@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use dondoc_core::WorkCalendar;
 use dondoc_core::agency::Directory;
 use dondoc_core::contact::Contact;
 use dondoc_core::event::Channel;
@@ -76,9 +77,9 @@ pub async fn inputs(app: &App) -> Result<Arc<Inputs>> {
     Ok(inputs)
 }
 
-fn due_reminders<'a>(app: &'a App, i: &'a Inputs) -> DueReminders<'a> {
+fn due_reminders<'a>(app: &'a App, calendar: &'a WorkCalendar, i: &'a Inputs) -> DueReminders<'a> {
     DueReminders {
-        calendar: &app.settings.calendar,
+        calendar,
         reporting: &app.settings.policy,
         reminders: &app.settings.reminders,
         contacts: &i.contacts,
@@ -93,7 +94,8 @@ fn due_reminders<'a>(app: &'a App, i: &'a Inputs) -> DueReminders<'a> {
 /// they were decided from.
 pub async fn due(app: &App, now: DateTime<Utc>) -> Result<(Vec<Digest>, Arc<Inputs>)> {
     let inputs = inputs(app).await?;
-    Ok((due_reminders(app, &inputs).digests(&inputs.tasks, now), inputs))
+    let calendar = app.calendar();
+    Ok((due_reminders(app, &calendar, &inputs).digests(&inputs.tasks, now), inputs))
 }
 
 /// One sweep at `now`, recording outcomes in the store. Records an earlier sweep could not
@@ -104,14 +106,15 @@ pub async fn sweep(app: &App, now: DateTime<Utc>) -> Result<SweepReport> {
         app.unrecorded.flush(&app.store).await;
     }
     let inputs = inputs(app).await?;
+    let calendar = app.calendar();
     let digests = if app.unrecorded.is_empty() {
-        due_reminders(app, &inputs).digests(&inputs.tasks, now)
+        due_reminders(app, &calendar, &inputs).digests(&inputs.tasks, now)
     } else {
         let mut delivered = inputs.delivered.clone();
         for id in app.unrecorded.delivered_ids() {
             delivered.insert(&id);
         }
-        DueReminders { delivered: &delivered, ..due_reminders(app, &inputs) }.digests(&inputs.tasks, now)
+        DueReminders { delivered: &delivered, ..due_reminders(app, &calendar, &inputs) }.digests(&inputs.tasks, now)
     };
     let mut report = SweepReport {
         at: Some(now),

@@ -17,7 +17,7 @@ use crate::error::Result;
 /// Sends today's digests; returns how many officers received one.
 pub async fn send(app: &App, now: DateTime<Utc>) -> Result<usize> {
     let day = local_date(now);
-    if !app.settings.calendar.is_working_day(day) {
+    if !app.calendar().is_working_day(day) {
         return Ok(0);
     }
     let edition = edition_of_day(day);
@@ -27,7 +27,7 @@ pub async fn send(app: &App, now: DateTime<Utc>) -> Result<usize> {
         (read.edition_history(&edition)?.delivered, tasks, read.contacts()?, read.directory(&app.settings.agencies)?)
     };
     let contacts = book.contacts(&app.settings.channel_order);
-    let digests = daily::digests(&tasks, &contacts, &directory, &app.classifier(), now);
+    let digests = daily::digests(&tasks, &contacts, &directory, &app.classifier(&app.calendar()), now);
     let available = app.dispatcher.channels();
     let mut jobs = Vec::new();
     for digest in digests.iter().filter(|d| !done.contains(&d.contact.id)) {

@@ -45,7 +45,7 @@ pub async fn compute(app: &App, now: DateTime<Utc>) -> Result<WeeklySummary> {
             .collect();
         (tasks, failures)
     };
-    let mut summary = weekly::summarize(&tasks, &failures, &app.classifier(), now);
+    let mut summary = weekly::summarize(&tasks, &failures, &app.classifier(&app.calendar()), now);
     summary.channel_faults = app
         .dispatcher
         .health()
@@ -79,7 +79,7 @@ pub async fn retry(app: &App, now: DateTime<Utc>) -> Result<()> {
         return Ok(());
     };
     let Some(tick) = job.last_tick(now, Duration::days(8)) else { return Ok(()) };
-    if !app.settings.calendar.is_working_time(now) {
+    if !app.calendar().is_working_time(now) {
         return Ok(());
     }
     let history = app.read().await?.edition_history(&edition_of_week(weekly::week_of(tick).0))?;

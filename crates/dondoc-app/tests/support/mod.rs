@@ -34,7 +34,11 @@ fn repo_file(path: &str) -> String {
 pub fn settings() -> Settings {
     let calendar: CalendarConfig = toml::from_str(&repo_file("config/calendar.toml")).expect("calendar.toml");
     let agencies: AgencyConfig = toml::from_str(&repo_file("config/agencies.toml")).expect("agencies.toml");
-    Settings { calendar: WorkCalendar::new(&calendar).expect("a valid calendar"), agencies, ..Settings::default() }
+    Settings {
+        calendar: WorkCalendar::new(&calendar).expect("a valid calendar").into(),
+        agencies,
+        ..Settings::default()
+    }
 }
 
 /// An outbox for every channel in `dir`.

@@ -51,6 +51,9 @@ pub struct YearNotice {
     /// The notice(s) this comes from.
     #[serde(default)]
     pub source: Option<String>,
+    /// Known from secondary sources only (news, other projects), not from the notice's text.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unverified: bool,
     /// The five Tết Âm lịch days off (replaces the default rule).
     #[serde(default)]
     pub tet: Option<Vec<NaiveDate>>,
@@ -58,10 +61,10 @@ pub struct YearNotice {
     #[serde(default)]
     pub national_day: Option<Vec<NaiveDate>>,
     /// Further days off (swapped working days, extra days given by the Government).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub days_off: Vec<NamedDay>,
     /// Weekend days that are worked (the other half of a swap).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub working_days: Vec<NamedDay>,
 }
 
@@ -88,6 +91,10 @@ pub enum CalendarConfigError {
     BadExtraHoliday { name: String, month: u32, day: u32 },
     #[error("cấu hình lịch: giờ làm việc không hợp lệ: {0}")]
     BadHours(String),
+    #[error("cấu hình lịch năm {year}: ngày nghỉ Tết không hợp lệ: {reason}")]
+    BadTet { year: i32, reason: String },
+    #[error("cấu hình lịch năm {year}: ngày {date} vừa là ngày nghỉ vừa là ngày làm bù")]
+    OffAndWorked { year: i32, date: NaiveDate },
 }
 
 impl CalendarConfig {
@@ -112,8 +119,11 @@ impl CalendarConfig {
                     Err(CalendarConfigError::DateOutsideYear { year, date, field })
                 }
             };
-            for d in notice.tet.iter().flatten() {
-                check(*d, "tet")?;
+            if let Some(tet) = &notice.tet {
+                for d in tet {
+                    check(*d, "tet")?;
+                }
+                check_tet(year, tet)?;
             }
             if let Some(nd) = &notice.national_day {
                 for d in nd {
@@ -136,8 +146,82 @@ impl CalendarConfig {
                     return Err(CalendarConfigError::WorkingDayNotOff { year, date: d.date });
                 }
             }
+            if let Some(w) = notice.working_days.iter().find(|w| notice.days_off.iter().any(|o| o.date == w.date)) {
+                return Err(CalendarConfigError::OffAndWorked { year, date: w.date });
+            }
             out.insert(year, notice.clone());
         }
         Ok(out)
     }
+
+    /// This configuration with the notices of `overlay` (e.g. those the secretariat
+    /// recorded with `dondoc calendar add-notice`): a year there replaces the year here.
+    pub fn with_notices(mut self, overlay: &CalendarConfig) -> CalendarConfig {
+        for (year, notice) in &overlay.years {
+            self.years.insert(year.clone(), notice.clone());
+        }
+        self
+    }
+}
+
+impl YearNotice {
+    /// This notice completed by `later` (a further notice of the same year): its Tết and
+    /// Quốc khánh days replace these when given; its days off and worked days are added,
+    /// replacing any of the same date; the sources are joined.
+    pub fn merged(&self, later: &YearNotice) -> YearNotice {
+        fn join(mine: &[NamedDay], theirs: &[NamedDay]) -> Vec<NamedDay> {
+            let mut out: Vec<NamedDay> =
+                mine.iter().filter(|d| theirs.iter().all(|t| t.date != d.date)).cloned().collect();
+            out.extend(theirs.iter().cloned());
+            out.sort_by_key(|d| d.date);
+            out
+        }
+        let source = match (&self.source, &later.source) {
+            (Some(a), Some(b)) if a.contains(b.as_str()) => Some(a.clone()),
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => b.clone().or_else(|| a.clone()),
+        };
+        // A day that becomes a day off is no longer worked, and the reverse.
+        let days_off = join(&self.days_off, &later.days_off);
+        let working_days = join(&self.working_days, &later.working_days);
+        YearNotice {
+            source,
+            unverified: later.unverified,
+            tet: later.tet.clone().or_else(|| self.tet.clone()),
+            national_day: later.national_day.clone().or_else(|| self.national_day.clone()),
+            days_off: days_off
+                .iter()
+                .filter(|d| later.working_days.iter().all(|w| w.date != d.date))
+                .cloned()
+                .collect(),
+            working_days: working_days
+                .into_iter()
+                .filter(|w| later.days_off.iter().all(|d| d.date != w.date))
+                .collect(),
+        }
+    }
+}
+
+/// The Tết days of a notice: five distinct days (four before 2013) around mùng 1 Tết.
+fn check_tet(year: i32, tet: &[NaiveDate]) -> Result<(), CalendarConfigError> {
+    let bad = |reason: String| Err(CalendarConfigError::BadTet { year, reason });
+    let want = if year >= 2013 { 5 } else { 4 };
+    let mut days = tet.to_vec();
+    days.sort();
+    days.dedup();
+    if days.len() != tet.len() {
+        return bad("có ngày bị lặp".into());
+    }
+    if days.len() != want {
+        return bad(format!("cần đúng {want} ngày (Điều 112 Bộ luật Lao động), có {}", days.len()));
+    }
+    let first = super::lunar::tet(year);
+    if let Some(far) = days.iter().find(|d| (**d - first).num_days().abs() > 10) {
+        return bad(format!(
+            "ngày {} cách mùng 1 Tết ({}) quá 10 ngày",
+            far.format("%d/%m/%Y"),
+            first.format("%d/%m/%Y")
+        ));
+    }
+    Ok(())
 }

@@ -20,13 +20,16 @@ use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
 pub use config::{CalendarConfig, CalendarConfigError, ExtraHoliday, NamedDay, YearNotice};
-pub use holidays::{DayOff, DayOffKind};
+pub use holidays::{DayOff, DayOffKind, Provenance, YearStatus};
 pub use hours::WorkingHours;
 
 use holidays::YearTable;
 
 /// The time zone of every date in dondoc.
 pub const TZ: Tz = chrono_tz::Asia::Ho_Chi_Minh;
+
+/// How many days after a deadline a provisional day off still makes it provisional.
+pub const PROVISIONAL_MARGIN_DAYS: u64 = 3;
 
 /// Years whose tables are cached; others are computed on each call.
 const CACHE_FIRST: i32 = 1900;
@@ -95,7 +98,28 @@ impl WorkCalendar {
     /// Whether Tết and Quốc khánh of `year` come from an official notice in config
     /// rather than from the default rules.
     pub fn is_confirmed(&self, year: i32) -> bool {
-        self.with_year(year, |t| t.confirmed)
+        !self.year_status(year).is_provisional()
+    }
+
+    /// Which parts of `year`'s schedule come from a recorded notice and which from the
+    /// default rules (provisional).
+    pub fn year_status(&self, year: i32) -> YearStatus {
+        self.with_year(year, |t| t.status.clone())
+    }
+
+    /// The provisional days off (placed by a default rule, the year's notice not being
+    /// recorded) that could move a deadline running from `nominal` to `due`: those from
+    /// `nominal` to [`PROVISIONAL_MARGIN_DAYS`] after `due` (a notice that lengthens the
+    /// break or swaps a bridging day may reach a few days beyond the default's days).
+    pub fn provisional_days_near(&self, nominal: NaiveDate, due: NaiveDate) -> Vec<DayOff> {
+        let last = due.checked_add_days(Days::new(PROVISIONAL_MARGIN_DAYS)).unwrap_or(due);
+        let mut out = Vec::new();
+        for year in nominal.year()..=last.year() {
+            self.with_year(year, |t| {
+                out.extend(t.days_off.iter().filter(|d| d.provisional && nominal <= d.date && d.date <= last).cloned())
+            });
+        }
+        out
     }
 
     /// Art. 148(5): `date` if it is a working day, else the next working day.

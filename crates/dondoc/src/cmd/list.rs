@@ -20,7 +20,7 @@ pub async fn run(global: &Global, args: &ListArgs) -> Result<()> {
     let rows = views::list(&app, &listing, at).await?;
     if args.by_agency {
         let tasks: Vec<_> = rows.into_iter().map(|(t, _)| t).collect();
-        return print_agency_counts(&agency_counts(&tasks, &app.classifier(), at), args.json);
+        return print_agency_counts(&agency_counts(&tasks, &app.classifier(&app.calendar()), at), args.json);
     }
     if args.json {
         let items: Vec<_> = rows.iter().map(|(t, s)| views::task_json(t, s, at)).collect();

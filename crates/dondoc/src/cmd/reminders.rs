@@ -72,7 +72,7 @@ pub async fn run(global: &Global, args: &RemindersArgs) -> Result<()> {
         notices,
         tasks
     );
-    if digests.is_empty() && !app.settings.calendar.is_working_time(at) {
+    if digests.is_empty() && !app.calendar().is_working_time(at) {
         outln!("(Ngoài giờ làm việc: chỉ gửi khi thời hạn còn dưới {} giờ.)", app.settings.reminders.urgent_hours);
     }
     for g in &digests {

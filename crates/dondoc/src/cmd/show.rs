@@ -14,8 +14,14 @@ pub async fn run(global: &Global, args: &ShowArgs) -> Result<()> {
     let key = TaskKey::new(args.task.plan.trim(), args.task.code.trim());
     let at = super::instant(args.at)?;
     let (task, standing) = views::task(&app, &key, at).await?;
+    let calendar = app.calendar();
+    let near = |n, d| calendar.provisional_days_near(n, d);
     if args.json {
-        return output::json(&views::task_json(&task, &standing, at));
+        let mut value = views::task_json(&task, &standing, at);
+        // Provisional days off (the year's notice not recorded) near the deadline.
+        let provisional = standing.deadline.as_ref().map(|d| near(d.nominal, d.due)).unwrap_or_default();
+        value["due_provisional"] = serde_json::Value::Bool(!provisional.is_empty());
+        return output::json(&value);
     }
     let s = &task.state;
     let mut rows = vec![
@@ -45,6 +51,9 @@ pub async fn run(global: &Global, args: &ShowArgs) -> Result<()> {
             due += &format!(" (lùi từ {} vì ngày nghỉ)", date_vi(d.nominal));
         }
         rows.push(("Hạn", due));
+        if let Some(note) = output::provisional_note(&near(d.nominal, d.due)) {
+            rows.push(("Lưu ý", note));
+        }
     }
     rows.push((
         "Phân loại",
@@ -59,8 +68,10 @@ pub async fn run(global: &Global, args: &ShowArgs) -> Result<()> {
                 .submitted_at
                 .map(|t| format!(", nộp {}", t.with_timezone(&TZ).format("%d/%m/%Y")))
                 .unwrap_or_default();
+            let provisional =
+                if near(o.deadline.nominal, o.deadline.due).is_empty() { "" } else { " (hạn tạm tính)" };
             outln!(
-                "  {:<22} hạn {}{}: {}",
+                "  {:<22} hạn {}{provisional}{}: {}",
                 o.occurrence.period.label(),
                 date_vi(o.deadline.due),
                 submitted,

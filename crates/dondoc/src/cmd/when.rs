@@ -25,6 +25,8 @@ struct WhenJson<'a> {
     /// `start` when read as a start, `due` when read as a deadline.
     date: Option<NaiveDate>,
     notes: &'a [String],
+    /// Provisional days off (the year's notice not recorded) that could still move `due`.
+    provisional: Vec<dondoc_core::calendar::DayOff>,
     #[serde(skip_serializing_if = "Option::is_none")]
     window: Option<[NaiveDate; 2]>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -69,6 +71,10 @@ pub fn run(global: &Global, args: &WhenArgs) -> Result<()> {
         Reading::Start => resolved.start,
         Reading::Deadline => resolved.due,
     };
+    let provisional = match (resolved.nominal_due, resolved.due) {
+        (Some(n), Some(d)) => calendar.provisional_days_near(n, d),
+        _ => Vec::new(),
+    };
     if args.json {
         return output::json(&WhenJson {
             input: &parsed.input,
@@ -82,6 +88,7 @@ pub fn run(global: &Global, args: &WhenArgs) -> Result<()> {
             due: resolved.due,
             date,
             notes: &parsed.notes,
+            provisional,
             window,
             occurrences: recurring.then(|| occurrences.iter().map(OccurrenceJson::from).collect()),
         });
@@ -101,6 +108,9 @@ pub fn run(global: &Global, args: &WhenArgs) -> Result<()> {
         rows.push(("Bắt đầu", output::date_or_dash(resolved.start)));
         rows.push(("Hạn ghi trong kế hoạch", output::date_or_dash(resolved.nominal_due)));
         rows.push(("Hạn thực tế (hết 24:00)", due_line(&calendar, resolved.nominal_due, resolved.due)));
+        if let Some(note) = output::provisional_note(&provisional) {
+            rows.push(("Lưu ý", note));
+        }
     }
     output::fields(&rows)?;
     if let Some([from, to]) = window {

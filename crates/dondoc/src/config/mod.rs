@@ -126,24 +126,66 @@ fn section_at(text: &str, offset: usize) -> Option<String> {
     })
 }
 
+/// The notices the secretariat recorded with `dondoc calendar add-notice`, in the data
+/// directory; each year there replaces the same year of the calendar file.
+pub const NOTICES_FILE: &str = "calendar-notices.toml";
+
 /// Parses and validates calendar data.
 pub fn parse_calendar(text: &str, origin: &str) -> Result<WorkCalendar> {
-    let config: CalendarConfig = toml::from_str(text).with_context(|| format!("không đọc được tệp lịch {origin}"))?;
+    let config = parse_calendar_config(text, origin)?;
     WorkCalendar::new(&config).with_context(|| format!("tệp lịch {origin} không hợp lệ"))
 }
 
-fn load_calendar(path: &Path) -> Result<WorkCalendar> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("không mở được tệp lịch {}", path.display()))?;
-    parse_calendar(&text, &path.display().to_string())
+fn parse_calendar_config(text: &str, origin: &str) -> Result<CalendarConfig> {
+    let config: CalendarConfig = toml::from_str(text).with_context(|| format!("không đọc được tệp lịch {origin}"))?;
+    // Checked alone, so that an error names the file it is in.
+    WorkCalendar::new(&config).with_context(|| format!("tệp lịch {origin} không hợp lệ"))?;
+    Ok(config)
 }
 
-/// The calendar: `--calendar`, else the data directory's `[calendar] file`, else built in.
-pub fn calendar_for(global: &Global, file: &FileConfig, dir: &Path) -> Result<WorkCalendar> {
-    match (&global.calendar, &file.calendar.file) {
-        (Some(path), _) => load_calendar(path),
-        (None, Some(path)) => load_calendar(&dir.join(path)),
-        (None, None) => parse_calendar(DEFAULT_CALENDAR, "mặc định (config/calendar.toml)"),
+fn load_calendar_config(path: &Path) -> Result<CalendarConfig> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("không mở được tệp lịch {}", path.display()))?;
+    parse_calendar_config(&text, &path.display().to_string())
+}
+
+/// The files the calendar is read from: `--calendar`, else the data directory's
+/// `[calendar] file` (none: the built-in data), and the data directory's notices file.
+pub fn calendar_files(
+    global: &Global,
+    file: &FileConfig,
+    dir: &Path,
+) -> (Option<std::path::PathBuf>, std::path::PathBuf) {
+    let base = global.calendar.clone().or_else(|| file.calendar.file.as_ref().map(|p| dir.join(p)));
+    (base, dir.join(NOTICES_FILE))
+}
+
+/// The calendar data before the recorded notices.
+pub fn base_calendar_config(global: &Global, file: &FileConfig, dir: &Path) -> Result<CalendarConfig> {
+    load_base_calendar(calendar_files(global, file, dir).0.as_deref())
+}
+
+/// The calendar data of `base`, else the built-in data.
+pub fn load_base_calendar(base: Option<&Path>) -> Result<CalendarConfig> {
+    match base {
+        Some(path) => load_calendar_config(path),
+        None => parse_calendar_config(DEFAULT_CALENDAR, "mặc định (config/calendar.toml)"),
     }
+}
+
+/// The notices recorded in the data directory (none when the file does not exist).
+pub fn recorded_notices(dir: &Path) -> Result<CalendarConfig> {
+    let path = dir.join(NOTICES_FILE);
+    if !path.exists() {
+        return Ok(CalendarConfig::default());
+    }
+    load_calendar_config(&path)
+}
+
+/// The calendar: `--calendar`, else the data directory's `[calendar] file`, else built in;
+/// with the notices recorded in the data directory.
+pub fn calendar_for(global: &Global, file: &FileConfig, dir: &Path) -> Result<WorkCalendar> {
+    let config = base_calendar_config(global, file, dir)?.with_notices(&recorded_notices(dir)?);
+    WorkCalendar::new(&config).context("lịch sau khi áp dụng các thông báo đã ghi nhận không hợp lệ")
 }
 
 /// The agency directory configuration: the data directory's `[agencies] file`, else built in.
@@ -160,9 +202,19 @@ pub fn agencies_for(file: &FileConfig, dir: &Path) -> Result<dondoc_core::agency
     toml::from_str(&text).with_context(|| format!("danh mục cơ quan {origin} không hợp lệ"))
 }
 
-/// The calendar for commands without a data directory.
+/// The calendar for commands that need no store (`when`, `holidays`): the data
+/// directory's calendar and notices when it has been initialised, else the built-in data.
 pub fn calendar(global: &Global) -> Result<WorkCalendar> {
-    calendar_for(global, &FileConfig::default(), Path::new("."))
+    match crate::datadir::data_dir(global) {
+        Ok(dir) if dir.join(crate::datadir::CONFIG_FILE).exists() => {
+            let file = FileConfig::load(&dir.join(crate::datadir::CONFIG_FILE))?;
+            calendar_for(global, &file, &dir)
+        }
+        _ => match &global.calendar {
+            Some(path) => Ok(WorkCalendar::new(&load_calendar_config(path)?)?),
+            None => parse_calendar(DEFAULT_CALENDAR, "mặc định (config/calendar.toml)"),
+        },
+    }
 }
 
 /// The reporting policy: `--policy`/`--before-date`, else `[reporting]`, else nd09.
