@@ -59,7 +59,7 @@ fn when_lists_occurrences_of_a_recurrence_in_the_window() {
     assert!(v["start"].is_null() && v["due"].is_null());
     let occ = v["occurrences"].as_array().unwrap();
     let periods: Vec<&str> = occ.iter().map(|o| o["period"].as_str().unwrap()).collect();
-    assert_eq!(periods, ["Quý I/2025", "6 tháng 2025", "9 tháng 2025", "2025"]);
+    assert_eq!(periods, ["Quý I/2025", "6 tháng đầu năm 2025", "9 tháng năm 2025", "Năm 2025"]);
     assert_eq!(occ[0]["nominal_due"], "2025-03-25");
     assert_eq!(occ[0]["due"], "2025-03-25");
 

@@ -196,7 +196,7 @@ async fn quang_nam_over_real_protocols_with_an_smtp_outage_and_a_429() {
     let summaries_to = |who: &str| {
         mails
             .iter()
-            .filter(|m| m.subject.starts_with("Báo cáo tổng hợp") && m.rcpt_tos.iter().any(|r| r == who))
+            .filter(|m| m.subject.starts_with("Báo cáo tình hình thực hiện") && m.rcpt_tos.iter().any(|r| r == who))
             .count()
     };
     // Each leader gets each Monday's summary once: the one who also reads Telegram got the
@@ -204,7 +204,7 @@ async fn quang_nam_over_real_protocols_with_an_smtp_outage_and_a_429() {
     assert_eq!(summaries_to("giang@ubnd.example.vn"), 13, "one summary each Monday, retried after the outage");
     assert_eq!(summaries_to("em@ubnd.example.vn"), 12, "the outage's summary went by Telegram");
     let summaries = summaries_to("giang@ubnd.example.vn") + summaries_to("em@ubnd.example.vn");
-    assert!(telegram.delivered().iter().any(|m| m.chat_id == 2002 && m.text.contains("Báo cáo tổng hợp")));
+    assert!(telegram.delivered().iter().any(|m| m.chat_id == 2002 && m.text.contains("Báo cáo tình hình thực hiện")));
     assert_eq!(mails.len() - summaries, by_channel["email"].len());
     for id in &by_channel["email"] {
         assert!(mail_ids.iter().any(|m| m.contains(id.as_str())), "message {id} not received by the SMTP server");

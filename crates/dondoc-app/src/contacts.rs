@@ -19,6 +19,8 @@ pub struct ContactInput {
     pub name: String,
     pub agency: String,
     pub role: Role,
+    /// Position (chức vụ), e.g. "Phó Chủ tịch UBND tỉnh", named in the salutation.
+    pub position: Option<String>,
     pub email: Option<String>,
     pub telegram: Option<String>,
     pub zalo: Option<String>,
@@ -99,6 +101,7 @@ pub async fn save(app: &App, input: ContactInput, actor: &Actor) -> Result<(Cont
         name,
         agency,
         role: input.role,
+        position: keep(input.position.map(|p| clean(&p)).filter(|p| !p.is_empty()), |c| &c.position),
         email: keep(input.email.map(|e| e.trim().to_string()), |c| &c.email),
         telegram: keep(input.telegram, |c| &c.telegram),
         zalo: keep(input.zalo, |c| &c.zalo),

@@ -52,7 +52,7 @@ fn row(task: &BoardTask, classifier: &Classifier, at: DateTime<Utc>) -> [String;
         s.product.clone().unwrap_or_default(),
         due.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
         s.status.label_vi().to_string(),
-        standing.classification.label_vi().to_string(),
+        standing.classification.label_for(s.status).to_string(),
     ]
 }
 

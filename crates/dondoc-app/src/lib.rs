@@ -3,7 +3,7 @@
 //! templates and dispatcher, and an injected clock).
 //!
 //! - writing: [`command`] (the command service: load → decide → append), [`task`],
-//!   [`import`], [`contacts`], [`silences`], [`agencies`];
+//!   [`import`], [`plans`] (how a plan is cited), [`contacts`], [`silences`], [`agencies`];
 //! - reading: [`views`], [`export`], [`audit`], [`suggest`], [`calendar`] (what a
 //!   recorded notice does to the deadlines);
 //! - delivering: [`reminders`] (sweep and recorder), [`summary`] (weekly summary, daily
@@ -26,6 +26,7 @@ pub mod error;
 pub mod export;
 pub mod import;
 pub mod jobs;
+pub mod plans;
 pub mod reminders;
 pub mod schedule;
 pub mod silences;

@@ -11,6 +11,21 @@ fn nearest<'a>(wanted: &str, candidates: &'a [String], n: usize) -> Vec<&'a str>
     scored.into_iter().take(n).map(|(_, c)| c).collect()
 }
 
+/// The message for a plan with no task on the board, with the nearest plans; `None` when
+/// the plan is there.
+pub fn unknown_plan(projections: &Projections, plan: &str) -> Result<Option<String>, ProjectionError> {
+    let plans = projections.plans()?;
+    if plans.iter().any(|p| p == plan) {
+        return Ok(None);
+    }
+    let near = nearest(plan, &plans, 3);
+    Ok(Some(if near.is_empty() {
+        format!("không có kế hoạch \"{plan}\" (chưa có kế hoạch nào)")
+    } else {
+        format!("không có kế hoạch \"{plan}\"; có phải: {}?", near.join(", "))
+    }))
+}
+
 /// The message for a task that is not on the board, with the nearest codes or plans.
 pub fn unknown_task(projections: &Projections, key: &TaskKey) -> Result<String, ProjectionError> {
     let plans = projections.plans()?;

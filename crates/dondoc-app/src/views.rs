@@ -53,7 +53,7 @@ pub fn task_json(task: &BoardTask, standing: &TaskStanding, at: DateTime<Utc>) -
         "progress_percent": s.progress_percent,
         "completed_on": s.completed_on,
         "classification": standing.classification.as_str(),
-        "classification_vi": standing.classification.label_vi(),
+        "classification_vi": standing.classification.label_for(s.status),
         "due": standing.deadline.map(|d| d.due),
         "nominal_due": standing.deadline.map(|d| d.nominal),
         "original_due": standing.deadline.and_then(|d| d.original),

@@ -132,6 +132,7 @@ fn main() {
             name: format!("Chuyên viên {i}"),
             agency: format!("Sở {i}"),
             role: Role::Officer,
+            position: None,
             channels: vec![(Channel::Email, format!("cv{i}@tinh.gov.vn"))],
         })
         .collect();
@@ -140,6 +141,7 @@ fn main() {
         name: "Tổ giúp việc".into(),
         agency: "Văn phòng UBND tỉnh".into(),
         role: Role::Secretariat,
+        position: None,
         channels: vec![(Channel::Email, "tgv@tinh.gov.vn".into())],
     });
     let directory = Directory::default();

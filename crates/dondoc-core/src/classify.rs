@@ -4,9 +4,9 @@
 //! Rules, in order, for a deadline `due` (after rollover) at local date `today`:
 //! 1. cancelled -> đã hủy; completed (or submitted, for an occurrence) on or before `due`
 //!    -> hoàn thành đúng hạn, after -> hoàn thành quá hạn;
-//! 2. not done and `today > due` (past 24:00 of the due day) -> đang thực hiện quá hạn;
+//! 2. not done and `today > due` (past 24:00 of the due day) -> chưa hoàn thành – quá hạn ("đang thực hiện – quá hạn" once started);
 //! 3. not done and due within N working days (default 5) -> sắp đến hạn;
-//! 4. started (in progress or paused) -> đang thực hiện trong hạn; not started -> chưa đến hạn.
+//! 4. started (in progress or paused) -> đang thực hiện – trong hạn; not started -> chưa đến hạn.
 //!
 //! A recurring task takes the worst of its open occurrences (overdue, then due soon);
 //! continuous and on-request tasks have no deadline (không có thời hạn). A completed task
@@ -48,17 +48,30 @@ impl Classification {
         Classification::Cancelled,
     ];
 
-    /// The Vietnamese category name.
+    /// The Vietnamese category name, for counts over tasks of every status
+    /// (docs/van-phong.md §4).
     pub fn label_vi(&self) -> &'static str {
         match self {
             Classification::CompletedOnTime => "hoàn thành đúng hạn",
             Classification::CompletedLate => "hoàn thành quá hạn",
-            Classification::InProgressOnTime => "đang thực hiện trong hạn",
-            Classification::InProgressOverdue => "đang thực hiện quá hạn",
+            Classification::InProgressOnTime => "chưa hoàn thành – trong hạn",
+            Classification::InProgressOverdue => "chưa hoàn thành – quá hạn",
             Classification::NotYetDue => "chưa đến hạn",
             Classification::DueSoon => "sắp đến hạn",
             Classification::NoDeadline => "không có thời hạn",
             Classification::Cancelled => "đã hủy",
+        }
+    }
+
+    /// The name for one task with `status`, agreeing with it: "đang thực hiện – quá hạn"
+    /// once started, "chưa hoàn thành – quá hạn" before, "tạm dừng – quá hạn" while paused.
+    pub fn label_for(&self, status: TaskStatus) -> &'static str {
+        match (self, status) {
+            (Classification::InProgressOverdue, TaskStatus::InProgress) => "đang thực hiện – quá hạn",
+            (Classification::InProgressOverdue, TaskStatus::Paused) => "tạm dừng – quá hạn",
+            (Classification::InProgressOnTime, TaskStatus::InProgress) => "đang thực hiện – trong hạn",
+            (Classification::InProgressOnTime, TaskStatus::Paused) => "tạm dừng – trong hạn",
+            _ => self.label_vi(),
         }
     }
 

@@ -47,6 +47,8 @@ pub struct Contact {
     pub name: String,
     pub agency: String,
     pub role: Role,
+    /// Position (chức vụ), e.g. "Phó Chủ tịch UBND tỉnh": the salutation names it.
+    pub position: Option<String>,
     /// Channels in order of preference, with the address on each.
     pub channels: Vec<(Channel, String)>,
 }
@@ -58,6 +60,9 @@ pub struct ContactCard {
     pub name: String,
     pub agency: String,
     pub role: Role,
+    /// Position (chức vụ), e.g. "Phó Chủ tịch UBND tỉnh".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Telegram chat id.
@@ -245,6 +250,7 @@ impl ContactCard {
             name: self.name.clone(),
             agency: self.agency.clone(),
             role: self.role,
+            position: self.position.clone(),
             channels: order.iter().filter_map(|&ch| self.address(ch).map(|a| (ch, a))).collect(),
         }
     }
@@ -327,6 +333,7 @@ mod tests {
             name: name.into(),
             agency: "Sở Tài chính".into(),
             role: Role::Officer,
+            position: None,
             email: Some("a@example.vn".into()),
             telegram: None,
             zalo: None,

@@ -57,6 +57,20 @@ pub enum Source {
 }
 
 impl Source {
+    /// The Vietnamese name, as the audit trail shows it.
+    pub fn label_vi(&self) -> &'static str {
+        match self {
+            Source::Import => "nhập kế hoạch",
+            Source::Api => "API",
+            Source::Web => "trang web",
+            Source::Telegram => "Telegram",
+            Source::Zalo => "Zalo",
+            Source::Email => "thư điện tử",
+            Source::Cli => "dòng lệnh",
+            Source::Scheduler => "lịch tự động",
+        }
+    }
+
     pub fn as_str(&self) -> &'static str {
         match self {
             Source::Import => "import",
@@ -452,6 +466,11 @@ impl TaskEvent {
         }
     }
 
+    /// The Vietnamese name of the event, as the audit trail shows it (docs/glossary.toml).
+    pub fn name_vi(&self) -> &'static str {
+        event_name_vi(self.event_type())
+    }
+
     /// Type name, schema version and JSON data, as stored.
     pub fn encode(&self) -> (&'static str, u16, Value) {
         let data = match serde_json::to_value(self) {
@@ -592,5 +611,30 @@ mod double_option {
 
     pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
         Option::<T>::deserialize(d).map(Some)
+    }
+}
+
+/// The Vietnamese name of a stored task event type ("StatusChanged" → "Đổi trạng thái");
+/// the type itself for one this version does not know.
+pub fn event_name_vi(event_type: &str) -> &str {
+    match event_type {
+        "TaskDefined" => "Khai báo nhiệm vụ",
+        "TaskRevised" => "Điều chỉnh nhiệm vụ",
+        "TaskAssigned" => "Giao nhiệm vụ",
+        "TaskReassigned" => "Giao lại nhiệm vụ",
+        "StatusChanged" => "Đổi trạng thái",
+        "ProgressReported" => "Báo cáo tiến độ",
+        "ReportSubmitted" => "Gửi báo cáo",
+        "DeadlineExtensionRequested" => "Đề nghị gia hạn",
+        "DeadlineExtended" => "Gia hạn",
+        "DeadlineExtensionRejected" => "Không chấp thuận gia hạn",
+        "TaskCancelled" => "Hủy nhiệm vụ",
+        "TaskReopened" => "Mở lại nhiệm vụ",
+        "CommentAdded" => "Ghi chú",
+        "ReminderDelivered" => "Đã gửi nhắc việc",
+        "ReminderFailed" => "Gửi nhắc việc không thành công",
+        "ReminderRequeued" => "Gửi lại nhắc việc",
+        "ReminderAcknowledged" => "Xác nhận đã nhận nhắc việc",
+        other => other,
     }
 }

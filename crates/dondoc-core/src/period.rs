@@ -2,7 +2,7 @@
 //! (a year, a half year, nine months, a quarter, a month, an ISO week, a day).
 //!
 //! A period knows its first and last day, a Vietnamese label as reports print it
-//! ("Quý III/2025", "6 tháng 2026") and a stable key ("2025-Q3", "2026-H1") that
+//! ("Quý III/2025", "6 tháng đầu năm 2026") and a stable key ("2025-Q3", "2026-H1") that
 //! names a task occurrence in events.
 
 use std::fmt;
@@ -140,18 +140,29 @@ impl Period {
         (d.year(), d.month())
     }
 
-    /// The Vietnamese label used in reports: "2025", "6 tháng 2026", "6 tháng cuối năm 2026",
-    /// "9 tháng 2025", "Quý III/2025", "Tháng 9/2025", "Tuần 38/2025", "15/09/2025".
+    /// The Vietnamese label at the head of a line or cell (docs/van-phong.md): "Năm 2025",
+    /// "6 tháng đầu năm 2026", "6 tháng cuối năm 2026", "9 tháng năm 2025", "Quý III/2025",
+    /// "Tháng 9/2025", "Tuần 38/2025", "15/09/2025".
     pub fn label(&self) -> String {
         match *self {
-            Period::Year { year } => format!("{year}"),
-            Period::Half { year, half: 1 } => format!("6 tháng {year}"),
+            Period::Year { year } => format!("Năm {year}"),
+            Period::Half { year, half: 1 } => format!("6 tháng đầu năm {year}"),
             Period::Half { year, .. } => format!("6 tháng cuối năm {year}"),
-            Period::NineMonths { year } => format!("9 tháng {year}"),
+            Period::NineMonths { year } => format!("9 tháng năm {year}"),
             Period::Quarter { year, quarter } => format!("Quý {}/{year}", roman(quarter)),
             Period::Month { year, month } => format!("Tháng {month}/{year}"),
             Period::Week { year, week } => format!("Tuần {week}/{year}"),
             Period::Day { date } => date.format("%d/%m/%Y").to_string(),
+        }
+    }
+
+    /// The label inside a sentence: "kỳ quý III/2025", "báo cáo 6 tháng đầu năm 2026".
+    pub fn label_in_sentence(&self) -> String {
+        let label = self.label();
+        let mut chars = label.chars();
+        match chars.next() {
+            Some(c) => c.to_lowercase().chain(chars).collect(),
+            None => label,
         }
     }
 
@@ -242,10 +253,10 @@ mod tests {
     fn bounds_labels_and_keys() {
         let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
         let cases = [
-            (Period::Year { year: 2025 }, d(2025, 1, 1), d(2025, 12, 31), "2025", "2025"),
-            (Period::Half { year: 2026, half: 1 }, d(2026, 1, 1), d(2026, 6, 30), "6 tháng 2026", "2026-H1"),
+            (Period::Year { year: 2025 }, d(2025, 1, 1), d(2025, 12, 31), "Năm 2025", "2025"),
+            (Period::Half { year: 2026, half: 1 }, d(2026, 1, 1), d(2026, 6, 30), "6 tháng đầu năm 2026", "2026-H1"),
             (Period::Half { year: 2026, half: 2 }, d(2026, 7, 1), d(2026, 12, 31), "6 tháng cuối năm 2026", "2026-H2"),
-            (Period::NineMonths { year: 2025 }, d(2025, 1, 1), d(2025, 9, 30), "9 tháng 2025", "2025-9M"),
+            (Period::NineMonths { year: 2025 }, d(2025, 1, 1), d(2025, 9, 30), "9 tháng năm 2025", "2025-9M"),
             (Period::Quarter { year: 2025, quarter: 3 }, d(2025, 7, 1), d(2025, 9, 30), "Quý III/2025", "2025-Q3"),
             (Period::Quarter { year: 2024, quarter: 1 }, d(2024, 1, 1), d(2024, 3, 31), "Quý I/2024", "2024-Q1"),
             (Period::Month { year: 2024, month: 2 }, d(2024, 2, 1), d(2024, 2, 29), "Tháng 2/2024", "2024-02"),

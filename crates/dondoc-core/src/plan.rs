@@ -58,6 +58,99 @@ pub enum PlanEvent {
     },
     /// A later import that changed something (a re-issued plan).
     PlanRevised { info: PlanInfo, source: String, source_sha256: String, counts: ImportCounts },
+    /// The secretariat stated how the plan is cited (`dondoc plan set`): its number, date,
+    /// issuer and subject as signed, which a draft's text often leaves blank. Each given
+    /// field overrides what any import read from the document.
+    PlanDetailsSet { details: PlanDetails },
+}
+
+/// How a plan is cited, as stated by the secretariat: each given field overrides the
+/// document's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanDetails {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// The subject (trích yếu), e.g. "Triển khai thực hiện Chiến lược phát triển thống kê".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+impl PlanDetails {
+    /// These details completed by `later`: its given fields win.
+    pub fn merged(&self, later: &PlanDetails) -> PlanDetails {
+        PlanDetails {
+            number: later.number.clone().or_else(|| self.number.clone()),
+            date: later.date.or(self.date),
+            issuer: later.issuer.clone().or_else(|| self.issuer.clone()),
+            title: later.title.clone().or_else(|| self.title.clone()),
+        }
+    }
+}
+
+/// Verbs a plan's subject may start with; the citation then joins it without "về"
+/// ("… của UBND tỉnh triển khai Quyết định số …").
+const SUBJECT_VERBS: [&str; 6] = ["triển khai", "thực hiện", "tổ chức", "thi hành", "hướng dẫn", "tăng cường"];
+
+/// How the office cites a plan: "Kế hoạch số 818/KH-UBND ngày 16/04/2026 của Ủy ban nhân dân
+/// tỉnh về …", with what is known; the plan id when nothing is.
+pub fn citation(plan: &str, details: &PlanDetails) -> String {
+    let mut out = String::from("Kế hoạch");
+    let known =
+        details.number.is_some() || details.date.is_some() || details.issuer.is_some() || details.title.is_some();
+    if !known {
+        return format!("Kế hoạch {plan}");
+    }
+    if let Some(n) = details.number.as_deref().filter(|n| !n.trim().is_empty()) {
+        out.push_str(" số ");
+        out.push_str(n.trim());
+    }
+    if let Some(d) = details.date {
+        out.push_str(&format!(" ngày {}", d.format("%d/%m/%Y")));
+    }
+    if let Some(i) = details.issuer.as_deref().filter(|i| !i.trim().is_empty()) {
+        out.push_str(" của ");
+        out.push_str(i.trim());
+    }
+    if let Some(t) = details.title.as_deref().map(subject).filter(|t| !t.is_empty()) {
+        let folded = t.to_lowercase();
+        if !SUBJECT_VERBS.iter().any(|v| folded.starts_with(v)) && !folded.starts_with("về ") {
+            out.push_str(" về");
+        }
+        out.push(' ');
+        out.push_str(&t);
+    }
+    out
+}
+
+/// A plan named briefly, beside a task in a list: "Kế hoạch số 818/KH-UBND" when its
+/// number is known, else the citation.
+pub fn reference(plan: &str, details: &PlanDetails) -> String {
+    match details.number.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) => format!("Kế hoạch số {n}"),
+        None => citation(plan, &PlanDetails { title: None, ..details.clone() }),
+    }
+}
+
+/// How a plan is named: briefly ([`reference`]) and in full ([`citation`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanName {
+    pub reference: String,
+    pub citation: String,
+}
+
+/// A subject as it reads inside a sentence: without a leading "Kế hoạch", first letter in
+/// lower case unless the word is a proper name in capitals ("UBND").
+fn subject(title: &str) -> String {
+    let t = crate::text::clean(title);
+    let t = t.strip_prefix("Kế hoạch ").or_else(|| t.strip_prefix("KẾ HOẠCH ")).unwrap_or(&t).trim().to_string();
+    let mut chars = t.chars();
+    let Some(first) = chars.next() else { return t };
+    let second_upper = t.chars().nth(1).is_some_and(char::is_uppercase);
+    if second_upper { t } else { first.to_lowercase().chain(chars).collect() }
 }
 
 impl crate::stream_event::StreamEvent for PlanEvent {
@@ -65,6 +158,7 @@ impl crate::stream_event::StreamEvent for PlanEvent {
         match self {
             PlanEvent::PlanRegistered { .. } => "PlanRegistered",
             PlanEvent::PlanRevised { .. } => "PlanRevised",
+            PlanEvent::PlanDetailsSet { .. } => "PlanDetailsSet",
         }
     }
 }
@@ -75,10 +169,11 @@ impl PlanEvent {
         format!("plan-{plan}")
     }
 
-    /// What the plan says after this event.
-    pub fn info(&self) -> &PlanInfo {
+    /// What the document says of the plan, for an import's event.
+    pub fn info(&self) -> Option<&PlanInfo> {
         match self {
-            PlanEvent::PlanRegistered { info, .. } | PlanEvent::PlanRevised { info, .. } => info,
+            PlanEvent::PlanRegistered { info, .. } | PlanEvent::PlanRevised { info, .. } => Some(info),
+            PlanEvent::PlanDetailsSet { .. } => None,
         }
     }
 }
@@ -87,6 +182,36 @@ impl PlanEvent {
 mod tests {
     use super::*;
     use crate::stream_event::StreamEvent;
+
+    #[test]
+    fn citations_read_as_the_office_writes_them() {
+        let d = |number: Option<&str>, date: Option<(i32, u32, u32)>, issuer: Option<&str>, title: Option<&str>| {
+            PlanDetails {
+                number: number.map(str::to_string),
+                date: date.and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d)),
+                issuer: issuer.map(str::to_string),
+                title: title.map(str::to_string),
+            }
+        };
+        let table = [
+            (d(None, None, None, None), "Kế hoạch MAU-2026"),
+            (
+                d(Some("818/KH-UBND"), Some((2026, 4, 16)), Some("UBND tỉnh"), Some("Phát triển thống kê năm 2026")),
+                "Kế hoạch số 818/KH-UBND ngày 16/04/2026 của UBND tỉnh về phát triển thống kê năm 2026",
+            ),
+            (
+                d(None, None, Some("Ủy ban nhân dân tỉnh Kon Tum"), Some("Triển khai Quyết định số 1012/QĐ-TTg")),
+                "Kế hoạch của Ủy ban nhân dân tỉnh Kon Tum triển khai Quyết định số 1012/QĐ-TTg",
+            ),
+            (
+                d(Some("12/KH-UBND"), None, None, Some("KẾ HOẠCH UBND tỉnh chỉ đạo")),
+                "Kế hoạch số 12/KH-UBND về UBND tỉnh chỉ đạo",
+            ),
+        ];
+        for (details, want) in table {
+            assert_eq!(citation("MAU-2026", &details), want);
+        }
+    }
 
     #[test]
     fn round_trip() {

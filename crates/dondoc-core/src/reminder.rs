@@ -81,6 +81,12 @@ pub struct Notice {
     pub task: TaskKey,
     pub title: String,
     pub lead: String,
+    /// The cooperating agencies (phối hợp).
+    #[serde(default)]
+    pub cooperating: Vec<String>,
+    /// The product the plan asks for (sản phẩm).
+    #[serde(default)]
+    pub product: Option<String>,
     pub occurrence: Option<Period>,
     /// The date the milestone is about (start or due, after rollover).
     pub date: NaiveDate,
@@ -93,12 +99,23 @@ pub struct Notice {
 pub struct Digest {
     pub recipient: String,
     pub name: String,
+    /// What the recipient does: the message is written for it (an officer is asked to do
+    /// the work, a head to direct it, the secretariat gets a follow-up list).
+    #[serde(default = "officer")]
+    pub role: Role,
+    /// The recipient's position (chức vụ), for the salutation.
+    #[serde(default)]
+    pub position: Option<String>,
     pub channel: Channel,
     pub address: String,
     /// The contact's other channels, in preference order after `channel`: where the
     /// dispatcher turns after repeated failures.
     pub fallbacks: Vec<(Channel, String)>,
     pub notices: Vec<Notice>,
+}
+
+fn officer() -> Role {
+    Role::Officer
 }
 
 /// What decides which reminders are due.
@@ -473,6 +490,8 @@ impl<'a, 't> Sweep<'a, 't> {
                     task: task.key.clone(),
                     title: task.title.clone(),
                     lead: task.lead.clone(),
+                    cooperating: task.cooperating.clone(),
+                    product: task.product.clone(),
                     occurrence,
                     date: ready.date,
                     working_days_left: left,
@@ -481,6 +500,8 @@ impl<'a, 't> Sweep<'a, 't> {
                     .get_or_insert_with(|| Digest {
                         recipient: contact.id.clone(),
                         name: contact.name.clone(),
+                        role: contact.role,
+                        position: contact.position.clone(),
                         channel: *channel,
                         address: address.clone(),
                         fallbacks: contact.channels[1..].to_vec(),

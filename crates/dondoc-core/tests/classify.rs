@@ -401,9 +401,9 @@ fn quarterly_six_nine_months_and_year_are_four_reports_a_year() {
         summary(&standing),
         vec![
             row("2025-Q1", "Quý I/2025", date(2025, 3, 25), C::InProgressOverdue),
-            row("2025-H1", "6 tháng 2025", date(2025, 6, 25), C::InProgressOverdue),
-            row("2025-9M", "9 tháng 2025", date(2025, 9, 25), C::InProgressOverdue),
-            row("2025", "2025", date(2025, 12, 25), C::NotYetDue),
+            row("2025-H1", "6 tháng đầu năm 2025", date(2025, 6, 25), C::InProgressOverdue),
+            row("2025-9M", "9 tháng năm 2025", date(2025, 9, 25), C::InProgressOverdue),
+            row("2025", "Năm 2025", date(2025, 12, 25), C::NotYetDue),
         ]
     );
 
@@ -426,9 +426,9 @@ fn quarterly_six_nine_months_and_year_are_four_reports_a_year() {
         dues,
         vec![
             (s("Quý I/2025"), date(2025, 3, 31)),
-            (s("6 tháng 2025"), date(2025, 6, 30)),
-            (s("9 tháng 2025"), date(2025, 9, 30)),
-            (s("2025"), date(2025, 12, 31)),
+            (s("6 tháng đầu năm 2025"), date(2025, 6, 30)),
+            (s("9 tháng năm 2025"), date(2025, 9, 30)),
+            (s("Năm 2025"), date(2025, 12, 31)),
         ]
     );
 
@@ -440,15 +440,15 @@ fn quarterly_six_nine_months_and_year_are_four_reports_a_year() {
         .iter()
         .map(|o| o.period.label())
         .collect();
-    assert_eq!(labels, vec!["Quý I/2026", "6 tháng 2026", "9 tháng 2026", "2026"]);
+    assert_eq!(labels, vec!["Quý I/2026", "6 tháng đầu năm 2026", "9 tháng năm 2026", "Năm 2026"]);
 }
 
 #[test]
 fn classification_names() {
     let cases = [
-        (C::InProgressOverdue, "in_progress_overdue", "đang thực hiện quá hạn"),
+        (C::InProgressOverdue, "in_progress_overdue", "chưa hoàn thành – quá hạn"),
         (C::DueSoon, "due_soon", "sắp đến hạn"),
-        (C::InProgressOnTime, "in_progress_on_time", "đang thực hiện trong hạn"),
+        (C::InProgressOnTime, "in_progress_on_time", "chưa hoàn thành – trong hạn"),
         (C::NotYetDue, "not_yet_due", "chưa đến hạn"),
         (C::CompletedLate, "completed_late", "hoàn thành quá hạn"),
         (C::CompletedOnTime, "completed_on_time", "hoàn thành đúng hạn"),

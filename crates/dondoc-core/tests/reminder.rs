@@ -30,6 +30,7 @@ fn contact(id: &str, agency: &str, role: Role) -> Contact {
         name: id.to_uppercase(),
         agency: agency.into(),
         role,
+        position: None,
         channels: vec![(Channel::Email, format!("{id}@tinh.gov.vn"))],
     }
 }

@@ -220,7 +220,7 @@ fn labels(v: &[(String, NaiveDate, NaiveDate)]) -> Vec<&str> {
 fn quarterly_six_nine_month_and_annual_reports_are_four_a_year() {
     let nd09 = ReportingPolicy::nd09();
     let occ = occurrences("Quý, 6 tháng, 9 tháng, năm", "2025-01-01", "2025-12-31", &nd09);
-    assert_eq!(labels(&occ), ["Quý I/2025", "6 tháng 2025", "9 tháng 2025", "2025"]);
+    assert_eq!(labels(&occ), ["Quý I/2025", "6 tháng đầu năm 2025", "9 tháng năm 2025", "Năm 2025"]);
     let dues: Vec<_> = occ.iter().map(|o| o.2).collect();
     assert_eq!(dues, [d("2025-03-25"), d("2025-06-25"), d("2025-09-25"), d("2025-12-25")]);
 
@@ -229,18 +229,18 @@ fn quarterly_six_nine_month_and_annual_reports_are_four_a_year() {
     assert_eq!(occ[2].0, "Quý I/2025");
     assert_eq!(occ[5].0, "Quý II/2025");
     assert_eq!(occ[8].0, "Quý III/2025");
-    assert_eq!(occ[11].0, "2025");
+    assert_eq!(occ[11].0, "Năm 2025");
     assert_eq!(occ[0].0, "Tháng 1/2025");
 
     let occ = occurrences("6 tháng, năm", "2026-01-01", "2026-12-31", &nd09);
-    assert_eq!(labels(&occ), ["6 tháng 2026", "2026"]);
+    assert_eq!(labels(&occ), ["6 tháng đầu năm 2026", "Năm 2026"]);
     let occ = occurrences("06 tháng/năm", "2026-01-01", "2026-12-31", &nd09);
-    assert_eq!(labels(&occ), ["6 tháng 2026", "2026"]);
+    assert_eq!(labels(&occ), ["6 tháng đầu năm 2026", "Năm 2026"]);
 
     let occ = occurrences("hằng tháng, quý, 6 tháng, 9 tháng, năm, đột xuất", "2025-01-01", "2025-12-31", &nd09);
     assert_eq!(occ.len(), 12);
-    assert_eq!(occ[5].0, "6 tháng 2025");
-    assert_eq!(occ[8].0, "9 tháng 2025");
+    assert_eq!(occ[5].0, "6 tháng đầu năm 2025");
+    assert_eq!(occ[8].0, "9 tháng năm 2025");
 }
 
 #[test]
@@ -274,7 +274,7 @@ fn anchored_recurrences() {
     assert_eq!(occ[1].2, d("2025-11-25"));
 
     let occ = occurrences("Trước ngày 15/12 hằng năm", "2025-01-01", "2025-12-31", &nd09);
-    assert_eq!(occ, vec![("2025".to_string(), d("2025-12-14"), d("2025-12-15"))]);
+    assert_eq!(occ, vec![("Năm 2025".to_string(), d("2025-12-14"), d("2025-12-15"))]);
 }
 
 #[test]

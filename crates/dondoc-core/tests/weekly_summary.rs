@@ -132,9 +132,9 @@ fn counts_cover_every_category_but_cancelled_in_a_stable_order() {
     let got: Vec<(C, &str, u32)> =
         summary.counts.iter().map(|c| (c.classification, c.label.as_str(), c.count)).collect();
     let expected = vec![
-        (C::InProgressOverdue, "đang thực hiện quá hạn", 5),
+        (C::InProgressOverdue, "chưa hoàn thành – quá hạn", 5),
         (C::DueSoon, "sắp đến hạn", 2),
-        (C::InProgressOnTime, "đang thực hiện trong hạn", 0),
+        (C::InProgressOnTime, "chưa hoàn thành – trong hạn", 0),
         (C::NotYetDue, "chưa đến hạn", 0),
         (C::CompletedLate, "hoàn thành quá hạn", 1),
         (C::CompletedOnTime, "hoàn thành đúng hạn", 3),
@@ -153,14 +153,14 @@ fn overdue_tasks_are_grouped_by_agency_worst_first() {
     let agencies: Vec<(&str, Vec<&str>, i64)> = summary
         .overdue
         .iter()
-        .map(|a| (a.agency.as_str(), a.tasks.iter().map(|t| t.code.as_str()).collect(), a.days_overdue))
+        .map(|a| (a.agency.as_str(), a.tasks.iter().map(|t| t.code.as_str()).collect(), a.longest_days_overdue))
         .collect();
     assert_eq!(
         agencies,
         vec![
-            // Two tasks each: the one with more days overdue first.
-            ("Sở Tài chính", vec!["TC-01", "TC-02"], 41 + 10),
-            ("Sở Nội vụ", vec!["NV-01", "NV-02"], 7 + 3),
+            // Two tasks each: the one with the longer delay first (never a sum of days).
+            ("Sở Tài chính", vec!["TC-01", "TC-02"], 41),
+            ("Sở Nội vụ", vec!["NV-01", "NV-02"], 7),
             ("Sở Y tế", vec!["YT-01"], 152),
         ]
     );

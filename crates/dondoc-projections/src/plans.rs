@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use dondoc_core::plan::{PlanEvent, PlanInfo};
+use dondoc_core::plan::{PlanDetails, PlanEvent, PlanInfo, PlanName, citation, reference};
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
@@ -19,24 +19,55 @@ pub struct PlanRecord {
     /// The file of the latest import and its SHA-256.
     pub source: String,
     pub source_sha256: String,
+    /// How the secretariat stated the plan is cited (`plan set`); overrides `info`.
+    #[serde(default)]
+    pub declared: PlanDetails,
 }
 
 impl PlanRecord {
-    pub(crate) fn empty(plan: &str) -> PlanRecord {
+    /// A plan known only by its id (no import, nothing stated).
+    pub fn empty(plan: &str) -> PlanRecord {
         PlanRecord {
             plan: plan.to_string(),
             info: PlanInfo::default(),
             source: String::new(),
             source_sha256: String::new(),
+            declared: PlanDetails::default(),
         }
     }
 
     pub(crate) fn apply(&mut self, event: &PlanEvent) {
-        let (PlanEvent::PlanRegistered { info, source, source_sha256, .. }
-        | PlanEvent::PlanRevised { info, source, source_sha256, .. }) = event;
-        self.info = info.clone();
-        self.source = source.clone();
-        self.source_sha256 = source_sha256.clone();
+        match event {
+            PlanEvent::PlanRegistered { info, source, source_sha256, .. }
+            | PlanEvent::PlanRevised { info, source, source_sha256, .. } => {
+                self.info = info.clone();
+                self.source = source.clone();
+                self.source_sha256 = source_sha256.clone();
+            }
+            PlanEvent::PlanDetailsSet { details } => self.declared = self.declared.merged(details),
+        }
+    }
+
+    /// The plan's number, date, issuer and subject: as declared, else as the document says.
+    pub fn details(&self) -> PlanDetails {
+        let from_document = PlanDetails {
+            number: self.info.number.clone(),
+            date: self.info.date,
+            issuer: self.info.issuer.clone(),
+            title: self.info.title.clone(),
+        };
+        from_document.merged(&self.declared)
+    }
+
+    /// How the office cites the plan ([`citation`]).
+    pub fn citation(&self) -> String {
+        citation(&self.plan, &self.details())
+    }
+
+    /// The plan named briefly and in full.
+    pub fn name(&self) -> PlanName {
+        let details = self.details();
+        PlanName { reference: reference(&self.plan, &details), citation: citation(&self.plan, &details) }
     }
 }
 
@@ -49,19 +80,23 @@ impl Projections {
         })
     }
 
-    /// The titles of the plans that have one, by plan id.
-    pub fn plan_titles(&self) -> Result<HashMap<String, String>, ProjectionError> {
+    /// Every plan's record, by plan id.
+    pub fn plan_records(&self) -> Result<Vec<PlanRecord>, ProjectionError> {
         let mut stmt = self.conn().prepare("SELECT stream FROM proj_stream WHERE stream LIKE ?1")?;
         let streams: Vec<String> =
             stmt.query_map(params![format!("{}%", PlanEvent::stream(""))], |r| r.get(0))?.collect::<Result<_, _>>()?;
-        let mut out = HashMap::new();
+        let mut out = Vec::new();
         for stream in streams {
-            if let Some((_, Fold::Plan(record))) = streams::load(self.conn(), &stream)?
-                && let Some(title) = record.info.title
-            {
-                out.insert(record.plan, title);
+            if let Some((_, Fold::Plan(record))) = streams::load(self.conn(), &stream)? {
+                out.push(*record);
             }
         }
+        out.sort_by(|a, b| a.plan.cmp(&b.plan));
         Ok(out)
+    }
+
+    /// How each plan with a stream is cited ("Kế hoạch số … ngày … của … về …"), by plan id.
+    pub fn plan_citations(&self) -> Result<HashMap<String, String>, ProjectionError> {
+        Ok(self.plan_records()?.into_iter().map(|r| (r.plan.clone(), r.citation())).collect())
     }
 }

@@ -113,6 +113,7 @@ async fn incremental_updates_equal_a_rebuild() {
             name: name.into(),
             agency: "Sở Tài chính".into(),
             role: Role::Officer,
+            position: None,
             email: Some(format!("c{i}@tinh.gov.vn")),
             telegram: None,
             zalo: None,
@@ -165,7 +166,7 @@ async fn incremental_updates_equal_a_rebuild() {
     assert_eq!(book.cards().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["c002"]);
     assert_eq!(book.next_id(), "c003", "ids are never reused");
     assert_eq!(projections.silences().unwrap().records().len(), 1);
-    assert_eq!(projections.plan_titles().unwrap()["P"], "Kế hoạch thử");
+    assert_eq!(projections.plan_citations().unwrap()["P"], "Kế hoạch về thử");
     assert_eq!(projections.plan("P").unwrap().unwrap().1, 0);
     let history = projections.edition_history("2025-09-01").unwrap();
     assert!(history.delivered.contains("c002"));

@@ -62,6 +62,8 @@ pub enum Command {
     Projections(ProjectionsArgs),
     /// Nhập kế hoạch từ văn bản (trích từ PDF/Word), CSV hoặc Excel; chạy thử bằng --dry-run.
     Import(ImportArgs),
+    /// Kế hoạch: số, ký hiệu, ngày, cơ quan ban hành, trích yếu (cách trích dẫn trong nhắc việc).
+    Plan(PlanArgs),
     /// Danh mục cơ quan: xem, ghi nhận đổi tên hoặc sáp nhập.
     Agency(AgencyArgs),
     /// Danh bạ người nhận nhắc việc: thêm, xem, cấp mã liên kết Telegram.
@@ -158,6 +160,9 @@ pub enum ContactAction {
         agency: String,
         #[arg(long, value_enum, default_value = "officer")]
         role: RoleArg,
+        /// Position (chức vụ) named in the salutation, e.g. "Phó Chủ tịch UBND tỉnh".
+        #[arg(long)]
+        position: Option<String>,
         #[arg(long)]
         email: Option<String>,
         /// Telegram chat id (or link it later with `contact link-code`).
@@ -417,6 +422,72 @@ pub struct ImportArgs {
     /// Track recurring occurrences from this date (default: today).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub tracked_from: Option<NaiveDate>,
+    /// How the plan is cited, when the file does not say it (CSV, Excel, an unsigned draft):
+    /// as `dondoc plan set`, recorded after the import.
+    #[command(flatten)]
+    pub details: PlanDetailsArgs,
+}
+
+/// The plan's number, date, issuer and subject.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PlanDetailsArgs {
+    /// Số, ký hiệu, e.g. "818/KH-UBND".
+    #[arg(long = "plan-number", value_name = "SỐ/KÝ HIỆU")]
+    pub number: Option<String>,
+    /// Ngày ban hành: DD/MM/YYYY or YYYY-MM-DD.
+    #[arg(long = "plan-date", value_name = "NGÀY")]
+    pub date: Option<String>,
+    /// Cơ quan ban hành, e.g. "UBND tỉnh".
+    #[arg(long = "plan-issuer", value_name = "CƠ QUAN")]
+    pub issuer: Option<String>,
+    /// Trích yếu, e.g. "Triển khai thực hiện Chiến lược phát triển thống kê".
+    #[arg(long = "plan-title", value_name = "TRÍCH YẾU")]
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(subcommand)]
+    pub action: PlanAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlanAction {
+    /// Ghi số, ký hiệu, ngày, cơ quan ban hành, trích yếu của kế hoạch như văn bản đã ký.
+    Set {
+        /// Plan id, e.g. "QN-2022".
+        #[arg(long)]
+        plan: String,
+        /// Số, ký hiệu, e.g. "818/KH-UBND".
+        #[arg(long, value_name = "SỐ/KÝ HIỆU")]
+        number: Option<String>,
+        /// Ngày ban hành: DD/MM/YYYY or YYYY-MM-DD.
+        #[arg(long, value_name = "NGÀY")]
+        date: Option<String>,
+        /// Cơ quan ban hành, e.g. "UBND tỉnh".
+        #[arg(long, value_name = "CƠ QUAN")]
+        issuer: Option<String>,
+        /// Trích yếu, e.g. "Triển khai thực hiện Chiến lược phát triển thống kê".
+        #[arg(long, value_name = "TRÍCH YẾU")]
+        title: Option<String>,
+        /// Who records it; default $DONDOC_ACTOR, else "cli:<user>".
+        #[arg(long = "as", env = "DONDOC_ACTOR", value_name = "ACTOR")]
+        actor: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Xem một kế hoạch: cách trích dẫn, nguồn nhập.
+    Show {
+        #[arg(long)]
+        plan: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Liệt kê các kế hoạch và cách trích dẫn.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -673,7 +744,7 @@ pub enum AuditCommand {
 pub struct ListArgs {
     #[arg(long)]
     pub plan: Option<String>,
-    /// Only overdue tasks (đang thực hiện quá hạn).
+    /// Only overdue tasks (chưa hoàn thành – quá hạn).
     #[arg(long)]
     pub overdue: bool,
     /// Only tasks not done and due within this many days ("7d", or "5wd" for working days).

@@ -115,7 +115,8 @@ impl DataDir {
                 overrides.insert(name, source);
             }
         }
-        Ok(Templates::new(&overrides, self.config.wording.clone())?)
+        Ok(Templates::new(&overrides, self.config.wording.clone())?
+            .with_due_soon(self.config.classification.due_soon_working_days))
     }
 
     /// Gives the summary chart its font: `[summary] font`, else a system font with the

@@ -68,6 +68,7 @@ fn run_async(cli: &Cli) -> anyhow::Result<()> {
             Command::Export(args) => cmd::export::run(&cli.global, args).await,
             Command::Projections(args) => cmd::projections::run(&cli.global, args).await,
             Command::Import(args) => cmd::import::run(&cli.global, args).await,
+            Command::Plan(args) => cmd::plan::run(&cli.global, args).await,
             Command::Agency(args) => cmd::agency::run(&cli.global, args).await,
             Command::Contact(args) => cmd::contact::run(&cli.global, args).await,
             Command::Silence(args) => cmd::silence::run(&cli.global, args).await,

@@ -100,7 +100,7 @@ async fn handle(
                         "Mã liên kết không đúng hoặc đã dùng. Telegram này đang được liên kết với {} ({}).",
                         card.name, card.agency
                     ),
-                    None => "Mã liên kết không đúng hoặc đã hết hạn. Vui lòng xin mã mới từ Tổ giúp việc.".to_string(),
+                    None => "Mã liên kết không đúng hoặc đã hết hạn. Đề nghị đồng chí liên hệ Tổ giúp việc để được cấp mã mới.".to_string(),
                 };
                 reply(bot, chat_id, &text).await;
                 return Ok(());
@@ -159,7 +159,7 @@ async fn handle(
                 return Ok(());
             };
             let Some(p) = pending.get(&chat_id).cloned() else {
-                reply(bot, chat_id, "Vui lòng bấm nút dưới tin nhắc việc để báo cáo tiến độ hoặc đề nghị gia hạn.")
+                reply(bot, chat_id, "Đồng chí bấm nút dưới tin nhắc việc để báo cáo tiến độ hoặc đề nghị gia hạn.")
                     .await;
                 return Ok(());
             };

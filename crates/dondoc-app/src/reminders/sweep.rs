@@ -50,8 +50,8 @@ pub struct Inputs {
     directory: Directory,
     /// Keys (with channel) a channel refused for good: that channel is not tried again.
     refused: HashSet<String>,
-    /// Plan titles by plan id.
-    pub titles: HashMap<String, String>,
+    /// How each plan is cited ("Kế hoạch số … ngày … của … về …"), by plan id.
+    pub citations: HashMap<String, String>,
 }
 
 /// The inputs as of the store's current position (cached on the app).
@@ -71,7 +71,7 @@ pub async fn inputs(app: &App) -> Result<Arc<Inputs>> {
         silences: read.silences()?.for_planner(),
         directory: read.directory(&app.settings.agencies)?,
         refused: read.open_failures()?.into_iter().filter(|f| !f.will_retry).map(|f| f.key).collect(),
-        titles: read.plan_titles()?,
+        citations: read.plan_citations()?,
     });
     *cache = Some(inputs.clone());
     Ok(inputs)
@@ -156,7 +156,7 @@ fn job(app: &App, digest: &Digest, inputs: &Inputs, available: &[Channel]) -> Re
         if !available.contains(&channel) {
             continue;
         }
-        let message = app.templates.render_digest(digest, channel, &address, &inputs.titles)?;
+        let message = app.templates.render_digest(digest, channel, &address, &inputs.citations)?;
         if message.keys.iter().any(|k| inputs.refused.contains(&k.to_string())) {
             continue;
         }

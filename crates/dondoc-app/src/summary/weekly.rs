@@ -25,8 +25,10 @@ pub const MAX_ATTEMPTS: usize = 8;
 
 /// The summary of the week ending at `now`.
 pub async fn compute(app: &App, now: DateTime<Utc>) -> Result<WeeklySummary> {
-    let (tasks, failures) = {
+    let (tasks, failures, plans) = {
         let read = app.read().await?;
+        let plans: std::collections::BTreeMap<_, _> =
+            read.plan_records()?.into_iter().map(|r| (r.plan.clone(), r.name())).collect();
         let tasks: Vec<_> = read.tasks(&TaskFilter::default())?.into_iter().map(|t| t.state).collect();
         let failures: Vec<FailedDelivery> = read
             .open_failures()?
@@ -43,9 +45,20 @@ pub async fn compute(app: &App, now: DateTime<Utc>) -> Result<WeeklySummary> {
                 })
             })
             .collect();
-        (tasks, failures)
+        (tasks, failures, plans)
     };
     let mut summary = weekly::summarize(&tasks, &failures, &app.classifier(&app.calendar()), now);
+    let named: std::collections::BTreeSet<&str> = tasks.iter().map(|t| t.key.plan.as_str()).collect();
+    summary.plans = named
+        .into_iter()
+        .map(|p| {
+            let name = plans.get(p).cloned().unwrap_or_else(|| dondoc_core::plan::PlanName {
+                reference: format!("Kế hoạch {p}"),
+                citation: format!("Kế hoạch {p}"),
+            });
+            (p.to_string(), name)
+        })
+        .collect();
     summary.channel_faults = app
         .dispatcher
         .health()

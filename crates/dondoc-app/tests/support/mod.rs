@@ -87,6 +87,7 @@ pub async fn quang_nam(app: &App) {
                 "secretariat" => Role::Secretariat,
                 _ => Role::Leadership,
             },
+            position: arg("--position"),
             email: arg("--email"),
             telegram: arg("--telegram"),
             zalo: arg("--zalo"),

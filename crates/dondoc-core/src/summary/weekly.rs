@@ -1,6 +1,8 @@
-//! The weekly summary for leadership: how every task stands, the overdue ones by lead
-//! agency (worst agency first), what became overdue or was completed during the week, and
-//! the deliveries that failed. Pure: the tasks, the failures and `now` are parameters.
+//! The weekly summary for leadership: how every task stands, what became overdue during
+//! the week and what falls due in the coming one, the overdue ones by lead agency (worst
+//! agency first, with the longest delay, never a sum of days across tasks), what was
+//! completed, and (for the secretariat only) the deliveries that failed. Pure: the tasks,
+//! the failures and `now` are parameters.
 //!
 //! The week is the seven local days before the day of `now`: the job runs on Monday at
 //! 07:30, so the week is the previous Monday to Sunday, and consecutive runs tile without
@@ -74,8 +76,25 @@ pub struct OverdueTask {
 pub struct AgencyOverdue {
     pub agency: String,
     pub tasks: Vec<OverdueTask>,
-    /// The sum of the tasks' calendar days overdue.
-    pub days_overdue: i64,
+    /// The longest delay among the tasks, in calendar days (days of different tasks are
+    /// never added up).
+    pub longest_days_overdue: i64,
+}
+
+/// A deadline in the coming week, work not done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DueTask {
+    pub plan: String,
+    pub code: String,
+    pub title: String,
+    pub lead: String,
+    /// The occurrence's period ("Quý III/2025") for a recurring task.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurrence: Option<String>,
+    /// The effective due day.
+    pub deadline: NaiveDate,
+    pub status: TaskStatus,
+    pub status_label: String,
 }
 
 /// A task completed during the week.
@@ -121,6 +140,15 @@ pub struct WeeklySummary {
     pub newly_overdue: Vec<OverdueTask>,
     /// Tasks completed during the week; earliest first.
     pub newly_completed: Vec<CompletedTask>,
+    /// First and last local day of the coming week: the day of `now` and the six after.
+    pub coming_from: NaiveDate,
+    pub coming_to: NaiveDate,
+    /// Deadlines in the coming week, work not done; earliest first.
+    pub due_coming_week: Vec<DueTask>,
+    /// How each plan is named (briefly beside a task, in full in the list of plans), by
+    /// plan id (filled by the caller, which reads the plans; empty from [`summarize`]).
+    #[serde(default)]
+    pub plans: BTreeMap<String, crate::plan::PlanName>,
     /// Failed deliveries, oldest first (unknown times last).
     pub failed_deliveries: Vec<FailedDelivery>,
     /// Channels out of order when the summary was made (filled by the sender, which knows
@@ -169,6 +197,9 @@ pub fn summarize(
     let (week_from, week_to) = week_of(now);
     let today = local_date(now);
     let in_week = |d: NaiveDate| (week_from..=week_to).contains(&d);
+    let coming_to = today.checked_add_days(Days::new(6)).unwrap_or(today);
+    let in_coming_week = |d: NaiveDate| (today..=coming_to).contains(&d);
+    let mut due_coming_week = Vec::new();
 
     let mut counts: BTreeMap<Classification, u32> = BTreeMap::new();
     let mut by_agency: BTreeMap<&str, Vec<OverdueTask>> = BTreeMap::new();
@@ -204,6 +235,26 @@ pub fn summarize(
             newly_overdue.extend(overdue.iter().filter(|(d, _)| in_week(d.due)).map(|(d, o)| row(d, o)));
         }
 
+        if task.status != TaskStatus::Completed {
+            let due = |deadline: &Deadline, occurrence: Option<String>| DueTask {
+                plan: task.key.plan.clone(),
+                code: task.key.code.clone(),
+                title: task.title.clone(),
+                lead: task.lead.clone(),
+                occurrence,
+                deadline: deadline.due,
+                status: task.status,
+                status_label: task.status.label_vi().to_string(),
+            };
+            if let Some(d) = standing.deadline.filter(|d| in_coming_week(d.due) && standing.occurrences.is_empty()) {
+                due_coming_week.push(due(&d, None));
+            }
+            for o in standing.occurrences.iter().filter(|o| o.submitted_at.is_none() && in_coming_week(o.deadline.due))
+            {
+                due_coming_week.push(due(&o.deadline, Some(o.occurrence.period.label())));
+            }
+        }
+
         if task.status == TaskStatus::Completed
             && let Some(on) = task.completed_on.filter(|d| in_week(*d))
         {
@@ -226,12 +277,14 @@ pub fn summarize(
             tasks.sort_by(|a, b| {
                 (Reverse(a.days_overdue), &a.plan, &a.code).cmp(&(Reverse(b.days_overdue), &b.plan, &b.code))
             });
-            let days_overdue = tasks.iter().map(|t| t.days_overdue).sum();
-            AgencyOverdue { agency: agency.to_string(), tasks, days_overdue }
+            let longest_days_overdue = tasks.iter().map(|t| t.days_overdue).max().unwrap_or(0);
+            AgencyOverdue { agency: agency.to_string(), tasks, longest_days_overdue }
         })
         .collect();
     // Stable: ties keep the agencies' alphabetical order.
-    overdue.sort_by_key(|a| (Reverse(a.tasks.len()), Reverse(a.days_overdue)));
+    overdue.sort_by_key(|a| (Reverse(a.tasks.len()), Reverse(a.longest_days_overdue)));
+    due_coming_week
+        .sort_by(|a, b| (a.deadline, &a.lead, &a.plan, &a.code).cmp(&(b.deadline, &b.lead, &b.plan, &b.code)));
 
     newly_overdue.sort_by(|a, b| (a.deadline, &a.lead, &a.plan, &a.code).cmp(&(b.deadline, &b.lead, &b.plan, &b.code)));
     newly_completed.sort_by(|a, b| (a.completed_on, &a.plan, &a.code).cmp(&(b.completed_on, &b.plan, &b.code)));
@@ -266,6 +319,10 @@ pub fn summarize(
         overdue,
         newly_overdue,
         newly_completed,
+        coming_from: today,
+        coming_to,
+        due_coming_week,
+        plans: BTreeMap::new(),
         failed_deliveries,
         channel_faults: Vec::new(),
     }

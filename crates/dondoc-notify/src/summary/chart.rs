@@ -203,6 +203,10 @@ mod tests {
             overdue: Vec::new(),
             newly_overdue: Vec::new(),
             newly_completed: Vec::new(),
+            coming_from: NaiveDate::from_ymd_opt(2025, 11, 24).unwrap(),
+            coming_to: NaiveDate::from_ymd_opt(2025, 11, 30).unwrap(),
+            due_coming_week: Vec::new(),
+            plans: Default::default(),
             failed_deliveries: Vec::new(),
             channel_faults: Vec::new(),
         }

@@ -33,7 +33,8 @@ impl Templates {
             });
         }
         let has_chart = attachments.iter().any(|a| a.inline_id.is_some());
-        let view = view::of(summary, name, has_chart.then_some(CHART_CID), workbook_name.as_deref());
+        let mut view = view::of(summary, name, has_chart.then_some(CHART_CID), workbook_name.as_deref());
+        view.sender = self.sender().to_string();
         Ok(Message {
             kind: MessageKind::WeeklySummary,
             channel: Channel::Email,

@@ -3,9 +3,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use dondoc_core::calendar::TZ;
+use dondoc_core::classify::Classification;
 use dondoc_core::event::Channel;
-use dondoc_core::summary::weekly::{OverdueTask, WeeklySummary};
-use dondoc_core::text::date_vi;
+use dondoc_core::summary::weekly::{DueTask, OverdueTask, WeeklySummary};
 use serde::Serialize;
 
 /// Overdue rows listed in the email; the workbook has them all.
@@ -26,6 +26,8 @@ pub struct CountView {
 pub struct OverdueView {
     pub agency: String,
     pub plan: String,
+    /// The plan named briefly: "Kế hoạch số 818/KH-UBND".
+    pub plan_ref: String,
     pub code: String,
     /// With the occurrence and the other overdue occurrences of a recurring task.
     pub title: String,
@@ -42,9 +44,29 @@ pub struct OverdueView {
 pub struct AgencyView {
     pub name: String,
     pub tasks: usize,
-    pub days_overdue: i64,
+    /// The longest delay among them, in days.
+    pub longest_days_overdue: i64,
     pub rows: Vec<OverdueView>,
     pub more: usize,
+}
+
+/// A deadline of the coming week.
+#[derive(Debug, Serialize)]
+pub struct DueView {
+    pub agency: String,
+    pub plan_ref: String,
+    pub code: String,
+    /// With the occurrence of a recurring task.
+    pub title: String,
+    pub deadline: String,
+    pub status: String,
+}
+
+/// A plan named in the summary.
+#[derive(Debug, Serialize)]
+pub struct PlanView {
+    pub reference: String,
+    pub citation: String,
 }
 
 /// One completed task's row.
@@ -52,6 +74,7 @@ pub struct AgencyView {
 pub struct CompletedView {
     pub agency: String,
     pub plan: String,
+    pub plan_ref: String,
     pub code: String,
     pub title: String,
     pub completed_on: String,
@@ -99,12 +122,23 @@ impl<T> Rows<T> {
 #[derive(Debug, Serialize)]
 pub struct SummaryView {
     pub subject: String,
-    /// The recipient's name.
+    /// The recipient's name, and the salutation ("Đồng chí …").
     pub name: String,
+    pub salutation: String,
+    /// The signature (set by the templates' owner from the wording).
+    pub sender: String,
     pub week_from: String,
     pub week_to: String,
     /// When the figures were taken ("07:30 ngày 24/11/2025").
     pub generated: String,
+    /// The one-line overview: "Tính đến 07:30 ngày 24/11/2025: theo dõi 8 nhiệm vụ; …".
+    pub overview: String,
+    /// The coming week ("24/11/2025").
+    pub coming_from: String,
+    pub coming_to: String,
+    pub due_coming_week: Rows<DueView>,
+    /// The plans the summary names: briefly and in full.
+    pub plans: Vec<PlanView>,
     pub total: u32,
     pub counts: Vec<CountView>,
     /// Overdue tasks in all.
@@ -130,6 +164,7 @@ pub struct SummaryView {
 
 /// The view of `summary` for `name`.
 pub fn of(summary: &WeeklySummary, name: &str, chart_cid: Option<&str>, workbook: Option<&str>) -> SummaryView {
+    let overdue = |t: &OverdueTask| overdue(summary, t);
     let mut left = EMAIL_ROWS;
     let mut agencies: Vec<AgencyView> = Vec::new();
     for a in &summary.overdue {
@@ -141,7 +176,7 @@ pub fn of(summary: &WeeklySummary, name: &str, chart_cid: Option<&str>, workbook
         agencies.push(AgencyView {
             name: agency_name(&a.agency).to_string(),
             tasks: a.tasks.len(),
-            days_overdue: a.days_overdue,
+            longest_days_overdue: a.longest_days_overdue,
             more: a.tasks.len() - rows.len(),
             rows,
         });
@@ -150,9 +185,30 @@ pub fn of(summary: &WeeklySummary, name: &str, chart_cid: Option<&str>, workbook
     SummaryView {
         subject: subject(summary),
         name: name.to_string(),
-        week_from: date_vi(summary.week_from),
-        week_to: date_vi(summary.week_to),
+        salutation: crate::templates::salutation(name, None),
+        sender: String::new(),
+        week_from: dmy(summary.week_from),
+        week_to: dmy(summary.week_to),
         generated: local_time(summary.generated_at),
+        overview: overview(summary),
+        coming_from: dmy(summary.coming_from),
+        coming_to: dmy(summary.coming_to),
+        due_coming_week: Rows::of(&summary.due_coming_week, EMAIL_ROWS, |t: &DueTask| DueView {
+            agency: agency_name(&t.lead).to_string(),
+            plan_ref: plan_ref(summary, &t.plan),
+            code: t.code.clone(),
+            title: match &t.occurrence {
+                Some(o) => format!("{} (kỳ {})", t.title, lower_first(o)),
+                None => t.title.clone(),
+            },
+            deadline: dmy(t.deadline),
+            status: t.status_label.clone(),
+        }),
+        plans: summary
+            .plans
+            .values()
+            .map(|n| PlanView { reference: n.reference.clone(), citation: n.citation.clone() })
+            .collect(),
         total: summary.total,
         counts: summary
             .counts
@@ -174,7 +230,7 @@ pub fn of(summary: &WeeklySummary, name: &str, chart_cid: Option<&str>, workbook
             .map(|a| AgencyView {
                 name: shorten(agency_name(&a.agency), 80),
                 tasks: a.tasks.len(),
-                days_overdue: a.days_overdue,
+                longest_days_overdue: a.longest_days_overdue,
                 rows: Vec::new(),
                 more: 0,
             })
@@ -183,6 +239,7 @@ pub fn of(summary: &WeeklySummary, name: &str, chart_cid: Option<&str>, workbook
         newly_completed: Rows::of(&summary.newly_completed, EMAIL_ROWS, |t| CompletedView {
             agency: agency_name(&t.lead).to_string(),
             plan: t.plan.clone(),
+            plan_ref: plan_ref(summary, &t.plan),
             code: t.code.clone(),
             title: t.title.clone(),
             completed_on: dmy(t.completed_on),
@@ -213,10 +270,11 @@ pub fn of(summary: &WeeklySummary, name: &str, chart_cid: Option<&str>, workbook
     }
 }
 
-fn overdue(t: &OverdueTask) -> OverdueView {
+fn overdue(summary: &WeeklySummary, t: &OverdueTask) -> OverdueView {
     OverdueView {
         agency: agency_name(&t.lead).to_string(),
         plan: t.plan.clone(),
+        plan_ref: plan_ref(summary, &t.plan),
         code: t.code.clone(),
         title: task_title(t),
         deadline: if t.extended { format!("{} (đã gia hạn)", dmy(t.deadline)) } else { dmy(t.deadline) },
@@ -227,17 +285,49 @@ fn overdue(t: &OverdueTask) -> OverdueView {
     }
 }
 
-/// The subject: "Báo cáo tổng hợp nhiệm vụ quá hạn tuần 17/11/2025 – 23/11/2025".
+/// The subject: "Báo cáo tình hình thực hiện nhiệm vụ tuần 17/11/2025 – 23/11/2025".
 pub fn subject(summary: &WeeklySummary) -> String {
-    format!("Báo cáo tổng hợp nhiệm vụ quá hạn tuần {} – {}", dmy(summary.week_from), dmy(summary.week_to))
+    format!("Báo cáo tình hình thực hiện nhiệm vụ tuần {} – {}", dmy(summary.week_from), dmy(summary.week_to))
 }
 
-/// The title, with the occurrence of a recurring task and its other overdue occurrences.
+/// "Tính đến 07:30 ngày 24/11/2025: theo dõi 8 nhiệm vụ; hoàn thành 1; chưa hoàn thành 7,
+/// trong đó quá hạn 3 (mới quá hạn trong tuần 1)."
+pub fn overview(summary: &WeeklySummary) -> String {
+    let done = summary.count(Classification::CompletedOnTime) + summary.count(Classification::CompletedLate);
+    let open = summary.total - done;
+    let overdue = summary.count(Classification::InProgressOverdue);
+    let newly = summary.newly_overdue.len();
+    let mut out = format!(
+        "Tính đến {}: theo dõi {} nhiệm vụ; hoàn thành {done}; chưa hoàn thành {open}",
+        local_time(summary.generated_at),
+        summary.total
+    );
+    if open > 0 {
+        out.push_str(&format!(", trong đó quá hạn {overdue}"));
+        if newly > 0 {
+            out.push_str(&format!(" (mới quá hạn trong tuần {newly})"));
+        }
+    }
+    out.push('.');
+    out
+}
+
+/// "Kế hoạch số 818/KH-UBND", or the plan id when the summary has no name for it.
+fn plan_ref(summary: &WeeklySummary, plan: &str) -> String {
+    summary.plans.get(plan).map_or_else(|| format!("Kế hoạch {plan}"), |n| n.reference.clone())
+}
+
+fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// The title, with the occurrence of a recurring task and how many of its reports are late.
 fn task_title(t: &OverdueTask) -> String {
     match (&t.occurrence, t.other_overdue) {
         (None, _) => t.title.clone(),
-        (Some(o), 0) => format!("{} (kỳ {o})", t.title),
-        (Some(o), n) => format!("{} (kỳ {o} và {n} kỳ khác quá hạn)", t.title),
+        (Some(o), 0) => format!("{} (kỳ {})", t.title, lower_first(o)),
+        (Some(o), n) => format!("{} (quá hạn {} kỳ, từ kỳ {})", t.title, n + 1, lower_first(o)),
     }
 }
 

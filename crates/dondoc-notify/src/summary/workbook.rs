@@ -1,19 +1,21 @@
 //! The workbook of the weekly summary: sheets "Tổng hợp", "Quá hạn", "Mới quá hạn",
-//! "Mới hoàn thành" and "Gửi lỗi", with real dates and percentages.
+//! "Đến hạn tuần tới", "Mới hoàn thành" (delivery failures are the secretariat's business,
+//! not leadership's: `dondoc reminders log --failed`), with real dates and percentages.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use dondoc_core::calendar::TZ;
 use dondoc_core::summary::weekly::{OverdueTask, WeeklySummary};
 use rust_xlsxwriter::{ExcelDateTime, Format, FormatBorder, Workbook, Worksheet, XlsxError};
 
-use super::view::{agency_name, capitalize, channel_vi, dmy, local_time, subject};
+use super::view::{agency_name, capitalize, dmy, local_time, subject};
 
 /// The file name of the workbook: "tong-hop-nhiem-vu-2025-11-17.xlsx".
 pub fn xlsx_filename(summary: &WeeklySummary) -> String {
     format!("tong-hop-nhiem-vu-{}.xlsx", summary.edition())
 }
 
-/// The workbook: sheets "Tổng hợp", "Quá hạn", "Mới quá hạn", "Mới hoàn thành", "Gửi lỗi".
+/// The workbook: sheets "Tổng hợp", "Quá hạn", "Mới quá hạn", "Đến hạn tuần tới", "Mới
+/// hoàn thành".
 /// Empty if it could not be written (logged); the email then goes without it.
 pub fn xlsx(summary: &WeeklySummary) -> Vec<u8> {
     match write_xlsx(summary) {
@@ -61,30 +63,46 @@ fn write_xlsx(summary: &WeeklySummary) -> Result<Vec<u8>, XlsxError> {
     ws.write_string_with_format(row, 0, "Tổng số", &f.header)?;
     ws.write_number_with_format(row, 1, summary.total, &f.header)?;
     row += 2;
-    header(ws, row, &["Cơ quan chủ trì", "Số nhiệm vụ quá hạn", "Tổng số ngày quá hạn"], &f)?;
+    header(ws, row, &["Cơ quan chủ trì", "Số nhiệm vụ quá hạn", "Quá hạn lâu nhất (ngày)"], &f)?;
     for a in &summary.overdue {
         row += 1;
         ws.write_string(row, 0, agency_name(&a.agency))?;
         ws.write_number(row, 1, a.tasks.len() as u32)?;
-        ws.write_number(row, 2, a.days_overdue as f64)?;
+        ws.write_number(row, 2, a.longest_days_overdue as f64)?;
     }
     ws.set_column_width(0, 45)?;
     ws.set_column_width(1, 20)?;
     ws.set_column_width(2, 20)?;
 
     let overdue: Vec<&OverdueTask> = summary.overdue.iter().flat_map(|a| &a.tasks).collect();
-    overdue_sheet(wb.add_worksheet(), "Quá hạn", &overdue, &f)?;
+    overdue_sheet(wb.add_worksheet(), "Quá hạn", &overdue, summary, &f)?;
     let newly: Vec<&OverdueTask> = summary.newly_overdue.iter().collect();
-    overdue_sheet(wb.add_worksheet(), "Mới quá hạn", &newly, &f)?;
+    overdue_sheet(wb.add_worksheet(), "Mới quá hạn", &newly, summary, &f)?;
+
+    let ws = wb.add_worksheet();
+    ws.set_name("Đến hạn tuần tới")?;
+    let cols = ["Cơ quan chủ trì", "Kế hoạch", "Mã số", "Nhiệm vụ", "Kỳ báo cáo", "Hạn hoàn thành", "Trạng thái"];
+    header(ws, 0, &cols, &f)?;
+    for (i, t) in summary.due_coming_week.iter().enumerate() {
+        let r = i as u32 + 1;
+        ws.write_string(r, 0, agency_name(&t.lead))?;
+        ws.write_string(r, 1, plan_reference(summary, &t.plan))?;
+        ws.write_string(r, 2, &t.code)?;
+        ws.write_string(r, 3, &t.title)?;
+        ws.write_string(r, 4, t.occurrence.as_deref().unwrap_or(""))?;
+        write_date(ws, r, 5, t.deadline, &f)?;
+        ws.write_string(r, 6, capitalize(&t.status_label))?;
+    }
+    finish_table(ws, &[35, 24, 12, 60, 14, 14, 18], summary.due_coming_week.len())?;
 
     let ws = wb.add_worksheet();
     ws.set_name("Mới hoàn thành")?;
-    let cols = ["Cơ quan chủ trì", "Kế hoạch", "Mã", "Nhiệm vụ", "Ngày hoàn thành", "Hạn", "Kết quả"];
+    let cols = ["Cơ quan chủ trì", "Kế hoạch", "Mã số", "Nhiệm vụ", "Ngày hoàn thành", "Hạn hoàn thành", "Kết quả"];
     header(ws, 0, &cols, &f)?;
     for (i, t) in summary.newly_completed.iter().enumerate() {
         let r = i as u32 + 1;
         ws.write_string(r, 0, agency_name(&t.lead))?;
-        ws.write_string(r, 1, &t.plan)?;
+        ws.write_string(r, 1, plan_reference(summary, &t.plan))?;
         ws.write_string(r, 2, &t.code)?;
         ws.write_string(r, 3, &t.title)?;
         write_date(ws, r, 4, t.completed_on, &f)?;
@@ -93,36 +111,31 @@ fn write_xlsx(summary: &WeeklySummary) -> Result<Vec<u8>, XlsxError> {
         }
         ws.write_string(r, 6, capitalize(&t.classification_label))?;
     }
-    finish_table(ws, &[35, 18, 12, 60, 14, 12, 22], summary.newly_completed.len())?;
-
-    let ws = wb.add_worksheet();
-    ws.set_name("Gửi lỗi")?;
-    header(ws, 0, &["Kế hoạch", "Mã", "Người nhận", "Kênh", "Thời điểm", "Lỗi"], &f)?;
-    for (i, d) in summary.failed_deliveries.iter().enumerate() {
-        let r = i as u32 + 1;
-        ws.write_string(r, 0, &d.plan)?;
-        ws.write_string(r, 1, &d.code)?;
-        ws.write_string(r, 2, &d.recipient)?;
-        ws.write_string(r, 3, channel_vi(d.channel))?;
-        if let Some(at) = d.at {
-            write_instant(ws, r, 4, at, &f)?;
-        }
-        ws.write_string(r, 5, &d.error)?;
-    }
-    finish_table(ws, &[18, 12, 24, 14, 18, 80], summary.failed_deliveries.len())?;
+    finish_table(ws, &[35, 24, 12, 60, 14, 14, 22], summary.newly_completed.len())?;
 
     wb.save_to_buffer()
 }
 
-fn overdue_sheet(ws: &mut Worksheet, name: &str, tasks: &[&OverdueTask], f: &Formats) -> Result<(), XlsxError> {
+/// "Kế hoạch số 818/KH-UBND" (the plan id when the summary has no name for it).
+fn plan_reference<'a>(summary: &'a WeeklySummary, plan: &'a str) -> &'a str {
+    summary.plans.get(plan).map_or(plan, |n| n.reference.as_str())
+}
+
+fn overdue_sheet(
+    ws: &mut Worksheet,
+    name: &str,
+    tasks: &[&OverdueTask],
+    summary: &WeeklySummary,
+    f: &Formats,
+) -> Result<(), XlsxError> {
     ws.set_name(name)?;
     let cols = [
         "Cơ quan chủ trì",
         "Kế hoạch",
-        "Mã",
+        "Mã số",
         "Nhiệm vụ",
         "Kỳ báo cáo",
-        "Hạn",
+        "Hạn hoàn thành",
         "Đã gia hạn",
         "Số ngày quá hạn",
         "Số ngày làm việc quá hạn",
@@ -133,7 +146,7 @@ fn overdue_sheet(ws: &mut Worksheet, name: &str, tasks: &[&OverdueTask], f: &For
     for (i, t) in tasks.iter().enumerate() {
         let r = i as u32 + 1;
         ws.write_string(r, 0, agency_name(&t.lead))?;
-        ws.write_string(r, 1, &t.plan)?;
+        ws.write_string(r, 1, plan_reference(summary, &t.plan))?;
         ws.write_string(r, 2, &t.code)?;
         ws.write_string(r, 3, &t.title)?;
         ws.write_string(r, 4, t.occurrence.as_deref().unwrap_or(""))?;
@@ -144,7 +157,7 @@ fn overdue_sheet(ws: &mut Worksheet, name: &str, tasks: &[&OverdueTask], f: &For
         ws.write_string(r, 9, capitalize(&t.status_label))?;
         ws.write_number(r, 10, t.other_overdue)?;
     }
-    finish_table(ws, &[35, 18, 12, 60, 14, 12, 10, 12, 14, 18, 12], tasks.len())
+    finish_table(ws, &[35, 24, 12, 60, 14, 14, 10, 12, 14, 18, 12], tasks.len())
 }
 
 fn header(ws: &mut Worksheet, row: u32, cols: &[&str], f: &Formats) -> Result<(), XlsxError> {

@@ -37,6 +37,7 @@ pub async fn run(global: &Global, args: &AuditArgs) -> Result<()> {
                     "revision": r.revision,
                     "position": r.position,
                     "type": r.event_type,
+                    "type_vi": dondoc_core::event::event_name_vi(&r.event_type),
                     "actor": meta.actor,
                     "source": meta.source.as_str(),
                     "recorded_at": r.recorded_at,
@@ -54,12 +55,12 @@ pub async fn run(global: &Global, args: &AuditArgs) -> Result<()> {
     outln!("Nhật ký nhiệm vụ {} (kế hoạch {}), {} sự kiện:", key.code, key.plan, rows.len());
     for (r, event, meta) in &rows {
         outln!(
-            "#{:<3} {}  {:<26} {} [{}]",
+            "#{:<3} {}  {:<32} {} [{}]",
             r.revision,
             r.recorded_at.with_timezone(&TZ).format("%d/%m/%Y %H:%M:%S"),
-            r.event_type,
+            dondoc_core::event::event_name_vi(&r.event_type),
             meta.actor,
-            meta.source.as_str()
+            meta.source.label_vi()
         );
         outln!("      {}", describe(event));
     }

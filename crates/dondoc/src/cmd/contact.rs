@@ -13,7 +13,7 @@ pub async fn run(global: &Global, args: &ContactArgs) -> Result<()> {
     let app = datadir::open(global).await?;
     let actor = super::actor(&args.actor, Source::Cli);
     match &args.action {
-        ContactAction::Add { name, agency, role, email, telegram, zalo, phone, json } => {
+        ContactAction::Add { name, agency, role, position, email, telegram, zalo, phone, json } => {
             if email.is_none() && telegram.is_none() && zalo.is_none() && phone.is_none() {
                 outln!(
                     "Lưu ý: chưa có kênh nào (--email, --telegram, --zalo, --phone); có thể cấp mã liên kết Telegram sau."
@@ -23,6 +23,7 @@ pub async fn run(global: &Global, args: &ContactArgs) -> Result<()> {
                 name: name.clone(),
                 agency: agency.clone(),
                 role: role_of(*role),
+                position: position.clone(),
                 email: email.clone(),
                 telegram: telegram.clone(),
                 zalo: zalo.clone(),

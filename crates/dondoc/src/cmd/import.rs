@@ -46,6 +46,10 @@ pub async fn run(global: &Global, args: &ImportArgs) -> Result<()> {
     };
     let outcome = import::import(&app, &request).await?;
     progress.finish_and_clear();
+    if super::plan::any(&args.details) && !args.dry_run {
+        let details = super::plan::details_of(&args.details)?;
+        dondoc_app::plans::set_details(&app, &outcome.plan, details, &actor).await?;
+    }
     if args.json {
         report_json(args, &outcome)?;
     } else if args.dry_run {

@@ -34,7 +34,7 @@ pub async fn run(global: &Global, args: &ListArgs) -> Result<()> {
             "{:<10} {:<8} {:<26} hạn {:<10} {:<24} {}",
             s.key.plan,
             s.key.code,
-            standing.classification.label_vi(),
+            standing.classification.label_for(s.status),
             views::next_open_due(standing).map_or("—".to_string(), |d| d.format("%d/%m/%Y").to_string()),
             s.lead.chars().take(24).collect::<String>(),
             title

@@ -32,7 +32,7 @@ pub async fn run(global: &Global, args: &RemindersArgs) -> Result<()> {
         let out: Vec<_> = digests
             .iter()
             .map(|g| {
-                let rendered = app.templates.render_digest(g, g.channel, &g.address, &inputs.titles).ok();
+                let rendered = app.templates.render_digest(g, g.channel, &g.address, &inputs.citations).ok();
                 serde_json::json!({
                     "recipient": g.recipient,
                     "name": g.name,

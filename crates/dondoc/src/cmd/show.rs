@@ -57,7 +57,11 @@ pub async fn run(global: &Global, args: &ShowArgs) -> Result<()> {
     }
     rows.push((
         "Phân loại",
-        format!("{} (tại {})", standing.classification.label_vi(), at.with_timezone(&TZ).format("%d/%m/%Y %H:%M")),
+        format!(
+            "{} (tại {})",
+            standing.classification.label_for(s.status),
+            at.with_timezone(&TZ).format("%d/%m/%Y %H:%M")
+        ),
     ));
     rows.push(("Phiên bản", task.revision.to_string()));
     output::fields(&rows)?;
