@@ -117,4 +117,29 @@ fn reminders_cite_the_plan_as_the_office_does() {
     assert_eq!(plan["date"], "2026-04-16", "the other details are kept: {plan}");
     let audit = ok(d, &["audit", "verify"]);
     assert!(!audit.is_empty());
+
+    // The exports people read: Vietnamese titles, dates dd/mm/yyyy, the plan cited; the
+    // machine CSV keeps its documented names and ISO dates.
+    let csv = ok(d, &["export", "--plan", "MAU-2026", "--format", "csv"]);
+    assert!(csv.starts_with("tt,code,title,lead,"), "{csv}");
+    assert!(csv.contains(",2026-06-30,"), "{csv}");
+    let csv = ok(d, &["export", "--plan", "MAU-2026", "--format", "csv", "--vietnamese"]);
+    assert!(csv.starts_with("TT,Mã số,Nhiệm vụ,Cơ quan chủ trì,"), "{csv}");
+    assert!(csv.contains(",30/06/2026,") && !csv.contains("2026-06-30"), "{csv}");
+    let xlsx = dir.path().join("mau.xlsx");
+    ok(d, &["export", "--plan", "MAU-2026", "--format", "xlsx", "--out", xlsx.to_str().unwrap()]);
+    use calamine::Reader as _;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
+    let range = book.worksheet_range("Theo dõi nhiệm vụ").unwrap();
+    let title = range.get_value((0, 0)).unwrap().to_string();
+    assert!(title.contains("Kế hoạch số 820/KH-UBND ngày 16/04/2026"), "{title}");
+    assert_eq!(range.get_value((2, 8)).unwrap().to_string(), "Hạn hoàn thành");
+    let due = range.get_value((3, 8)).unwrap();
+    assert!(matches!(due, calamine::Data::DateTime(_)), "a real date: {due:?}");
+
+    // The secretariat's proposals reach the weekly summary when written this week.
+    std::fs::write(d.join("kien-nghi.txt"), "- Đề nghị Thống kê tỉnh khẩn trương hoàn thành nhiệm vụ 01.\n").unwrap();
+    let summary: Value = serde_json::from_str(&ok(d, &["summary", "--json"])).unwrap();
+    assert_eq!(summary["proposals"], serde_json::json!(["Đề nghị Thống kê tỉnh khẩn trương hoàn thành nhiệm vụ 01."]));
+    assert!(summary["plans"]["MAU-2026"]["reference"] == "Kế hoạch số 820/KH-UBND", "{summary}");
 }

@@ -114,6 +114,11 @@ impl Delivery {
 /// here that loses records or fails, as a crash or a busy store would.
 pub type RecorderLayer = Arc<dyn for<'a> Fn(Box<dyn Recorder + 'a>) -> Box<dyn Recorder + 'a> + Send + Sync>;
 
+/// Where the secretariat's proposals (kiến nghị) for the weekly summary come from: given
+/// the first instant of the week summarised, the proposals written for it (none when the
+/// secretariat wrote nothing since). The binary reads them from a file it owns.
+pub type ProposalsSource = Arc<dyn Fn(DateTime<Utc>) -> Vec<String> + Send + Sync>;
+
 /// The daemon's recent activity, for `/healthz` and logs.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Status {
@@ -152,6 +157,8 @@ pub struct App {
     pub unrecorded: Unrecorded,
     /// Wraps every dispatch's recorder (none in production).
     pub recorder_layer: Option<RecorderLayer>,
+    /// The secretariat's proposals for the weekly summary (none: no section).
+    pub proposals: Option<ProposalsSource>,
 }
 
 /// Runs `work` (SQLite calls that may wait for another process's write lock) so that a
@@ -197,6 +204,7 @@ impl App {
             status: std::sync::Mutex::new(Status::default()),
             unrecorded: Unrecorded::default(),
             recorder_layer: None,
+            proposals: None,
         })
     }
 

@@ -1,7 +1,9 @@
-//! A plan's board as a Vietnamese task-tracking table: CSV (machine column names that
-//! scripts depend on) or an Excel workbook (the column titles a report prints).
+//! A plan's board as a Vietnamese task-tracking table: CSV (machine column names and ISO
+//! dates that scripts depend on, or with [`Titles::Vietnamese`] the report's titles and
+//! dd/mm/yyyy) or an Excel workbook (the report's titles, real dates shown dd/mm/yyyy, the
+//! plan cited in the title).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use dondoc_core::classify::Classifier;
 use dondoc_projections::BoardTask;
 use dondoc_projections::board::TaskFilter;
@@ -13,25 +15,43 @@ use crate::error::{AppError, Result};
 /// CSV column names (scripts depend on them).
 pub const CSV_HEADER: [&str; 11] =
     ["tt", "code", "title", "lead", "cooperating", "start", "finish", "product", "due", "status", "classification"];
-/// The same columns as a report prints them.
+/// The same columns as a report prints them (docs/van-phong.md).
 pub const REPORT_HEADER: [&str; 11] = [
     "TT",
     "Mã số",
-    "Nội dung công việc",
+    "Nhiệm vụ",
     "Cơ quan chủ trì",
     "Cơ quan phối hợp",
     "Thời gian bắt đầu",
-    "Thời gian hoàn thành",
+    "Thời hạn (theo kế hoạch)",
     "Sản phẩm",
-    "Hạn thực tế",
+    "Hạn hoàn thành",
     "Trạng thái",
     "Phân loại",
 ];
 
+/// The column of the due date (ISO in the rows).
+const DUE: usize = 8;
+
+/// The CSV's first line and date form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Titles {
+    /// [`CSV_HEADER`] and ISO dates: what scripts read.
+    Machine,
+    /// [`REPORT_HEADER`] and dd/mm/yyyy: what people read.
+    Vietnamese,
+}
+
 /// One row per task of a plan.
 pub struct ExportTable {
     pub plan: String,
+    /// How the plan is cited ("Kế hoạch số … ngày … của … về …").
+    pub citation: String,
     pub rows: Vec<[String; 11]>,
+}
+
+fn iso_to_dmy(value: &str) -> Option<String> {
+    NaiveDate::parse_from_str(value, "%Y-%m-%d").ok().map(|d| d.format("%d/%m/%Y").to_string())
 }
 
 fn row(task: &BoardTask, classifier: &Classifier, at: DateTime<Utc>) -> [String; 11] {
@@ -75,18 +95,28 @@ pub async fn table(app: &App, plan: &str, at: DateTime<Utc>) -> Result<ExportTab
     if tasks.is_empty() {
         return Err(AppError::Input(format!("kế hoạch \"{plan}\" không có nhiệm vụ nào")));
     }
+    let citation = crate::plans::record(app, plan).await?.citation();
     let calendar = app.calendar();
     let classifier = app.classifier(&calendar);
-    Ok(ExportTable { plan: plan.to_string(), rows: tasks.iter().map(|t| row(t, &classifier, at)).collect() })
+    Ok(ExportTable { plan: plan.to_string(), citation, rows: tasks.iter().map(|t| row(t, &classifier, at)).collect() })
 }
 
 impl ExportTable {
-    /// Writes the CSV (header [`CSV_HEADER`]), every cell [`neutralised`].
-    pub fn write_csv(&self, sink: impl std::io::Write) -> std::io::Result<()> {
+    /// Writes the CSV with `titles`, every cell [`neutralised`].
+    pub fn write_csv(&self, sink: impl std::io::Write, titles: Titles) -> std::io::Result<()> {
         let mut w = csv::Writer::from_writer(sink);
-        w.write_record(CSV_HEADER)?;
+        w.write_record(match titles {
+            Titles::Machine => CSV_HEADER,
+            Titles::Vietnamese => REPORT_HEADER,
+        })?;
         for r in &self.rows {
-            w.write_record(r.iter().map(|v| neutralised(v).into_owned()))?;
+            w.write_record(r.iter().enumerate().map(|(c, v)| {
+                let v = match (titles, c) {
+                    (Titles::Vietnamese, DUE) => iso_to_dmy(v).unwrap_or_else(|| v.clone()),
+                    _ => v.clone(),
+                };
+                neutralised(&v).into_owned()
+            }))?;
         }
         w.flush()
     }
@@ -98,13 +128,25 @@ impl ExportTable {
         sheet.set_name("Theo dõi nhiệm vụ")?;
         let bold = Format::new().set_bold().set_text_wrap();
         let wrap = Format::new().set_text_wrap();
-        sheet.write_string(0, 0, format!("Bảng theo dõi thực hiện nhiệm vụ — kế hoạch {}", self.plan))?;
+        let date = Format::new().set_num_format("dd/mm/yyyy");
+        sheet.write_string(0, 0, format!("Bảng theo dõi tình hình thực hiện nhiệm vụ {}", self.citation))?;
         for (c, h) in REPORT_HEADER.iter().enumerate() {
             sheet.write_string_with_format(2, c as u16, *h, &bold)?;
         }
         for (i, r) in self.rows.iter().enumerate() {
+            let row = 3 + i as u32;
             for (c, v) in r.iter().enumerate() {
-                sheet.write_string_with_format(3 + i as u32, c as u16, v, &wrap)?;
+                match NaiveDate::parse_from_str(v, "%Y-%m-%d").ok().filter(|_| c == DUE) {
+                    Some(d) => {
+                        let (y, m, dd) =
+                            (chrono::Datelike::year(&d), chrono::Datelike::month(&d), chrono::Datelike::day(&d));
+                        let when = rust_xlsxwriter::ExcelDateTime::from_ymd(y as u16, m as u8, dd as u8)?;
+                        sheet.write_datetime_with_format(row, c as u16, &when, &date)?;
+                    }
+                    None => {
+                        sheet.write_string_with_format(row, c as u16, v, &wrap)?;
+                    }
+                }
             }
         }
         for (c, width) in [5, 9, 60, 28, 36, 14, 14, 30, 12, 16, 26].iter().enumerate() {

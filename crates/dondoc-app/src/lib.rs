@@ -36,6 +36,6 @@ pub mod summary;
 pub mod task;
 pub mod views;
 
-pub use app::{App, CalendarSlot, Delivery, JobFailure, RecorderLayer, Settings, Status};
+pub use app::{App, CalendarSlot, Delivery, JobFailure, ProposalsSource, RecorderLayer, Settings, Status};
 pub use command::Actor;
 pub use error::{AppError, Result};

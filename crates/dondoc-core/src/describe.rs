@@ -132,9 +132,8 @@ pub fn describe(event: &TaskEvent) -> String {
             format!("Cho gửi lại nhắc việc tới {} qua {}; lý do: {reason}", key.recipient, key.channel.as_str())
         }
         TaskEvent::ReminderAcknowledged { occurrence: o, snooze_until, .. } => {
-            let snooze = snooze_until
-                .map(|t| format!(", hoãn nhắc đến {}", t.with_timezone(&crate::calendar::TZ).format("%d/%m/%Y %H:%M")))
-                .unwrap_or_default();
+            let snooze =
+                snooze_until.map(|t| format!(", hoãn nhắc đến {}", crate::text::until_vi(t))).unwrap_or_default();
             format!("Xác nhận đã nhận nhắc việc{}{snooze}", occurrence(o))
         }
     }

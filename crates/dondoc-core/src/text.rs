@@ -16,6 +16,23 @@ pub fn weekday_vi(w: Weekday) -> &'static str {
     }
 }
 
+/// The end of a period as people say it: "hết ngày 31/12/2026" for the midnight that ends
+/// a day (24:00, BLDS Art. 148(6)), else "08:00 ngày 26/11/2026".
+pub fn until_vi(instant: chrono::DateTime<chrono::Utc>) -> String {
+    let local = instant.with_timezone(&crate::calendar::TZ);
+    if local.time() == chrono::NaiveTime::MIN {
+        let day = local.date_naive().pred_opt().unwrap_or(local.date_naive());
+        format!("hết ngày {}", day.format("%d/%m/%Y"))
+    } else {
+        local.format("%H:%M ngày %d/%m/%Y").to_string()
+    }
+}
+
+/// A moment as people say it: "08:00 ngày 26/11/2026".
+pub fn instant_vi(instant: chrono::DateTime<chrono::Utc>) -> String {
+    instant.with_timezone(&crate::calendar::TZ).format("%H:%M ngày %d/%m/%Y").to_string()
+}
+
 /// A date as officers read it: "Thứ Ba, 30/09/2025".
 pub fn date_vi(d: NaiveDate) -> String {
     format!("{}, {}", weekday_vi(d.weekday()), d.format("%d/%m/%Y"))

@@ -27,6 +27,7 @@ pub const COLUMNS: &[(&str, &[&str])] = &[
             "hoàn thành",
             "thời gian hoàn thành",
             "thời hạn",
+            "thời hạn (theo kế hoạch)",
             "thời hạn hoàn thành",
             "thời gian thực hiện",
         ],

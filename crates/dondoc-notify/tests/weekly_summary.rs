@@ -224,8 +224,11 @@ fn the_text_alternative_has_counts_and_lists() {
                 .into(),
         },
     );
+    summary.proposals = vec!["Đề nghị UBND tỉnh chỉ đạo Sở Tài chính khẩn trương hoàn thành nhiệm vụ TC-01.".into()];
     let m = render_email(&summary, "Hồ Quang Em", ADDRESS);
     let expected = [
+        "5. KIẾN NGHỊ CỦA TỔ GIÚP VIỆC\n- Đề nghị UBND tỉnh chỉ đạo Sở Tài chính khẩn trương hoàn thành nhiệm vụ TC-01.",
+        "6. TỔNG HỢP THEO PHÂN LOẠI",
         "- Chưa hoàn thành – quá hạn: 3 (60,0%)",
         "- Hoàn thành quá hạn: 1 (20,0%)",
         "- Tổng số: 5",

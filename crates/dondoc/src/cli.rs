@@ -16,24 +16,24 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options every command accepts.
+/// Tùy chọn dùng chung cho mọi lệnh.
 #[derive(Debug, Args)]
 pub struct Global {
-    /// Data directory (events and projections); default $DONDOC_DATA_DIR, else the user's
-    /// data directory + "/dondoc" (e.g. ~/.local/share/dondoc).
+    /// Thư mục dữ liệu (nhật ký sự kiện và các bảng dữ liệu); mặc định $DONDOC_DATA_DIR, nếu không có
+    /// thì thư mục dữ liệu của tài khoản trên máy + "/dondoc" (ví dụ: ~/.local/share/dondoc).
     #[arg(long, global = true, env = "DONDOC_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
-    /// Another store file, read and written with the data directory's configuration: a
-    /// simulation's copy (`<outbox>/simulation.sqlite`) for instance.
+    /// Dùng tệp dữ liệu khác, đọc và ghi theo cấu hình của thư mục dữ liệu, ví dụ bản sao của một lần
+    /// mô phỏng (`<outbox>/simulation.sqlite`).
     #[arg(long, global = true, env = "DONDOC_STORE", value_name = "FILE")]
     pub store: Option<PathBuf>,
-    /// Calendar data file (holidays, per-year notices); default: the built-in copy of config/calendar.toml.
+    /// Tệp lịch (ngày lễ, thông báo nghỉ của từng năm); mặc định: bản config/calendar.toml đi kèm.
     #[arg(long, global = true, env = "DONDOC_CALENDAR", value_name = "FILE")]
     pub calendar: Option<PathBuf>,
-    /// Reporting policy for recurring occurrences: nd09 (default), end_of_period, khanh_hoa_2023.
+    /// Quy tắc tính hạn các kỳ báo cáo của nhiệm vụ định kỳ: nd09 (mặc định), end_of_period, khanh_hoa_2023.
     #[arg(long, global = true, env = "DONDOC_POLICY")]
     pub policy: Option<String>,
-    /// Reading of "Trước ngày D/M/Y": strict (due the day before, default) or inclusive.
+    /// Cách hiểu "Trước ngày D/M/Y": strict (hạn là ngày liền trước; mặc định) hoặc inclusive.
     #[arg(long, global = true, value_enum)]
     pub before_date: Option<BeforeDateArg>,
 }
@@ -76,7 +76,7 @@ pub enum Command {
     Zalo(ZaloArgs),
     /// Xem trước báo cáo tuần cho lãnh đạo (JSON, HTML, Excel), không gửi.
     Summary(SummaryArgs),
-    /// Chạy dịch vụ: lập lịch, nhắc việc, gửi email/Telegram/Zalo, báo cáo tuần, /healthz.
+    /// Chạy dịch vụ: lập lịch, nhắc việc, gửi thư điện tử/Telegram/Zalo, báo cáo tuần, /healthz.
     Serve,
     /// Chạy mô phỏng trên đồng hồ ảo; mọi tin được ghi thành tệp JSON trong --outbox.
     Simulate(SimulateArgs),
@@ -108,25 +108,25 @@ pub enum CalendarAction {
 pub struct AddNoticeArgs {
     #[arg(long)]
     pub year: i32,
-    /// The notice: number, symbol and date, e.g. "Thông báo 1234/TB-BNV ngày 20/10/2027".
+    /// Thông báo: số, ký hiệu và ngày, ví dụ: "Thông báo 1234/TB-BNV ngày 20/10/2027".
     #[arg(long)]
     pub source: String,
-    /// The five Tết days, YYYY-MM-DD or DD/MM/YYYY, separated by commas.
+    /// Năm ngày nghỉ Tết, dạng YYYY-MM-DD hoặc DD/MM/YYYY, cách nhau bằng dấu phẩy.
     #[arg(long, value_delimiter = ',', value_name = "DATES")]
     pub tet: Vec<String>,
-    /// The two Quốc khánh days (2/9 and the adjacent day).
+    /// Hai ngày nghỉ Quốc khánh (ngày 2/9 và một ngày liền kề).
     #[arg(long, value_delimiter = ',', value_name = "DATES")]
     pub national_day: Vec<String>,
-    /// A weekday off given by the notice (a swap): DATE or "DATE=name". Repeatable.
+    /// Ngày làm việc được nghỉ theo thông báo (hoán đổi): DATE hoặc "DATE=NAME"; lặp lại cho nhiều ngày.
     #[arg(long = "day-off", value_name = "DATE[=NAME]")]
     pub day_off: Vec<String>,
-    /// A Saturday or Sunday worked in exchange: DATE or "DATE=name". Repeatable.
+    /// Thứ Bảy hoặc Chủ nhật làm việc bù: DATE hoặc "DATE=NAME"; lặp lại cho nhiều ngày.
     #[arg(long, value_name = "DATE[=NAME]")]
     pub worked: Vec<String>,
-    /// Known from secondary sources only (news), not from the notice's text.
+    /// Chỉ biết qua nguồn thứ cấp (báo chí), chưa đối chiếu với văn bản thông báo.
     #[arg(long)]
     pub unverified: bool,
-    /// Show what would change, write nothing.
+    /// Chạy thử: chỉ in những gì sẽ thay đổi, không ghi.
     #[arg(long)]
     pub dry_run: bool,
     #[arg(long)]
@@ -135,7 +135,7 @@ pub struct AddNoticeArgs {
 
 #[derive(Debug, Args)]
 pub struct ContactArgs {
-    /// Who records it; default $DONDOC_ACTOR, else "cli:<user>".
+    /// Người ghi; mặc định $DONDOC_ACTOR, nếu không có thì "cli:<user>".
     #[arg(long = "as", global = true, env = "DONDOC_ACTOR", value_name = "ACTOR")]
     pub actor: Option<String>,
     #[command(subcommand)]
@@ -160,18 +160,18 @@ pub enum ContactAction {
         agency: String,
         #[arg(long, value_enum, default_value = "officer")]
         role: RoleArg,
-        /// Position (chức vụ) named in the salutation, e.g. "Phó Chủ tịch UBND tỉnh".
+        /// Chức vụ ghi ở dòng kính gửi, ví dụ: "Phó Chủ tịch UBND tỉnh".
         #[arg(long)]
         position: Option<String>,
         #[arg(long)]
         email: Option<String>,
-        /// Telegram chat id (or link it later with `contact link-code`).
+        /// Mã cuộc trò chuyện Telegram (chat id), hoặc liên kết sau bằng `contact link-code`.
         #[arg(long)]
         telegram: Option<String>,
-        /// Zalo user id of the Official Account.
+        /// Mã người dùng Zalo (user id) theo Official Account của cơ quan.
         #[arg(long)]
         zalo: Option<String>,
-        /// Phone for Zalo template messages, e.g. 0901234567 or 84901234567.
+        /// Số điện thoại nhận tin nhắn mẫu Zalo, ví dụ: 0901234567 hoặc 84901234567.
         #[arg(long)]
         phone: Option<String>,
         #[arg(long)]
@@ -186,10 +186,10 @@ pub enum ContactAction {
     LinkCode {
         #[arg(long)]
         name: String,
-        /// Needed when two contacts share the name.
+        /// Cần ghi khi có hai người nhận trùng tên.
         #[arg(long)]
         agency: Option<String>,
-        /// Hours the code stays valid.
+        /// Thời gian hiệu lực của mã (số giờ).
         #[arg(long, default_value_t = 72)]
         valid_hours: u32,
         #[arg(long)]
@@ -208,7 +208,7 @@ pub enum ContactAction {
 
 #[derive(Debug, Args)]
 pub struct SilenceArgs {
-    /// Who records it; default $DONDOC_ACTOR, else "cli:<user>".
+    /// Người ghi; mặc định $DONDOC_ACTOR, nếu không có thì "cli:<user>".
     #[arg(long = "as", global = true, env = "DONDOC_ACTOR", value_name = "ACTOR")]
     pub actor: Option<String>,
     #[command(subcommand)]
@@ -225,10 +225,10 @@ pub enum SilenceAction {
         code: Option<String>,
         #[arg(long)]
         agency: Option<String>,
-        /// Start (RFC 3339, or dd/mm/yyyy = 00:00 local); default now.
+        /// Bắt đầu (RFC 3339, hoặc dd/mm/yyyy = 00:00 giờ địa phương); mặc định: ngay khi ghi.
         #[arg(long)]
         from: Option<String>,
-        /// End (RFC 3339, or dd/mm/yyyy = the end of that local day).
+        /// Kết thúc (RFC 3339, hoặc dd/mm/yyyy = đến hết ngày đó theo giờ địa phương).
         #[arg(long)]
         until: String,
         #[arg(long)]
@@ -262,8 +262,8 @@ pub enum ZaloAction {
     /// Nhận refresh token mới (đọc từ đầu vào chuẩn hoặc --from-file), đổi lấy cặp token và
     /// ghi vào tệp token; dịch vụ đang chạy dùng cặp mới ở lần gửi kế tiếp.
     Authorize {
-        /// Read the refresh token from this file instead of standard input (never from the
-        /// command line, where it would stay in the shell's history).
+        /// Đọc refresh token từ tệp này thay cho đầu vào chuẩn (không nhận token qua tham số của lệnh,
+        /// vì sẽ bị lưu lại trong lịch sử của shell).
         #[arg(long, value_name = "FILE")]
         from_file: Option<PathBuf>,
     },
@@ -271,7 +271,7 @@ pub enum ZaloAction {
 
 #[derive(Debug, Args)]
 pub struct RemindersArgs {
-    /// Who records it (for `retry`); default $DONDOC_ACTOR, else "cli:<user>".
+    /// Người ghi (cho `retry`); mặc định $DONDOC_ACTOR, nếu không có thì "cli:<user>".
     #[arg(long = "as", global = true, env = "DONDOC_ACTOR", value_name = "ACTOR")]
     pub actor: Option<String>,
     #[command(subcommand)]
@@ -289,10 +289,10 @@ pub enum RemindersAction {
     },
     /// Cho gửi lại các nhắc việc mà một kênh đã từ chối hẳn, sau khi đã khắc phục nguyên nhân.
     Retry {
-        /// Only reminders refused on this channel: email, telegram or zalo.
+        /// Chỉ các nhắc việc bị từ chối trên kênh này: email, telegram hoặc zalo.
         #[arg(long)]
         channel: Option<String>,
-        /// Only refusals recorded at or after this instant (RFC 3339 or dd/mm/yyyy).
+        /// Chỉ các lần từ chối ghi nhận từ thời điểm này trở đi (RFC 3339 hoặc dd/mm/yyyy).
         #[arg(long)]
         since: Option<String>,
         #[arg(long, default_value = "Đã khắc phục lỗi kênh gửi")]
@@ -312,10 +312,10 @@ pub enum RemindersAction {
 
 #[derive(Debug, Args)]
 pub struct SummaryArgs {
-    /// The instant the summary is made (the week is the 7 days before that day).
+    /// Thời điểm lập báo cáo (tuần báo cáo là 7 ngày trước ngày đó).
     #[arg(long, value_name = "RFC3339")]
     pub at: Option<DateTime<FixedOffset>>,
-    /// Write summary.html, chart.png and the XLSX into this directory.
+    /// Ghi summary.html, chart.png và tệp XLSX vào thư mục này.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     #[arg(long)]
@@ -334,20 +334,19 @@ pub struct SimulateArgs {
     pub from: DateTime<FixedOffset>,
     #[arg(long, value_name = "RFC3339")]
     pub to: DateTime<FixedOffset>,
-    /// Virtual time between two clock ticks: 15m, 1h, 30s, 1d.
+    /// Thời gian ảo giữa hai nhịp đồng hồ: 15m, 1h, 30s, 1d.
     #[arg(long, default_value = "15m")]
     pub step: String,
-    /// The simulation's directory: its copy of the store (`simulation.sqlite`, made from
-    /// the real one on the first run, continued by later runs) and one JSON file per
-    /// message delivered to the outbox. The real store is never written.
+    /// Thư mục mô phỏng: bản sao dữ liệu (`simulation.sqlite`, sao từ dữ liệu thật ở lần chạy đầu,
+    /// các lần sau chạy tiếp) và mỗi tin gửi vào hộp thư đi là một tệp JSON; không ghi vào dữ liệu thật.
     #[arg(long, value_name = "DIR")]
     pub outbox: PathBuf,
-    /// Where messages go: the outbox (default), or the channels configured in dondoc.toml
-    /// (for test environments pointing at local servers).
+    /// Nơi nhận tin: hộp thư đi (outbox, mặc định) hoặc các kênh cấu hình trong dondoc.toml
+    /// (cho môi trường thử nghiệm trỏ tới máy chủ cục bộ).
     #[arg(long, value_enum, default_value = "outbox")]
     pub channels: SimulatedChannels,
-    /// With `--channels configured`: allow endpoints outside this machine (real officers
-    /// would receive the simulated messages).
+    /// Với `--channels configured`: cho phép gửi tới địa chỉ ngoài máy này (cán bộ thật sẽ nhận
+    /// tin mô phỏng).
     #[arg(long)]
     pub real_channels: bool,
     #[arg(long)]
@@ -356,7 +355,7 @@ pub struct SimulateArgs {
 
 #[derive(Debug, Args)]
 pub struct AgencyArgs {
-    /// Who records it; default $DONDOC_ACTOR, else "cli:<user>".
+    /// Người ghi; mặc định $DONDOC_ACTOR, nếu không có thì "cli:<user>".
     #[arg(long = "as", global = true, env = "DONDOC_ACTOR", value_name = "ACTOR")]
     pub actor: Option<String>,
     #[command(subcommand)]
@@ -373,16 +372,16 @@ pub enum AgencyAction {
         from: String,
         #[arg(long)]
         to: String,
-        /// Effective date (default: today).
+        /// Ngày có hiệu lực (mặc định: hôm nay).
         #[arg(long, value_name = "YYYY-MM-DD")]
         on: Option<NaiveDate>,
-        /// The decision, e.g. "Quyết định 123/QĐ-UBND".
+        /// Văn bản quyết định, ví dụ: "Quyết định 123/QĐ-UBND".
         #[arg(long)]
         reason: String,
     },
     /// Ghi nhận sáp nhập; chuyển các nhiệm vụ đang mở sang cơ quan mới.
     Merge {
-        /// An agency merged; repeat for several.
+        /// Cơ quan được sáp nhập; lặp lại cho nhiều cơ quan.
         #[arg(long = "from", required = true)]
         from: Vec<String>,
         #[arg(long)]
@@ -396,51 +395,51 @@ pub enum AgencyAction {
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// The plan: a document's text (as extracted from its PDF or Word file), CSV or Excel.
+    /// Kế hoạch: văn bản (trích từ tệp PDF hoặc Word), CSV hoặc Excel.
     pub file: PathBuf,
-    /// Plan id for the tasks, e.g. "QN-2022" (default: the file name without extension).
+    /// Mã kế hoạch của các nhiệm vụ, ví dụ: "QN-2022" (mặc định: tên tệp, bỏ phần mở rộng).
     #[arg(long)]
     pub plan: Option<String>,
-    /// Input format (auto: by extension, text for anything else).
+    /// Định dạng tệp (auto: theo phần mở rộng; phần mở rộng khác coi là văn bản).
     #[arg(long, value_enum, default_value_t = ImportFormat::Auto)]
     pub format: ImportFormat,
-    /// Excel sheet to read (default: the first).
+    /// Trang tính Excel cần đọc (mặc định: trang đầu tiên).
     #[arg(long)]
     pub sheet: Option<String>,
-    /// Show what would change, write nothing.
+    /// Chạy thử: chỉ in những gì sẽ thay đổi, không ghi.
     #[arg(long)]
     pub dry_run: bool,
-    /// Write what can be written and report the rest (default: all or nothing).
+    /// Ghi phần ghi được, báo cáo phần còn lại (mặc định: ghi tất cả hoặc không ghi gì).
     #[arg(long)]
     pub partial: bool,
-    /// Print the difference as JSON.
+    /// In các thay đổi dạng JSON.
     #[arg(long)]
     pub json: bool,
-    /// Who imports (recorded in every event); default $DONDOC_ACTOR, else "cli:<user>".
+    /// Người nhập (ghi vào mọi sự kiện); mặc định $DONDOC_ACTOR, nếu không có thì "cli:<user>".
     #[arg(long = "as", env = "DONDOC_ACTOR", value_name = "ACTOR")]
     pub actor: Option<String>,
-    /// Track recurring occurrences from this date (default: today).
+    /// Theo dõi các kỳ của nhiệm vụ định kỳ từ ngày này (mặc định: hôm nay).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub tracked_from: Option<NaiveDate>,
-    /// How the plan is cited, when the file does not say it (CSV, Excel, an unsigned draft):
-    /// as `dondoc plan set`, recorded after the import.
+    /// Cách trích dẫn kế hoạch khi tệp không ghi (CSV, Excel, bản dự thảo chưa ký): như
+    /// `dondoc plan set`, ghi nhận sau khi nhập.
     #[command(flatten)]
     pub details: PlanDetailsArgs,
 }
 
-/// The plan's number, date, issuer and subject.
+/// Số, ký hiệu, ngày ban hành, cơ quan ban hành và trích yếu của kế hoạch.
 #[derive(Debug, Clone, Default, Args)]
 pub struct PlanDetailsArgs {
-    /// Số, ký hiệu, e.g. "818/KH-UBND".
+    /// Số, ký hiệu, ví dụ: "818/KH-UBND".
     #[arg(long = "plan-number", value_name = "SỐ/KÝ HIỆU")]
     pub number: Option<String>,
-    /// Ngày ban hành: DD/MM/YYYY or YYYY-MM-DD.
+    /// Ngày ban hành: DD/MM/YYYY hoặc YYYY-MM-DD.
     #[arg(long = "plan-date", value_name = "NGÀY")]
     pub date: Option<String>,
-    /// Cơ quan ban hành, e.g. "UBND tỉnh".
+    /// Cơ quan ban hành, ví dụ: "UBND tỉnh".
     #[arg(long = "plan-issuer", value_name = "CƠ QUAN")]
     pub issuer: Option<String>,
-    /// Trích yếu, e.g. "Triển khai thực hiện Chiến lược phát triển thống kê".
+    /// Trích yếu, ví dụ: "Triển khai thực hiện Chiến lược phát triển thống kê".
     #[arg(long = "plan-title", value_name = "TRÍCH YẾU")]
     pub title: Option<String>,
 }
@@ -455,22 +454,22 @@ pub struct PlanArgs {
 pub enum PlanAction {
     /// Ghi số, ký hiệu, ngày, cơ quan ban hành, trích yếu của kế hoạch như văn bản đã ký.
     Set {
-        /// Plan id, e.g. "QN-2022".
+        /// Mã kế hoạch, ví dụ: "QN-2022".
         #[arg(long)]
         plan: String,
-        /// Số, ký hiệu, e.g. "818/KH-UBND".
+        /// Số, ký hiệu, ví dụ: "818/KH-UBND".
         #[arg(long, value_name = "SỐ/KÝ HIỆU")]
         number: Option<String>,
-        /// Ngày ban hành: DD/MM/YYYY or YYYY-MM-DD.
+        /// Ngày ban hành: DD/MM/YYYY hoặc YYYY-MM-DD.
         #[arg(long, value_name = "NGÀY")]
         date: Option<String>,
-        /// Cơ quan ban hành, e.g. "UBND tỉnh".
+        /// Cơ quan ban hành, ví dụ: "UBND tỉnh".
         #[arg(long, value_name = "CƠ QUAN")]
         issuer: Option<String>,
-        /// Trích yếu, e.g. "Triển khai thực hiện Chiến lược phát triển thống kê".
+        /// Trích yếu, ví dụ: "Triển khai thực hiện Chiến lược phát triển thống kê".
         #[arg(long, value_name = "TRÍCH YẾU")]
         title: Option<String>,
-        /// Who records it; default $DONDOC_ACTOR, else "cli:<user>".
+        /// Người ghi; mặc định $DONDOC_ACTOR, nếu không có thì "cli:<user>".
         #[arg(long = "as", env = "DONDOC_ACTOR", value_name = "ACTOR")]
         actor: Option<String>,
         #[arg(long)]
@@ -498,60 +497,60 @@ pub enum ImportFormat {
     Xlsx,
 }
 
-/// Names a task.
+/// Xác định một nhiệm vụ.
 #[derive(Debug, Clone, Args)]
 pub struct TaskRef {
-    /// Plan id, e.g. "QN-2022".
+    /// Mã kế hoạch, ví dụ: "QN-2022".
     #[arg(long)]
     pub plan: String,
-    /// Task code (Mã số), e.g. "01123".
+    /// Mã số nhiệm vụ, ví dụ: "01123".
     #[arg(long)]
     pub code: String,
 }
 
 #[derive(Debug, Args)]
 pub struct TaskArgs {
-    /// Who acts (recorded in every event); default $DONDOC_ACTOR, else "cli:<user>".
+    /// Người ghi (ghi vào mọi sự kiện); mặc định $DONDOC_ACTOR, nếu không có thì "cli:<user>".
     #[arg(long = "as", global = true, env = "DONDOC_ACTOR", value_name = "ACTOR")]
     pub actor: Option<String>,
-    /// Act only if the task is still at this revision (else a conflict, exit 3).
+    /// Chỉ thực hiện khi nhiệm vụ vẫn ở phiên bản này (nếu không: xung đột, mã thoát 3).
     #[arg(long, global = true)]
     pub revision: Option<u64>,
-    /// An id for this command (a UUID): running it again with the same id records nothing
-    /// twice, so a script may retry a command whose outcome it did not see.
+    /// Mã của lệnh này (UUID): chạy lại với cùng mã thì không ghi trùng, nên tập lệnh có thể chạy lại
+    /// một lệnh chưa rõ kết quả.
     #[arg(long, global = true, value_name = "UUID")]
     pub command_id: Option<uuid::Uuid>,
-    /// Print the outcome as JSON.
+    /// In kết quả dạng JSON.
     #[arg(long, global = true)]
     pub json: bool,
     #[command(subcommand)]
     pub action: TaskAction,
 }
 
-/// Evidence of a report or a completion.
+/// Căn cứ của việc báo cáo hoặc hoàn thành.
 #[derive(Debug, Clone, Args)]
 pub struct EvidenceArgs {
-    /// Document number, e.g. "125/BC-UBND".
+    /// Số văn bản, ví dụ: "125/BC-UBND".
     #[arg(long)]
     pub document: Option<String>,
     #[arg(long)]
     pub link: Option<String>,
-    /// A file whose SHA-256 is recorded.
+    /// Tệp kèm theo; ghi nhận mã SHA-256 của tệp.
     #[arg(long, value_name = "FILE")]
     pub file: Option<PathBuf>,
     #[arg(long)]
     pub note: Option<String>,
 }
 
-/// A new deadline for a task or one of its occurrences.
+/// Thời hạn mới của một nhiệm vụ hoặc một kỳ của nhiệm vụ.
 #[derive(Debug, Clone, Args)]
 pub struct ExtensionArgs {
     #[command(flatten)]
     pub task: TaskRef,
-    /// Occurrence of a recurring task ("2025-Q3", "Quý III/2025").
+    /// Kỳ báo cáo của nhiệm vụ định kỳ ("2025-Q3", "Quý III/2025").
     #[arg(long)]
     pub period: Option<String>,
-    /// The new deadline ("Quý I/2026", "15/01/2026").
+    /// Thời hạn mới ("Quý I/2026", "15/01/2026").
     #[arg(long, value_name = "EXPR")]
     pub to: String,
     #[arg(long)]
@@ -564,23 +563,25 @@ pub enum TaskAction {
     Add {
         #[command(flatten)]
         task: TaskRef,
+        /// Nội dung nhiệm vụ.
         #[arg(long)]
         title: String,
-        /// Lead agency (chủ trì).
+        /// Cơ quan chủ trì.
         #[arg(long)]
         lead: String,
-        /// Cooperating agency (phối hợp); repeat for several.
+        /// Cơ quan phối hợp; lặp lại cho nhiều cơ quan.
         #[arg(long = "coop")]
         cooperating: Vec<String>,
-        /// Start, as written in the plan ("Tháng 9/2025").
+        /// Thời gian bắt đầu, ghi như trong kế hoạch ("Tháng 9/2025").
         #[arg(long, value_name = "EXPR")]
         start: Option<String>,
-        /// Finish / deadline, as written in the plan ("Quý IV/2025", "Hằng năm").
+        /// Thời hạn, ghi như trong kế hoạch ("Quý IV/2025", "Hằng năm").
         #[arg(long, value_name = "EXPR")]
         finish: Option<String>,
+        /// Sản phẩm.
         #[arg(long)]
         product: Option<String>,
-        /// Track occurrences from this date (default: today).
+        /// Theo dõi các kỳ từ ngày này (mặc định: hôm nay).
         #[arg(long, value_name = "YYYY-MM-DD")]
         tracked_from: Option<NaiveDate>,
     },
@@ -613,7 +614,7 @@ pub enum TaskAction {
         percent: Option<u8>,
         #[arg(long)]
         note: String,
-        /// Occurrence of a recurring task ("2025-Q3", "Quý III/2025").
+        /// Kỳ báo cáo của nhiệm vụ định kỳ ("2025-Q3", "Quý III/2025").
         #[arg(long)]
         period: Option<String>,
     },
@@ -625,7 +626,7 @@ pub enum TaskAction {
         period: Option<String>,
         #[command(flatten)]
         evidence: EvidenceArgs,
-        /// When it was actually sent (RFC 3339), if earlier than now.
+        /// Thời điểm thực tế đã gửi (RFC 3339), nếu sớm hơn thời điểm ghi.
         #[arg(long, value_name = "RFC3339")]
         sent_at: Option<DateTime<FixedOffset>>,
     },
@@ -633,7 +634,7 @@ pub enum TaskAction {
     Complete {
         #[command(flatten)]
         task: TaskRef,
-        /// Completion date (default: today).
+        /// Ngày hoàn thành (mặc định: hôm nay).
         #[arg(long, value_name = "YYYY-MM-DD")]
         on: Option<NaiveDate>,
         #[command(flatten)]
@@ -671,10 +672,10 @@ pub enum TaskAction {
     Ack {
         #[command(flatten)]
         task: TaskRef,
-        /// Occurrence of a recurring task ("2025-Q3", "Quý III/2025").
+        /// Kỳ báo cáo của nhiệm vụ định kỳ ("2025-Q3", "Quý III/2025").
         #[arg(long)]
         period: Option<String>,
-        /// No reminders about it until the end of this local day (dd/mm/yyyy).
+        /// Tạm không nhắc việc này đến hết ngày đã ghi (dd/mm/yyyy, giờ địa phương).
         #[arg(long, value_name = "DATE")]
         snooze_until: Option<String>,
     },
@@ -702,7 +703,7 @@ pub enum TaskAction {
 pub struct ShowArgs {
     #[command(flatten)]
     pub task: TaskRef,
-    /// Evaluate at this instant (RFC 3339) instead of now.
+    /// Xem tại thời điểm này (RFC 3339) thay cho thời điểm hiện tại.
     #[arg(long, value_name = "RFC3339")]
     pub at: Option<DateTime<FixedOffset>>,
     #[arg(long)]
@@ -724,17 +725,19 @@ pub struct AuditArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Kiểm tra toàn vẹn nhật ký: chuỗi băm của mọi luồng, dấu niêm phong (với khóa), và mốc đối chiếu nếu có.
+    /// Kiểm tra toàn vẹn nhật ký: chuỗi băm của mọi luồng, dấu niêm phong (với khóa), và mốc đối
+    /// chiếu nếu có.
     Verify {
         #[arg(long)]
         json: bool,
-        /// An anchor saved by `audit anchor`: reports a log rolled back behind it.
+        /// Mốc đối chiếu đã lưu bằng `audit anchor`: phát hiện nhật ký bị đưa về trạng thái trước mốc.
         #[arg(long, value_name = "FILE")]
         anchor: Option<PathBuf>,
     },
-    /// In mốc đối chiếu (dấu niêm phong mới nhất) để lưu ngoài máy chủ, đối chiếu về sau bằng `audit verify --anchor`.
+    /// In mốc đối chiếu (dấu niêm phong mới nhất) để lưu ngoài máy chủ, đối chiếu về sau bằng
+    /// `audit verify --anchor`.
     Anchor {
-        /// Write the anchor (JSON) to this file instead of standard output.
+        /// Ghi mốc đối chiếu (JSON) vào tệp này thay cho đầu ra chuẩn.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
@@ -744,18 +747,18 @@ pub enum AuditCommand {
 pub struct ListArgs {
     #[arg(long)]
     pub plan: Option<String>,
-    /// Only overdue tasks (chưa hoàn thành – quá hạn).
+    /// Chỉ các nhiệm vụ chưa hoàn thành – quá hạn.
     #[arg(long)]
     pub overdue: bool,
-    /// Only tasks not done and due within this many days ("7d", or "5wd" for working days).
+    /// Chỉ các nhiệm vụ chưa hoàn thành, đến hạn trong số ngày này ("7d"; "5wd" là 5 ngày làm việc).
     #[arg(long, value_name = "DURATION")]
     pub due_within: Option<String>,
-    /// Lead or cooperating agency.
+    /// Cơ quan chủ trì hoặc cơ quan phối hợp.
     #[arg(long)]
     pub agency: Option<String>,
     #[arg(long, value_name = "RFC3339")]
     pub at: Option<DateTime<FixedOffset>>,
-    /// Count the listed tasks per lead agency and category instead of listing them.
+    /// Đếm số nhiệm vụ theo cơ quan chủ trì và phân loại, không liệt kê từng nhiệm vụ.
     #[arg(long)]
     pub by_agency: bool,
     #[arg(long)]
@@ -774,11 +777,15 @@ pub struct ExportArgs {
     pub plan: String,
     #[arg(long, value_enum)]
     pub format: ExportFormat,
-    /// Output file (default: standard output for CSV, "<plan>.xlsx" for Excel).
+    /// Tệp xuất (mặc định: đầu ra chuẩn với CSV, "<plan>.xlsx" với Excel).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     #[arg(long, value_name = "RFC3339")]
     pub at: Option<DateTime<FixedOffset>>,
+    /// CSV: tiêu đề cột tiếng Việt như báo cáo và ngày dd/mm/yyyy, thay cho tên cột và ngày ISO
+    /// dành cho tập lệnh.
+    #[arg(long)]
+    pub vietnamese: bool,
 }
 
 #[derive(Debug, Args)]
@@ -795,18 +802,19 @@ pub enum ProjectionsCommand {
 
 #[derive(Debug, Args)]
 pub struct WhenArgs {
-    /// The expression as written in the plan, e.g. "Quý IV/2025".
+    /// Biểu thức thời gian ghi như trong kế hoạch, ví dụ: "Quý IV/2025".
     pub expr: String,
-    /// Read it as a deadline (default) or as a start.
+    /// Đọc là thời hạn (mặc định) hay thời gian bắt đầu.
     #[arg(long = "as", value_enum, default_value_t = Reading::Deadline)]
     pub reading: Reading,
-    /// First day of the window for occurrences of a recurrence (default: 1 January of --to's year, or of this year).
+    /// Ngày đầu của khoảng tính các kỳ định kỳ (mặc định: ngày 01/01 của năm ghi ở --to,
+    /// hoặc của năm nay).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub from: Option<NaiveDate>,
-    /// Last day of the window (default: one year after --from, less a day, or 31 December of this year).
+    /// Ngày cuối của khoảng (mặc định: một năm sau --from trừ một ngày, hoặc ngày 31/12 năm nay).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub to: Option<NaiveDate>,
-    /// Print one JSON object.
+    /// In một đối tượng JSON.
     #[arg(long)]
     pub json: bool,
 }
@@ -814,7 +822,7 @@ pub struct WhenArgs {
 #[derive(Debug, Args)]
 pub struct HolidaysArgs {
     pub year: i32,
-    /// Print a JSON array of {date, name, kind}.
+    /// In một mảng JSON gồm các {date, name, kind}.
     #[arg(long)]
     pub json: bool,
 }

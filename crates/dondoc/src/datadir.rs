@@ -15,6 +15,48 @@ use crate::config::{self, FileConfig};
 
 /// The database file inside the data directory.
 pub const DB_FILE: &str = "dondoc.sqlite";
+/// The secretariat's proposals for the weekly summary, inside the data directory.
+pub const PROPOSALS_FILE: &str = "kien-nghi.txt";
+
+/// The proposals in `file` if it was written at or after `since` (the start of the week
+/// summarised), else none: last week's proposals are not sent again. An item starts at a
+/// line beginning "-", "•", "*" or "1." (or any line after a blank one) and runs on over
+/// the following lines.
+pub fn read_proposals(file: &std::path::Path, since: chrono::DateTime<chrono::Utc>) -> Vec<String> {
+    let Ok(meta) = std::fs::metadata(file) else { return Vec::new() };
+    let written: Option<chrono::DateTime<chrono::Utc>> = meta.modified().ok().map(Into::into);
+    if written.is_none_or(|w| w < since) {
+        tracing::info!(file = %file.display(), "tệp kiến nghị chưa được cập nhật trong tuần: không đưa vào báo cáo");
+        return Vec::new();
+    }
+    let Ok(text) = std::fs::read_to_string(file) else { return Vec::new() };
+    let mut items: Vec<String> = Vec::new();
+    let mut open = false;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() {
+            open = false;
+            continue;
+        }
+        let bullet = line.strip_prefix(['-', '•', '*']).map(str::trim).or_else(|| {
+            let (n, rest) = line.split_once(['.', ')'])?;
+            (n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty()).then(|| rest.trim())
+        });
+        match (bullet, open, items.last_mut()) {
+            (None, true, Some(last)) => {
+                last.push(' ');
+                last.push_str(line);
+            }
+            (b, _, _) => {
+                items.push(dondoc_core::text::clean(b.unwrap_or(line)));
+                open = true;
+            }
+        }
+    }
+    items.retain(|i| !i.is_empty());
+    items
+}
+
 /// The configuration file inside the data directory.
 pub const CONFIG_FILE: &str = "dondoc.toml";
 
@@ -146,7 +188,10 @@ impl DataDir {
     /// [`DataDir::open`] on another store file with this directory's configuration (a
     /// simulation's copy).
     pub fn open_at(&self, db: &std::path::Path, global: &Global, delivery: Delivery, clock: Clock) -> Result<App> {
-        Ok(App::open(db, self.settings(global)?, delivery, clock)?)
+        let mut app = App::open(db, self.settings(global)?, delivery, clock)?;
+        let file = self.dir.join(self.config.summary.proposals_file.clone().unwrap_or_else(|| PROPOSALS_FILE.into()));
+        app.proposals = Some(std::sync::Arc::new(move |since| read_proposals(&file, since)));
+        Ok(app)
     }
 }
 
@@ -211,4 +256,33 @@ pub async fn init(global: &Global) -> Result<Initialised> {
     let app = data.open(global, Delivery::none()?, crate::clock::cli()?)?;
     app.catch_up().await?;
     Ok(Initialised { dir, config_created: created, seal_key })
+}
+
+#[cfg(test)]
+mod proposals_tests {
+    use super::read_proposals;
+
+    #[test]
+    fn proposals_are_items_written_this_week() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("kien-nghi.txt");
+        std::fs::write(
+            &file,
+            "- Đề nghị UBND tỉnh chỉ đạo Sở Tài chính khẩn trương hoàn thành\n  nhiệm vụ TC-01.\n\n2. Giao Sở Nội vụ \
+             rà soát danh mục.\nĐề xuất gia hạn nhiệm vụ YT-01 đến 31/01/2026.\n",
+        )
+        .unwrap();
+        let start = chrono::DateTime::parse_from_rfc3339("2020-01-01T00:00:00Z").unwrap().with_timezone(&chrono::Utc);
+        assert_eq!(
+            read_proposals(&file, start),
+            [
+                "Đề nghị UBND tỉnh chỉ đạo Sở Tài chính khẩn trương hoàn thành nhiệm vụ TC-01.",
+                "Giao Sở Nội vụ rà soát danh mục. Đề xuất gia hạn nhiệm vụ YT-01 đến 31/01/2026.",
+            ]
+        );
+        // Written before the week began: last week's proposals are not sent again.
+        let later = chrono::Utc::now() + chrono::Duration::days(1);
+        assert!(read_proposals(&file, later).is_empty());
+        assert!(read_proposals(&dir.path().join("none.txt"), start).is_empty());
+    }
 }

@@ -10,6 +10,7 @@ mod clock;
 mod cmd;
 mod config;
 mod datadir;
+mod help;
 mod lock;
 mod logging;
 mod output;
@@ -18,14 +19,13 @@ mod serve;
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use dondoc_app::AppError;
 
 use cli::{Cli, Command};
 
 fn main() -> ExitCode {
     private_files();
-    let cli = Cli::parse();
+    let cli = help::parse();
     let result = match &cli.command {
         Command::When(args) => cmd::when::run(&cli.global, args),
         Command::Holidays(args) => cmd::holidays::run(&cli.global, args),

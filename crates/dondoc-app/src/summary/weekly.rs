@@ -59,6 +59,10 @@ pub async fn compute(app: &App, now: DateTime<Utc>) -> Result<WeeklySummary> {
             (p.to_string(), name)
         })
         .collect();
+    if let Some(source) = &app.proposals {
+        let start = dondoc_core::calendar::local_instant(summary.week_from, chrono::NaiveTime::MIN);
+        summary.proposals = source(start);
+    }
     summary.channel_faults = app
         .dispatcher
         .health()

@@ -145,6 +145,10 @@ pub struct WeeklySummary {
     pub coming_to: NaiveDate,
     /// Deadlines in the coming week, work not done; earliest first.
     pub due_coming_week: Vec<DueTask>,
+    /// The secretariat's proposals (kiến nghị) for leadership, as written (filled by the
+    /// caller; empty from [`summarize`]).
+    #[serde(default)]
+    pub proposals: Vec<String>,
     /// How each plan is named (briefly beside a task, in full in the list of plans), by
     /// plan id (filled by the caller, which reads the plans; empty from [`summarize`]).
     #[serde(default)]
@@ -323,6 +327,7 @@ pub fn summarize(
         coming_to,
         due_coming_week,
         plans: BTreeMap::new(),
+        proposals: Vec::new(),
         failed_deliveries,
         channel_faults: Vec::new(),
     }

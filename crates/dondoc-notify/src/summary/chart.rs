@@ -207,6 +207,7 @@ mod tests {
             coming_to: NaiveDate::from_ymd_opt(2025, 11, 30).unwrap(),
             due_coming_week: Vec::new(),
             plans: Default::default(),
+            proposals: Vec::new(),
             failed_deliveries: Vec::new(),
             channel_faults: Vec::new(),
         }

@@ -139,6 +139,8 @@ pub struct SummaryView {
     pub due_coming_week: Rows<DueView>,
     /// The plans the summary names: briefly and in full.
     pub plans: Vec<PlanView>,
+    /// The secretariat's proposals (kiến nghị).
+    pub proposals: Vec<String>,
     pub total: u32,
     pub counts: Vec<CountView>,
     /// Overdue tasks in all.
@@ -209,6 +211,7 @@ pub fn of(summary: &WeeklySummary, name: &str, chart_cid: Option<&str>, workbook
             .values()
             .map(|n| PlanView { reference: n.reference.clone(), citation: n.citation.clone() })
             .collect(),
+        proposals: summary.proposals.clone(),
         total: summary.total,
         counts: summary
             .counts

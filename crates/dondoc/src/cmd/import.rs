@@ -149,7 +149,10 @@ fn report(o: &ImportOutcome) -> Result<()> {
     for c in &o.changes {
         match c {
             Change::New(s) => outln!("  + {:<12} {} (chủ trì: {})", s.code, s.title, s.lead),
-            Change::Revised { spec: s, fields } => outln!("  ~ {:<12} điều chỉnh: {}", s.code, fields.join(", ")),
+            Change::Revised { spec: s, fields } => {
+                let what: Vec<String> = fields.iter().map(|f| revised_field(s, f)).collect();
+                outln!("  ~ {:<12} điều chỉnh {}", s.code, what.join("; "))
+            }
             Change::Reassigned { spec: s, from_lead, .. } => {
                 outln!("  → {:<12} chủ trì/phối hợp: {from_lead} → {}", s.code, s.lead)
             }
@@ -162,4 +165,18 @@ fn report(o: &ImportOutcome) -> Result<()> {
     print_agency_notes(&o.agencies)?;
     outln!("(chạy thử: chưa ghi gì)");
     Ok(())
+}
+
+/// "thời hạn (theo kế hoạch): Quý III/2026": a revised field named as people say it, with
+/// its new value.
+fn revised_field(spec: &dondoc_import::tasks::TaskSpec, field: &str) -> String {
+    let time =
+        |t: &Option<dondoc_core::timeexpr::ParsedTime>| t.as_ref().map_or("—".to_string(), |p| p.input.clone());
+    match field {
+        "title" => format!("nội dung: {}", spec.title),
+        "start" => format!("thời gian bắt đầu: {}", time(&spec.start)),
+        "finish" => format!("thời hạn (theo kế hoạch): {}", time(&spec.finish)),
+        "product" => format!("sản phẩm: {}", spec.product.as_deref().unwrap_or("—")),
+        other => other.to_string(),
+    }
 }

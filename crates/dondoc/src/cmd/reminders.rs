@@ -5,7 +5,7 @@ use anyhow::Result;
 use chrono::Utc;
 use dondoc_app::reminders::sweep;
 use dondoc_core::calendar::TZ;
-use dondoc_core::event::Milestone;
+use dondoc_core::event::{Channel, Milestone};
 
 use dondoc_app::AppError;
 use dondoc_core::event::Source;
@@ -64,8 +64,8 @@ pub async fn run(global: &Global, args: &RemindersArgs) -> Result<()> {
     let local = at.with_timezone(&TZ);
     let notices: usize = digests.iter().map(|g| g.notices.len()).sum();
     outln!(
-        "Lượt quét lúc {} ({}): {} tin cho {} người, {} nhắc việc (trên {} nhiệm vụ).",
-        local.format("%H:%M %d/%m/%Y"),
+        "Lượt quét lúc {} ({}): {} tin cho {} người, {} nhắc việc (trong tổng số {} nhiệm vụ).",
+        local.format("%H:%M ngày %d/%m/%Y"),
         dondoc_core::text::weekday_vi(chrono::Datelike::weekday(&local.date_naive())),
         digests.len(),
         digests.len(),
@@ -76,29 +76,67 @@ pub async fn run(global: &Global, args: &RemindersArgs) -> Result<()> {
         outln!("(Ngoài giờ làm việc: chỉ gửi khi thời hạn còn dưới {} giờ.)", app.settings.reminders.urgent_hours);
     }
     for g in &digests {
-        outln!("\n{} ({}) qua {} {}:", g.name, g.recipient, g.channel.as_str(), g.address);
+        let address = if g.channel == Channel::Email { format!(" {}", g.address) } else { String::new() };
+        outln!("\nĐồng chí {} ({}) qua {}{address}:", g.name, g.role.label_vi(), channel_vi(g.channel));
         for n in &g.notices {
-            let occ = n.occurrence.map(|p| format!(" kỳ {}", p.label())).unwrap_or_default();
+            let occ = n.occurrence.map(|p| format!(" kỳ {}", p.label_in_sentence())).unwrap_or_default();
+            let left = match n.working_days_left {
+                0 => "đến hạn hôm nay".to_string(),
+                l if l > 0 => format!("còn {l} ngày làm việc"),
+                l => format!("quá hạn {} ngày làm việc", -l),
+            };
             outln!(
-                "  {} {}{occ}: {} – hạn {} ({} ngày làm việc)",
+                "  Nhiệm vụ {}{occ}, {}: {} – hạn {} ({left})",
                 n.task.code,
-                milestone_vi(n.key.milestone),
+                milestone_vi(n.key.milestone, n.key.offset),
                 n.title.chars().take(70).collect::<String>(),
                 n.date.format("%d/%m/%Y"),
-                n.working_days_left
             );
         }
     }
     Ok(())
 }
 
-fn milestone_vi(m: Milestone) -> &'static str {
-    match m {
-        Milestone::Start => "sắp bắt đầu",
-        Milestone::Due => "sắp đến hạn",
-        Milestone::Overdue => "quá hạn",
-        Milestone::Escalation => "báo cáo lãnh đạo (quá hạn)",
+/// What a reminder is, from its milestone and offset: "nhắc trước hạn 7 ngày làm việc",
+/// "nhắc lại khi quá hạn 14 ngày", "báo lãnh đạo cơ quan khi quá hạn 5 ngày làm việc".
+fn milestone_vi(m: Milestone, offset: i32) -> String {
+    match (m, offset) {
+        (Milestone::Start, n) => format!("nhắc trước ngày bắt đầu {n} ngày làm việc"),
+        (Milestone::Due, 0) => "nhắc đúng ngày đến hạn".to_string(),
+        (Milestone::Due, n) => format!("nhắc trước hạn {n} ngày làm việc"),
+        (Milestone::Overdue, n) => format!("nhắc lại khi quá hạn {} ngày", n.unsigned_abs()),
+        (Milestone::Escalation, n) => {
+            format!("báo lãnh đạo cơ quan, tổ giúp việc khi quá hạn {} ngày làm việc", n.unsigned_abs())
+        }
     }
+}
+
+fn channel_vi(c: Channel) -> &'static str {
+    match c {
+        Channel::Email => "thư điện tử",
+        Channel::Telegram => "Telegram",
+        Channel::Zalo => "Zalo",
+    }
+}
+
+/// A delivery-log key as people read it: "Nhiệm vụ 03 (Kế hoạch MAU-2026) kỳ quý II/2026,
+/// nhắc lại khi quá hạn 49 ngày → Đồng chí Nguyễn Văn An, qua Zalo".
+fn describe_key(key: &str, book: &dondoc_core::contact::ContactBook) -> String {
+    let Some(k) = dondoc_projections::delivery::parse_key(key) else { return key.to_string() };
+    let occ = k
+        .occurrence
+        .as_deref()
+        .and_then(|o| o.parse::<dondoc_core::period::Period>().ok())
+        .map(|p| format!(" kỳ {}", p.label_in_sentence()))
+        .unwrap_or_default();
+    let who = book.get(&k.recipient).map_or_else(|| k.recipient.clone(), |c| c.name.clone());
+    format!(
+        "Nhiệm vụ {} (kế hoạch {}){occ}, {} → đồng chí {who}, qua {}",
+        k.code,
+        k.plan,
+        milestone_vi(k.milestone, k.offset),
+        channel_vi(k.channel)
+    )
 }
 
 /// `reminders retry`: requeues what channels refused for good.
@@ -143,10 +181,11 @@ async fn log(global: &Global, failed: bool, json: bool) -> Result<()> {
             outln!("{}", serde_json::to_string_pretty(&rows)?);
             return Ok(());
         }
-        outln!("{} nhắc việc gửi lỗi chưa gửi lại được:", rows.len());
+        let book = read.contacts()?;
+        outln!("{} nhắc việc gửi không thành công, chưa gửi lại được:", rows.len());
         for f in rows {
             let retry = if f.will_retry { "sẽ thử lại" } else { "không thử lại trên kênh này" };
-            outln!("  {} (lần {}, {retry}): {}", f.key, f.attempt, f.error);
+            outln!("  {} (lần {}, {retry}): {}", describe_key(&f.key, &book), f.attempt, f.error);
         }
         return Ok(());
     }
@@ -155,12 +194,13 @@ async fn log(global: &Global, failed: bool, json: bool) -> Result<()> {
         outln!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(());
     }
+    let book = read.contacts()?;
     outln!("{} nhắc việc đã gửi:", rows.len());
     for r in rows {
         let at = chrono::DateTime::parse_from_rfc3339(&r.sent_at)
-            .map(|t| t.with_timezone(&TZ).format("%H:%M %d/%m/%Y").to_string())
+            .map(|t| t.with_timezone(&TZ).format("%H:%M ngày %d/%m/%Y").to_string())
             .unwrap_or(r.sent_at);
-        outln!("  {at}  {}", r.key);
+        outln!("  {at}  {}", describe_key(&r.key, &book));
     }
     Ok(())
 }

@@ -5,9 +5,9 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 use dondoc_app::AppError;
 use dondoc_app::silences::{self, instant};
-use dondoc_core::calendar::TZ;
 use dondoc_core::event::Source;
 use dondoc_core::silence::{SilenceRecord, SilenceScope};
+use dondoc_core::text::{instant_vi, until_vi};
 
 use crate::cli::{Global, SilenceAction, SilenceArgs};
 use crate::{datadir, outln};
@@ -34,7 +34,12 @@ pub async fn run(global: &Global, args: &SilenceArgs) -> Result<()> {
                 outln!("{}", serde_json::json!({ "id": id }));
             } else {
                 let from = from.unwrap_or_else(|| app.now());
-                outln!("Đã tạm dừng nhắc việc {} từ {} đến {} (mã {id}).", scope_vi(&scope), local(from), local(until));
+                outln!(
+                    "Đã tạm dừng nhắc việc {} từ {} đến {} (mã {id}).",
+                    scope_vi(&scope),
+                    instant_vi(from),
+                    until_vi(until)
+                );
             }
         }
         SilenceAction::List { at, json } => {
@@ -54,8 +59,8 @@ pub async fn run(global: &Global, args: &SilenceArgs) -> Result<()> {
                     r.id,
                     state(r, at),
                     scope_vi(&r.silence.scope),
-                    local(r.silence.from),
-                    local(r.silence.until),
+                    instant_vi(r.silence.from),
+                    until_vi(r.silence.until),
                     r.silence.reason
                 );
             }
@@ -84,8 +89,4 @@ fn scope_vi(s: &SilenceScope) -> String {
         SilenceScope::Agency { agency } => format!("cơ quan {agency}"),
         SilenceScope::Task { plan, code } => format!("nhiệm vụ {code} ({plan})"),
     }
-}
-
-fn local(t: DateTime<Utc>) -> String {
-    t.with_timezone(&TZ).format("%H:%M %d/%m/%Y").to_string()
 }

@@ -118,6 +118,10 @@ pub struct SummarySection {
     /// A TrueType font with Vietnamese glyphs for the chart (default: DejaVu Sans, Noto
     /// Sans or Liberation Sans from the system).
     pub font: Option<PathBuf>,
+    /// The secretariat's proposals (kiến nghị) for the weekly summary, one per line (or
+    /// per "- " item); relative to the data directory; default `kien-nghi.txt`. Used
+    /// when written since the start of the week summarised.
+    pub proposals_file: Option<PathBuf>,
 }
 
 /// Moves a secret into `table[key]` from the variable named by `key_env` or the file named
