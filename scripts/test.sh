@@ -23,6 +23,13 @@ if ! command -v sqlite3 >/dev/null 2>&1; then
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq sqlite3 >/dev/null
 fi
 
+# The weekly chart's text is drawn with DejaVu Sans (a test checks the Vietnamese marks).
+if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && [ ! -f /usr/share/fonts/dejavu/DejaVuSans.ttf ]; then
+  echo "installing fonts-dejavu-core (apt)" >&2
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq fonts-dejavu-core >/dev/null
+fi
+
 # The email tests and the daemon's loopback tests talk to a real SMTP server process:
 # aiosmtpd (PyPI), run with python3; its TLS tests make a certificate with openssl.
 if ! command -v python3 >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then

@@ -27,11 +27,13 @@ const HOSTILE_AGENCY: &str = "Sở A & B <Ban Quản lý>";
 const ADDRESS: &str = "lanhdao@tinh.gov.vn";
 
 fn render_email(summary: &WeeklySummary, name: &str, address: &str) -> Message {
-    Templates::builtin(Wording::default()).unwrap().weekly_email(summary, name, address).unwrap()
+    let salutation = dondoc_notify::templates::salutation(name, Some("Phó Chủ tịch UBND tỉnh"));
+    Templates::builtin(Wording::default()).unwrap().weekly_email(summary, &salutation, name, address).unwrap()
 }
 
 fn render_text(summary: &WeeklySummary, channel: Channel, name: &str, address: &str) -> Message {
-    Templates::builtin(Wording::default()).unwrap().weekly_chat(summary, channel, name, address).unwrap()
+    let salutation = dondoc_notify::templates::salutation(name, Some("Phó Chủ tịch UBND tỉnh"));
+    Templates::builtin(Wording::default()).unwrap().weekly_chat(summary, channel, &salutation, name, address).unwrap()
 }
 
 /// A task folded from commands decided through the aggregate.
@@ -188,7 +190,7 @@ fn html_escapes_every_text_from_the_data() {
     let cases = [
         ("task title", HOSTILE_TITLE),
         ("agency", HOSTILE_AGENCY),
-        ("recipient name", "Kính gửi: Đồng chí Ông <b>Nguyễn</b> & cộng sự"),
+        ("recipient name", "Kính gửi: Đồng chí Ông <b>Nguyễn</b> & cộng sự, Phó Chủ tịch UBND tỉnh"),
     ];
     for (what, text) in cases {
         assert!(decoded.contains(text), "{what}: {text} not in\n{decoded}");
@@ -199,7 +201,7 @@ fn html_escapes_every_text_from_the_data() {
     }
     // The text alternative is not HTML: kept as written.
     assert!(m.text.contains(HOSTILE_TITLE));
-    assert!(m.text.contains("Kính gửi: Đồng chí Ông <b>Nguyễn</b> & cộng sự"));
+    assert!(m.text.contains("Kính gửi: Đồng chí Ông <b>Nguyễn</b> & cộng sự, Phó Chủ tịch UBND tỉnh"));
 }
 
 /// The golden file `tests/golden/<name>` holds `actual` (`DONDOC_BLESS=1` rewrites it).
@@ -295,7 +297,7 @@ fn the_workbook_has_the_five_sheets() {
 
     let overview = sheet(&mut book, "Tổng hợp");
     assert_eq!(overview[0][0], "Báo cáo tình hình thực hiện nhiệm vụ tuần 17/11/2025 – 23/11/2025");
-    assert_eq!(overview[3][..2], [s("Tình trạng"), s("Số nhiệm vụ")]);
+    assert_eq!(overview[3][..2], [s("Phân loại"), s("Số nhiệm vụ")]);
     assert_eq!(overview[4][..2], [s("Chưa hoàn thành – quá hạn"), s("3")]);
 
     // (sheet, rows including the header, first cells of the first data row)

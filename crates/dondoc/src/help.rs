@@ -32,7 +32,7 @@ fn localize(cmd: Command) -> Command {
         .disable_help_subcommand(true)
         .disable_help_flag(true)
         .mut_args(|a| {
-            let a = with_values_and_env(a);
+            let a = with_values_and_env(value_name_vi(a));
             if a.get_help_heading().is_some() {
                 a
             } else if a.is_positional() {
@@ -50,6 +50,80 @@ fn localize(cmd: Command) -> Command {
                 .help_heading("Tùy chọn"),
         );
     cmd.mut_subcommands(localize)
+}
+
+/// Value placeholders people read: `--plan <KẾ-HOẠCH>` rather than `--plan <PLAN>` (the
+/// name clap derives from the field). Formats (RFC3339, YYYY-MM-DD, UUID) stay as written.
+const VALUE_NAMES: &[(&str, &str)] = &[
+    ("PLAN", "KẾ-HOẠCH"),
+    ("CODE", "MÃ-SỐ"),
+    ("FILE", "TỆP"),
+    ("DIR", "THƯ-MỤC"),
+    ("ACTOR", "NGƯỜI-GHI"),
+    ("EXPR", "BIỂU-THỨC"),
+    ("DATE", "NGÀY"),
+    ("DATES", "CÁC-NGÀY"),
+    ("TITLE", "NỘI-DUNG"),
+    ("LEAD", "CƠ-QUAN"),
+    ("COOPERATING", "CƠ-QUAN"),
+    ("AGENCY", "CƠ-QUAN"),
+    ("PRODUCT", "SẢN-PHẨM"),
+    ("NAME", "TÊN"),
+    ("YEAR", "NĂM"),
+    ("REASON", "LÝ-DO"),
+    ("NOTE", "GHI-CHÚ"),
+    ("PERCENT", "PHẦN-TRĂM"),
+    ("FORMAT", "ĐỊNH-DẠNG"),
+    ("POLICY", "CHẾ-ĐỘ"),
+    ("BEFORE_DATE", "CÁCH-HIỂU"),
+    ("REVISION", "PHIÊN-BẢN"),
+    ("SHEET", "TRANG-TÍNH"),
+    ("ROLE", "VAI-TRÒ"),
+    ("EMAIL", "ĐỊA-CHỈ-THƯ"),
+    ("PHONE", "SỐ-ĐIỆN-THOẠI"),
+    ("TELEGRAM", "MÃ-TELEGRAM"),
+    ("ZALO", "MÃ-ZALO"),
+    ("POSITION", "CHỨC-VỤ"),
+    ("PERIOD", "KỲ"),
+    ("TO", "NGÀY"),
+    ("SOURCE", "NGUỒN"),
+    ("CHANNEL", "KÊNH"),
+    ("SINCE", "TỪ"),
+    ("FROM", "TỪ"),
+    ("UNTIL", "ĐẾN"),
+    ("INTO", "CƠ-QUAN"),
+    ("ID", "MÃ"),
+    ("OUT", "TỆP"),
+    ("OUTBOX", "THƯ-MỤC"),
+    ("STEP", "BƯỚC"),
+    ("CHANNELS", "KÊNH"),
+    ("AT", "THỜI-ĐIỂM"),
+    ("DOCUMENT", "VĂN-BẢN"),
+    ("LINK", "ĐƯỜNG-DẪN"),
+    ("EXPR_OR_DATE", "NGÀY"),
+    ("VALID_HOURS", "SỐ-GIỜ"),
+    ("DUE_WITHIN", "KHOẢNG"),
+    ("ANCHOR", "TỆP"),
+    ("FROM_FILE", "TỆP"),
+    ("SNOOZE_UNTIL", "NGÀY"),
+    ("TRACKED_FROM", "NGÀY"),
+];
+
+fn value_name_vi(a: Arg) -> Arg {
+    let vi = |name: &str| VALUE_NAMES.iter().find(|(en, _)| *en == name).map(|(_, vi)| *vi);
+    match a.get_value_names().map(<[clap::builder::Str]>::to_vec) {
+        Some(names) => {
+            let mapped: Vec<clap::builder::Str> =
+                names.into_iter().map(|n| vi(n.as_str()).map_or(n, clap::builder::Str::from)).collect();
+            a.value_names(mapped)
+        }
+        // Derived from the field's id when used: `--plan` → PLAN.
+        None if a.get_action().takes_values() => match vi(&a.get_id().as_str().to_uppercase()) {
+            Some(name) => a.value_name(name),
+            None => a,
+        },
+        None => a,
+    }
 }
 
 /// The accepted values, the default and the environment variable said in Vietnamese inside
@@ -85,7 +159,12 @@ pub fn parse() -> Cli {
     match result {
         Ok(cli) => cli,
         Err(e) => match e.kind() {
-            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => e.exit(),
+            ErrorKind::DisplayHelp => {
+                // clap writes the usage's option placeholder itself.
+                print!("{}", e.render().to_string().replace("[OPTIONS]", "[TÙY-CHỌN]"));
+                std::process::exit(0)
+            }
+            ErrorKind::DisplayVersion => e.exit(),
             ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => {
                 let usage = context(&e, ContextKind::Usage);
                 eprintln!("lỗi: thiếu lệnh.\n{}", usage_line(&usage));
@@ -108,7 +187,7 @@ pub fn parse() -> Cli {
 /// "Usage: dondoc task add …" → "Cách dùng: dondoc task add …".
 fn usage_line(usage: &str) -> String {
     let body = usage.trim().strip_prefix("Usage:").unwrap_or(usage.trim()).trim();
-    format!("Cách dùng: {body}")
+    format!("Cách dùng: {}", body.replace("[OPTIONS]", "[TÙY-CHỌN]"))
 }
 
 fn context(e: &clap::Error, kind: ContextKind) -> String {

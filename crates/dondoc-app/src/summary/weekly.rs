@@ -129,14 +129,15 @@ async fn send_to(app: &App, now: DateTime<Utc>, only: Option<&HashSet<String>>) 
         if done.contains(&contact.id) || only.is_some_and(|only| !only.contains(&contact.id)) {
             continue;
         }
+        let salutation = dondoc_notify::templates::salutation(&contact.name, contact.position.as_deref());
         // Leadership reads the full summary (chart, workbook) by email first.
         let mut channels = contact.channels.clone();
         channels.sort_by_key(|(c, _)| *c != Channel::Email);
         let mut messages: Vec<Message> = Vec::new();
         for (channel, address) in channels.iter().filter(|(channel, _)| available.contains(channel)) {
             let mut m = match channel {
-                Channel::Email => app.templates.weekly_email(&summary, &contact.name, address)?,
-                _ => app.templates.weekly_chat(&summary, *channel, &contact.name, address)?,
+                Channel::Email => app.templates.weekly_email(&summary, &salutation, &contact.name, address)?,
+                _ => app.templates.weekly_chat(&summary, *channel, &salutation, &contact.name, address)?,
             };
             m.recipient = contact.id.clone();
             messages.push(m);

@@ -193,6 +193,12 @@ impl CommandKind {
         CommandKind::Acknowledge,
     ];
 
+    /// Whether the daemon records it (a delivery, a failure, a requeue): not a move people
+    /// make, so refusals do not list it.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, CommandKind::RecordDelivery | CommandKind::RecordFailure | CommandKind::RequeueReminder)
+    }
+
     /// Vietnamese verb for messages.
     pub fn label_vi(&self) -> &'static str {
         match self {

@@ -13,7 +13,7 @@ pub enum DomainError {
     #[error(
         "không thể {} nhiệm vụ {task}: trạng thái hiện tại là \"{status}\"; các thao tác được phép: {}",
         action.label_vi(),
-        allowed.iter().map(|k| k.label_vi()).collect::<Vec<_>>().join(", ")
+        allowed.iter().filter(|k| !k.is_internal()).map(|k| k.label_vi()).collect::<Vec<_>>().join(", ")
     )]
     InvalidTransition { task: TaskKey, status: TaskStatus, action: CommandKind, allowed: Vec<CommandKind> },
     #[error("nhiệm vụ {task}: {field} không hợp lệ: {reason}")]

@@ -18,11 +18,13 @@ impl Templates {
         &self,
         summary: &WeeklySummary,
         channel: Channel,
+        salutation: &str,
         name: &str,
         address: &str,
     ) -> Result<Message, TemplateError> {
         let mut view = view::of(summary, name, None, None);
         view.sender = self.sender().to_string();
+        view.salutation = salutation.to_string();
         let text = self.render("summary.chat.j2", &minijinja::Value::from_serialize(&view))?;
         let text = shorten(text.trim_end(), TEXT_LIMIT - 1);
         let mut m = Message::text(

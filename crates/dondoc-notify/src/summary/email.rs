@@ -10,8 +10,14 @@ use crate::templates::{TemplateError, Templates};
 
 impl Templates {
     /// The summary email to `name` at `address` (also the message's recipient until the
-    /// caller sets the contact id).
-    pub fn weekly_email(&self, summary: &WeeklySummary, name: &str, address: &str) -> Result<Message, TemplateError> {
+    /// caller sets the contact id), opening "Kính gửi: `salutation`" ([`crate::templates::salutation`]).
+    pub fn weekly_email(
+        &self,
+        summary: &WeeklySummary,
+        salutation: &str,
+        name: &str,
+        address: &str,
+    ) -> Result<Message, TemplateError> {
         let chart = chart_png(summary);
         let workbook = xlsx(summary);
         let mut attachments = Vec::new();
@@ -35,6 +41,7 @@ impl Templates {
         let has_chart = attachments.iter().any(|a| a.inline_id.is_some());
         let mut view = view::of(summary, name, has_chart.then_some(CHART_CID), workbook_name.as_deref());
         view.sender = self.sender().to_string();
+        view.salutation = salutation.to_string();
         Ok(Message {
             kind: MessageKind::WeeklySummary,
             channel: Channel::Email,

@@ -50,7 +50,7 @@ fn write_xlsx(summary: &WeeklySummary) -> Result<Vec<u8>, XlsxError> {
     ws.write_string_with_format(0, 0, subject(summary), &f.title)?;
     ws.write_string(1, 0, "Số liệu tính đến")?;
     write_instant(ws, 1, 1, summary.generated_at, &f)?;
-    header(ws, 3, &["Tình trạng", "Số nhiệm vụ", "Tỷ lệ"], &f)?;
+    header(ws, 3, &["Phân loại", "Số nhiệm vụ", "Tỷ lệ"], &f)?;
     let mut row = 4;
     for c in &summary.counts {
         ws.write_string(row, 0, capitalize(&c.label))?;

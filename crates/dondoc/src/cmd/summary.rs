@@ -22,7 +22,8 @@ pub async fn run(global: &Global, args: &SummaryArgs) -> Result<()> {
     let summary = weekly::compute(&app, at).await?;
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir).with_context(|| format!("không tạo được {}", dir.display()))?;
-        let email = app.templates.weekly_email(&summary, "Lãnh đạo", "lanhdao@example.invalid")?;
+        let email =
+            app.templates.weekly_email(&summary, "Lãnh đạo UBND tỉnh", "Lãnh đạo", "lanhdao@example.invalid")?;
         std::fs::write(dir.join("summary.html"), email.html.unwrap_or_default())?;
         std::fs::write(dir.join("summary.txt"), &email.text)?;
         for a in &email.attachments {
@@ -32,7 +33,7 @@ pub async fn run(global: &Global, args: &SummaryArgs) -> Result<()> {
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
-        let m = app.templates.weekly_chat(&summary, Channel::Telegram, "Lãnh đạo", "-")?;
+        let m = app.templates.weekly_chat(&summary, Channel::Telegram, "Lãnh đạo UBND tỉnh", "Lãnh đạo", "-")?;
         outln!("{}", m.text);
         if let Some(dir) = &args.out {
             outln!("\nĐã ghi summary.html, summary.txt và tệp đính kèm vào {}.", dir.display());
