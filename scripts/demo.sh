@@ -26,7 +26,11 @@ dondoc when "Quý, 6 tháng, 9 tháng, năm" --from 2026-01-01 --to 2026-12-31
 
 say "Khởi tạo dữ liệu ở $DONDOC_DATA_DIR và nhập kế hoạch mẫu"
 dondoc init
-dondoc import config/sample-plan.csv --plan MAU-2026 --tracked-from 2026-01-01
+dondoc import config/sample-plan.csv --plan MAU-2026 --tracked-from 2026-01-01 \
+  --plan-number 818/KH-UBND --plan-date 16/04/2026 --plan-issuer "UBND tỉnh" \
+  --plan-title "Triển khai công tác thống kê năm 2026 (kế hoạch mẫu)"
+say "Kế hoạch được trích dẫn trong nhắc việc như văn bản"
+dondoc plan show --plan MAU-2026
 dondoc task start --plan MAU-2026 --code 01 --note "Đã giao chuyên viên"
 dondoc task progress --plan MAU-2026 --code 01 --percent 60 --note "Đã rà soát 60% chỉ tiêu"
 dondoc task extend --plan MAU-2026 --code 01 --to "Quý III/2026" --reason "Chờ hướng dẫn của Trung ương"
@@ -49,9 +53,9 @@ dondoc audit anchor
 say "Danh bạ người nhận nhắc việc"
 dondoc contact add --name "Nguyễn Văn An" --agency "Thống kê tỉnh" --email an@thongke.example.vn --telegram 1001
 dondoc contact add --name "Lê Thị Bích" --agency "Sở Tài chính" --zalo 2468458835296197922 --phone 0905123456
-dondoc contact add --name "Trần Minh Cường" --agency "Thống kê tỉnh" --role head --email cuong@thongke.example.vn
+dondoc contact add --name "Trần Minh Cường" --agency "Thống kê tỉnh" --role head --position "Chánh Văn phòng Thống kê tỉnh" --email cuong@thongke.example.vn
 dondoc contact add --name "Phạm Thu Dung" --agency "Văn phòng UBND tỉnh" --role secretariat --email dung@vp.example.vn
-dondoc contact add --name "Hồ Quang Em" --agency "UBND tỉnh" --role leadership --email em@ubnd.example.vn
+dondoc contact add --name "Hồ Quang Em" --agency "UBND tỉnh" --role leadership --position "Phó Chủ tịch UBND tỉnh" --email em@ubnd.example.vn
 dondoc contact list
 dondoc contact link-code --name "Nguyễn Văn An"
 dondoc silence add --agency "Sở Nội vụ" --until 2026-12-31 --reason "Sắp xếp lại tổ chức bộ máy"
