@@ -56,6 +56,17 @@ pub enum Source {
     Scheduler,
 }
 
+impl Channel {
+    /// The Vietnamese name inside a sentence: "thư điện tử", "Telegram", "Zalo".
+    pub fn label_vi(&self) -> &'static str {
+        match self {
+            Channel::Email => "thư điện tử",
+            Channel::Telegram => "Telegram",
+            Channel::Zalo => "Zalo",
+        }
+    }
+}
+
 impl Source {
     /// The Vietnamese name, as the audit trail shows it.
     pub fn label_vi(&self) -> &'static str {

@@ -158,12 +158,7 @@ impl Period {
 
     /// The label inside a sentence: "kỳ quý III/2025", "báo cáo 6 tháng đầu năm 2026".
     pub fn label_in_sentence(&self) -> String {
-        let label = self.label();
-        let mut chars = label.chars();
-        match chars.next() {
-            Some(c) => c.to_lowercase().chain(chars).collect(),
-            None => label,
-        }
+        crate::text::lower_first(&self.label())
     }
 
     /// The stable key naming an occurrence: "2025", "2026-H1", "2025-9M", "2025-Q3",

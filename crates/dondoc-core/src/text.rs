@@ -16,6 +16,20 @@ pub fn weekday_vi(w: Weekday) -> &'static str {
     }
 }
 
+/// `s` with its first letter in lower case, as it reads inside a sentence ("Thứ Ba" →
+/// "thứ Ba", "Quý III/2025" → "quý III/2025").
+pub fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// `s` with its first letter in upper case, as it heads a line or a cell ("đang thực hiện"
+/// → "Đang thực hiện").
+pub fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
 /// The end of a period as people say it: "hết ngày 31/12/2026" for the midnight that ends
 /// a day (24:00, BLDS Art. 148(6)), else "08:00 ngày 26/11/2026".
 pub fn until_vi(instant: chrono::DateTime<chrono::Utc>) -> String {

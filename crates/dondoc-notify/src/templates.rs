@@ -11,7 +11,7 @@ use chrono::Datelike;
 use dondoc_core::contact::Role;
 use dondoc_core::event::{Channel, Milestone};
 use dondoc_core::reminder::{Digest, Notice};
-use dondoc_core::text::weekday_vi;
+use dondoc_core::text::{lower_first, weekday_vi};
 use minijinja::{Environment, context};
 use serde::Serialize;
 
@@ -287,11 +287,6 @@ fn short(s: &str, max: usize) -> String {
     let cut: String = s.chars().take(max).collect();
     let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
     format!("{}…", cut.trim_end_matches([',', ';', ':', ' ']))
-}
-
-fn lower_first(s: &str) -> String {
-    let mut chars = s.chars();
-    chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// "Đồng chí Hồ Quang Em, Phó Chủ tịch UBND tỉnh" (the position when known).

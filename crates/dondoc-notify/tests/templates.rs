@@ -79,15 +79,8 @@ fn citations() -> HashMap<String, String> {
 }
 
 fn golden(name: &str, actual: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
-    if std::env::var_os("DONDOC_BLESS").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected =
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (DONDOC_BLESS=1 writes it)", path.display()));
-    assert_eq!(actual, expected, "{name} differs from its golden file (DONDOC_BLESS=1 rewrites it after review)");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    dondoc_testkit::golden::assert_golden(&dir, name, actual);
 }
 
 #[test]

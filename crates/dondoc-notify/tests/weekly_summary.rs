@@ -206,13 +206,8 @@ fn html_escapes_every_text_from_the_data() {
 
 /// The golden file `tests/golden/<name>` holds `actual` (`DONDOC_BLESS=1` rewrites it).
 fn golden(name: &str, actual: &str) {
-    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
-    if std::env::var_os("DONDOC_BLESS").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert_eq!(actual, expected, "{name} differs from its golden file (DONDOC_BLESS=1 rewrites it after review)");
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    dondoc_testkit::golden::assert_golden(&dir, name, actual);
 }
 
 #[test]

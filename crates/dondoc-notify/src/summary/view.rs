@@ -6,6 +6,7 @@ use dondoc_core::calendar::TZ;
 use dondoc_core::classify::Classification;
 use dondoc_core::event::Channel;
 use dondoc_core::summary::weekly::{DueTask, OverdueTask, WeeklySummary};
+use dondoc_core::text::lower_first;
 use serde::Serialize;
 
 /// Overdue rows listed in the email; the workbook has them all.
@@ -90,7 +91,7 @@ pub struct FailureView {
     pub plan: String,
     pub code: String,
     pub recipient: String,
-    pub channel: &'static str,
+    pub channel: String,
     pub at: String,
     pub error: String,
 }
@@ -98,7 +99,7 @@ pub struct FailureView {
 /// A channel out of order.
 #[derive(Debug, Serialize)]
 pub struct ChannelFaultView {
-    pub channel: &'static str,
+    pub channel: String,
     pub since: String,
     pub reason: String,
 }
@@ -320,11 +321,6 @@ fn plan_ref(summary: &WeeklySummary, plan: &str) -> String {
     summary.plans.get(plan).map_or_else(|| format!("Kế hoạch {plan}"), |n| n.reference.clone())
 }
 
-fn lower_first(s: &str) -> String {
-    let mut chars = s.chars();
-    chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
-}
-
 /// The title, with the occurrence of a recurring task and how many of its reports are late.
 fn task_title(t: &OverdueTask) -> String {
     match (&t.occurrence, t.other_overdue) {
@@ -354,22 +350,12 @@ pub(crate) fn agency_name(agency: &str) -> &str {
     if agency.trim().is_empty() { "(Chưa xác định cơ quan chủ trì)" } else { agency }
 }
 
-pub(crate) fn channel_vi(c: Channel) -> &'static str {
-    match c {
-        Channel::Email => "Thư điện tử",
-        Channel::Telegram => "Telegram",
-        Channel::Zalo => "Zalo",
-    }
+/// The channel heading a cell: "Thư điện tử", "Telegram", "Zalo".
+pub(crate) fn channel_vi(c: Channel) -> String {
+    capitalize(c.label_vi())
 }
 
-/// Upper-cases the first letter ("đang thực hiện" → "Đang thực hiện").
-pub(crate) fn capitalize(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
+pub(crate) use dondoc_core::text::capitalize;
 
 /// At most `max` characters, the last an ellipsis when cut.
 pub(crate) fn shorten(s: &str, max: usize) -> String {

@@ -11,7 +11,7 @@ use chrono::{Datelike, NaiveDate};
 use dondoc_app::AppError;
 use dondoc_core::WorkCalendar;
 use dondoc_core::calendar::{CalendarConfig, NamedDay, Provenance, YearNotice, YearStatus};
-use dondoc_core::text::{clean, date_vi, weekday_vi};
+use dondoc_core::text::{clean, date_vi, lower_first, weekday_vi};
 use serde::Serialize;
 
 use crate::cli::{AddNoticeArgs, CalendarAction, CalendarArgs, Global};
@@ -186,9 +186,7 @@ fn name_swaps(off: &mut [(NaiveDate, Option<String>)], worked: &mut [(NaiveDate,
 
 /// "thứ Bảy", "chủ nhật": the weekday inside a sentence.
 fn weekday_lower(d: NaiveDate) -> String {
-    let name = weekday_vi(d.weekday());
-    let mut chars = name.chars();
-    chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
+    lower_first(weekday_vi(d.weekday()))
 }
 
 fn parse_date(s: &str, flag: &str) -> Result<NaiveDate> {

@@ -77,7 +77,7 @@ pub async fn run(global: &Global, args: &RemindersArgs) -> Result<()> {
     }
     for g in &digests {
         let address = if g.channel == Channel::Email { format!(" {}", g.address) } else { String::new() };
-        outln!("\nĐồng chí {} ({}) qua {}{address}:", g.name, g.role.label_vi(), channel_vi(g.channel));
+        outln!("\nĐồng chí {} ({}) qua {}{address}:", g.name, g.role.label_vi(), g.channel.label_vi());
         for n in &g.notices {
             let occ = n.occurrence.map(|p| format!(" kỳ {}", p.label_in_sentence())).unwrap_or_default();
             let left = match n.working_days_left {
@@ -111,14 +111,6 @@ fn milestone_vi(m: Milestone, offset: i32) -> String {
     }
 }
 
-fn channel_vi(c: Channel) -> &'static str {
-    match c {
-        Channel::Email => "thư điện tử",
-        Channel::Telegram => "Telegram",
-        Channel::Zalo => "Zalo",
-    }
-}
-
 /// A delivery-log key as people read it: "Nhiệm vụ 03 (Kế hoạch MAU-2026) kỳ quý II/2026,
 /// nhắc lại khi quá hạn 49 ngày → Đồng chí Nguyễn Văn An, qua Zalo".
 fn describe_key(key: &str, book: &dondoc_core::contact::ContactBook) -> String {
@@ -135,7 +127,7 @@ fn describe_key(key: &str, book: &dondoc_core::contact::ContactBook) -> String {
         k.code,
         k.plan,
         milestone_vi(k.milestone, k.offset),
-        channel_vi(k.channel)
+        k.channel.label_vi()
     )
 }
 
