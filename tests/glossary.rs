@@ -57,16 +57,7 @@ fn every_label_is_the_glossary_s() {
     for (event_type, name) in section(&g, "event") {
         assert_eq!(dondoc_core::event::event_name_vi(event_type), name.as_str().unwrap(), "event {event_type}");
     }
-    for source in [
-        Source::Import,
-        Source::Api,
-        Source::Web,
-        Source::Telegram,
-        Source::Zalo,
-        Source::Email,
-        Source::Cli,
-        Source::Scheduler,
-    ] {
+    for source in Source::ALL {
         assert_eq!(source.label_vi(), word(section(&g, "source"), source.as_str()), "source {}", source.as_str());
     }
     for (key, label) in section(&g, "period") {

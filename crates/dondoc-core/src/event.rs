@@ -68,6 +68,18 @@ impl Channel {
 }
 
 impl Source {
+    /// Every source.
+    pub const ALL: [Source; 8] = [
+        Source::Import,
+        Source::Api,
+        Source::Web,
+        Source::Telegram,
+        Source::Zalo,
+        Source::Email,
+        Source::Cli,
+        Source::Scheduler,
+    ];
+
     /// The Vietnamese name, as the audit trail shows it.
     pub fn label_vi(&self) -> &'static str {
         match self {

@@ -399,17 +399,7 @@ fn event_meta_round_trips() {
 
 #[test]
 fn source_names_match_their_json() {
-    let sources = [
-        Source::Import,
-        Source::Api,
-        Source::Web,
-        Source::Telegram,
-        Source::Zalo,
-        Source::Email,
-        Source::Cli,
-        Source::Scheduler,
-    ];
-    for source in sources {
+    for source in Source::ALL {
         assert_eq!(serde_json::to_value(source).unwrap(), source.as_str());
         assert_eq!(serde_json::from_value::<Source>(json!(source.as_str())).unwrap(), source);
     }
