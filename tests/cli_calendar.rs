@@ -2,32 +2,26 @@
 //! years without a notice are provisional and say so wherever they decide a deadline, and a
 //! notice the secretariat records moves the derived deadlines at once (never the events).
 
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
 use serde_json::Value;
 
+#[path = "support/cli_run.rs"]
+mod cli_run;
+
 const NOW: &str = "2025-09-01T09:00:00+07:00";
 
-fn dondoc(data_dir: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dondoc"))
-        .args(args)
-        .env("DONDOC_DATA_DIR", data_dir)
-        .env("DONDOC_NOW", NOW)
-        .env("DONDOC_ACTOR", "Tổ giúp việc")
-        .env_remove("DONDOC_CALENDAR")
-        .env_remove("DONDOC_POLICY")
-        .output()
-        .expect("run dondoc")
+fn dondoc(data_dir: &Path, args: &[&str]) -> Output {
+    cli_run::run(data_dir, NOW, args)
 }
 
-fn ok(data_dir: &std::path::Path, args: &[&str]) -> String {
-    let out = dondoc(data_dir, args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
+fn ok(data_dir: &Path, args: &[&str]) -> String {
+    cli_run::ok(data_dir, NOW, args)
 }
 
-fn json(data_dir: &std::path::Path, args: &[&str]) -> Value {
-    serde_json::from_str(&ok(data_dir, args)).expect("JSON")
+fn json(data_dir: &Path, args: &[&str]) -> Value {
+    cli_run::json(data_dir, NOW, args)
 }
 
 /// The dates of the issue, as the Ministry's notices settle them (deadline "Trước ngày D"

@@ -4,28 +4,21 @@
 //! the officer addressed by name and position.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
+
+#[path = "support/cli_run.rs"]
+mod cli_run;
 
 const NOW: &str = "2026-06-01T07:00:00+07:00";
 
 fn run(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dondoc"))
-        .args(args)
-        .env("DONDOC_DATA_DIR", data)
-        .env("DONDOC_NOW", NOW)
-        .env("DONDOC_ACTOR", "Tổ giúp việc")
-        .env_remove("DONDOC_CALENDAR")
-        .env_remove("DONDOC_POLICY")
-        .output()
-        .expect("run dondoc")
+    cli_run::run(data, NOW, args)
 }
 
 fn ok(data: &Path, args: &[&str]) -> String {
-    let out = run(data, args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
+    cli_run::ok(data, NOW, args)
 }
 
 fn sample_plan() -> PathBuf {

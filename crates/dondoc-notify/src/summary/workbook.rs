@@ -85,10 +85,7 @@ fn write_xlsx(summary: &WeeklySummary) -> Result<Vec<u8>, XlsxError> {
     header(ws, 0, &cols, &f)?;
     for (i, t) in summary.due_coming_week.iter().enumerate() {
         let r = i as u32 + 1;
-        ws.write_string(r, 0, agency_name(&t.lead))?;
-        ws.write_string(r, 1, plan_reference(summary, &t.plan))?;
-        ws.write_string(r, 2, &t.code)?;
-        ws.write_string(r, 3, &t.title)?;
+        task_cells(ws, r, summary, [&t.lead, &t.plan, &t.code, &t.title])?;
         ws.write_string(r, 4, t.occurrence.as_deref().unwrap_or(""))?;
         write_date(ws, r, 5, t.deadline, &f)?;
         ws.write_string(r, 6, capitalize(&t.status_label))?;
@@ -101,10 +98,7 @@ fn write_xlsx(summary: &WeeklySummary) -> Result<Vec<u8>, XlsxError> {
     header(ws, 0, &cols, &f)?;
     for (i, t) in summary.newly_completed.iter().enumerate() {
         let r = i as u32 + 1;
-        ws.write_string(r, 0, agency_name(&t.lead))?;
-        ws.write_string(r, 1, plan_reference(summary, &t.plan))?;
-        ws.write_string(r, 2, &t.code)?;
-        ws.write_string(r, 3, &t.title)?;
+        task_cells(ws, r, summary, [&t.lead, &t.plan, &t.code, &t.title])?;
         write_date(ws, r, 4, t.completed_on, &f)?;
         if let Some(d) = t.deadline {
             write_date(ws, r, 5, d, &f)?;
@@ -114,6 +108,20 @@ fn write_xlsx(summary: &WeeklySummary) -> Result<Vec<u8>, XlsxError> {
     finish_table(ws, &[35, 24, 12, 60, 14, 14, 22], summary.newly_completed.len())?;
 
     wb.save_to_buffer()
+}
+
+/// The first four cells of a task's row: lead agency, plan (named briefly), code, title.
+fn task_cells(
+    ws: &mut Worksheet,
+    r: u32,
+    summary: &WeeklySummary,
+    [lead, plan, code, title]: [&str; 4],
+) -> Result<(), XlsxError> {
+    ws.write_string(r, 0, agency_name(lead))?;
+    ws.write_string(r, 1, plan_reference(summary, plan))?;
+    ws.write_string(r, 2, code)?;
+    ws.write_string(r, 3, title)?;
+    Ok(())
 }
 
 /// "Kế hoạch số 818/KH-UBND" (the plan id when the summary has no name for it).
@@ -145,10 +153,7 @@ fn overdue_sheet(
     header(ws, 0, &cols, f)?;
     for (i, t) in tasks.iter().enumerate() {
         let r = i as u32 + 1;
-        ws.write_string(r, 0, agency_name(&t.lead))?;
-        ws.write_string(r, 1, plan_reference(summary, &t.plan))?;
-        ws.write_string(r, 2, &t.code)?;
-        ws.write_string(r, 3, &t.title)?;
+        task_cells(ws, r, summary, [&t.lead, &t.plan, &t.code, &t.title])?;
         ws.write_string(r, 4, t.occurrence.as_deref().unwrap_or(""))?;
         write_date(ws, r, 5, t.deadline, f)?;
         ws.write_string(r, 6, if t.extended { "Có" } else { "" })?;
