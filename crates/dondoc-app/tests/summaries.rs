@@ -103,3 +103,44 @@ async fn a_leader_no_channel_reached_gets_the_week_from_a_later_sweep_once() {
     let history = app.read().await.unwrap().edition_history("2025-09-01").unwrap();
     assert!(history.delivered.contains("c005"));
 }
+
+#[tokio::test]
+async fn the_secretariat_hears_of_reminders_no_channel_delivered_leadership_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let db = dir.path().join("dondoc.sqlite");
+    let down = Arc::new(AtomicBool::new(false));
+    let clock = VirtualClock::new(t("2025-09-03T08:00:00+07:00"));
+    let app = app(&db, out.path(), &clock, &down, support::settings());
+    support::quang_nam(&app).await;
+
+    // Wednesday 3/9/2025 09:00: the day's reminders fail on every channel.
+    down.store(true, Ordering::SeqCst);
+    let wednesday = t("2025-09-03T09:00:00+07:00");
+    clock.set(wednesday);
+    jobs::run(&app, JobKind::Sweep, wednesday).await.unwrap();
+    let failed = app.read().await.unwrap().open_failures().unwrap();
+    assert!(!failed.is_empty(), "the sweep's reminders failed");
+
+    // Monday 8/9 07:30, channels working: leadership gets the summary, the secretariat
+    // (c004) the report of what failed; a second run sends neither again.
+    down.store(false, Ordering::SeqCst);
+    let monday = t("2025-09-08T07:30:00+07:00");
+    clock.set(monday);
+    for _ in 0..2 {
+        jobs::run(&app, JobKind::WeeklySummary, monday).await.unwrap();
+    }
+    let sent = outbox_files(out.path());
+    let of_kind = |kind: &str| sent.iter().filter(|m| m["kind"] == kind).collect::<Vec<_>>();
+    let summaries = of_kind("weekly_summary");
+    assert_eq!(summaries.len(), 1);
+    assert_eq!(summaries[0]["recipient"], "c005");
+    assert!(!summaries[0]["text"].as_str().unwrap().contains("chưa gửi được"), "{}", summaries[0]["text"]);
+    let reports = of_kind("delivery_report");
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    assert_eq!(reports[0]["recipient"], "c004");
+    let text = reports[0]["text"].as_str().unwrap();
+    assert!(text.contains(&format!("NHẮC VIỆC CHƯA GỬI ĐƯỢC ĐẾN NGƯỜI NHẬN ({})", failed.len())), "{text}");
+    let history = app.read().await.unwrap().edition_history("delivery-2025-09-01").unwrap();
+    assert!(history.delivered.contains("c004"));
+}

@@ -19,6 +19,8 @@ pub enum MessageKind {
     WeeklySummary,
     /// An officer's daily digest.
     DailyDigest,
+    /// The secretariat's report of reminders that could not be delivered.
+    DeliveryReport,
 }
 
 /// One message to one person on one channel.

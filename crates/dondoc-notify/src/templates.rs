@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::message::{Message, MessageKind, idempotency_key, reminder_actions};
 
 /// Every template, built in from `config/templates/`.
-pub const BUILTIN: [(&str, &str); 14] = [
+pub const BUILTIN: [(&str, &str); 16] = [
     ("reminder.subject.j2", include_str!("../../../config/templates/reminder.subject.j2")),
     ("reminder.txt.j2", include_str!("../../../config/templates/reminder.txt.j2")),
     ("reminder.html.j2", include_str!("../../../config/templates/reminder.html.j2")),
@@ -33,6 +33,8 @@ pub const BUILTIN: [(&str, &str); 14] = [
     ("summary.chat.j2", include_str!("../../../config/templates/summary.chat.j2")),
     ("daily.subject.j2", include_str!("../../../config/templates/daily.subject.j2")),
     ("daily.txt.j2", include_str!("../../../config/templates/daily.txt.j2")),
+    ("delivery.subject.j2", include_str!("../../../config/templates/delivery.subject.j2")),
+    ("delivery.txt.j2", include_str!("../../../config/templates/delivery.txt.j2")),
 ];
 
 /// Characters of a Telegram message (the Bot API allows 4,096), with room for the ending.

@@ -377,18 +377,46 @@ fn write_samples() {
     std::fs::write(dir.join("chat.txt"), chat).expect("writes the chat text");
 }
 
-#[test]
-fn leadership_is_not_told_of_channels_out_of_order_or_failed_deliveries() {
-    // The secretariat's business (/healthz, `reminders log --failed`, `summary --json`).
+/// The sample week with Zalo out of order since 20/11/2025.
+fn with_channel_fault() -> WeeklySummary {
     let mut summary = sample();
     summary.channel_faults = vec![dondoc_core::summary::weekly::ChannelProblem {
         channel: Channel::Zalo,
         reason: "Zalo từ chối refresh token (-14014)".into(),
         since: chrono::DateTime::parse_from_rfc3339("2025-11-20T02:00:00Z").unwrap().with_timezone(&chrono::Utc),
     }];
+    summary
+}
+
+#[test]
+fn leadership_is_not_told_of_channels_out_of_order_or_failed_deliveries() {
+    // The secretariat's business: its own report (below), /healthz, `reminders log --failed`.
+    let summary = with_channel_fault();
     let email = render_email(&summary, "Hồ Quang Em", "em@ubnd.example.vn");
     let chat = render_text(&summary, Channel::Telegram, "Hồ Quang Em", "2002");
     for text in [html_text(email.html.as_deref().unwrap()), email.text, chat.text] {
         assert!(!text.contains("-14014") && !text.contains("đang lỗi") && !text.contains("-124"), "{text}");
     }
+}
+
+#[test]
+fn the_secretariat_is_told_what_could_not_be_delivered_and_what_to_do() {
+    let summary = with_channel_fault();
+    let names = std::collections::HashMap::from([(s("snv-vanthu"), s("Trần Thị Hoa"))]);
+    let salutation = dondoc_notify::templates::salutation("Lê Văn Bình", Some("Chuyên viên Văn phòng UBND tỉnh"));
+    let templates = Templates::builtin(Wording::default()).unwrap();
+    let email = templates
+        .delivery_report(&summary, &names, Channel::Email, &salutation, "Lê Văn Bình", "binh@ubnd.example.vn")
+        .unwrap();
+    assert_eq!(email.kind, dondoc_notify::message::MessageKind::DeliveryReport);
+    // The person is named, not the contact id; the plan is cited as the office does.
+    assert!(email.text.contains("gửi Trần Thị Hoa qua Zalo") && !email.text.contains("snv-vanthu"), "{}", email.text);
+    assert!(email.text.contains("Zalo từ chối refresh token (-14014)"));
+    golden("delivery.subject.txt", &email.subject);
+    golden("delivery.email.txt", &email.text);
+    // Another week's report, or another person's, is another message.
+    let other = templates
+        .delivery_report(&summary, &names, Channel::Email, &salutation, "Lê Văn Bình", "other@ubnd.example.vn")
+        .unwrap();
+    assert_ne!(email.idempotency_key, other.idempotency_key);
 }

@@ -72,7 +72,7 @@ pub async fn compute(app: &App, now: DateTime<Utc>) -> Result<WeeklySummary> {
     Ok(summary)
 }
 
-/// What one sending of the summary did.
+/// What one sending of a summary or report did.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Sent {
     /// People who received it now.
@@ -82,9 +82,16 @@ pub struct Sent {
 }
 
 /// Sends the summary of the week ending at `now` to leadership (those who have not
-/// received it yet), recording in the store.
+/// received it yet), and the report of failed deliveries to the secretariat, recording in
+/// the store. Returns what the leadership summary did.
 pub async fn send(app: &App, now: DateTime<Utc>) -> Result<Sent> {
-    send_to(app, now, None).await
+    let summary = compute(app, now).await?;
+    let sent = send_to(app, &summary, None).await?;
+    let report = super::delivery::send(app, &summary).await?;
+    if report.delivered + report.undelivered > 0 {
+        tracing::info!(at = %now, sent = report.delivered, undelivered = report.undelivered, "đã gửi báo cáo tình hình gửi nhắc việc");
+    }
+    Ok(sent)
 }
 
 /// Run by every sweep: a leader whose summary of the current week failed on every channel
@@ -108,16 +115,14 @@ pub async fn retry(app: &App, now: DateTime<Utc>) -> Result<()> {
         .cloned()
         .collect();
     if !retry.is_empty() {
-        let sent = send_to(app, tick, Some(&retry)).await?;
+        let sent = send_to(app, &compute(app, tick).await?, Some(&retry)).await?;
         tracing::info!(at = %now, sent = sent.delivered, undelivered = sent.undelivered, "gửi lại báo cáo tuần");
     }
     Ok(())
 }
 
-/// Sends the summary of the week ending at `now` to leaders who have not received it (only
-/// those in `only`, when given).
-async fn send_to(app: &App, now: DateTime<Utc>, only: Option<&HashSet<String>>) -> Result<Sent> {
-    let summary = compute(app, now).await?;
+/// Sends `summary` to leaders who have not received it (only those in `only`, when given).
+async fn send_to(app: &App, summary: &WeeklySummary, only: Option<&HashSet<String>>) -> Result<Sent> {
     let edition = summary.edition();
     let (done, book) = {
         let read = app.read().await?;
@@ -136,8 +141,8 @@ async fn send_to(app: &App, now: DateTime<Utc>, only: Option<&HashSet<String>>) 
         let mut messages: Vec<Message> = Vec::new();
         for (channel, address) in channels.iter().filter(|(channel, _)| available.contains(channel)) {
             let mut m = match channel {
-                Channel::Email => app.templates.weekly_email(&summary, &salutation, &contact.name, address)?,
-                _ => app.templates.weekly_chat(&summary, *channel, &salutation, &contact.name, address)?,
+                Channel::Email => app.templates.weekly_email(summary, &salutation, &contact.name, address)?,
+                _ => app.templates.weekly_chat(summary, *channel, &salutation, &contact.name, address)?,
             };
             m.recipient = contact.id.clone();
             messages.push(m);

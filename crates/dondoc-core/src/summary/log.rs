@@ -42,6 +42,12 @@ pub fn edition_of_week(week_from: chrono::NaiveDate) -> String {
     week_from.format("%Y-%m-%d").to_string()
 }
 
+/// The edition of the secretariat's report of failed deliveries for the week starting
+/// `week_from` ("delivery-2025-11-17").
+pub fn edition_of_delivery_report(week_from: chrono::NaiveDate) -> String {
+    format!("delivery-{}", edition_of_week(week_from))
+}
+
 /// The edition of a daily digest ("daily-2025-09-03").
 pub fn edition_of_day(day: chrono::NaiveDate) -> String {
     format!("daily-{day}")

@@ -28,6 +28,8 @@ struct OutboxFile<'a> {
     name: &'a str,
     address: &'a str,
     sent_at: String,
+    /// What the message is: reminder, weekly_summary, daily_digest, delivery_report.
+    kind: crate::message::MessageKind,
     subject: &'a str,
     text: &'a str,
     tasks: Vec<OutboxTask<'a>>,
@@ -64,6 +66,7 @@ impl Sender for Outbox {
                 name: &m.name,
                 address: &m.address,
                 sent_at: sent_at.to_rfc3339(),
+                kind: m.kind,
                 subject: &m.subject,
                 text: &m.text,
                 tasks: m.tasks.iter().map(|t| OutboxTask { plan: &t.plan, code: &t.code }).collect(),

@@ -10,7 +10,7 @@ use crate::message::{Message, MessageKind};
 use crate::templates::{TemplateError, Templates};
 
 /// The longest Telegram/Zalo text, in characters.
-const TEXT_LIMIT: usize = 4000;
+pub(super) const TEXT_LIMIT: usize = 4000;
 
 impl Templates {
     /// The short summary to `name` at `address` on `channel`, under 4,000 characters.

@@ -41,7 +41,9 @@ impl Templates {
             .collect();
         let contact = &digest.contact;
         let ctx = context! {
-            name => contact.name, agency => contact.agency, day => dmy(digest.day),
+            name => contact.name,
+            salutation => crate::templates::salutation(&contact.name, contact.position.as_deref()),
+            agency => contact.agency, day => dmy(digest.day),
             tasks => tasks, sender => self.sender(),
         };
         let subject = self.render("daily.subject.j2", &ctx)?.trim().to_string();

@@ -3,11 +3,12 @@
 //! the workbook attached), the short [`chat`] text for Telegram and Zalo, the [`chart`]
 //! and the [`workbook`]. The HTML and texts are minijinja templates (`summary.*.j2`),
 //! overridable like the reminders' and escaped by the engine. The daily digest's message is
-//! rendered by [`daily`].
+//! rendered by [`daily`]; the secretariat's report of failed deliveries by [`delivery`].
 
 pub mod chart;
 pub mod chat;
 pub mod daily;
+pub mod delivery;
 pub mod email;
 pub mod view;
 pub mod workbook;

@@ -89,7 +89,10 @@ pub struct CompletedView {
 #[derive(Debug, Serialize)]
 pub struct FailureView {
     pub plan: String,
+    /// The plan named briefly: "Kế hoạch số 818/KH-UBND".
+    pub plan_ref: String,
     pub code: String,
+    /// The contact id (the secretariat's report writes the person's name instead).
     pub recipient: String,
     pub channel: String,
     pub at: String,
@@ -253,6 +256,7 @@ pub fn of(summary: &WeeklySummary, name: &str, chart_cid: Option<&str>, workbook
         }),
         failures: Rows::of(&summary.failed_deliveries, EMAIL_ROWS, |f| FailureView {
             plan: f.plan.clone(),
+            plan_ref: plan_ref(summary, &f.plan),
             code: f.code.clone(),
             recipient: f.recipient.clone(),
             channel: channel_vi(f.channel),

@@ -364,6 +364,11 @@ impl ZaloSender {
             MessageKind::Reminder => (&self.config.template_id, "nhắc việc (template_id)"),
             MessageKind::WeeklySummary => (&self.config.summary_template_id, "báo cáo tuần (summary_template_id)"),
             MessageKind::DailyDigest => (&self.config.digest_template_id, "tổng hợp hằng ngày (digest_template_id)"),
+            MessageKind::DeliveryReport => {
+                return Err(SendError::Permanent(
+                    "báo cáo tình hình gửi nhắc việc không có mẫu ZNS: gửi qua kênh khác".into(),
+                ));
+            }
         };
         match id.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             Some(t) => Ok(t.to_string()),
