@@ -137,7 +137,10 @@ fn refusals_conflicts_and_unknown_codes_are_clear() {
     let out = d.run("2025-09-06T09:00:00+07:00", &args(&["task", "start"], &[]));
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("QN-2022/01123") && err.contains("đã hoàn thành") && err.contains("mở lại"), "{err}");
+    assert!(
+        err.contains("nhiệm vụ 01123 (kế hoạch QN-2022)") && err.contains("đã hoàn thành") && err.contains("mở lại"),
+        "{err}"
+    );
 
     let out = d.run("2025-09-06T09:00:00+07:00", &args(&["task", "comment"], &["--note", "x", "--revision", "0"]));
     assert_eq!(out.status.code(), Some(3));

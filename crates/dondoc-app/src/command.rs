@@ -93,7 +93,7 @@ pub enum CommandError {
     #[error(transparent)]
     Domain(#[from] DomainError),
     /// The task changed since the revision the caller saw (HTTP 409).
-    #[error("nhiệm vụ {task} đã thay đổi: đồng chí đang xem phiên bản {expected}, phiên bản hiện tại là {}", current.map_or("(chưa có)".to_string(), |c| c.to_string()))]
+    #[error("nhiệm vụ {} đã thay đổi: đồng chí đang xem phiên bản {expected}, phiên bản hiện tại là {}", task.label_vi(), current.map_or("(chưa có)".to_string(), |c| c.to_string()))]
     Conflict { task: TaskKey, expected: u64, current: Option<u64> },
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -226,7 +226,7 @@ async fn backoff(attempt: usize) {
 
 /// A command of a batch that was refused: which one, and why. Nothing of the batch was written.
 #[derive(Debug, thiserror::Error)]
-#[error("nhiệm vụ {task}: {error}")]
+#[error("nhiệm vụ {}: {error}", task.label_vi())]
 pub struct BatchError {
     pub index: usize,
     pub task: TaskKey,

@@ -36,6 +36,14 @@ impl TaskKey {
     }
 }
 
+impl TaskKey {
+    /// The task as people read it: "01 (kế hoạch MAU-2026)" (after "nhiệm vụ"); the
+    /// `plan/code` form of [`fmt::Display`] is for keys and logs.
+    pub fn label_vi(&self) -> String {
+        format!("{} (kế hoạch {})", self.code, self.plan)
+    }
+}
+
 impl fmt::Display for TaskKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.plan, self.code)

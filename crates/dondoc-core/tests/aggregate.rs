@@ -207,7 +207,7 @@ fn define_twice_is_already_defined() {
     let state = task(Some("Quý IV/2025"));
     let err = refused(&state, define(Some("Quý IV/2025")));
     assert_eq!(err, DomainError::AlreadyDefined { task: TaskKey::new(PLAN, CODE) });
-    assert!(err.to_string().contains("KH-125-UBND/NV-07"), "{err}");
+    assert!(err.to_string().contains("nhiệm vụ NV-07 (kế hoạch KH-125-UBND)"), "{err}");
 }
 
 #[test]
@@ -363,7 +363,7 @@ fn allowed_commands_by_status() {
 
 #[test]
 fn every_status_accepts_exactly_its_allowed_commands() {
-    let task_name = format!("{PLAN}/{CODE}");
+    let task_name = format!("nhiệm vụ {CODE} (kế hoạch {PLAN})");
     for status in STATUSES {
         let state = in_status(status);
         let allowed = allowed_commands(&state);
@@ -402,7 +402,7 @@ fn refusal_message_reads_naturally() {
     let err = refused(&in_status(TaskStatus::Completed), start());
     assert_eq!(
         err.to_string(),
-        "không thể bắt đầu nhiệm vụ KH-125-UBND/NV-07: trạng thái hiện tại là \"đã hoàn thành\"; \
+        "không thể bắt đầu nhiệm vụ NV-07 (kế hoạch KH-125-UBND): trạng thái hiện tại là \"đã hoàn thành\"; \
          các thao tác được phép: điều chỉnh theo kế hoạch sửa đổi, mở lại, ghi chú, xác nhận đã nhận nhắc việc"
     );
 }

@@ -70,7 +70,7 @@ pub enum Command {
     Contact(ContactArgs),
     /// Tạm dừng nhắc việc cho một kế hoạch, cơ quan hoặc nhiệm vụ trong một khoảng thời gian.
     Silence(SilenceArgs),
-    /// Xem trước các nhắc việc một lượt quét sẽ gửi, không gửi.
+    /// Nhắc việc: nhật ký gửi, cho gửi lại, xem trước những nhắc việc một lượt quét sẽ gửi.
     Reminders(RemindersArgs),
     /// Kênh Zalo OA: cấp lại quyền (refresh token mới) khi Zalo đã từ chối token cũ.
     Zalo(ZaloArgs),

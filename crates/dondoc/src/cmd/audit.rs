@@ -52,7 +52,8 @@ pub async fn run(global: &Global, args: &AuditArgs) -> Result<()> {
             .collect();
         return output::json(&json!({ "plan": key.plan, "code": key.code, "events": timeline }));
     }
-    outln!("Nhật ký nhiệm vụ {} (kế hoạch {}), {} sự kiện:", key.code, key.plan, rows.len());
+    outln!("Nhật ký nhiệm vụ {}, {} sự kiện:", key.label_vi(), rows.len());
+    outln!("Thuộc {}.", dondoc_app::plans::record(&app, &key.plan).await?.citation());
     for (r, event, meta) in &rows {
         outln!(
             "#{:<3} {}  {:<32} {} [{}]",

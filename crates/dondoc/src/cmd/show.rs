@@ -25,7 +25,8 @@ pub async fn run(global: &Global, args: &ShowArgs) -> Result<()> {
     }
     let s = &task.state;
     let mut rows = vec![
-        ("Nhiệm vụ", format!("{} (kế hoạch {})", s.key.code, s.key.plan)),
+        ("Nhiệm vụ", s.key.label_vi()),
+        ("Thuộc", dondoc_app::plans::record(&app, &s.key.plan).await?.citation()),
         ("Nội dung", s.title.clone()),
         ("Chủ trì", s.lead.clone()),
         ("Phối hợp", if s.cooperating.is_empty() { "—".into() } else { s.cooperating.join("; ") }),

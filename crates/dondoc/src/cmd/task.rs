@@ -36,13 +36,13 @@ pub async fn run(global: &Global, args: &TaskArgs) -> Result<()> {
         }));
     }
     if executed.events.is_empty() {
-        outln!("Không có thay đổi (nhiệm vụ {key}, phiên bản {}).", output::revision(executed.revision));
+        outln!("Không có thay đổi (nhiệm vụ {}, phiên bản {}).", key.label_vi(), output::revision(executed.revision));
     }
     for e in &executed.events {
         outln!("Đã ghi nhận: {}", describe(e));
     }
     if !executed.events.is_empty() {
-        outln!("Nhiệm vụ {key}: phiên bản {}.", output::revision(executed.revision));
+        outln!("Nhiệm vụ {}: phiên bản {}.", key.label_vi(), output::revision(executed.revision));
     }
     Ok(())
 }
