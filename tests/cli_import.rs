@@ -1,5 +1,6 @@
-//! Importing plans end to end: idempotent imports, revised plans as differences, all or
-//! nothing, unreadable rows named by line and column, the seed documents, and speed.
+//! Importing plans end to end: idempotent imports, revised plans as differences, rows that
+//! cannot be read kept for review (or the whole file refused with --strict), withdrawals
+//! confirmed by count, unreadable files refused, the seed documents, and speed.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -131,14 +132,111 @@ fn a_revised_plan_appends_only_the_differences() {
 }
 
 #[test]
-fn an_unreadable_row_names_its_line_and_column_and_nothing_is_written() {
+fn an_unreadable_row_is_kept_for_review_and_the_others_are_imported() {
     let d = Data::new();
     let bad = PLAN_V1.replace("Quý II/2026", "sau Tết Nguyên đán");
-    let out = d.run(&["import", p(&d.file("bad.csv", &bad)), "--plan", "KH-1"]);
+    let file = d.file("bad.csv", &bad);
+
+    // --strict: all or nothing, the row named by line and column.
+    let out = d.run(&["import", p(&file), "--plan", "KH-1", "--strict"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("dòng 2") && err.contains("thời hạn") && err.contains("\"sau Tết Nguyên đán\""), "{err}");
+    assert!(err.contains("dòng 2, cột thời hạn") && err.contains("sau Tết Nguyên đán"), "{err}");
     assert_eq!(d.event_count(), 0);
+
+    // A dry run reports the same, writes nothing, exit status 1.
+    let out = d.run(&["import", p(&file), "--plan", "KH-1", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("dòng 2, cột thời hạn"));
+    assert_eq!(d.event_count(), 0);
+
+    // By default: the three readable rows are imported, the fourth kept for review; exit 1.
+    let out = d.run(&["import", p(&file), "--plan", "KH-1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "no error message: {}", String::from_utf8_lossy(&out.stderr));
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("1 dòng chưa đọc được") && shown.contains("sau Tết Nguyên đán"), "{shown}");
+    let listed = d.json(&["list", "--plan", "KH-1", "--json"]);
+    assert_eq!(listed.as_array().unwrap().len(), 3, "{listed}");
+    // The row is kept with the import (the plan's event), and listed until dismissed.
+    let review = d.json(&["import", "review", "--plan", "KH-1", "--json"]);
+    let items = review.as_array().unwrap();
+    assert_eq!(items.len(), 1, "{review}");
+    assert_eq!((items[0]["line"].as_u64(), items[0]["column"].as_str()), (Some(2), Some("thời hạn")));
+    assert_eq!(items[0]["code"], "01");
+    let out = d.run(&["import", "review", "--plan", "KH-1", "--dismiss", "3", "--reason", "x"]);
+    assert_eq!(out.status.code(), Some(2), "line 3 is not on the list");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("các dòng cần xem xét: 2"));
+
+    // Importing again changes nothing and keeps the list; the corrected file imports the
+    // row, and the list empties since a task carries its code.
+    let before = d.event_count();
+    assert_eq!(d.run(&["import", p(&file), "--plan", "KH-1"]).status.code(), Some(1));
+    assert_eq!(d.event_count(), before);
+    d.ok(&["import", p(&d.file("good.csv", PLAN_V1)), "--plan", "KH-1"]);
+    assert_eq!(d.json(&["import", "review", "--plan", "KH-1", "--json"]).as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn a_row_for_review_is_never_withdrawn_and_a_dismissal_is_an_audited_fact() {
+    let d = Data::new();
+    d.ok(&["import", p(&d.file("v1.csv", PLAN_V1)), "--plan", "KH-1"]);
+    // The revision's row 01 cannot be read: task 01 stays, and is not cancelled.
+    let bad = PLAN_V1.replace("Quý II/2026", "sau Tết Nguyên đán");
+    let out = d.run(&["import", p(&d.file("bad.csv", &bad)), "--plan", "KH-1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Giữ nguyên 1 nhiệm vụ"), "{out:?}");
+    assert_eq!(d.json(&["show", "--plan", "KH-1", "--code", "01", "--json"])["status"], "not_started");
+    // Task 01 carries the code: nothing left to review.
+    assert_eq!(d.json(&["import", "review", "--plan", "KH-1", "--json"]).as_array().unwrap().len(), 0);
+
+    // A row without a code is dismissed with a reason, as a fact on the plan's stream.
+    let d = Data::new();
+    let noted = format!("{PLAN_V1},,Ghi chú: các sở báo cáo trước ngày 15,Sở Tài chính,,,sau Tết,\n");
+    assert_eq!(d.run(&["import", p(&d.file("n.csv", &noted)), "--plan", "KH-2"]).status.code(), Some(1));
+    let items = d.json(&["import", "review", "--plan", "KH-2", "--json"]);
+    let line = items[0]["line"].as_u64().unwrap().to_string();
+    let before = d.event_count();
+    d.ok(&["import", "review", "--plan", "KH-2", "--dismiss", &line, "--reason", "Ghi chú, không phải nhiệm vụ"]);
+    assert_eq!(d.event_count(), before + 1);
+    assert!(d.ok(&["import", "review", "--plan", "KH-2"]).contains("không có dòng nào cần xem xét"));
+}
+
+#[test]
+fn an_import_never_destroys_by_accident() {
+    let d = Data::new();
+    d.ok(&["import", p(&d.file("v1.csv", PLAN_V1)), "--plan", "KH-1"]);
+    let before = d.event_count();
+    // A CSV with only its header row: an error, nothing withdrawn.
+    let header = PLAN_V1.lines().next().unwrap();
+    let out = d.run(&["import", p(&d.file("empty.csv", &format!("{header}\n"))), "--plan", "KH-1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("không đọc được nhiệm vụ nào"));
+    // A revision that keeps one task of four withdraws three: refused without the count.
+    let one: String = PLAN_V1.lines().take(2).map(|l| format!("{l}\n")).collect();
+    let file = d.file("one.csv", &one);
+    let out = d.run(&["import", p(&file), "--plan", "KH-1"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("rút 3 trong 4 nhiệm vụ") && err.contains("--allow-withdraw 3"), "{err}");
+    assert_eq!(d.run(&["import", p(&file), "--plan", "KH-1", "--allow-withdraw", "2"]).status.code(), Some(2));
+    assert_eq!(d.event_count(), before);
+    let dry = d.json(&["import", p(&file), "--plan", "KH-1", "--dry-run", "--json"]);
+    assert_eq!(dry["withdrawals_to_confirm"], 3);
+    d.ok(&["import", p(&file), "--plan", "KH-1", "--allow-withdraw", "3"]);
+    assert_eq!(d.json(&["show", "--plan", "KH-1", "--code", "04", "--json"])["status"], "cancelled");
+
+    // A missing file, a directory, a file far too large: exit status 2, nothing read.
+    for path in [d.dir.path().join("none.csv"), d.dir.path().to_path_buf()] {
+        let out = d.run(&["import", p(&path), "--plan", "KH-1"]);
+        assert_eq!(out.status.code(), Some(2), "{path:?}");
+    }
+    let big = d.dir.path().join("big.txt");
+    let f = std::fs::File::create(&big).unwrap();
+    f.set_len(40 * 1024 * 1024).unwrap();
+    let out = d.run(&["import", p(&big), "--plan", "KH-1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("quá lớn"), "{out:?}");
 }
 
 #[test]

@@ -2,6 +2,16 @@
 //! rows into tasks with stable codes, compare them with the board, and record the
 //! difference (new tasks, revisions, reassignments, withdrawals) with the plan's own event,
 //! as one atomic step unless asked otherwise. Importing the same file again changes nothing.
+//!
+//! Nothing is lost and nothing destroyed by accident:
+//! - rows that cannot be read are left out and kept, with their line, column, reason and
+//!   text, on the plan's review list (in the plan's event, so the audit shows them) until
+//!   a task carries their code or the secretariat dismisses them ([`dismiss`]); `strict`
+//!   refuses the whole file instead;
+//! - a file with no readable task is refused, whatever it is;
+//! - a task whose row is on the review list is never withdrawn for being absent;
+//! - a revision that would withdraw more than [`WITHDRAW_FREELY`] tasks, or more than a
+//!   tenth of the plan, is refused unless the caller names the count (`allow_withdraw`).
 
 use std::collections::BTreeMap;
 
@@ -42,6 +52,13 @@ pub enum Mode {
     Partial,
 }
 
+/// Withdrawals an import makes without being told the count (see also the tenth of a plan).
+pub const WITHDRAW_FREELY: usize = 3;
+
+/// The largest file read: a plan's text is a few hundred kilobytes; anything far larger is
+/// refused before it is read.
+pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
+
 /// What to import.
 pub struct ImportRequest<'a> {
     /// The file's name (its extension chooses the format; recorded as the source).
@@ -56,6 +73,12 @@ pub struct ImportRequest<'a> {
     /// Track recurring occurrences from this date (default: the day of the import).
     pub tracked_from: Option<NaiveDate>,
     pub mode: Mode,
+    /// Refuse the file when any row cannot be read (default: import the others and keep
+    /// those for review).
+    pub strict: bool,
+    /// The number of withdrawals the caller confirmed (needed above [`WITHDRAW_FREELY`]
+    /// or a tenth of the plan).
+    pub allow_withdraw: Option<usize>,
     /// Called after each change written in [`Mode::Partial`] with (done, total): a
     /// progress bar.
     pub on_progress: &'a (dyn Fn(usize, usize) + Send + Sync),
@@ -83,6 +106,12 @@ pub struct ImportOutcome {
     pub written: bool,
     /// Changes that could not be written ([`Mode::Partial`]), each with its reason.
     pub failed: Vec<String>,
+    /// Rows left for review (also in `spec.review`): the import wrote the others.
+    pub review: Vec<dondoc_import::ReviewItem>,
+    /// Tasks kept although absent from the file, because their row is on the review list.
+    pub kept: Vec<String>,
+    /// Withdrawals that need `allow_withdraw` (reported by a dry run; refused otherwise).
+    pub withdrawals_to_confirm: Option<usize>,
 }
 
 /// The plan id for a file: its name without the extension, spaces and slashes made dashes.
@@ -133,6 +162,7 @@ fn info_of(imported: &ImportedPlan, spec: &PlanSpec) -> PlanInfo {
             .iter()
             .map(|g| PlanGroup { code: g.code.clone(), tt: g.tt.clone(), title: g.title.clone(), level: g.level })
             .collect(),
+        review: spec.review.clone(),
     }
 }
 
@@ -172,10 +202,22 @@ fn agency_notes(directory: &Directory, spec: &PlanSpec, today: NaiveDate) -> Age
 /// Imports a plan (see the module documentation).
 pub async fn import(app: &App, req: &ImportRequest<'_>) -> Result<ImportOutcome> {
     let (imported, format) = read(req.file_name, req.bytes, req.format, req.sheet)?;
-    let spec = tasks::spec(&imported).map_err(|errors| {
-        let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
-        AppError::Input(format!("{}: {} dòng không đọc được:\n{}", req.file_name, errors.len(), lines.join("\n")))
-    })?;
+    let spec = tasks::spec(&imported);
+    if spec.tasks.is_empty() {
+        return Err(AppError::Input(format!(
+            "{}: không đọc được nhiệm vụ nào, không ghi gì{}",
+            req.file_name,
+            review_lines(&spec.review)
+        )));
+    }
+    if req.strict && !spec.review.is_empty() {
+        return Err(AppError::Input(format!(
+            "{}: {} dòng không đọc được, không ghi gì (--strict){}",
+            req.file_name,
+            spec.review.len(),
+            review_lines(&spec.review)
+        )));
+    }
     let plan = req.plan.clone();
     let now = app.now();
     let (current, known, directory) = {
@@ -187,7 +229,34 @@ pub async fn import(app: &App, req: &ImportRequest<'_>) -> Result<ImportOutcome>
             .collect();
         (current, read.plan(&plan)?, read.directory(&app.settings.agencies)?)
     };
-    let changes = tasks::diff(&spec, &current);
+    let mut changes = tasks::diff(&spec, &current);
+    // A task whose row is left for review is not absent from the plan.
+    let mut kept = Vec::new();
+    changes.retain(|c| match c {
+        Change::Withdrawn { code, .. } => {
+            let task = &current[code];
+            let on_review = spec.review.iter().any(|r| {
+                r.code.as_deref() == Some(code.as_str()) || (r.tt.is_some() && r.tt.as_deref() == task.tt.as_deref())
+            });
+            if on_review {
+                kept.push(code.clone());
+            }
+            !on_review
+        }
+        _ => true,
+    });
+    let withdrawn = changes.iter().filter(|c| matches!(c, Change::Withdrawn { .. })).count();
+    let to_confirm = (withdrawn > WITHDRAW_FREELY || (withdrawn > 1 && withdrawn * 10 > current.len()))
+        && req.allow_withdraw != Some(withdrawn);
+    if to_confirm && req.mode != Mode::DryRun {
+        return Err(AppError::Refused(format!(
+            "tệp {} sẽ rút {withdrawn} trong {} nhiệm vụ của kế hoạch {plan} (nhiệm vụ có trên kế hoạch nhưng không có \
+             trong tệp); không ghi gì. Nếu đúng là kế hoạch sửa đổi rút các nhiệm vụ này, chạy lại với \
+             --allow-withdraw {withdrawn}; xem trước bằng --dry-run",
+            req.file_name,
+            current.len()
+        )));
+    }
     let info = info_of(&imported, &spec);
     let counts = counts(&changes);
     let agencies = agency_notes(&directory, &spec, local_date(now));
@@ -200,7 +269,11 @@ pub async fn import(app: &App, req: &ImportRequest<'_>) -> Result<ImportOutcome>
         agencies,
         written: false,
         failed: Vec::new(),
+        review: Vec::new(),
+        kept,
+        withdrawals_to_confirm: to_confirm.then_some(withdrawn),
     };
+    outcome.review = outcome.spec.review.clone();
     if req.mode == Mode::DryRun {
         return Ok(outcome);
     }
@@ -246,4 +319,9 @@ pub async fn import(app: &App, req: &ImportRequest<'_>) -> Result<ImportOutcome>
     outcome.written = true;
     app.catch_up().await?;
     Ok(outcome)
+}
+
+/// The review rows, one per line, for an error message.
+fn review_lines(review: &[dondoc_import::ReviewItem]) -> String {
+    review.iter().map(|r| format!("\n  {}: {}: \"{}\"", r.place(), r.reason, r.text)).collect()
 }

@@ -3,8 +3,9 @@
 //! fact on the plan's own stream; every reminder, escalation and summary cites the plan so.
 
 use dondoc_core::StreamEvent as _;
-use dondoc_core::plan::{PlanDetails, PlanEvent};
+use dondoc_core::plan::{PlanDetails, PlanEvent, ReviewItem};
 use dondoc_core::text::clean;
+use dondoc_projections::board::TaskFilter;
 use dondoc_projections::plans::PlanRecord;
 use dondoc_store::ExpectedRevision;
 
@@ -68,4 +69,51 @@ pub async fn list(app: &App) -> Result<Vec<PlanRecord>> {
         out.push(read.plan(&plan)?.map(|(r, _)| r).unwrap_or_else(|| PlanRecord::empty(&plan)));
     }
     Ok(out)
+}
+
+/// The rows of the plan's latest import still to review: not dismissed, and no task on the
+/// board carries their code.
+pub async fn review(app: &App, plan: &str) -> Result<Vec<ReviewItem>> {
+    let record = record(app, plan).await?;
+    let read = app.read().await?;
+    let codes: std::collections::HashSet<String> = read
+        .tasks(&TaskFilter { plan: Some(plan.to_string()), agency: None })?
+        .into_iter()
+        .map(|t| t.state.key.code)
+        .collect();
+    Ok(record
+        .open_review()
+        .into_iter()
+        .filter(|r| r.code.as_ref().is_none_or(|c| !codes.contains(c)))
+        .cloned()
+        .collect())
+}
+
+/// Dismisses the review row at `line` (it needs no task, or was added by hand under another
+/// code), with the reason, as a fact on the plan's stream. Returns the row dismissed.
+pub async fn dismiss(app: &App, plan: &str, line: usize, reason: &str, actor: &Actor) -> Result<ReviewItem> {
+    let reason = clean(reason);
+    if reason.is_empty() {
+        return Err(AppError::input("cần lý do (--reason)"));
+    }
+    let open = review(app, plan).await?;
+    let Some(item) = open.iter().find(|r| r.line == line).cloned() else {
+        let lines: Vec<String> = open.iter().map(|r| r.line.to_string()).collect();
+        return Err(AppError::Input(if lines.is_empty() {
+            format!("kế hoạch {plan} không còn dòng nào cần xem xét")
+        } else {
+            format!("kế hoạch {plan} không có dòng {line} cần xem xét; các dòng cần xem xét: {}", lines.join(", "))
+        }));
+    };
+    let event = PlanEvent::ReviewDismissed { line, text: item.text.clone(), reason };
+    let (event_type, data) = event.encode();
+    command::append_facts(
+        &app.store,
+        &PlanEvent::stream(plan),
+        ExpectedRevision::Any,
+        vec![(event_type, data)],
+        &actor.at(app.now()),
+    )
+    .await?;
+    Ok(item)
 }

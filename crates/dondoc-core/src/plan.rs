@@ -32,6 +32,53 @@ pub struct PlanInfo {
     pub title: Option<String>,
     #[serde(default)]
     pub groups: Vec<PlanGroup>,
+    /// Rows of the document the import could not read (kept for review: nothing of the
+    /// document is lost); added in schema 1 without a version change (absent = none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub review: Vec<ReviewItem>,
+}
+
+/// A row of a plan document that an import could not read or did not trust: where it is,
+/// why, and its text as printed. It stays on the plan's review list until a task with its
+/// code exists or the secretariat dismisses it with a reason.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewItem {
+    /// 1-based line of the source where the row starts.
+    pub line: usize,
+    /// The column at fault, as people name it ("thời hạn"); None for the whole row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    pub reason: String,
+    /// The row's text as printed (shortened to 300 characters).
+    pub text: String,
+    /// The row number (TT) and task code, when they could be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tt: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+impl ReviewItem {
+    /// An item for a whole row.
+    pub fn row(line: usize, reason: impl Into<String>, text: &str) -> ReviewItem {
+        ReviewItem { line, reason: reason.into(), text: shorten(text), ..ReviewItem::default() }
+    }
+
+    /// "dòng 691, cột thời hạn: <reason>".
+    pub fn place(&self) -> String {
+        match &self.column {
+            Some(c) => format!("dòng {}, cột {c}", self.line),
+            None => format!("dòng {}", self.line),
+        }
+    }
+}
+
+/// The first 300 characters of a row's text, whitespace collapsed.
+fn shorten(text: &str) -> String {
+    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut chars = collapsed.chars();
+    let head: String = chars.by_ref().take(300).collect();
+    if chars.next().is_some() { format!("{head}…") } else { head }
 }
 
 /// Counts of an import's changes.
@@ -62,6 +109,9 @@ pub enum PlanEvent {
     /// issuer and subject as signed, which a draft's text often leaves blank. Each given
     /// field overrides what any import read from the document.
     PlanDetailsSet { details: PlanDetails },
+    /// The secretariat decided a row on the review list needs no task (a note, a
+    /// duplicate): identified by its text as printed, so a re-import keeps the decision.
+    ReviewDismissed { line: usize, text: String, reason: String },
 }
 
 /// How a plan is cited, as stated by the secretariat: each given field overrides the
@@ -159,6 +209,7 @@ impl crate::stream_event::StreamEvent for PlanEvent {
             PlanEvent::PlanRegistered { .. } => "PlanRegistered",
             PlanEvent::PlanRevised { .. } => "PlanRevised",
             PlanEvent::PlanDetailsSet { .. } => "PlanDetailsSet",
+            PlanEvent::ReviewDismissed { .. } => "ReviewDismissed",
         }
     }
 }
@@ -173,7 +224,7 @@ impl PlanEvent {
     pub fn info(&self) -> Option<&PlanInfo> {
         match self {
             PlanEvent::PlanRegistered { info, .. } | PlanEvent::PlanRevised { info, .. } => Some(info),
-            PlanEvent::PlanDetailsSet { .. } => None,
+            PlanEvent::PlanDetailsSet { .. } | PlanEvent::ReviewDismissed { .. } => None,
         }
     }
 }

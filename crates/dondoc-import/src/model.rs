@@ -1,6 +1,7 @@
 //! What every reader produces.
 
 use chrono::NaiveDate;
+pub use dondoc_core::plan::ReviewItem;
 
 /// A plan as read from a document or a table.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -22,6 +23,9 @@ pub struct ImportedPlan {
     pub indicators: Vec<IndicatorRow>,
     /// Problems that do not stop the import (duplicate codes, impossible dates, ...).
     pub warnings: Vec<ImportWarning>,
+    /// Rows that could not be read: left out of `rows`, kept for review with their line,
+    /// reason and text (one unreadable row never costs the others).
+    pub review: Vec<ReviewItem>,
 }
 
 /// A row of a task table: a heading (group) or a task.

@@ -7,7 +7,7 @@ use std::io::Cursor;
 use calamine::{Data, Reader, open_workbook_auto_from_rs};
 use dondoc_core::text::{clean, fold};
 
-use crate::model::{ImportedPlan, PlanRow, ReadError};
+use crate::model::{ImportedPlan, PlanRow, ReadError, ReviewItem};
 
 /// Accepted column names (compared case-insensitively, NFC, spaces collapsed), per field.
 pub const COLUMNS: &[(&str, &[&str])] = &[
@@ -93,7 +93,11 @@ fn rows_to_plan(rows: Vec<Vec<String>>, first_line: usize) -> Result<ImportedPla
         }
         let title = header.get(&row, "title").map(clean).unwrap_or_default();
         if title.is_empty() {
-            return Err(ReadError::Row { line, reason: "thiếu nội dung (title)".into(), text: row.join(",") });
+            plan.review.push(ReviewItem {
+                column: Some("nội dung (title)".into()),
+                ..ReviewItem::row(line, "thiếu nội dung", &row.join(","))
+            });
+            continue;
         }
         let tt = header.get(&row, "tt").map(clean).unwrap_or_default();
         let lead = agencies(header.get(&row, "lead"));

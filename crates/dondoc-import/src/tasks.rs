@@ -18,7 +18,7 @@ use dondoc_core::task::{TaskCommand, TaskState};
 use dondoc_core::text::clean;
 use dondoc_core::timeexpr::{self, ParsedTime};
 
-use crate::model::{ImportWarning, ImportedPlan, IndicatorRow, PlanRow, ReadError};
+use crate::model::{ImportWarning, ImportedPlan, IndicatorRow, PlanRow, ReviewItem};
 
 /// A task as the imported plan defines it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +52,8 @@ pub struct PlanSpec {
     pub tasks: Vec<TaskSpec>,
     pub groups: Vec<GroupSpec>,
     pub warnings: Vec<ImportWarning>,
+    /// Rows left for review: the reader's, and rows whose time cells do not read.
+    pub review: Vec<ReviewItem>,
 }
 
 fn sanitize(code: &str) -> String {
@@ -95,20 +97,18 @@ fn indicator_code(row: &IndicatorRow) -> String {
     sanitize(&code)
 }
 
-/// Parses a time cell; an unreadable one names its line and column.
-fn time(cell: &Option<String>, line: usize, column: &str) -> Result<Option<ParsedTime>, ReadError> {
+/// Parses a time cell; an unreadable one is a review item naming its line and column.
+fn time(cell: &Option<String>, line: usize, column: &str) -> Result<Option<ParsedTime>, Box<ReviewItem>> {
     let Some(text) = cell.as_deref().map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
-    timeexpr::parse(text).map(Some).map_err(|e| ReadError::Row {
-        line,
-        reason: format!("cột {column}: {e}"),
-        text: text.to_string(),
+    timeexpr::parse(text).map(Some).map_err(|e| {
+        Box::new(ReviewItem { column: Some(column.to_string()), ..ReviewItem::row(line, e.to_string(), text) })
     })
 }
 
 /// Turns rows into tasks and groups, with codes; collects every unreadable time cell.
-pub fn spec(plan: &ImportedPlan) -> Result<PlanSpec, Vec<ReadError>> {
-    let mut out = PlanSpec { warnings: plan.warnings.clone(), ..PlanSpec::default() };
-    let mut errors = Vec::new();
+pub fn spec(plan: &ImportedPlan) -> PlanSpec {
+    let mut out = PlanSpec { warnings: plan.warnings.clone(), review: plan.review.clone(), ..PlanSpec::default() };
+    let mut errors: Vec<ReviewItem> = Vec::new();
     // The heading each row sits under: the last heading of a lower level.
     let mut parents: Vec<(u8, String)> = Vec::new();
     let mut codes: Vec<(String, usize)> = Vec::new(); // (code, index in tasks) for duplicate detection
@@ -133,8 +133,14 @@ pub fn spec(plan: &ImportedPlan) -> Result<PlanSpec, Vec<ReadError>> {
         let (start, finish) = match (start, finish) {
             (Ok(s), Ok(f)) => (s, f),
             (s, f) => {
-                errors.extend(s.err());
-                errors.extend(f.err());
+                // The row as printed, with its number and code, so the review names it.
+                for mut e in s.err().into_iter().chain(f.err()) {
+                    e.tt = Some(row.tt.clone()).filter(|t| !t.is_empty());
+                    e.code = Some(code.clone());
+                    e.text =
+                        format!("{} {} | {} | {}", row.tt, row.title, row.lead.join("; "), e.text).trim().to_string();
+                    errors.push(*e);
+                }
                 continue;
             }
         };
@@ -175,11 +181,17 @@ pub fn spec(plan: &ImportedPlan) -> Result<PlanSpec, Vec<ReadError>> {
                     line: ind.line,
                 });
             }
-            Err(e) => errors.push(e),
+            Err(mut e) => {
+                e.tt = Some(ind.tt.clone());
+                e.code = Some(indicator_code(ind));
+                errors.push(*e);
+            }
         }
     }
     separate_duplicates(&mut out, &codes);
-    if errors.is_empty() { Ok(out) } else { Err(errors) }
+    out.review.extend(errors);
+    out.review.sort_by_key(|r| r.line);
+    out
 }
 
 /// Keeps duplicated codes apart (see the module documentation).
@@ -337,7 +349,7 @@ mod tests {
             ],
             ..ImportedPlan::default()
         };
-        let spec = spec(&plan).unwrap();
+        let spec = spec(&plan);
         let codes: Vec<&str> = spec.tasks.iter().map(|t| t.code.as_str()).collect();
         assert_eq!(codes, ["03123-TT3.1.2.2", "03123"]);
         assert_eq!(spec.warnings.len(), 1);
@@ -363,9 +375,13 @@ mod tests {
     fn an_unreadable_time_cell_names_its_line_and_column() {
         let mut r = row("1", None, "Sở Tài chính", "sau Tết");
         r.line = 42;
-        let errors = spec(&ImportedPlan { rows: vec![r], ..ImportedPlan::default() }).unwrap_err();
-        assert!(
-            matches!(&errors[0], ReadError::Row { line: 42, reason, text } if reason.contains("thời hạn") && text == "sau Tết")
-        );
+        let spec = spec(&ImportedPlan {
+            rows: vec![r.clone(), row("2", None, "Sở Nội vụ", "Quý II/2026")],
+            ..ImportedPlan::default()
+        });
+        assert_eq!(spec.tasks.len(), 1, "the other row is read");
+        let item = &spec.review[0];
+        assert_eq!((item.line, item.column.as_deref(), item.tt.as_deref()), (42, Some("thời hạn"), Some("1")));
+        assert!(item.text.contains("sau Tết") && item.text.contains("Sở Tài chính"), "{item:?}");
     }
 }

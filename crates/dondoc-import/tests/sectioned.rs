@@ -178,20 +178,18 @@ fn unknown_text_is_an_error_not_a_guess() {
 }
 
 #[test]
-fn a_row_without_a_time_cell_names_its_line() {
+fn a_row_without_a_time_cell_is_left_for_review_with_its_line() {
     let text = "TT Nhiệm vụ Kết quả thực hiện Thời hạn hoàn thành Cơ quan thực hiện Cơ quan phối hợp\n\
                 I Phần một\n\
                 1\n\
                 Làm một việc không có thời hạn\n\
                 Sở Tài chính\n";
-    match sectioned::read(text) {
-        Err(ReadError::Row { line, reason, text }) => {
-            assert_eq!(line, 3);
-            assert!(reason.contains("TT 1"), "{reason}");
-            assert!(text.contains("Làm một việc không có thời hạn"), "{text}");
-        }
-        other => panic!("{other:?}"),
-    }
+    let plan = sectioned::read(text).expect("the table is read");
+    assert!(plan.rows.iter().all(|r| r.heading), "no task row made of it: {:?}", plan.rows);
+    let item = &plan.review[0];
+    assert_eq!((item.line, item.tt.as_deref(), item.column.as_deref()), (3, Some("1"), Some("thời hạn")));
+    assert!(item.reason.contains("TT 1"), "{}", item.reason);
+    assert!(item.text.contains("Làm một việc không có thời hạn"), "{}", item.text);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -813,6 +811,9 @@ fn check_result(text: &str) {
     match sectioned::read(text) {
         Ok(plan) => {
             for r in &plan.rows {
+                assert!(r.line >= 1 && r.line <= text.split('\n').count(), "{r:?}");
+            }
+            for r in &plan.review {
                 assert!(r.line >= 1 && r.line <= text.split('\n').count(), "{r:?}");
             }
         }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use dondoc_core::plan::{PlanDetails, PlanEvent, PlanInfo, PlanName, citation, reference};
+use dondoc_core::plan::{PlanDetails, PlanEvent, PlanInfo, PlanName, ReviewItem, citation, reference};
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +22,9 @@ pub struct PlanRecord {
     /// How the secretariat stated the plan is cited (`plan set`); overrides `info`.
     #[serde(default)]
     pub declared: PlanDetails,
+    /// Review rows dismissed by the secretariat: (text as printed, reason).
+    #[serde(default)]
+    pub dismissed: Vec<(String, String)>,
 }
 
 impl PlanRecord {
@@ -33,6 +36,7 @@ impl PlanRecord {
             source: String::new(),
             source_sha256: String::new(),
             declared: PlanDetails::default(),
+            dismissed: Vec::new(),
         }
     }
 
@@ -45,7 +49,18 @@ impl PlanRecord {
                 self.source_sha256 = source_sha256.clone();
             }
             PlanEvent::PlanDetailsSet { details } => self.declared = self.declared.merged(details),
+            PlanEvent::ReviewDismissed { text, reason, .. } => {
+                if !self.dismissed.iter().any(|(t, _)| t == text) {
+                    self.dismissed.push((text.clone(), reason.clone()));
+                }
+            }
         }
+    }
+
+    /// The latest import's review rows the secretariat has not dismissed (whether a task
+    /// now carries the row's code is the caller's to check against the board).
+    pub fn open_review(&self) -> Vec<&ReviewItem> {
+        self.info.review.iter().filter(|r| !self.dismissed.iter().any(|(t, _)| *t == r.text)).collect()
     }
 
     /// The plan's number, date, issuer and subject: as declared, else as the document says.

@@ -394,9 +394,13 @@ pub enum AgencyAction {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct ImportArgs {
+    #[command(subcommand)]
+    pub action: Option<ImportAction>,
     /// Kế hoạch: văn bản (trích từ tệp PDF hoặc Word), CSV hoặc Excel.
-    pub file: PathBuf,
+    #[arg(required = true)]
+    pub file: Option<PathBuf>,
     /// Mã kế hoạch của các nhiệm vụ, ví dụ: "QN-2022" (mặc định: tên tệp, bỏ phần mở rộng).
     #[arg(long)]
     pub plan: Option<String>,
@@ -409,9 +413,18 @@ pub struct ImportArgs {
     /// Chạy thử: chỉ in những gì sẽ thay đổi, không ghi.
     #[arg(long)]
     pub dry_run: bool,
-    /// Ghi phần ghi được, báo cáo phần còn lại (mặc định: ghi tất cả hoặc không ghi gì).
-    #[arg(long)]
+    /// Ghi từng nhiệm vụ một (có thanh tiến độ), báo cáo các thay đổi không ghi được (mặc
+    /// định: ghi mọi dòng đọc được trong một bước trọn vẹn).
+    #[arg(long, conflicts_with = "strict")]
     pub partial: bool,
+    /// Có dòng không đọc được thì không ghi gì (mặc định: ghi các dòng đọc được, đưa các
+    /// dòng còn lại vào danh sách cần xem xét: `dondoc import review`).
+    #[arg(long)]
+    pub strict: bool,
+    /// Xác nhận số nhiệm vụ bị rút khi kế hoạch sửa đổi rút nhiều hơn 3 nhiệm vụ hoặc hơn
+    /// một phần mười kế hoạch.
+    #[arg(long, value_name = "SỐ")]
+    pub allow_withdraw: Option<usize>,
     /// In các thay đổi dạng JSON.
     #[arg(long)]
     pub json: bool,
@@ -425,6 +438,27 @@ pub struct ImportArgs {
     /// `dondoc plan set`, ghi nhận sau khi nhập.
     #[command(flatten)]
     pub details: PlanDetailsArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportAction {
+    /// Các dòng của lần nhập gần nhất chưa đọc được, cần xem xét: thêm bằng tay (`dondoc
+    /// task add`) hoặc bỏ qua có lý do (--dismiss DÒNG --reason ...).
+    Review {
+        #[arg(long)]
+        plan: String,
+        /// Bỏ qua dòng này của danh sách (không cần nhiệm vụ, hoặc đã thêm bằng tay).
+        #[arg(long, value_name = "DÒNG", requires = "reason")]
+        dismiss: Option<usize>,
+        /// Lý do bỏ qua.
+        #[arg(long)]
+        reason: Option<String>,
+        /// Người thực hiện; mặc định $DONDOC_ACTOR, nếu không có thì "cli:<user>".
+        #[arg(long = "as", env = "DONDOC_ACTOR", value_name = "ACTOR")]
+        actor: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Số, ký hiệu, ngày ban hành, cơ quan ban hành và trích yếu của kế hoạch.

@@ -34,6 +34,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if e.is::<ReviewPending>() => ExitCode::from(1),
         Err(e) => {
             eprintln!("lỗi: {e:#}");
             ExitCode::from(exit_status(&e))
@@ -82,6 +83,19 @@ fn run_async(cli: &Cli) -> anyhow::Result<()> {
         }
     })
 }
+
+/// An import that wrote what it could read and left rows for review (its report is
+/// printed): exit status 1 without an error message.
+#[derive(Debug)]
+pub struct ReviewPending;
+
+impl std::fmt::Display for ReviewPending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("có dòng cần xem xét")
+    }
+}
+
+impl std::error::Error for ReviewPending {}
 
 fn exit_status(e: &anyhow::Error) -> u8 {
     match e.downcast_ref::<AppError>() {

@@ -72,6 +72,8 @@ pub async fn quang_nam(app: &App) {
         actor: "Tổ giúp việc",
         tracked_from: None,
         mode: Mode::Atomic,
+        strict: true,
+        allow_withdraw: None,
         on_progress: &|_, _| {},
     };
     import::import(app, &request).await.expect("the seed imports");

@@ -9,6 +9,7 @@
 //! - [`tsv`]: tab-separated tables with HTML residue (`<b>`, `<ul><li>`).
 
 pub mod cltk;
+pub mod furniture;
 pub mod sectioned;
 pub mod tsv;
 
@@ -35,14 +36,21 @@ pub fn detect(text: &str) -> Option<Shape> {
     }
 }
 
-/// Reads a plan text of any known shape.
+/// Reads a plan text of any known shape, its page furniture set aside first
+/// ([`furniture`]) and its rows checked after ([`crate::checks`]).
 pub fn read(text: &str) -> Result<ImportedPlan, ReadError> {
-    match detect(text) {
+    let cleaned = furniture::strip(text);
+    let text = cleaned.text.as_str();
+    let mut plan = match detect(text) {
         Some(Shape::Cltk) => cltk::read(text),
         Some(Shape::Sectioned) => sectioned::read(text),
         Some(Shape::Tsv) => tsv::read(text),
         None => Err(ReadError::UnknownShape(
             "cần bảng có cột TT, nội dung, chủ trì, phối hợp, thời gian (xem tài liệu hướng dẫn)".into(),
         )),
-    }
+    }?;
+    crate::checks::check(&mut plan, text);
+    plan.warnings.extend(cleaned.warnings);
+    plan.warnings.sort_by_key(|w| w.line);
+    Ok(plan)
 }

@@ -131,7 +131,7 @@ pub fn read(text: &str) -> Result<ImportedPlan, ReadError> {
 
     let mut plan = ImportedPlan::default();
     meta::read(&lines[..start], &mut plan);
-    plan.rows = table::read(&lines, start, default, &mut warnings)?;
+    plan.rows = table::read(&lines, start, default, &mut warnings, &mut plan.review);
     if plan.rows.is_empty() {
         warnings.push(ImportWarning { line: start + 1, message: "bảng không có hàng nhiệm vụ nào".into() });
     }

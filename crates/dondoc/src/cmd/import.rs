@@ -1,6 +1,9 @@
-//! `dondoc import FILE [--plan ID] [--format auto|text|csv|xlsx] [--dry-run] [--partial] [--json]`:
-//! reads the file, calls the import use case and shows the difference it found (new tasks,
-//! revisions, reassignments, withdrawals), warnings and agency names to check.
+//! `dondoc import FILE [--plan ID] [--format auto|text|csv|xlsx] [--dry-run] [--strict|--partial]
+//! [--allow-withdraw N] [--json]`: reads the file, calls the import use case and shows the
+//! difference it found (new tasks, revisions, reassignments, withdrawals), warnings, agency
+//! names to check and the rows left for review. Exit status: 0 all read, 1 imported with
+//! rows to review, 2 nothing imported. `dondoc import review --plan P [--dismiss LINE
+//! --reason R]` lists (or dismisses) the rows still to review.
 
 use anyhow::{Context, Result};
 use dondoc_app::AppError;
@@ -10,15 +13,20 @@ use dondoc_import::tasks::Change;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
-use crate::cli::{Global, ImportArgs, ImportFormat};
+use crate::cli::{Global, ImportAction, ImportArgs, ImportFormat};
 use crate::{datadir, outln, output};
 
 pub async fn run(global: &Global, args: &ImportArgs) -> Result<()> {
-    let bytes = std::fs::read(&args.file).with_context(|| format!("không đọc được {}", args.file.display()))?;
-    let file_name = args.file.file_name().and_then(|n| n.to_str()).unwrap_or("?").to_string();
-    let plan = args.plan.clone().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).unwrap_or_else(|| {
-        import::plan_id_from_file_name(args.file.file_name().and_then(|n| n.to_str()).unwrap_or("plan"))
-    });
+    if let Some(ImportAction::Review { plan, dismiss, reason, actor, json }) = &args.action {
+        return review(global, plan, *dismiss, reason.as_deref(), actor, *json).await;
+    }
+    let Some(path) = &args.file else { return Err(AppError::input("cần tệp kế hoạch").into()) };
+    let bytes = read_file(path)?;
+    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?").to_string();
+    let plan =
+        args.plan.clone().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).unwrap_or_else(|| {
+            import::plan_id_from_file_name(path.file_name().and_then(|n| n.to_str()).unwrap_or("plan"))
+        });
     let mode = match (args.dry_run, args.partial) {
         (true, _) => Mode::DryRun,
         (false, true) => Mode::Partial,
@@ -42,6 +50,8 @@ pub async fn run(global: &Global, args: &ImportArgs) -> Result<()> {
         actor: &actor.name,
         tracked_from: args.tracked_from,
         mode,
+        strict: args.strict,
+        allow_withdraw: args.allow_withdraw,
         on_progress: &tick,
     };
     let outcome = import::import(&app, &request).await?;
@@ -70,10 +80,101 @@ pub async fn run(global: &Global, args: &ImportArgs) -> Result<()> {
             outln!("  lưu ý (dòng {}): {}", w.line, w.message);
         }
         print_agency_notes(&outcome.agencies)?;
+        print_review(&outcome)?;
     }
     if !outcome.failed.is_empty() {
         let lines: Vec<String> = outcome.failed.iter().map(|f| format!("  {f}")).collect();
         return Err(AppError::Input(format!("{} thay đổi không ghi được:\n{}", lines.len(), lines.join("\n"))).into());
+    }
+    if !outcome.review.is_empty() {
+        // Imported, with rows to review: exit status 1, no error message (the report says it).
+        return Err(crate::ReviewPending.into());
+    }
+    Ok(())
+}
+
+/// The file's bytes; a missing file, a directory or a file far too large for a plan is an
+/// input error (exit status 2), refused before it is read.
+fn read_file(path: &std::path::Path) -> Result<Vec<u8>> {
+    let shown = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| AppError::Input(format!("không đọc được {shown}: {e}")))?;
+    if meta.is_dir() {
+        return Err(AppError::Input(format!("{shown} là thư mục, không phải tệp kế hoạch")).into());
+    }
+    if meta.len() > import::MAX_FILE_BYTES as u64 {
+        return Err(AppError::Input(format!(
+            "{shown}: tệp {} MB, quá lớn đối với một kế hoạch (tối đa {} MB); kiểm tra lại tệp",
+            meta.len() / (1024 * 1024),
+            import::MAX_FILE_BYTES / (1024 * 1024)
+        ))
+        .into());
+    }
+    std::fs::read(path).with_context(|| format!("không đọc được {shown}"))
+}
+
+/// The rows left for review, and what to do with them.
+fn print_review(o: &ImportOutcome) -> Result<()> {
+    if !o.kept.is_empty() {
+        outln!(
+            "Giữ nguyên {} nhiệm vụ không thấy trong tệp vì dòng của chúng cần xem xét: {}.",
+            o.kept.len(),
+            o.kept.join(", ")
+        );
+    }
+    if let Some(n) = o.withdrawals_to_confirm {
+        outln!("Cảnh báo: tệp này rút {n} nhiệm vụ; khi nhập thật cần --allow-withdraw {n}.");
+    }
+    if o.review.is_empty() {
+        return Ok(());
+    }
+    outln!("{} dòng chưa đọc được, cần xem xét (các dòng khác đã đọc):", o.review.len());
+    for r in &o.review {
+        outln!("  {}: {}", r.place(), r.reason);
+        outln!("      \"{}\"", r.text);
+    }
+    if o.written {
+        outln!(
+            "Các dòng này được lưu cùng lần nhập; xem lại bằng: dondoc import review --plan {}; thêm bằng tay bằng \
+             dondoc task add, hoặc bỏ qua có lý do bằng --dismiss DÒNG --reason ...",
+            o.plan
+        );
+    }
+    Ok(())
+}
+
+/// `dondoc import review`: the rows still to review, or one dismissed.
+async fn review(
+    global: &Global,
+    plan: &str,
+    dismiss: Option<usize>,
+    reason: Option<&str>,
+    actor: &Option<String>,
+    json: bool,
+) -> Result<()> {
+    let app = datadir::open(global).await?;
+    if let Some(line) = dismiss {
+        let actor = super::actor(actor, Source::Cli);
+        let item = dondoc_app::plans::dismiss(&app, plan, line, reason.unwrap_or_default(), &actor).await?;
+        outln!("Đã bỏ qua dòng {} của kế hoạch {plan}: \"{}\".", item.line, item.text);
+        return Ok(());
+    }
+    let open = dondoc_app::plans::review(&app, plan).await?;
+    if json {
+        return output::json(&serde_json::to_value(&open)?);
+    }
+    if open.is_empty() {
+        outln!("Kế hoạch {plan}: không có dòng nào cần xem xét.");
+        return Ok(());
+    }
+    outln!("Kế hoạch {plan}: {} dòng của lần nhập gần nhất cần xem xét:", open.len());
+    for r in &open {
+        let task = match (&r.tt, &r.code) {
+            (_, Some(code)) => format!(" (mã {code})"),
+            (Some(tt), None) => format!(" (TT {tt})"),
+            _ => String::new(),
+        };
+        outln!("  {}{task}: {}", r.place(), r.reason);
+        outln!("      \"{}\"", r.text);
     }
     Ok(())
 }
@@ -122,15 +223,20 @@ fn report_json(args: &ImportArgs, o: &ImportOutcome) -> Result<()> {
         })
         .collect();
     let warnings: Vec<_> = o.spec.warnings.iter().map(|w| json!({"line": w.line, "message": w.message})).collect();
+    let review = serde_json::to_value(&o.review)?;
     output::json(&json!({
         "plan": o.plan,
         "file": args.file,
+        "written": o.written,
         "format": o.format,
         "dry_run": args.dry_run,
         "tasks": o.spec.tasks.len(),
         "groups": o.spec.groups.len(),
         "changes": items,
         "warnings": warnings,
+        "review": review,
+        "kept": o.kept,
+        "withdrawals_to_confirm": o.withdrawals_to_confirm,
         "unknown_agencies": o.agencies.unknown.iter().map(|(n, c)| json!({"name": n, "closest": c})).collect::<Vec<_>>(),
         "succeeded_agencies": o.agencies.succeeded.iter().map(|(n, s)| json!({"name": n, "successor": s})).collect::<Vec<_>>(),
     }))
@@ -163,6 +269,7 @@ fn report(o: &ImportOutcome) -> Result<()> {
         outln!("  lưu ý (dòng {}): {}", w.line, w.message);
     }
     print_agency_notes(&o.agencies)?;
+    print_review(o)?;
     outln!("(chạy thử: chưa ghi gì)");
     Ok(())
 }

@@ -133,6 +133,7 @@ pub fn read(text: &str) -> Result<ImportedPlan, ReadError> {
         rows,
         indicators: Vec::new(),
         warnings: all_warnings,
+        review: Vec::new(),
     })
 }
 

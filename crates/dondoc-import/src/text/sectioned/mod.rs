@@ -38,7 +38,7 @@ mod lines;
 mod meta;
 mod segment;
 
-use crate::model::{ImportWarning, ImportedPlan, IndicatorRow, PlanRow, ReadError};
+use crate::model::{ImportWarning, ImportedPlan, IndicatorRow, PlanRow, ReadError, ReviewItem};
 
 use cells::{Col, TableKind};
 use layout::{Block, Heading, Item, Table};
@@ -76,7 +76,7 @@ pub fn read(text: &str) -> Result<ImportedPlan, ReadError> {
     let use_glue = glue_reliable(&lines);
     let mut plan = meta::read_meta(&lines);
     for table in &tables {
-        read_table(&lines, table, use_glue, &mut plan)?;
+        read_table(&lines, table, use_glue, &mut plan);
     }
     Ok(plan)
 }
@@ -87,6 +87,13 @@ fn glue_reliable(lines: &[Line]) -> bool {
     let non_blank = lines.iter().filter(|l| !l.is_blank()).count();
     let trailing = lines.iter().filter(|l| !l.is_blank() && l.trail_ws).count();
     non_blank > 0 && trailing * 2 >= non_blank
+}
+
+/// What reading a table found besides its rows.
+#[derive(Default)]
+struct Notes {
+    warnings: Vec<ImportWarning>,
+    review: Vec<ReviewItem>,
 }
 
 /// A row being built: its cells as words.
@@ -102,7 +109,7 @@ struct Draft {
     heading: Option<String>,
 }
 
-fn read_table(lines: &[Line], table: &Table, use_glue: bool, plan: &mut ImportedPlan) -> Result<(), ReadError> {
+fn read_table(lines: &[Line], table: &Table, use_glue: bool, plan: &mut ImportedPlan) {
     // Each block's words, once for both passes.
     let parts: Vec<Vec<Part>> = table
         .items
@@ -118,13 +125,15 @@ fn read_table(lines: &[Line], table: &Table, use_glue: bool, plan: &mut Imported
     // text carried over page breaks.
     let blocks = parts.iter().filter(|p| !p.is_empty()).count();
     let step = blocks.div_ceil(WIDTH_SAMPLE).max(1);
-    let first = build(lines, table, &parts, &Learnt::default(), step, &mut times, &mut Vec::new())?;
+    let first = build(lines, table, &parts, &Learnt::default(), step, &mut times, &mut Notes::default());
     let learnt = learn(&first, table.cols.len());
-    let drafts = build(lines, table, &parts, &learnt, 1, &mut times, &mut plan.warnings)?;
+    let mut notes = Notes::default();
+    let drafts = build(lines, table, &parts, &learnt, 1, &mut times, &mut notes);
+    plan.warnings.append(&mut notes.warnings);
+    plan.review.append(&mut notes.review);
     for d in drafts {
         emit(table.kind, &table.cols, d, plan);
     }
-    Ok(())
 }
 
 /// The rows of a table, in document order. In the first pass (nothing `learnt` yet), page
@@ -136,8 +145,9 @@ fn build(
     learnt: &Learnt,
     step: usize,
     times: &mut TimeCache,
-    warnings: &mut Vec<ImportWarning>,
-) -> Result<Vec<Draft>, ReadError> {
+    notes: &mut Notes,
+) -> Vec<Draft> {
+    let Notes { warnings, review } = notes;
     let cols = &table.cols;
     let mut drafts: Vec<Draft> = Vec::new();
     let mut letter: Option<Heading> = None;
@@ -214,7 +224,10 @@ fn build(
                     sub_groups.push((b.tt.clone(), title));
                     continue;
                 }
-                None => return Err(row_error(lines, b, cols)),
+                None => {
+                    review.push(row_review(lines, b, cols));
+                    continue;
+                }
             }
         };
         let group = with_sub_groups(table.kind, group_of(&letter, &roman), &sub_groups);
@@ -245,7 +258,11 @@ fn build(
             let Some(last) = drafts.last() else { continue };
             let prev: Vec<PrevCell> = last.cells.iter().zip(cols).map(|(c, col)| PrevCell::of(c, *col)).collect();
             let Some((_, rows)) = Segmenter::new(part, cols, learnt, Some(&prev), times).run(MAX_ROWS_PER_BLOCK) else {
-                return Err(row_error(lines, b, cols));
+                // The row's text after a page break does not split into columns: the row
+                // goes to review rather than in half.
+                drafts.pop();
+                review.push(row_review(lines, b, cols));
+                break;
             };
             for (r, cut) in rows.into_iter().enumerate() {
                 if r == 0 {
@@ -271,7 +288,7 @@ fn build(
             }
         }
     }
-    Ok(drafts)
+    drafts
 }
 
 fn group_of(letter: &Option<Heading>, roman: &Option<Heading>) -> String {
@@ -376,17 +393,17 @@ fn median(v: &mut [f32]) -> f32 {
     v.get(v.len() / 2).copied().unwrap_or(0.0)
 }
 
-fn row_error(lines: &[Line], b: &Block, cols: &[Col]) -> ReadError {
-    let mut text = b.text(lines);
-    if text.chars().count() > 160 {
-        text = text.chars().take(157).collect::<String>() + "...";
-    }
+fn row_review(lines: &[Line], b: &Block, cols: &[Col]) -> ReviewItem {
     let time = if cols.contains(&Col::Frequency) { "thời gian (tần suất)" } else { "thời hạn" };
     let tt = if b.tt.is_empty() { String::new() } else { format!("TT {}: ", b.tt) };
-    ReadError::Row {
-        line: b.line,
-        reason: format!("{tt}không tách được các cột của dòng (không thấy ô {time} đọc được)"),
-        text,
+    ReviewItem {
+        tt: Some(b.tt.clone()).filter(|t| !t.is_empty()),
+        column: Some(time.to_string()),
+        ..ReviewItem::row(
+            b.line,
+            format!("{tt}không tách được các cột của dòng (không thấy ô {time} đọc được)"),
+            &b.text(lines),
+        )
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use dondoc_core::text::fold;
 
 use super::cells::{self, Number};
-use crate::model::{ImportWarning, PlanRow, ReadError};
+use crate::model::{ImportWarning, PlanRow, ReadError, ReviewItem};
 
 /// What a column holds, read from its header cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,9 +176,18 @@ pub(super) fn read(
     start: usize,
     default: Option<Columns>,
     warnings: &mut Vec<ImportWarning>,
-) -> Result<Vec<PlanRow>, ReadError> {
-    let items = assemble(lines, start, default, warnings)?;
-    finalize(items, warnings)
+    review: &mut Vec<ReviewItem>,
+) -> Vec<PlanRow> {
+    let items = assemble(lines, start, default, warnings, review);
+    finalize(items, warnings, review)
+}
+
+/// A row error as a review item.
+fn to_review(e: ReadError) -> ReviewItem {
+    match e {
+        ReadError::Row { line, reason, text } => ReviewItem::row(line, reason, &text),
+        ReadError::UnknownShape(reason) => ReviewItem::row(0, reason, ""),
+    }
 }
 
 /// Groups lines into rows.
@@ -196,13 +205,16 @@ pub(super) fn read(
 ///   signature): skipped with a warning. So is a line holding only a number followed by a
 ///   header line or by nothing (a page number). A line of text whose other cells are empty
 ///   is an unnumbered heading: it becomes the section of the rows below.
-/// - Anything else (a row without a number, cells beyond the header) is an error.
+/// - Anything else (a row without a number, cells beyond the header) goes to `review`
+///   with its line; so does the row it would have continued (a wrong row is worse than a
+///   row left for review).
 fn assemble(
     lines: &[&str],
     start: usize,
     default: Option<Columns>,
     warnings: &mut Vec<ImportWarning>,
-) -> Result<Vec<Item>, ReadError> {
+    review: &mut Vec<ReviewItem>,
+) -> Vec<Item> {
     let mut roles: Vec<Role> = Vec::new();
     let mut columns = default;
     let mut items: Vec<Item> = Vec::new();
@@ -268,12 +280,19 @@ fn assemble(
                 if rest_empty(None) {
                     continue;
                 }
-                return Err(row_error(n, raw, "dòng tiếp nối nhưng phía trên chưa có hàng nào của bảng"));
+                review.push(to_review(row_error(n, raw, "dòng tiếp nối nhưng phía trên chưa có hàng nào của bảng")));
+                continue;
             };
             flush_skipped(&mut skipped, warnings);
-            match missing {
-                Some(k) if k > 0 && m == k + 1 => merge(p, &cells, n, raw)?,
-                _ => by_column(p, &cells, n, raw)?,
+            let merged = match missing {
+                Some(k) if k > 0 && m == k + 1 => merge(p, &cells, n, raw),
+                _ => by_column(p, &cells, n, raw),
+            };
+            if let Err(e) = merged {
+                review.extend(current.take().map(tainted));
+                review.push(to_review(e));
+                open = false;
+                continue;
             }
             open = true;
             continue;
@@ -293,7 +312,11 @@ fn assemble(
                 // "1.2" alone: the title follows on the next line.
                 row_cells.push(String::new());
             }
-            check_overflow(&row_cells, cols.ncols, n, raw)?;
+            if let Err(e) = check_overflow(&row_cells, cols.ncols, n, raw) {
+                review.push(to_review(e));
+                open = false;
+                continue;
+            }
             row_cells.truncate(cols.ncols.max(1));
             current = Some(Pending { line: n, quote: quote(raw), columns: cols, cells: row_cells });
             open = true;
@@ -303,8 +326,13 @@ fn assemble(
             && ((open && m == 1) || (k > 0 && m > 1 && m <= k + 1))
         {
             flush_skipped(&mut skipped, warnings);
-            merge(p, &cells, n, raw)?;
-            open = true;
+            if let Err(e) = merge(p, &cells, n, raw) {
+                review.extend(current.take().map(tainted));
+                review.push(to_review(e));
+                open = false;
+            } else {
+                open = true;
+            }
             continue;
         }
         if numbered {
@@ -335,13 +363,26 @@ fn assemble(
             open = false;
             continue;
         }
-        return Err(row_error(n, raw, "hàng không có số thứ tự (STT) và không nối tiếp được hàng phía trên"));
+        review.push(to_review(row_error(
+            n,
+            raw,
+            "hàng không có số thứ tự (STT) và không nối tiếp được hàng phía trên",
+        )));
+        open = false;
     }
     flush_skipped(&mut skipped, warnings);
     if let Some(p) = current.take() {
         items.push(Item::Row(p));
     }
-    Ok(items)
+    items
+}
+
+/// A row whose continuation could not be read: for review, not imported half-read.
+fn tainted(p: Pending) -> ReviewItem {
+    let tt = cells::row_number(&cells::text(&p.cells[0])).map(|(tt, _)| tt);
+    ReviewItem {
+        tt, ..ReviewItem::row(p.line, "hàng có dòng tiếp nối không đọc được (xem dòng sau)", &p.quote)
+    }
 }
 
 /// Whether a line holding only a number (at `index`) is a page number: the next line with
@@ -420,7 +461,7 @@ fn append(cell: &mut String, more: &str, sep: char) {
 }
 
 /// Reads the assembled rows: numbers, levels, sections, titles, agencies, times.
-fn finalize(items: Vec<Item>, warnings: &mut Vec<ImportWarning>) -> Result<Vec<PlanRow>, ReadError> {
+fn finalize(items: Vec<Item>, warnings: &mut Vec<ImportWarning>, review: &mut Vec<ReviewItem>) -> Vec<PlanRow> {
     let mut rows = Vec::new();
     let mut section: Option<String> = None;
     let mut numbered_level: u8 = 0;
@@ -442,16 +483,16 @@ fn finalize(items: Vec<Item>, warnings: &mut Vec<ImportWarning>) -> Result<Vec<P
             let title = if content.is_empty() { head } else { format!("{head} {content}") };
             (tt, number, title)
         } else {
-            return Err(ReadError::Row {
-                line: p.line, reason: "không đọc được số thứ tự".into(), text: p.quote
-            });
+            review.push(ReviewItem::row(p.line, "không đọc được số thứ tự", &p.quote));
+            continue;
         };
         if title.is_empty() {
-            return Err(ReadError::Row {
-                line: p.line,
-                reason: format!("hàng STT {tt} không có nội dung"),
-                text: p.quote,
+            review.push(ReviewItem {
+                column: Some("nội dung".into()),
+                tt: Some(tt.clone()),
+                ..ReviewItem::row(p.line, format!("hàng STT {tt} không có nội dung"), &p.quote)
             });
+            continue;
         }
         let level = match number {
             Number::Roman => 0,
@@ -498,5 +539,5 @@ fn finalize(items: Vec<Item>, warnings: &mut Vec<ImportWarning>) -> Result<Vec<P
             product,
         });
     }
-    Ok(rows)
+    rows
 }
