@@ -340,3 +340,31 @@ fn a_five_hundred_task_plan_document_imports_in_under_a_second() {
     assert!(out.contains("500 nhiệm vụ") && out.contains("thêm 500"), "{out}");
     assert!(took.as_secs_f64() < 1.0 || cfg!(debug_assertions), "took {took:?}");
 }
+
+#[test]
+fn options_go_before_or_after_the_command_and_time_cells_keep_their_remarks() {
+    let d = Data::new();
+    // "--as" before the command names the person, like after it.
+    let plan = PLAN_V1.replace("Tháng 9/2026,Cơ sở dữ liệu", "Tháng 9/2026 sơ kết,Cơ sở dữ liệu");
+    let file = d.file("p.csv", &plan);
+    let out = d.run(&["--as", "Nguyễn Văn An", "import", p(&file), "--plan", "KH-1"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // A complete time followed by words: read as the time, the words kept, a warning.
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("đọc là \"Tháng 9/2026\", phần \"sơ kết\" giữ làm ghi chú"), "{shown}");
+    let t3 = d.json(&["show", "--plan", "KH-1", "--code", "03", "--json"]);
+    assert_eq!((t3["finish"].as_str(), t3["due"].as_str()), (Some("Tháng 9/2026 sơ kết"), Some("2026-09-30")), "{t3}");
+    let audit = d.json(&["audit", "--json", "--plan", "KH-1", "--code", "03"]);
+    assert_eq!(audit["events"][0]["actor"], "Nguyễn Văn An");
+    d.ok(&["task", "comment", "--plan", "KH-1", "--code", "03", "--note", "x", "--as", "Lê Thị Bích"]);
+    d.ok(&["--as", "Trần Minh Cường", "task", "comment", "--plan", "KH-1", "--code", "03", "--note", "y"]);
+    let audit =
+        d.json(&["--data-dir", d.dir.path().to_str().unwrap(), "audit", "--plan", "KH-1", "--code", "03", "--json"]);
+    let actors: Vec<&str> = audit["events"].as_array().unwrap().iter().map(|e| e["actor"].as_str().unwrap()).collect();
+    assert_eq!(actors, ["Nguyễn Văn An", "Lê Thị Bích", "Trần Minh Cường"]);
+    // `when` keeps its old "--as start" spelling, and takes "--reading".
+    for flag in ["--as", "--reading"] {
+        let v = d.json(&["when", "Quý IV/2025", flag, "start", "--json"]);
+        assert_eq!(v["start"], "2025-10-01", "{flag}: {v}");
+    }
+}

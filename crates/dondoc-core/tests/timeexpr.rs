@@ -396,3 +396,31 @@ fn every_word_of_the_vocabulary_is_read_in_an_expression() {
         assert!(begins, "no expression begins with \"{word}\"");
     }
 }
+
+#[test]
+fn a_complete_time_followed_by_words_keeps_the_words_as_a_remark() {
+    use dondoc_core::timeexpr::{parse, parse_with_remark};
+    // (cell, the expression it reads as, the remark); None: refused as parse refuses it.
+    let cases: [(&str, Option<(&str, &str)>); 6] = [
+        ("Tháng 9/2025 sơ kết", Some(("Tháng 9/2025", "sơ kết"))),
+        ("Quý IV/2025 tổng kết, đánh giá", Some(("Quý IV/2025", "tổng kết, đánh giá"))),
+        ("Hằng năm", Some(("Hằng năm", ""))),
+        ("Tháng 9/2025 đến tháng 12", None),
+        ("sau Tết", None),
+        ("Tháng 9/2025 và 2026", None),
+    ];
+    for (cell, want) in cases {
+        match (parse_with_remark(cell), want) {
+            (Ok((p, remark)), Some((expr, rest))) => {
+                assert_eq!(p.expr, parse(expr).unwrap().expr, "{cell}");
+                assert_eq!(p.input, cell);
+                assert_eq!(remark.as_deref().unwrap_or(""), rest, "{cell}");
+                if !rest.is_empty() {
+                    assert!(p.notes.contains(&rest.to_string()), "{cell}: {:?}", p.notes);
+                }
+            }
+            (Err(_), None) => assert!(parse(cell).is_err()),
+            (got, want) => panic!("{cell}: {got:?}, expected {want:?}"),
+        }
+    }
+}

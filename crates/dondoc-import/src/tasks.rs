@@ -98,11 +98,27 @@ fn indicator_code(row: &IndicatorRow) -> String {
 }
 
 /// Parses a time cell; an unreadable one is a review item naming its line and column.
-fn time(cell: &Option<String>, line: usize, column: &str) -> Result<Option<ParsedTime>, Box<ReviewItem>> {
+fn time(
+    cell: &Option<String>,
+    line: usize,
+    column: &str,
+    warnings: &mut Vec<ImportWarning>,
+) -> Result<Option<ParsedTime>, Box<ReviewItem>> {
     let Some(text) = cell.as_deref().map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
-    timeexpr::parse(text).map(Some).map_err(|e| {
-        Box::new(ReviewItem { column: Some(column.to_string()), ..ReviewItem::row(line, e.to_string(), text) })
-    })
+    match timeexpr::parse_with_remark(text) {
+        Ok((parsed, None)) => Ok(Some(parsed)),
+        Ok((parsed, Some(rest))) => {
+            let read = text.trim_end_matches(rest.as_str()).trim_end();
+            warnings.push(ImportWarning {
+                line,
+                message: format!("cột {column} \"{text}\": đọc là \"{read}\", phần \"{rest}\" giữ làm ghi chú"),
+            });
+            Ok(Some(parsed))
+        }
+        Err(e) => {
+            Err(Box::new(ReviewItem { column: Some(column.to_string()), ..ReviewItem::row(line, e.to_string(), text) }))
+        }
+    }
 }
 
 /// Turns rows into tasks and groups, with codes; collects every unreadable time cell.
@@ -128,8 +144,8 @@ pub fn spec(plan: &ImportedPlan) -> PlanSpec {
             parents.push((row.level, code));
             continue;
         }
-        let start = time(&row.start, row.line, "bắt đầu");
-        let finish = time(&row.finish, row.line, "thời hạn");
+        let start = time(&row.start, row.line, "bắt đầu", &mut out.warnings);
+        let finish = time(&row.finish, row.line, "thời hạn", &mut out.warnings);
         let (start, finish) = match (start, finish) {
             (Ok(s), Ok(f)) => (s, f),
             (s, f) => {
@@ -159,7 +175,7 @@ pub fn spec(plan: &ImportedPlan) -> PlanSpec {
         });
     }
     for ind in &plan.indicators {
-        match time(&Some(ind.frequency.clone()), ind.line, "tần suất") {
+        match time(&Some(ind.frequency.clone()), ind.line, "tần suất", &mut out.warnings) {
             Ok(finish) => {
                 codes.push((indicator_code(ind), out.tasks.len()));
                 let product = match (&ind.scope, &ind.notes) {

@@ -665,3 +665,37 @@ proptest! {
         let _ = cltk::read(&text);
     }
 }
+
+#[test]
+fn time_words_in_a_title_never_become_its_time_cell() {
+    // A heading or task whose title speaks of "báo cáo tháng, quý, năm" (on one line or
+    // broken before the words) keeps its row; its children are not lost; nothing for review.
+    let variants = [
+        (
+            "1.1 Rà soát văn bản 011  ",
+            "1.1 Rà soát chế độ báo cáo tháng, quý, năm 011  ",
+            2,
+            "Rà soát chế độ báo cáo tháng, quý, năm",
+        ),
+        (
+            "1.1 Rà soát văn bản 011  ",
+            "1.1 Rà soát chế độ báo cáo \ntháng, quý, năm 011  ",
+            2,
+            "Rà soát chế độ báo cáo tháng, quý, năm",
+        ),
+        (
+            "1.1.1\nRà soát, sửa đổi quy chế phối ",
+            "1.1.1\nRà soát chế độ báo cáo tháng, quý, năm; sửa đổi quy chế phối ",
+            3,
+            "Rà soát chế độ báo cáo tháng, quý, năm; sửa đổi quy chế phối hợp cung cấp thông tin thống kê giữa các cơ quan",
+        ),
+    ];
+    for (from, to, row, title) in variants {
+        let plan = text::read(&SYNTHETIC.replace(from, to)).unwrap();
+        let mut want = expected_rows(SYNTHETIC_ROWS);
+        want[row].insert("title".into(), title.into());
+        let got: Vec<_> = plan.rows.iter().map(as_map).collect();
+        common::assert_rows_match(to, &got, &want);
+        assert!(plan.review.is_empty(), "{:#?}", plan.review);
+    }
+}

@@ -36,6 +36,10 @@ pub struct Global {
     /// Cách hiểu "Trước ngày D/M/Y": strict (hạn là ngày liền trước; mặc định) hoặc inclusive.
     #[arg(long, global = true, value_enum)]
     pub before_date: Option<BeforeDateArg>,
+    /// Người thực hiện, ghi vào mọi sự kiện do lệnh tạo ra (đặt trước hoặc sau lệnh); mặc
+    /// định $DONDOC_ACTOR, nếu không có thì "cli:<user>".
+    #[arg(long = "as", global = true, env = "DONDOC_ACTOR", value_name = "NGƯỜI")]
+    pub actor: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -135,9 +139,6 @@ pub struct AddNoticeArgs {
 
 #[derive(Debug, Args)]
 pub struct ContactArgs {
-    /// Người ghi; mặc định $DONDOC_ACTOR, nếu không có thì "cli:<user>".
-    #[arg(long = "as", global = true, env = "DONDOC_ACTOR", value_name = "ACTOR")]
-    pub actor: Option<String>,
     #[command(subcommand)]
     pub action: ContactAction,
 }
@@ -208,9 +209,6 @@ pub enum ContactAction {
 
 #[derive(Debug, Args)]
 pub struct SilenceArgs {
-    /// Người ghi; mặc định $DONDOC_ACTOR, nếu không có thì "cli:<user>".
-    #[arg(long = "as", global = true, env = "DONDOC_ACTOR", value_name = "ACTOR")]
-    pub actor: Option<String>,
     #[command(subcommand)]
     pub action: SilenceAction,
 }
@@ -271,9 +269,6 @@ pub enum ZaloAction {
 
 #[derive(Debug, Args)]
 pub struct RemindersArgs {
-    /// Người ghi (cho `retry`); mặc định $DONDOC_ACTOR, nếu không có thì "cli:<user>".
-    #[arg(long = "as", global = true, env = "DONDOC_ACTOR", value_name = "ACTOR")]
-    pub actor: Option<String>,
     #[command(subcommand)]
     pub action: RemindersAction,
 }
@@ -355,9 +350,6 @@ pub struct SimulateArgs {
 
 #[derive(Debug, Args)]
 pub struct AgencyArgs {
-    /// Người ghi; mặc định $DONDOC_ACTOR, nếu không có thì "cli:<user>".
-    #[arg(long = "as", global = true, env = "DONDOC_ACTOR", value_name = "ACTOR")]
-    pub actor: Option<String>,
     #[command(subcommand)]
     pub action: AgencyAction,
 }
@@ -428,9 +420,6 @@ pub struct ImportArgs {
     /// In các thay đổi dạng JSON.
     #[arg(long)]
     pub json: bool,
-    /// Người nhập (ghi vào mọi sự kiện); mặc định $DONDOC_ACTOR, nếu không có thì "cli:<user>".
-    #[arg(long = "as", env = "DONDOC_ACTOR", value_name = "ACTOR")]
-    pub actor: Option<String>,
     /// Theo dõi các kỳ của nhiệm vụ định kỳ từ ngày này (mặc định: hôm nay).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub tracked_from: Option<NaiveDate>,
@@ -453,9 +442,6 @@ pub enum ImportAction {
         /// Lý do bỏ qua.
         #[arg(long)]
         reason: Option<String>,
-        /// Người thực hiện; mặc định $DONDOC_ACTOR, nếu không có thì "cli:<user>".
-        #[arg(long = "as", env = "DONDOC_ACTOR", value_name = "ACTOR")]
-        actor: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -503,9 +489,6 @@ pub enum PlanAction {
         /// Trích yếu, ví dụ: "Triển khai thực hiện Chiến lược phát triển thống kê".
         #[arg(long, value_name = "TRÍCH YẾU")]
         title: Option<String>,
-        /// Người ghi; mặc định $DONDOC_ACTOR, nếu không có thì "cli:<user>".
-        #[arg(long = "as", env = "DONDOC_ACTOR", value_name = "ACTOR")]
-        actor: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -544,9 +527,6 @@ pub struct TaskRef {
 
 #[derive(Debug, Args)]
 pub struct TaskArgs {
-    /// Người ghi (ghi vào mọi sự kiện); mặc định $DONDOC_ACTOR, nếu không có thì "cli:<user>".
-    #[arg(long = "as", global = true, env = "DONDOC_ACTOR", value_name = "ACTOR")]
-    pub actor: Option<String>,
     /// Chỉ thực hiện khi nhiệm vụ vẫn ở phiên bản này (nếu không: xung đột, mã thoát 3).
     #[arg(long, global = true)]
     pub revision: Option<u64>,
@@ -838,8 +818,8 @@ pub enum ProjectionsCommand {
 pub struct WhenArgs {
     /// Biểu thức thời gian ghi như trong kế hoạch, ví dụ: "Quý IV/2025".
     pub expr: String,
-    /// Đọc là thời hạn (mặc định) hay thời gian bắt đầu.
-    #[arg(long = "as", value_enum, default_value_t = Reading::Deadline)]
+    /// Đọc là thời hạn (mặc định) hay thời gian bắt đầu (cách viết cũ `--as` vẫn dùng được).
+    #[arg(long = "reading", value_enum, default_value_t = Reading::Deadline)]
     pub reading: Reading,
     /// Ngày đầu của khoảng tính các kỳ định kỳ (mặc định: ngày 01/01 của năm ghi ở --to,
     /// hoặc của năm nay).

@@ -155,7 +155,8 @@ fn with_values_and_env(a: Arg) -> Arg {
 /// as clap would (0 for help and version, 2 for a usage error).
 pub fn parse() -> Cli {
     let mut cmd = command();
-    let result = cmd.try_get_matches_from_mut(std::env::args_os()).and_then(|m| Cli::from_arg_matches(&m));
+    let args = when_reading_compat(std::env::args_os().collect());
+    let result = cmd.try_get_matches_from_mut(args).and_then(|m| Cli::from_arg_matches(&m));
     match result {
         Ok(cli) => cli,
         Err(e) => match e.kind() {
@@ -310,5 +311,51 @@ mod tests {
             let got = message(&e);
             assert!(got.contains(want), "{args:?}: {got}");
         }
+    }
+}
+
+/// `dondoc when EXPR --as deadline|start`, the old spelling of `--reading`: `--as` names
+/// the acting person everywhere else (a global option), so it is rewritten here, only after
+/// `when` and only before one of the two readings.
+fn when_reading_compat(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let is_when = args.iter().skip(1).any(|a| a == "when");
+    if !is_when {
+        return args;
+    }
+    let reading = |v: &str| matches!(v, "deadline" | "start");
+    for i in 1..args.len() {
+        let arg = args[i].to_string_lossy().into_owned();
+        if let Some(v) = arg.strip_prefix("--as=")
+            && reading(v)
+        {
+            args[i] = format!("--reading={v}").into();
+        } else if arg == "--as" && args.get(i + 1).is_some_and(|v| reading(&v.to_string_lossy())) {
+            args[i] = "--reading".into();
+        }
+    }
+    args
+}
+
+#[cfg(test)]
+mod compat_tests {
+    use super::when_reading_compat;
+
+    fn run(args: &[&str]) -> Vec<String> {
+        when_reading_compat(args.iter().map(|a| a.into()).collect())
+            .iter()
+            .map(|a| a.to_string_lossy().into())
+            .collect()
+    }
+
+    #[test]
+    fn when_keeps_its_old_as() {
+        assert_eq!(
+            run(&["dondoc", "when", "Quý IV/2025", "--as", "start"]),
+            ["dondoc", "when", "Quý IV/2025", "--reading", "start"]
+        );
+        assert_eq!(run(&["dondoc", "when", "2025", "--as=deadline"]), ["dondoc", "when", "2025", "--reading=deadline"]);
+        assert_eq!(run(&["dondoc", "task", "start", "--as", "start"]), ["dondoc", "task", "start", "--as", "start"]);
+        assert_eq!(run(&["dondoc", "--as", "An", "when", "2025"]), ["dondoc", "--as", "An", "when", "2025"]);
+        assert_eq!(run(&["dondoc", "--as", "An", "when", "2025", "--as", "start"])[5], "--reading");
     }
 }

@@ -135,6 +135,29 @@ pub fn parse(text: &str) -> Result<ParsedTime, TimeExprError> {
     parse::parse(text)
 }
 
+/// Parses a time cell as people write it: a complete expression followed by words without
+/// a digit ("Tháng 9/2025 sơ kết") reads as the expression, the words kept as a note (the
+/// second value) and the whole text as `input`. Anything else is [`parse`]'s answer.
+pub fn parse_with_remark(text: &str) -> Result<(ParsedTime, Option<String>), TimeExprError> {
+    let error = match parse(text) {
+        Ok(p) => return Ok((p, None)),
+        Err(e) => e,
+    };
+    let words: Vec<&str> = text.split_whitespace().collect();
+    for k in (1..words.len()).rev() {
+        let rest = words[k..].join(" ");
+        if rest.chars().any(|c| c.is_ascii_digit()) {
+            break;
+        }
+        if let Ok(mut p) = parse(&words[..k].join(" ")) {
+            p.input = crate::text::clean(text);
+            p.notes.push(rest.clone());
+            return Ok((p, Some(rest)));
+        }
+    }
+    Err(error)
+}
+
 impl TimeExpr {
     /// The kind, as `dondoc when --json` reports it.
     pub fn kind(&self) -> ExprKind {

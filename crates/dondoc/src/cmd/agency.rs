@@ -12,7 +12,7 @@ use crate::{datadir, outln};
 
 pub async fn run(global: &Global, args: &AgencyArgs) -> Result<()> {
     let app = datadir::open(global).await?;
-    let actor = super::actor(&args.actor, Source::Cli);
+    let actor = super::actor(&global.actor, Source::Cli);
     let (succession, on, reason) = match &args.action {
         AgencyAction::List => return list(&app.directory().await?),
         AgencyAction::Rename { from, to, on, reason } => {

@@ -11,7 +11,7 @@ use crate::{datadir, outln};
 
 pub async fn run(global: &Global, args: &ContactArgs) -> Result<()> {
     let app = datadir::open(global).await?;
-    let actor = super::actor(&args.actor, Source::Cli);
+    let actor = super::actor(&global.actor, Source::Cli);
     match &args.action {
         ContactAction::Add { name, agency, role, position, email, telegram, zalo, phone, json } => {
             if email.is_none() && telegram.is_none() && zalo.is_none() && phone.is_none() {

@@ -17,8 +17,8 @@ use crate::cli::{Global, ImportAction, ImportArgs, ImportFormat};
 use crate::{datadir, outln, output};
 
 pub async fn run(global: &Global, args: &ImportArgs) -> Result<()> {
-    if let Some(ImportAction::Review { plan, dismiss, reason, actor, json }) = &args.action {
-        return review(global, plan, *dismiss, reason.as_deref(), actor, *json).await;
+    if let Some(ImportAction::Review { plan, dismiss, reason, json }) = &args.action {
+        return review(global, plan, *dismiss, reason.as_deref(), *json).await;
     }
     let Some(path) = &args.file else { return Err(AppError::input("cần tệp kế hoạch").into()) };
     let bytes = read_file(path)?;
@@ -33,7 +33,7 @@ pub async fn run(global: &Global, args: &ImportArgs) -> Result<()> {
         (false, false) => Mode::Atomic,
     };
     let app = datadir::open(global).await?;
-    let actor = super::actor(&args.actor, Source::Import);
+    let actor = super::actor(&global.actor, Source::Import);
     let progress = ProgressBar::hidden();
     let tick = |done: usize, total: usize| show_progress(&progress, done, total);
     let request = ImportRequest {
@@ -143,17 +143,10 @@ fn print_review(o: &ImportOutcome) -> Result<()> {
 }
 
 /// `dondoc import review`: the rows still to review, or one dismissed.
-async fn review(
-    global: &Global,
-    plan: &str,
-    dismiss: Option<usize>,
-    reason: Option<&str>,
-    actor: &Option<String>,
-    json: bool,
-) -> Result<()> {
+async fn review(global: &Global, plan: &str, dismiss: Option<usize>, reason: Option<&str>, json: bool) -> Result<()> {
     let app = datadir::open(global).await?;
     if let Some(line) = dismiss {
-        let actor = super::actor(actor, Source::Cli);
+        let actor = super::actor(&global.actor, Source::Cli);
         let item = dondoc_app::plans::dismiss(&app, plan, line, reason.unwrap_or_default(), &actor).await?;
         outln!("Đã bỏ qua dòng {} của kế hoạch {plan}: \"{}\".", item.line, item.text);
         return Ok(());

@@ -15,8 +15,8 @@ use crate::{datadir, outln, output};
 pub async fn run(global: &Global, args: &PlanArgs) -> Result<()> {
     let app = datadir::open(global).await?;
     match &args.action {
-        PlanAction::Set { plan, number, date, issuer, title, actor, json } => {
-            let actor = super::actor(actor, Source::Cli);
+        PlanAction::Set { plan, number, date, issuer, title, json } => {
+            let actor = super::actor(&global.actor, Source::Cli);
             let details = PlanDetailsArgs {
                 number: number.clone(),
                 date: date.clone(),

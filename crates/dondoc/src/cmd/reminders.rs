@@ -18,7 +18,7 @@ pub async fn run(global: &Global, args: &RemindersArgs) -> Result<()> {
         RemindersAction::Due { at, json } => (at, json),
         RemindersAction::Log { failed, json } => return log(global, *failed, *json).await,
         RemindersAction::Retry { channel, since, reason, json } => {
-            return retry(global, args, channel.as_deref(), since.as_deref(), reason, *json).await;
+            return retry(global, channel.as_deref(), since.as_deref(), reason, *json).await;
         }
     };
     let at = match at {
@@ -132,21 +132,14 @@ fn describe_key(key: &str, book: &dondoc_core::contact::ContactBook) -> String {
 }
 
 /// `reminders retry`: requeues what channels refused for good.
-async fn retry(
-    global: &Global,
-    args: &RemindersArgs,
-    channel: Option<&str>,
-    since: Option<&str>,
-    reason: &str,
-    json: bool,
-) -> Result<()> {
+async fn retry(global: &Global, channel: Option<&str>, since: Option<&str>, reason: &str, json: bool) -> Result<()> {
     let app = datadir::open(global).await?;
     let channel = channel
         .map(crate::config::daemon::parse_channel)
         .transpose()
         .map_err(|e| AppError::Input(format!("--channel: {e}")))?;
     let since = since.map(|s| dondoc_app::silences::instant(s, false)).transpose()?;
-    let actor = super::actor(&args.actor, Source::Cli);
+    let actor = super::actor(&global.actor, Source::Cli);
     let done = dondoc_app::reminders::retry::requeue(&app, channel, since, reason, &actor).await?;
     if json {
         return crate::output::json(&serde_json::json!({ "reminders": done.reminders, "tasks": done.tasks }));

@@ -14,7 +14,7 @@ use crate::{datadir, outln};
 
 pub async fn run(global: &Global, args: &SilenceArgs) -> Result<()> {
     let app = datadir::open(global).await?;
-    let actor = super::actor(&args.actor, Source::Cli);
+    let actor = super::actor(&global.actor, Source::Cli);
     match &args.action {
         SilenceAction::Add { plan, code, agency, from, until, reason, json } => {
             let scope = match (plan, code, agency) {

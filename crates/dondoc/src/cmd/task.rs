@@ -17,7 +17,7 @@ pub async fn run(global: &Global, args: &TaskArgs) -> Result<()> {
     let app = datadir::open(global).await?;
     let (task, command) = command(&app.settings.policy, &args.action)?;
     let key = TaskKey::new(task.plan.trim(), task.code.trim());
-    let actor = super::actor(&args.actor, Source::Cli);
+    let actor = super::actor(&global.actor, Source::Cli);
     let executed = task::execute(&app, &key, args.revision, &command, &actor, args.command_id).await?;
     if args.json {
         let events: Vec<_> = executed
