@@ -52,6 +52,19 @@ if [ "$(python3 -c 'import holidays; print(holidays.__version__)' 2>/dev/null)" 
     || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "holidays==$HOLIDAYS_VERSION"
 fi
 
+# PDF import reads the text layer with poppler's pdftotext; the Word and PDF versions of the
+# seeds' tables are written at test time with python-docx and reportlab (PyPI).
+if ! command -v pdftotext >/dev/null 2>&1; then
+  echo "installing poppler-utils (apt)" >&2
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq poppler-utils >/dev/null
+fi
+if ! python3 -c "import docx, reportlab" >/dev/null 2>&1; then
+  echo "installing python-docx and reportlab (pip)" >&2
+  python3 -m pip install --quiet --disable-pip-version-check python-docx reportlab 2>/dev/null \
+    || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages python-docx reportlab
+fi
+
 # test-clock: the daemon's end-to-end tests start `serve` at a chosen date (DONDOC_NOW),
 # which a release build refuses.
 FEATURES="dondoc/test-clock"

@@ -1,5 +1,7 @@
 //! The seed plans, imported from their documents by the real binary and exported again:
-//! every task row of the expected tables comes back as written.
+//! every task row of the expected tables comes back as written — from the text extracted
+//! from their PDFs, and from Word and PDF files of their tables that `tools/office_seeds.py`
+//! writes at test time (python-docx, reportlab; the PDF read through poppler's pdftotext).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -43,11 +45,33 @@ fn unneutralised(v: &str) -> String {
     }
 }
 
+/// The Word and PDF files of the seeds' tables, written once per test run.
+fn office_dir() -> &'static std::path::Path {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tools/office_seeds.py");
+        let out = Command::new("python3")
+            .arg(&script)
+            .args(["--shared".as_ref(), shared_dir().as_os_str(), "--out".as_ref(), dir.path().as_os_str()])
+            .output()
+            .expect("python3");
+        assert!(out.status.success(), "tools/office_seeds.py: {}", String::from_utf8_lossy(&out.stderr));
+        dir
+    })
+    .path()
+}
+
+/// Where a seed's document is: its extracted text (.txt) or a generated .docx / .pdf.
+fn seed_file(seed: &str) -> PathBuf {
+    if seed.ends_with(".txt") { shared_dir().join("seeds").join(seed) } else { office_dir().join(seed) }
+}
+
 /// Imports a seed document and returns the exported board, by code.
 fn import_and_export(seed: &str, plan: &str) -> BTreeMap<String, Row> {
     let data = tempfile::tempdir().unwrap();
     dondoc(data.path(), &["init"]);
-    let file = shared_dir().join("seeds").join(seed);
+    let file = seed_file(seed);
     dondoc(data.path(), &["import", file.to_str().unwrap(), "--plan", plan]);
     let again = dondoc(data.path(), &["import", file.to_str().unwrap(), "--plan", plan]);
     assert!(again.contains("không có thay đổi"), "re-import must change nothing: {again}");
@@ -74,7 +98,13 @@ fn compare(code: &str, got: Option<&Row>, want: &[(&str, &str)]) -> Vec<String> 
 
 #[test]
 fn quang_nam_statistics_plan() {
-    let board = import_and_export("quang-nam-cltk-2022.txt", "QN-2022");
+    for file in ["quang-nam-cltk-2022.txt", "quang-nam-cltk-2022.docx", "quang-nam-cltk-2022.pdf"] {
+        quang_nam(file);
+    }
+}
+
+fn quang_nam(file: &str) {
+    let board = import_and_export(file, "QN-2022");
     let mut diffs = Vec::new();
     let mut tasks = 0;
     for row in expected("quang-nam-cltk-2022.tasks.csv").iter().filter(|r| !r["lead"].is_empty()) {
@@ -91,13 +121,19 @@ fn quang_nam_statistics_plan() {
             .collect();
         diffs.extend(compare(&code, board.get(&code), &want));
     }
-    assert_eq!(board.len(), tasks, "one exported task per task row");
-    assert!(diffs.is_empty(), "{} differences:\n{}", diffs.len(), diffs.join("\n"));
+    assert_eq!(board.len(), tasks, "{file}: one exported task per task row");
+    assert!(diffs.is_empty(), "{file}: {} differences:\n{}", diffs.len(), diffs.join("\n"));
 }
 
 #[test]
 fn kon_tum_digital_transformation_plan() {
-    let board = import_and_export("kon-tum-1012-2024.txt", "KT-1012");
+    for file in ["kon-tum-1012-2024.txt", "kon-tum-1012-2024.docx", "kon-tum-1012-2024.pdf"] {
+        kon_tum(file);
+    }
+}
+
+fn kon_tum(file: &str) {
+    let board = import_and_export(file, "KT-1012");
     let mut diffs = Vec::new();
     let tasks = expected("kon-tum-1012-2024.tasks.csv");
     for row in &tasks {
@@ -113,7 +149,9 @@ fn kon_tum_digital_transformation_plan() {
         ];
         diffs.extend(compare(&code, board.get(&code), &want));
     }
-    let indicators = expected("kon-tum-1012-2024.indicators.csv");
+    // The indicator catalogue (Phụ lục II) is in the text only: the generated Word and PDF
+    // files carry the task table.
+    let indicators = if file.ends_with(".txt") { expected("kon-tum-1012-2024.indicators.csv") } else { Vec::new() };
     for row in &indicators {
         let path: Vec<&str> = row["group"].split(" > ").map(|g| g.split('.').next().unwrap()).collect();
         let code = format!("CS-{}.{}", path.join("."), row["tt"]);
@@ -121,13 +159,19 @@ fn kon_tum_digital_transformation_plan() {
             [("title", row["name"].as_str()), ("lead", row["lead"].as_str()), ("finish", row["frequency"].as_str())];
         diffs.extend(compare(&code, board.get(&code), &want));
     }
-    assert_eq!(board.len(), tasks.len() + indicators.len());
-    assert!(diffs.is_empty(), "{} differences:\n{}", diffs.len(), diffs.join("\n"));
+    assert_eq!(board.len(), tasks.len() + indicators.len(), "{file}");
+    assert!(diffs.is_empty(), "{file}: {} differences:\n{}", diffs.len(), diffs.join("\n"));
 }
 
 #[test]
 fn dong_thap_statistics_plan() {
-    let board = import_and_export("dong-thap-thong-ke-2026.txt", "DT-2026");
+    for file in ["dong-thap-thong-ke-2026.txt", "dong-thap-thong-ke-2026.docx", "dong-thap-thong-ke-2026.pdf"] {
+        dong_thap(file);
+    }
+}
+
+fn dong_thap(file: &str) {
+    let board = import_and_export(file, "DT-2026");
     let mut diffs = Vec::new();
     let mut tasks = 0;
     for row in expected("dong-thap-thong-ke-2026.tasks.csv").iter().filter(|r| !r["lead"].is_empty()) {
@@ -141,6 +185,41 @@ fn dong_thap_statistics_plan() {
         ];
         diffs.extend(compare(&row["tt"], board.get(&row["tt"]), &want));
     }
-    assert_eq!(board.len(), tasks);
-    assert!(diffs.is_empty(), "{} differences:\n{}", diffs.len(), diffs.join("\n"));
+    assert_eq!(board.len(), tasks, "{file}");
+    assert!(diffs.is_empty(), "{file}: {} differences:\n{}", diffs.len(), diffs.join("\n"));
+}
+
+#[test]
+fn files_that_cannot_be_read_say_why() {
+    let data = tempfile::tempdir().unwrap();
+    dondoc(data.path(), &["init"]);
+    let run = |file: &std::path::Path, path: Option<&std::path::Path>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dondoc"));
+        cmd.args(["import", file.to_str().unwrap(), "--plan", "X"]).env("DONDOC_DATA_DIR", data.path());
+        if let Some(p) = path {
+            cmd.env("PATH", p);
+        }
+        let out = cmd.output().expect("run dondoc");
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    // A scanned PDF (no text layer).
+    let (code, err) = run(&office_dir().join("ban-scan.pdf"), None);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("không có lớp chữ"), "{err}");
+    // Without poppler's pdftotext: the package to install is named.
+    let empty = tempfile::tempdir().unwrap();
+    let (code, err) = run(&office_dir().join("kon-tum-1012-2024.pdf"), Some(empty.path()));
+    assert_eq!(code, Some(2));
+    assert!(err.contains("poppler-utils"), "{err}");
+    // An old Word file, and a file that only pretends to be a Word document.
+    let doc = data.path().join("ke-hoach.doc");
+    std::fs::write(&doc, b"\xd0\xcf\x11\xe0").unwrap();
+    let (code, err) = run(&doc, None);
+    assert_eq!(code, Some(2));
+    assert!(err.contains(".docx"), "{err}");
+    let fake = data.path().join("ke-hoach.docx");
+    std::fs::write(&fake, "văn bản").unwrap();
+    let (code, err) = run(&fake, None);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("không phải tệp Word"), "{err}");
 }

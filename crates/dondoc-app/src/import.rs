@@ -39,6 +39,10 @@ pub enum Format {
     Text,
     Csv,
     Xlsx,
+    /// A Word document (.docx): its tables.
+    Docx,
+    /// A PDF file: its text layer's words, through poppler's `pdftotext`.
+    Pdf,
 }
 
 /// How an import writes.
@@ -96,7 +100,7 @@ pub struct AgencyNotes {
 #[derive(Debug)]
 pub struct ImportOutcome {
     pub plan: String,
-    /// "text", "csv" or "xlsx".
+    /// "text", "csv", "xlsx", "docx" or "pdf".
     pub format: &'static str,
     pub spec: PlanSpec,
     pub changes: Vec<Change>,
@@ -120,6 +124,36 @@ pub fn plan_id_from_file_name(file_name: &str) -> String {
     stem.chars().map(|c| if c.is_whitespace() || c == '/' { '-' } else { c }).collect()
 }
 
+/// The words of a PDF's text layer with their positions, from poppler's `pdftotext -tsv`
+/// (Debian package poppler-utils): the only external tool dondoc runs.
+fn pdf_words(file_name: &str, bytes: &[u8]) -> Result<String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("pdftotext")
+        .args(["-tsv", "-enc", "UTF-8", "-", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            AppError::Input(format!(
+                "{file_name}: cần công cụ pdftotext để đọc tệp PDF (cài gói poppler-utils: apt-get install \
+                 poppler-utils): {e}"
+            ))
+        })?;
+    let mut stdin = child.stdin.take().ok_or_else(|| AppError::input("pdftotext: không mở được đầu vào"))?;
+    let input = bytes.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().map_err(|e| AppError::Input(format!("{file_name}: pdftotext: {e}")))?;
+    let _ = writer.join();
+    if !out.status.success() {
+        let why = String::from_utf8_lossy(&out.stderr);
+        return Err(AppError::Input(format!("{file_name}: không đọc được tệp PDF: {}", why.trim())));
+    }
+    String::from_utf8(out.stdout)
+        .map_err(|_| AppError::Input(format!("{file_name}: pdftotext trả về chữ không phải UTF-8")))
+}
+
 /// Reads the file in the chosen (or recognised) format.
 pub fn read(
     file_name: &str,
@@ -133,6 +167,14 @@ pub fn read(
         Format::Auto => match ext.as_str() {
             "csv" => Format::Csv,
             "xlsx" | "xlsm" | "xls" | "ods" => Format::Xlsx,
+            "docx" => Format::Docx,
+            "pdf" => Format::Pdf,
+            "doc" => {
+                return Err(AppError::Input(format!(
+                    "{file_name}: tệp Word 97-2003 (.doc) chưa đọc được; mở bằng Word hoặc LibreOffice và lưu lại \
+                     thành .docx"
+                )));
+            }
             _ => Format::Text,
         },
         f => f,
@@ -146,6 +188,10 @@ pub fn read(
     Ok(match format {
         Format::Csv => (table::read_csv(text()?).map_err(shown)?, "csv"),
         Format::Xlsx => (table::read_xlsx(bytes, sheet).map_err(shown)?, "xlsx"),
+        Format::Docx => (dondoc_import::office::docx::read_docx(bytes).map_err(shown)?, "docx"),
+        Format::Pdf => {
+            (dondoc_import::office::pdf::read_pdf_words(&pdf_words(file_name, bytes)?).map_err(shown)?, "pdf")
+        }
         Format::Text | Format::Auto => (text::read(text()?).map_err(shown)?, "text"),
     })
 }

@@ -9,12 +9,14 @@
 //!
 //! - [`text`]: plan documents in the shapes of the provincial plans seen so far.
 //! - [`checks`]: every row read from a document checked before it becomes a task.
+//! - [`office`]: Word documents and PDF files (its words' positions), tables rebuilt.
 //! - [`table`]: CSV and Excel tables with a header row.
 //! - [`tasks`]: rows into tasks with stable codes; what a (re-)import changes.
 //! - [`model`]: the common result and the rule that derives stable task codes.
 
 pub mod checks;
 pub mod model;
+pub mod office;
 pub mod table;
 pub mod tasks;
 pub mod text;

@@ -36,12 +36,12 @@ pub const COLUMNS: &[(&str, &[&str])] = &[
 ];
 
 /// Which source column holds each field.
-struct Header {
-    index: Vec<(&'static str, usize)>,
+pub(crate) struct Header {
+    pub(crate) index: Vec<(&'static str, usize)>,
 }
 
 impl Header {
-    fn parse(cells: &[String]) -> Result<Header, ReadError> {
+    pub(crate) fn parse(cells: &[String]) -> Result<Header, ReadError> {
         let mut index = Vec::new();
         for (i, cell) in cells.iter().enumerate() {
             let name = fold(cell);
@@ -62,13 +62,13 @@ impl Header {
         Ok(Header { index })
     }
 
-    fn get<'a>(&self, row: &'a [String], field: &str) -> Option<&'a str> {
+    pub(crate) fn get<'a>(&self, row: &'a [String], field: &str) -> Option<&'a str> {
         let i = self.index.iter().find(|(f, _)| *f == field)?.1;
         row.get(i).map(|s| s.as_str()).filter(|s| !s.trim().is_empty())
     }
 }
 
-fn agencies(cell: Option<&str>) -> Vec<String> {
+pub(crate) fn agencies(cell: Option<&str>) -> Vec<String> {
     cell.map(|c| {
         c.split([';', '\n'])
             .map(|a| clean(a.trim_start_matches(['-', '+', '•']).trim_end_matches(['.', ','])))

@@ -390,7 +390,7 @@ pub enum AgencyAction {
 pub struct ImportArgs {
     #[command(subcommand)]
     pub action: Option<ImportAction>,
-    /// Kế hoạch: văn bản (trích từ tệp PDF hoặc Word), CSV hoặc Excel.
+    /// Kế hoạch: tệp Word (.docx), PDF, văn bản trích từ PDF/Word, CSV hoặc Excel.
     #[arg(required = true)]
     pub file: Option<PathBuf>,
     /// Mã kế hoạch của các nhiệm vụ, ví dụ: "QN-2022" (mặc định: tên tệp, bỏ phần mở rộng).
@@ -512,6 +512,8 @@ pub enum ImportFormat {
     Text,
     Csv,
     Xlsx,
+    Docx,
+    Pdf,
 }
 
 /// Xác định một nhiệm vụ.

@@ -44,6 +44,8 @@ pub async fn run(global: &Global, args: &ImportArgs) -> Result<()> {
             ImportFormat::Text => Format::Text,
             ImportFormat::Csv => Format::Csv,
             ImportFormat::Xlsx => Format::Xlsx,
+            ImportFormat::Docx => Format::Docx,
+            ImportFormat::Pdf => Format::Pdf,
         },
         sheet: args.sheet.as_deref(),
         plan,
