@@ -66,7 +66,7 @@ code,title,lead,cooperating,start,finish,product
 04,Tổ chức tập huấn thống kê cấp xã,Sở Nội vụ,Thống kê tỉnh,,Hằng năm,Lớp tập huấn
 ";
 
-/// The plan re-issued: 01's deadline moved, 02 renamed, 03 handed to the successor agency,
+/// The plan re-issued: 01's deadline moved later (an extension to confirm), 02 renamed, 03 handed to the successor agency,
 /// 04 withdrawn, 05 added.
 const PLAN_V2: &str = "\
 code,title,lead,cooperating,start,finish,product
@@ -104,7 +104,7 @@ fn a_revised_plan_appends_only_the_differences() {
         .map(|c| (c["change"].as_str().unwrap().to_string(), c["code"].as_str().unwrap().to_string()))
         .collect();
     let want: Vec<(String, String)> =
-        [("revised", "01"), ("revised", "02"), ("reassigned", "03"), ("new", "05"), ("withdrawn", "04")]
+        [("extension_proposed", "01"), ("revised", "02"), ("reassigned", "03"), ("new", "05"), ("withdrawn", "04")]
             .iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect();
@@ -113,9 +113,10 @@ fn a_revised_plan_appends_only_the_differences() {
 
     d.ok(&["import", p(&v2), "--plan", "KH-1"]);
     assert_eq!(d.event_count(), before + 6, "five task events and one PlanRevised");
+    // 01's later deadline waits for the secretariat's confirmation.
     let t1 = d.json(&["show", "--plan", "KH-1", "--code", "01", "--json"]);
-    assert_eq!(t1["finish"], "Quý III/2026");
-    assert_eq!(t1["due"], "2026-09-30");
+    assert_eq!(t1["finish"], "Quý II/2026");
+    assert_eq!(t1["due"], "2026-06-30");
     let t3 = d.json(&["show", "--plan", "KH-1", "--code", "03", "--json"]);
     assert_eq!(t3["lead"], "Sở Tài chính");
     let t4 = d.json(&["show", "--plan", "KH-1", "--code", "04", "--json"]);
@@ -367,4 +368,116 @@ fn options_go_before_or_after_the_command_and_time_cells_keep_their_remarks() {
         let v = d.json(&["when", "Quý IV/2025", flag, "start", "--json"]);
         assert_eq!(v["start"], "2025-10-01", "{flag}: {v}");
     }
+}
+
+/// `shared/` beside the repository (override with `DONDOC_SHARED_DIR`).
+fn shared_dir() -> PathBuf {
+    std::env::var_os("DONDOC_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
+}
+
+#[test]
+fn a_plan_reissued_after_the_2025_merger_is_read_as_a_revision() {
+    let d = Data::new();
+    let seed = shared_dir().join("seeds/kon-tum-1012-2024.txt");
+    d.ok(&["import", p(&seed), "--plan", "KT"]);
+
+    // The re-issued plan, derived from the board: the 2025 agency names, one deadline
+    // later, one task renumbered (I.2 printed as TT 9), one dropped (I.3), one added.
+    let csv = d.ok(&["export", "--plan", "KT", "--format", "csv"]);
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let headers: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let mut rows: Vec<Vec<String>> =
+        reader.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect();
+    let renamed =
+        [("Sở Thông tin và Truyền thông", "Sở Khoa học và Công nghệ"), ("Sở Giao thông vận tải", "Sở Xây dựng")];
+    let mut successions = std::collections::BTreeSet::new();
+    for row in &mut rows {
+        for c in [col("lead"), col("cooperating")] {
+            for (old, new) in renamed {
+                if row[c].contains(old) {
+                    row[c] = row[c].replace(old, new);
+                    successions.insert(row[col("code")].clone());
+                }
+            }
+        }
+    }
+    let find = |rows: &[Vec<String>], code: &str| rows.iter().position(|r| r[col("code")] == code).unwrap();
+    let later = find(&rows, "I.1");
+    assert_eq!(rows[later][col("finish")], "Tháng 4/2025");
+    rows[later][col("finish")] = "Tháng 12/2025".into();
+    let moved = find(&rows, "I.2");
+    rows[moved][col("code")] = "I.9".into();
+    rows[moved][col("tt")] = "9".into();
+    let dropped = find(&rows, "I.3");
+    rows.remove(dropped);
+    let mut added = rows[0].clone();
+    added[col("code")] = "I.10".into();
+    added[col("tt")] = "10".into();
+    added[col("title")] = "Tổng kết thực hiện kế hoạch sau sắp xếp đơn vị hành chính".into();
+    rows.push(added);
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(&headers).unwrap();
+    for r in &rows {
+        out.write_record(r).unwrap();
+    }
+    let file = d.file("kt-2025.csv", &String::from_utf8(out.into_inner().unwrap()).unwrap());
+
+    let dry = d.json(&["import", p(&file), "--plan", "KT", "--dry-run", "--json"]);
+    let changes = dry["changes"].as_array().unwrap();
+    let of = |kind: &str| -> Vec<&Value> { changes.iter().filter(|c| c["change"] == kind).collect() };
+    // Reassignments that follow the recorded successions are marked as such, not removals.
+    let reassigned = of("reassigned");
+    assert!(!successions.is_empty());
+    assert_eq!(reassigned.len(), successions.len(), "{dry}");
+    assert!(reassigned.iter().all(|c| c["by_succession"] == true), "{reassigned:?}");
+    // The later deadline is an extension to confirm, not a revision.
+    let ext = of("extension_proposed");
+    assert_eq!(ext.len(), 1, "{dry}");
+    assert_eq!((ext[0]["code"].as_str(), ext[0]["to"].as_str()), (Some("I.1"), Some("2025-12-31")));
+    assert!(of("revised").iter().all(|c| c["code"] != "I.1"), "{dry}");
+    // Renumbered by content: the task keeps its code; genuinely new and dropped rows.
+    let renum = of("renumbered");
+    assert_eq!(renum.len(), 1, "{dry}");
+    assert_eq!(
+        (renum[0]["code"].as_str(), renum[0]["from_tt"].as_str(), renum[0]["to_tt"].as_str()),
+        (Some("I.2"), Some("2"), Some("9"))
+    );
+    let new: Vec<&str> = of("new").iter().map(|c| c["code"].as_str().unwrap()).collect();
+    assert_eq!(new, ["I.10"]);
+    let gone: Vec<&str> = of("withdrawn").iter().map(|c| c["code"].as_str().unwrap()).collect();
+    assert_eq!(gone, ["I.3"]);
+
+    // Written: the extension waits for the secretariat; the deadline in force is unchanged.
+    let shown = d.ok(&["import", p(&file), "--plan", "KT"]);
+    assert!(
+        shown.contains("theo đổi tên, sáp nhập cơ quan") && shown.contains("đề nghị gia hạn chờ xác nhận 1"),
+        "{shown}"
+    );
+    let t = d.json(&["show", "--plan", "KT", "--code", "I.1", "--json"]);
+    assert_eq!(t["finish"], "Tháng 4/2025", "{t}");
+    let audit = d.json(&["audit", "--plan", "KT", "--code", "I.1", "--json"]);
+    assert_eq!(audit["events"].as_array().unwrap().last().unwrap()["type"], "DeadlineExtensionRequested");
+    d.ok(&[
+        "task",
+        "extend",
+        "--plan",
+        "KT",
+        "--code",
+        "I.1",
+        "--to",
+        "Tháng 12/2025",
+        "--reason",
+        "Theo kế hoạch sửa đổi",
+    ]);
+    assert_eq!(d.json(&["show", "--plan", "KT", "--code", "I.1", "--json"])["due"], "2025-12-31");
+    // The renumbered task took its new number; the same file again changes nothing.
+    let t2 = d.json(&["show", "--plan", "KT", "--code", "I.2", "--json"]);
+    assert_eq!(t2["tt"], "9", "{t2}");
+    let before = d.event_count();
+    let again = d.ok(&["import", p(&file), "--plan", "KT"]);
+    assert!(again.contains("không có thay đổi"), "{again}");
+    assert_eq!(d.event_count(), before);
 }

@@ -21,7 +21,9 @@ use dondoc_core::agency::{Directory, Resolution};
 use dondoc_core::calendar::local_date;
 use dondoc_core::event::{Source, TaskKey};
 use dondoc_core::plan::{ImportCounts, PlanEvent, PlanGroup, PlanInfo};
-use dondoc_import::tasks::{self, Change, PlanSpec};
+use dondoc_core::task::TaskState;
+use dondoc_core::timeexpr::TimeExpr;
+use dondoc_import::tasks::{self, Change, PlanSpec, TaskSpec};
 use dondoc_import::{ImportedPlan, ReadError, table, text};
 use dondoc_projections::board::TaskFilter;
 use dondoc_store::ExpectedRevision;
@@ -116,6 +118,9 @@ pub struct ImportOutcome {
     pub kept: Vec<String>,
     /// Withdrawals that need `allow_withdraw` (reported by a dry run; refused otherwise).
     pub withdrawals_to_confirm: Option<usize>,
+    /// Reassigned tasks whose new agencies are the recorded successors (renames, mergers)
+    /// of the old ones.
+    pub by_succession: std::collections::BTreeSet<String>,
 }
 
 /// The plan id for a file: its name without the extension, spaces and slashes made dashes.
@@ -220,6 +225,8 @@ fn counts(changes: &[Change]) -> ImportCounts {
             Change::Revised { .. } => c.revised += 1,
             Change::Reassigned { .. } => c.reassigned += 1,
             Change::Withdrawn { .. } => c.withdrawn += 1,
+            Change::Renumbered { .. } => c.renumbered += 1,
+            Change::ExtensionProposed { .. } => c.extensions_proposed += 1,
         }
     }
     c
@@ -275,7 +282,8 @@ pub async fn import(app: &App, req: &ImportRequest<'_>) -> Result<ImportOutcome>
             .collect();
         (current, read.plan(&plan)?, read.directory(&app.settings.agencies)?)
     };
-    let mut changes = tasks::diff(&spec, &current);
+    let mut changes = propose_extensions(app, tasks::diff(&spec, &current), &current);
+    let by_succession = follows_successions(&changes, &directory, local_date(now));
     // A task whose row is left for review is not absent from the plan.
     let mut kept = Vec::new();
     changes.retain(|c| match c {
@@ -318,6 +326,7 @@ pub async fn import(app: &App, req: &ImportRequest<'_>) -> Result<ImportOutcome>
         review: Vec::new(),
         kept,
         withdrawals_to_confirm: to_confirm.then_some(withdrawn),
+        by_succession,
     };
     outcome.review = outcome.spec.review.clone();
     if req.mode == Mode::DryRun {
@@ -370,4 +379,86 @@ pub async fn import(app: &App, req: &ImportRequest<'_>) -> Result<ImportOutcome>
 /// The review rows, one per line, for an error message.
 fn review_lines(review: &[dondoc_import::ReviewItem]) -> String {
     review.iter().map(|r| format!("\n  {}: {}: \"{}\"", r.place(), r.reason, r.text)).collect()
+}
+
+/// A revised plan's later deadline for a one-off task is proposed as an extension (the
+/// secretariat confirms it with `task extend` or rejects it), not applied: the task's other
+/// revised fields are still revised, with its deadline as it was. An earlier deadline, or
+/// a recurring one, is revised as the plan says.
+fn propose_extensions(app: &App, changes: Vec<Change>, current: &BTreeMap<String, TaskState>) -> Vec<Change> {
+    let calendar = app.calendar();
+    let classifier = app.classifier(&calendar);
+    let mut out = Vec::with_capacity(changes.len());
+    for change in changes {
+        let Change::Revised { spec, fields } = &change else {
+            out.push(change);
+            continue;
+        };
+        let state = &current[&spec.code];
+        let proposed = TaskState { finish: spec.finish.clone(), ..state.clone() };
+        let later = match (classifier.deadline(state), classifier.deadline(&proposed), &spec.finish) {
+            (Some(old), Some(new), Some(text)) if fields.contains(&"finish") && new.nominal > old.nominal => {
+                Some((old.nominal, new.nominal, text.input.clone()))
+            }
+            _ => None,
+        };
+        let recurring = |s: &TaskState| matches!(s.deadline_expr(), Some(TimeExpr::Recurring { .. }));
+        // Already proposed (waiting) or already granted: the deadline needs nothing more.
+        let new_nominal = classifier.deadline(&TaskState { main: Default::default(), ..proposed.clone() });
+        let settled = new_nominal.is_some_and(|n| {
+            state.main.pending_extension.as_ref().is_some_and(|(d, _)| *d == n.nominal)
+                || state.main.extended_due == Some(n.nominal)
+        });
+        if settled && fields.contains(&"finish") {
+            let rest: Vec<&'static str> = fields.iter().copied().filter(|f| *f != "finish").collect();
+            if !rest.is_empty() {
+                out.push(Change::Revised {
+                    spec: TaskSpec { finish: state.finish.clone(), ..spec.clone() },
+                    fields: rest,
+                });
+            }
+            continue;
+        }
+        match later {
+            Some((from, to, to_text)) if !recurring(state) && !recurring(&proposed) && !state.status.is_closed() => {
+                let rest: Vec<&'static str> = fields.iter().copied().filter(|f| *f != "finish").collect();
+                if !rest.is_empty() {
+                    let kept = TaskSpec { finish: state.finish.clone(), ..spec.clone() };
+                    out.push(Change::Revised { spec: kept, fields: rest });
+                }
+                out.push(Change::ExtensionProposed { code: spec.code.clone(), from, to, to_text });
+            }
+            _ => out.push(change),
+        }
+    }
+    out
+}
+
+/// The reassignments whose every changed agency is the recorded successor of the one it
+/// replaces (as of `today`).
+fn follows_successions(
+    changes: &[Change],
+    directory: &Directory,
+    today: NaiveDate,
+) -> std::collections::BTreeSet<String> {
+    let split = |lead: &str, coop: &[String]| -> Vec<String> {
+        lead.split("; ").map(str::to_string).chain(coop.iter().cloned()).filter(|n| !n.trim().is_empty()).collect()
+    };
+    changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Reassigned { spec, from_lead, from_cooperating } => {
+                let old = split(from_lead, from_cooperating);
+                let new = split(&spec.lead, &spec.cooperating);
+                let gone: Vec<&String> = old.iter().filter(|o| !new.contains(o)).collect();
+                let came: Vec<&String> = new.iter().filter(|n| !old.contains(n)).collect();
+                let succeeded = |o: &String| {
+                    directory.successor(o, today).is_some()
+                        && came.iter().any(|n| directory.current_key(n, today) == directory.current_key(o, today))
+                };
+                (!gone.is_empty() && gone.iter().all(|o| succeeded(o))).then(|| spec.code.clone())
+            }
+            _ => None,
+        })
+        .collect()
 }

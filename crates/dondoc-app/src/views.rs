@@ -43,6 +43,7 @@ pub fn task_json(task: &BoardTask, standing: &TaskStanding, at: DateTime<Utc>) -
     json!({
         "plan": s.key.plan,
         "code": s.key.code,
+        "tt": s.tt,
         "title": s.title,
         "lead": s.lead,
         "cooperating": s.cooperating,

@@ -59,8 +59,11 @@ pub fn describe(event: &TaskEvent) -> String {
             }
             s
         }
-        TaskEvent::TaskRevised { title, start, finish, product, reason } => {
+        TaskEvent::TaskRevised { title, start, finish, product, tt, reason } => {
             let mut parts = Vec::new();
+            if let Some(t) = tt {
+                parts.push(format!("số TT {t}"));
+            }
             if let Some(t) = title {
                 parts.push(format!("tên \"{t}\""));
             }

@@ -345,6 +345,9 @@ pub enum TaskEvent {
         finish: Option<Option<ParsedTime>>,
         #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
         product: Option<Option<String>>,
+        /// The task's new row number (a renumbered plan); absent in older events.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tt: Option<String>,
         reason: String,
     },
     /// A lead agency given to a task that had none.

@@ -88,6 +88,16 @@ pub struct ImportCounts {
     pub revised: u32,
     pub reassigned: u32,
     pub withdrawn: u32,
+    /// Tasks under a new number (matched by title); absent in older events.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub renumbered: u32,
+    /// Later deadlines proposed as extensions; absent in older events.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub extensions_proposed: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// A plan event. The variant name is the stored event type.

@@ -264,6 +264,7 @@ fn sample(kind: CommandKind) -> TaskCommand {
             start: None,
             finish: Some(parse("Quý I/2026").unwrap()),
             product: None,
+            tt: None,
             reason: s("Kế hoạch sửa đổi"),
         },
         CommandKind::Assign => TaskCommand::Assign {
@@ -1198,6 +1199,7 @@ fn a_revised_plan_changes_only_what_changed() {
         start: start.clone(),
         finish: Some(parse(finish).unwrap()),
         product: product.clone(),
+        tt: None,
         reason: s("Kế hoạch sửa đổi 140/KH-UBND"),
     };
     let same_title = state.title.clone();

@@ -193,6 +193,7 @@ fn samples() -> Vec<TaskEvent> {
                 notes: vec![],
             })),
             product: Some(None),
+            tt: None,
             reason: s("Kế hoạch sửa đổi số 140/KH-UBND"),
         },
         TaskEvent::ReminderRequeued {
@@ -459,4 +460,20 @@ fn task_status_labels() {
         assert_eq!(status.to_string(), label);
         assert_eq!(status.is_closed(), closed);
     }
+}
+
+#[test]
+fn a_revision_that_renumbers_a_task_round_trips_and_older_revisions_still_load() {
+    // The golden TaskRevised (above) has no `tt`: it loads as "number unchanged".
+    let event = TaskEvent::TaskRevised {
+        title: None,
+        start: None,
+        finish: None,
+        product: None,
+        tt: Some(s("3.2")),
+        reason: s("Kế hoạch sửa đổi đánh số lại: TT 2 → TT 3.2"),
+    };
+    let (event_type, version, data) = event.encode();
+    assert_eq!(data["tt"], "3.2");
+    assert_eq!(TaskEvent::decode(event_type, version, data).unwrap(), event);
 }

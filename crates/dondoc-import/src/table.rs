@@ -1,6 +1,6 @@
 //! Tables typed by people: CSV files and Excel sheets with a header row whose column names
-//! may be Vietnamese or English (see [`COLUMNS`]). A row without a lead agency is a
-//! heading; cooperating agencies are separated by ";" or new lines.
+//! may be Vietnamese or English (see [`COLUMNS`]). A row without a lead agency and without
+//! a time is a heading; cooperating agencies are separated by ";" or new lines.
 
 use std::io::Cursor;
 
@@ -108,7 +108,9 @@ fn rows_to_plan(rows: Vec<Vec<String>>, first_line: usize) -> Result<ImportedPla
             tt,
             code: header.get(&row, "code").map(clean),
             level,
-            heading: lead.is_empty(),
+            // A row with a time but no lead is a task whose lead is missing (an exported
+            // indicator without one, say), not a heading.
+            heading: lead.is_empty() && header.get(&row, "start").is_none() && header.get(&row, "finish").is_none(),
             title,
             lead,
             cooperating: agencies(header.get(&row, "cooperating")),

@@ -250,13 +250,21 @@ pub enum Change {
     Reassigned { spec: TaskSpec, from_lead: String, from_cooperating: Vec<String> },
     /// On the board, open, and no longer in the plan.
     Withdrawn { code: String, title: String },
+    /// The same task under another number (its title matches): it keeps its code and
+    /// takes the new number (`spec`: the task as on the board, with the new number).
+    Renumbered { code: String, from_tt: String, to_tt: String, spec: TaskSpec },
+    /// A later deadline in the revised plan: proposed as an extension for the secretariat
+    /// to confirm (`task extend`) or reject, not applied by the import.
+    ExtensionProposed { code: String, from: chrono::NaiveDate, to: chrono::NaiveDate, to_text: String },
 }
 
 impl Change {
     pub fn code(&self) -> &str {
         match self {
             Change::New(s) | Change::Revised { spec: s, .. } | Change::Reassigned { spec: s, .. } => &s.code,
-            Change::Withdrawn { code, .. } => code,
+            Change::Withdrawn { code, .. }
+            | Change::Renumbered { code, .. }
+            | Change::ExtensionProposed { code, .. } => code,
         }
     }
 
@@ -281,6 +289,7 @@ impl Change {
                 start: s.start.clone(),
                 finish: s.finish.clone(),
                 product: s.product.clone(),
+                tt: None,
                 reason: reason.to_string(),
             },
             Change::Reassigned { spec: s, .. } => TaskCommand::Assign {
@@ -289,6 +298,22 @@ impl Change {
                 reason: Some(reason.to_string()),
             },
             Change::Withdrawn { .. } => TaskCommand::Cancel { reason: format!("Rút khỏi kế hoạch: {reason}") },
+            Change::Renumbered { from_tt, to_tt, spec: s, .. } => TaskCommand::Revise {
+                title: s.title.clone(),
+                start: s.start.clone(),
+                finish: s.finish.clone(),
+                product: s.product.clone(),
+                tt: Some(to_tt.clone()),
+                reason: format!("Kế hoạch sửa đổi đánh số lại: TT {from_tt} → TT {to_tt} ({reason})"),
+            },
+            Change::ExtensionProposed { to, to_text, .. } => TaskCommand::RequestExtension {
+                occurrence: None,
+                to: *to,
+                to_text: Some(to_text.clone()),
+                reason: format!(
+                    "Kế hoạch sửa đổi ghi thời hạn mới \"{to_text}\" ({reason}); chờ Tổ giúp việc xác nhận"
+                ),
+            },
         }
     }
 }
@@ -297,7 +322,37 @@ impl Change {
 /// Importing the same plan again yields no change.
 pub fn diff(spec: &PlanSpec, current: &BTreeMap<String, TaskState>) -> Vec<Change> {
     let mut changes = Vec::new();
+    let renumbered = renumbered(spec, current);
     for s in &spec.tasks {
+        let s = &match renumbered.iter().find(|(new, _)| *new == s.code) {
+            Some((_, old)) => {
+                let state = &current[old];
+                // Matched before and already renumbered: only the code carries over.
+                if state.tt.as_deref() == Some(s.tt.as_str()) {
+                    TaskSpec { code: old.clone(), ..s.clone() }
+                } else {
+                    changes.push(Change::Renumbered {
+                        code: old.clone(),
+                        from_tt: state.tt.clone().unwrap_or_default(),
+                        to_tt: s.tt.clone(),
+                        spec: TaskSpec {
+                            code: old.clone(),
+                            tt: s.tt.clone(),
+                            group: state.group.clone(),
+                            title: state.title.clone(),
+                            lead: state.lead.clone(),
+                            cooperating: state.cooperating.clone(),
+                            start: state.start.clone(),
+                            finish: state.finish.clone(),
+                            product: state.product.clone(),
+                            line: s.line,
+                        },
+                    });
+                    TaskSpec { code: old.clone(), ..s.clone() }
+                }
+            }
+            None => s.clone(),
+        };
         let Some(state) = current.get(&s.code) else {
             changes.push(Change::New(s.clone()));
             continue;
@@ -327,12 +382,39 @@ pub fn diff(spec: &PlanSpec, current: &BTreeMap<String, TaskState>) -> Vec<Chang
         }
     }
     for (code, state) in current {
-        let still_there = spec.tasks.iter().any(|s| &s.code == code);
+        let still_there = spec.tasks.iter().any(|s| &s.code == code) || renumbered.iter().any(|(_, old)| old == code);
         if !still_there && !state.status.is_closed() {
             changes.push(Change::Withdrawn { code: code.clone(), title: state.title.clone() });
         }
     }
     changes
+}
+
+/// Rows under a new number: (new code, old code) where a task of the file has no task of
+/// its code on the board, an open task of the board is absent from the file, and their
+/// titles are the same (folded); only pairs that are the one match on both sides.
+fn renumbered(spec: &PlanSpec, current: &BTreeMap<String, TaskState>) -> Vec<(String, String)> {
+    let codes: std::collections::HashSet<&str> = spec.tasks.iter().map(|s| s.code.as_str()).collect();
+    let mut gone: HashMap<String, Vec<&String>> = HashMap::new();
+    for (code, state) in current.iter().filter(|(c, st)| !codes.contains(c.as_str()) && !st.status.is_closed()) {
+        gone.entry(dondoc_core::text::fold(&state.title)).or_default().push(code);
+    }
+    if gone.is_empty() {
+        return Vec::new();
+    }
+    let mut new: HashMap<String, Vec<&TaskSpec>> = HashMap::new();
+    for s in spec.tasks.iter().filter(|s| !current.contains_key(&s.code)) {
+        new.entry(dondoc_core::text::fold(&s.title)).or_default().push(s);
+    }
+    let mut out: Vec<(String, String)> = new
+        .iter()
+        .filter_map(|(title, specs)| match (specs.as_slice(), gone.get(title).map(Vec::as_slice)) {
+            ([s], Some([old])) => Some((s.code.clone(), (*old).clone())),
+            _ => None,
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 #[cfg(test)]

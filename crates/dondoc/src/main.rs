@@ -108,5 +108,7 @@ fn exit_status(e: &anyhow::Error) -> u8 {
 
 /// Output closed by the reader (`dondoc ... | head`): not a failure.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    e.chain()
+        .filter_map(|cause| cause.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
 }

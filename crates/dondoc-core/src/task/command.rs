@@ -46,6 +46,9 @@ pub enum TaskCommand {
         finish: Option<ParsedTime>,
         #[serde(default)]
         product: Option<String>,
+        /// The row number the revised plan prints (None: unchanged).
+        #[serde(default)]
+        tt: Option<String>,
         reason: String,
     },
     Assign {

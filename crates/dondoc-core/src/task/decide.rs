@@ -130,7 +130,7 @@ pub fn decide(state: &TaskState, command: &TaskCommand, now: DateTime<Utc>) -> R
                 group: group.as_ref().map(|g| g.trim().to_string()).filter(|g| !g.is_empty()),
             }]
         }
-        TaskCommand::Revise { title, start, finish, product, reason } => {
+        TaskCommand::Revise { title, start, finish, product, tt, reason } => {
             let title = required("tên nhiệm vụ", title)?;
             let product = product.as_ref().map(|p| p.trim().to_string()).filter(|p| !p.is_empty());
             let changed = |same: bool| (!same).then_some(());
@@ -139,10 +139,13 @@ pub fn decide(state: &TaskState, command: &TaskCommand, now: DateTime<Utc>) -> R
                 start: changed(start == &state.start).map(|_| start.clone()),
                 finish: changed(finish == &state.finish).map(|_| finish.clone()),
                 product: changed(product == state.product).map(|_| product.clone()),
+                tt: tt.clone().filter(|t| !t.trim().is_empty() && state.tt.as_deref() != Some(t.as_str())),
                 reason: required("lý do", reason)?,
             };
             match &event {
-                TaskEvent::TaskRevised { title: None, start: None, finish: None, product: None, .. } => Vec::new(),
+                TaskEvent::TaskRevised { title: None, start: None, finish: None, product: None, tt: None, .. } => {
+                    Vec::new()
+                }
                 _ => vec![event],
             }
         }

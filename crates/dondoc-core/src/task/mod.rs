@@ -138,7 +138,10 @@ impl TaskState {
                 self.product = product.clone();
                 self.tracked_from = Some(*tracked_from);
             }
-            TaskEvent::TaskRevised { title, start, finish, product, .. } => {
+            TaskEvent::TaskRevised { title, start, finish, product, tt, .. } => {
+                if let Some(t) = tt {
+                    self.tt = Some(t.clone());
+                }
                 if let Some(t) = title {
                     self.title = t.clone();
                 }

@@ -69,13 +69,24 @@ pub async fn run(global: &Global, args: &ImportArgs) -> Result<()> {
     } else {
         let c = &outcome.counts;
         outln!(
-            "Kế hoạch {}: {} nhiệm vụ trong tệp; thêm {}, điều chỉnh {}, giao lại {}, rút {}{}.",
+            "Kế hoạch {}: {} nhiệm vụ trong tệp; thêm {}, điều chỉnh {}, giao lại {}{}, rút {}{}{}{}.",
             outcome.plan,
             outcome.spec.tasks.len(),
             c.added,
             c.revised,
             c.reassigned,
+            if outcome.by_succession.is_empty() {
+                String::new()
+            } else {
+                format!(" (trong đó {} theo đổi tên, sáp nhập cơ quan)", outcome.by_succession.len())
+            },
             c.withdrawn,
+            if c.renumbered > 0 { format!(", đánh số lại {}", c.renumbered) } else { String::new() },
+            if c.extensions_proposed > 0 {
+                format!(", đề nghị gia hạn chờ xác nhận {}", c.extensions_proposed)
+            } else {
+                String::new()
+            },
             if outcome.changes.is_empty() { " (không có thay đổi)" } else { "" }
         );
         for w in &outcome.spec.warnings {
@@ -211,10 +222,18 @@ fn report_json(args: &ImportArgs, o: &ImportOutcome) -> Result<()> {
         .map(|c| match c {
             Change::New(s) => json!({"change": "new", "code": s.code, "tt": s.tt, "title": s.title, "lead": s.lead}),
             Change::Revised { spec: s, fields } => json!({"change": "revised", "code": s.code, "fields": fields}),
-            Change::Reassigned { spec: s, from_lead, .. } => {
-                json!({"change": "reassigned", "code": s.code, "from_lead": from_lead, "lead": s.lead})
-            }
+            Change::Reassigned { spec: s, from_lead, from_cooperating } => json!({
+                "change": "reassigned", "code": s.code, "from_lead": from_lead, "lead": s.lead,
+                "from_cooperating": from_cooperating, "cooperating": s.cooperating,
+                "by_succession": o.by_succession.contains(&s.code),
+            }),
             Change::Withdrawn { code, title } => json!({"change": "withdrawn", "code": code, "title": title}),
+            Change::Renumbered { code, from_tt, to_tt, .. } => {
+                json!({"change": "renumbered", "code": code, "from_tt": from_tt, "to_tt": to_tt})
+            }
+            Change::ExtensionProposed { code, from, to, to_text } => json!({
+                "change": "extension_proposed", "code": code, "from": from, "to": to, "to_text": to_text,
+            }),
         })
         .collect();
     let warnings: Vec<_> = o.spec.warnings.iter().map(|w| json!({"line": w.line, "message": w.message})).collect();
@@ -254,10 +273,27 @@ fn report(o: &ImportOutcome) -> Result<()> {
                 let what: Vec<String> = fields.iter().map(|f| revised_field(s, f)).collect();
                 outln!("  ~ {:<12} điều chỉnh {}", s.code, what.join("; "))
             }
-            Change::Reassigned { spec: s, from_lead, .. } => {
-                outln!("  → {:<12} chủ trì/phối hợp: {from_lead} → {}", s.code, s.lead)
+            Change::Reassigned { spec: s, from_lead, from_cooperating } => {
+                let mut what = Vec::new();
+                if *from_lead != s.lead {
+                    what.push(format!("chủ trì: {from_lead} → {}", s.lead));
+                }
+                if *from_cooperating != s.cooperating {
+                    what.push(format!("phối hợp: {} → {}", from_cooperating.join("; "), s.cooperating.join("; ")));
+                }
+                let why =
+                    if o.by_succession.contains(&s.code) { " (theo đổi tên, sáp nhập cơ quan)" } else { "" };
+                outln!("  → {:<12} {}{why}", s.code, what.join("; "))
             }
             Change::Withdrawn { code, title } => outln!("  - {code:<12} rút khỏi kế hoạch: {title}"),
+            Change::Renumbered { code, from_tt, to_tt, .. } => {
+                outln!("  # {code:<12} đánh số lại: TT {from_tt} → TT {to_tt} (cùng nội dung, giữ mã {code})")
+            }
+            Change::ExtensionProposed { code, from, to, to_text } => outln!(
+                "  ⏱ {code:<12} thời hạn mới \"{to_text}\" ({} → {}): đề nghị gia hạn, chờ xác nhận (dondoc task extend)",
+                from.format("%d/%m/%Y"),
+                to.format("%d/%m/%Y")
+            ),
         }
     }
     for w in &o.spec.warnings {
