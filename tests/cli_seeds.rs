@@ -149,9 +149,9 @@ fn kon_tum(file: &str) {
         ];
         diffs.extend(compare(&code, board.get(&code), &want));
     }
-    // The indicator catalogue (Phụ lục II) is in the text only: the generated Word and PDF
-    // files carry the task table.
-    let indicators = if file.ends_with(".txt") { expected("kon-tum-1012-2024.indicators.csv") } else { Vec::new() };
+    // The indicator catalogue (Phụ lục II): in the text, and as the second table of the
+    // Word and PDF files.
+    let indicators = expected("kon-tum-1012-2024.indicators.csv");
     for row in &indicators {
         let path: Vec<&str> = row["group"].split(" > ").map(|g| g.split('.').next().unwrap()).collect();
         let code = format!("CS-{}.{}", path.join("."), row["tt"]);

@@ -27,7 +27,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 FONT_DIRS = ["/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu"]
 
@@ -117,13 +117,7 @@ def write_cell(cell, paragraphs):
         first = False
 
 
-def write_docx(path, title, header, widths, body):
-    doc = Document()
-    style = doc.styles["Normal"]
-    style.font.name = "Times New Roman"
-    style.font.size = Pt(11)
-    doc.add_paragraph("ỦY BAN NHÂN DÂN TỈNH")
-    doc.add_paragraph(title)
+def write_docx_table(doc, header, widths, body):
     ncols = len(widths)
     table = doc.add_table(rows=0, cols=ncols)
     table.style = "Table Grid"
@@ -164,17 +158,27 @@ def write_docx(path, title, header, widths, body):
             continue
         for c, paragraphs in enumerate(row):
             write_cell(cells[c], [p for p in paragraphs if p] or [""])
+
+
+def write_docx(path, title, header, widths, body, extra=None):
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.name = "Times New Roman"
+    style.font.size = Pt(11)
+    doc.add_paragraph("ỦY BAN NHÂN DÂN TỈNH")
+    doc.add_paragraph(title)
+    write_docx_table(doc, header, widths, body)
+    if extra:
+        doc.add_paragraph("")
+        doc.add_paragraph("Phụ lục II. DANH MỤC CHỈ SỐ")
+        write_docx_table(doc, *extra)
     doc.add_paragraph("")
     doc.add_paragraph("Nơi nhận:")
     doc.add_paragraph("- Lưu: VT.")
     doc.save(path)
 
 
-def write_pdf(path, title, header, widths, body):
-    font_dir = next(d for d in FONT_DIRS if os.path.exists(os.path.join(d, "DejaVuSans.ttf")))
-    pdfmetrics.registerFont(TTFont("DejaVu", os.path.join(font_dir, "DejaVuSans.ttf")))
-    cell_style = ParagraphStyle("cell", fontName="DejaVu", fontSize=8, leading=10)
-    title_style = ParagraphStyle("title", fontName="DejaVu", fontSize=11, leading=14)
+def pdf_table(header, widths, body, cell_style):
     ncols = len(widths)
     data = []
     for cells in header:
@@ -189,8 +193,21 @@ def write_pdf(path, title, header, widths, body):
         data.append([Paragraph("<br/>".join(p for p in paragraphs if p), cell_style) for paragraphs in row])
     table = Table(data, colWidths=[w * mm for w in widths], repeatRows=len(header))
     table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP")] + spans))
+    return table
+
+
+def write_pdf(path, title, header, widths, body, extra=None):
+    font_dir = next(d for d in FONT_DIRS if os.path.exists(os.path.join(d, "DejaVuSans.ttf")))
+    pdfmetrics.registerFont(TTFont("DejaVu", os.path.join(font_dir, "DejaVuSans.ttf")))
+    cell_style = ParagraphStyle("cell", fontName="DejaVu", fontSize=8, leading=10)
+    title_style = ParagraphStyle("title", fontName="DejaVu", fontSize=11, leading=14)
+    table = pdf_table(header, widths, body, cell_style)
     doc = SimpleDocTemplate(path, pagesize=landscape(A4), leftMargin=10 * mm, rightMargin=10 * mm)
-    doc.build([Paragraph("ỦY BAN NHÂN DÂN TỈNH", title_style), Paragraph(title, title_style), Spacer(1, 6 * mm), table])
+    story = [Paragraph("ỦY BAN NHÂN DÂN TỈNH", title_style), Paragraph(title, title_style), Spacer(1, 6 * mm), table]
+    if extra:
+        story += [PageBreak(), Paragraph("Phụ lục II. DANH MỤC CHỈ SỐ", title_style), Spacer(1, 6 * mm)]
+        story.append(pdf_table(*extra, cell_style))
+    doc.build(story)
 
 
 def write_scan(path):
@@ -204,6 +221,28 @@ def write_scan(path):
     c.save()
 
 
+def indicator_table(rows):
+    """The Kon Tum indicator catalogue (Phụ lục II): header, widths, body with its part
+    ("A. …") and group ("I. …") headings merged across the table."""
+    header = [["TT", "Thông tin, dữ liệu", "Phạm vi", "Thời gian", "Phân tổ", "Cơ quan thực hiện"]]
+    widths = [12, 95, 30, 25, 50, 50]
+    body = []
+    shown = []
+    for r in rows:
+        path = r["group"].split(" > ")
+        if path != shown:
+            # Headings from the first level that differs (a part printed again when rows
+            # follow directly under it after its groups).
+            k = 0
+            while k < min(len(path), len(shown)) and path[k] == shown[k] and len(path) >= len(shown):
+                k += 1
+            for heading in path[k:]:
+                body.append(("merged", heading))
+            shown = path
+        body.append([[r["tt"]], [r["name"]], [r["scope"]], [r["frequency"]], [r["notes"]], agencies(r["lead"])])
+    return header, widths, body
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", required=True)
@@ -214,8 +253,13 @@ def main():
         with open(os.path.join(args.shared, "seeds", "expected", f"{name}.tasks.csv"), encoding="utf-8") as f:
             rows = list(csv.DictReader(f))
         title, header, widths, body = shape(name, rows)
-        write_docx(os.path.join(args.out, f"{name}.docx"), title, header, widths, body)
-        write_pdf(os.path.join(args.out, f"{name}.pdf"), title, header, widths, body)
+        extra = None
+        indicators = os.path.join(args.shared, "seeds", "expected", f"{name}.indicators.csv")
+        if os.path.exists(indicators):
+            with open(indicators, encoding="utf-8") as f:
+                extra = indicator_table(list(csv.DictReader(f)))
+        write_docx(os.path.join(args.out, f"{name}.docx"), title, header, widths, body, extra)
+        write_pdf(os.path.join(args.out, f"{name}.pdf"), title, header, widths, body, extra)
     write_scan(os.path.join(args.out, "ban-scan.pdf"))
 
 

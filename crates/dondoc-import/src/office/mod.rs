@@ -12,14 +12,17 @@
 //!   number is a heading: "I. Xây dựng, hoàn thiện thể chế" gives TT "I", the section of the
 //!   rows below it (codes "I.1", …, as for the text of such plans);
 //! - the rows are then those of a typed table ([`crate::table`]): agencies split at ";" and
-//!   line breaks, a row without a lead is a heading.
+//!   line breaks, a row without a lead is a heading;
+//! - an indicator catalogue ("TT | Thông tin, dữ liệu | Phạm vi | Thời gian | Phân tổ | Cơ
+//!   quan thực hiện") gives indicator rows, grouped under its headings "A. …" and "I. …"
+//!   ("A. … > I. …", codes "CS-A.I.1" as for the text of such plans).
 
 pub mod docx;
 pub mod pdf;
 
 use dondoc_core::text::{clean, fold};
 
-use crate::model::{ImportedPlan, PlanRow, ReadError, ReviewItem};
+use crate::model::{ImportedPlan, IndicatorRow, PlanRow, ReadError, ReviewItem};
 use crate::table::{COLUMNS, Header, agencies};
 
 /// One row of cells, with where it is (a row number in the document's tables, or the
@@ -57,7 +60,9 @@ fn row_number(cell: &str) -> Option<(String, String)> {
         && number.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
         && number.len() <= 12;
     let letter = head.ends_with(')') && number.chars().count() == 1 && number.chars().all(char::is_lowercase);
-    (dotted || is_roman(number) || letter).then(|| (number.to_string(), rest.trim().to_string()))
+    // "A. Nhóm chỉ số …": a part of an indicator catalogue.
+    let part = head.ends_with('.') && number.len() == 1 && number.chars().all(|c| c.is_ascii_uppercase());
+    (dotted || is_roman(number) || letter || part).then(|| (number.to_string(), rest.trim().to_string()))
 }
 
 fn is_header_row(cells: &[String]) -> bool {
@@ -99,6 +104,11 @@ pub fn plan_from_grid(tables: &[Vec<GridRow>]) -> Result<ImportedPlan, ReadError
             .position(|r| r.cells.first().and_then(|c| row_number(c)).is_some())
             .map_or(grid.len(), |k| start + k);
         let names = combined_header(&grid[start..end], width);
+        if let Some(columns) = IndicatorColumns::of(&names) {
+            found = true;
+            read_indicators(&columns, &grid[end..], width, &mut plan);
+            continue;
+        }
         let Ok(header) = Header::parse(&names) else { continue };
         found = true;
         read_rows(&header, &grid[end..], width, &mut plan);
@@ -185,6 +195,78 @@ fn read_rows(header: &Header, rows: &[GridRow], width: usize, plan: &mut Importe
     }
 }
 
+/// Where an indicator catalogue keeps each field.
+struct IndicatorColumns {
+    name: usize,
+    scope: Option<usize>,
+    frequency: usize,
+    notes: Option<usize>,
+    lead: Option<usize>,
+}
+
+impl IndicatorColumns {
+    /// The columns of an indicator catalogue's header, if it is one: a "Thông tin, dữ liệu"
+    /// (or "Chỉ số") column and a "Thời gian" (or "Tần suất") column, with "Phạm vi" or
+    /// "Phân tổ".
+    fn of(names: &[String]) -> Option<IndicatorColumns> {
+        let find = |options: &[&str]| names.iter().position(|n| options.contains(&fold(n).as_str()));
+        let name = find(&["thông tin, dữ liệu", "thông tin dữ liệu", "chỉ số", "tên chỉ số"])?;
+        let frequency = find(&["thời gian", "tần suất", "kỳ báo cáo"])?;
+        let scope = find(&["phạm vi"]);
+        let notes = find(&["phân tổ", "ghi chú"]);
+        (scope.is_some() || notes.is_some()).then_some(IndicatorColumns {
+            name,
+            scope,
+            frequency,
+            notes,
+            lead: find(&["cơ quan thực hiện", "cơ quan chủ trì", "đơn vị chủ trì", "chủ trì", "đơn vị thực hiện"]),
+        })
+    }
+}
+
+fn read_indicators(columns: &IndicatorColumns, rows: &[GridRow], width: usize, plan: &mut ImportedPlan) {
+    let mut part: Option<String> = None;
+    let mut group: Option<String> = None;
+    for row in rows {
+        let mut cells = row.cells.clone();
+        cells.resize(width, String::new());
+        if is_header_row(&cells) || is_letter_row(&cells) || cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let filled = cells.iter().filter(|c| !c.trim().is_empty()).count();
+        let cell = |i: Option<usize>| i.map(|i| clean(&cells[i])).filter(|c| !c.is_empty());
+        // An indicator printed without a number still has its name and frequency.
+        let unnumbered =
+            cells[0].trim().is_empty() && cell(Some(columns.name)).is_some() && cell(Some(columns.frequency)).is_some();
+        let Some((tt, rest)) = row_number(&cells[0]).or_else(|| unnumbered.then(Default::default)) else {
+            plan.review.push(ReviewItem::row(row.line, "hàng không có số thứ tự (TT)", &cells.join(" | ")));
+            continue;
+        };
+        if filled == 1 || cell(Some(columns.frequency)).is_none() {
+            // A heading: "A. …" (a part), "I. …" (a group of the part).
+            let title = if rest.is_empty() { cell(Some(columns.name)).unwrap_or_default() } else { clean(&rest) };
+            if is_roman(&tt) {
+                group = Some(format!("{tt}. {title}"));
+            } else {
+                part = Some(format!("{tt}. {title}"));
+                group = None;
+            }
+            continue;
+        }
+        let path: Vec<&str> = part.iter().chain(group.iter()).map(String::as_str).collect();
+        plan.indicators.push(IndicatorRow {
+            line: row.line,
+            group: path.join(" > "),
+            tt,
+            name: cell(Some(columns.name)).unwrap_or_default(),
+            scope: cell(columns.scope),
+            frequency: cell(Some(columns.frequency)).unwrap_or_default(),
+            lead: agencies(columns.lead.map(|i| cells[i].as_str())),
+            notes: cell(columns.notes),
+        });
+    }
+}
+
 fn header_index(header: &Header, field: &str) -> Option<usize> {
     header.index.iter().find(|(f, _)| *f == field).map(|(_, i)| *i)
 }
@@ -226,6 +308,32 @@ mod tests {
         assert_eq!(plan.rows[1].cooperating, ["Sở Tài chính", "Sở Nội vụ", "UBND các xã"]);
         assert_eq!(plan.rows[1].code.as_deref(), Some("01"));
         assert!(plan.rows[0].heading && !plan.rows[1].heading);
+    }
+
+    #[test]
+    fn an_indicator_catalogue_with_parts_groups_and_unnumbered_rows() {
+        let table = grid(&[
+            &["TT", "Thông tin, dữ liệu", "Phạm vi", "Thời gian", "Phân tổ", "Cơ quan thực hiện"],
+            &["A. Nhóm chỉ số điều hành", "", "", "", "", ""],
+            &["I. Chỉ số giá", "", "", "", "", ""],
+            &["1", "Chỉ số giá tiêu dùng", "Toàn tỉnh", "Tháng", "11 nhóm hàng", "Thống kê tỉnh"],
+            &["", "Nhà ở và thị trường bất động sản", "Toàn tỉnh", "Tháng", "", "Sở Xây dựng"],
+            &["B. Nhóm chỉ số kế hoạch", "", "", "", "", ""],
+            &["1", "Tốc độ tăng GRDP", "Toàn tỉnh", "Quý/Năm", "", "Thống kê tỉnh"],
+        ]);
+        let plan = plan_from_grid(&[table]).unwrap();
+        let rows: Vec<(&str, &str, &str)> =
+            plan.indicators.iter().map(|r| (r.group.as_str(), r.tt.as_str(), r.frequency.as_str())).collect();
+        assert_eq!(
+            rows,
+            [
+                ("A. Nhóm chỉ số điều hành > I. Chỉ số giá", "1", "Tháng"),
+                ("A. Nhóm chỉ số điều hành > I. Chỉ số giá", "", "Tháng"),
+                ("B. Nhóm chỉ số kế hoạch", "1", "Quý/Năm"),
+            ]
+        );
+        assert_eq!(plan.indicators[0].notes.as_deref(), Some("11 nhóm hàng"));
+        assert!(plan.rows.is_empty() && plan.review.is_empty());
     }
 
     #[test]

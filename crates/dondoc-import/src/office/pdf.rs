@@ -3,7 +3,8 @@
 //! tool, this module only reads its output).
 //!
 //! Each block of text (poppler's "flow": a cell's paragraph, in a ruled table) starts at
-//! the left edge of its cell. The table's columns are the left edges shared by blocks from
+//! the left edge of its cell. A table starts at its header (a header printed again with the
+//! same names is its next page). Its columns are the left edges shared by blocks from
 //! the header row down ("TT"/"STT" marks the first column); a block belongs to the column
 //! whose edge is the nearest at or left of it; a row starts at a block of the first column
 //! that begins with a row number, and holds the blocks that start at or below its top and
@@ -58,7 +59,9 @@ fn blocks(tsv: &str) -> Vec<Block> {
     out
 }
 
-/// Reads the task table of a PDF's words (`pdftotext -tsv` output).
+/// Reads the tables of a PDF's words (`pdftotext -tsv` output): a table starts at a header
+/// ("TT"/"STT" and the column names beside it); a header printed again with the same
+/// column names is the same table on its next page.
 pub fn read_pdf_words(tsv: &str) -> Result<ImportedPlan, ReadError> {
     let blocks = blocks(tsv);
     if blocks.is_empty() {
@@ -66,12 +69,46 @@ pub fn read_pdf_words(tsv: &str) -> Result<ImportedPlan, ReadError> {
             "tệp PDF không có lớp chữ (bản scan, ảnh chụp): cần bản PDF xuất từ văn bản, hoặc tệp Word".into(),
         ));
     }
-    // The header's first column: the first "TT"/"STT" block.
-    let Some(first) = blocks.iter().position(|b| matches!(fold(&b.text).as_str(), "tt" | "stt")) else {
-        return Err(ReadError::UnknownShape("không thấy bảng có cột TT (STT) trong tệp PDF".into()));
+    let is_tt = |b: &Block| matches!(fold(&b.text).as_str(), "tt" | "stt");
+    // Each header: where it is and the column names printed on its line.
+    let signature = |h: &Block| -> String {
+        let mut line: Vec<&Block> =
+            blocks.iter().filter(|b| b.page == h.page && (b.top - h.top).abs() < 1.0 && b.left >= h.left).collect();
+        line.sort_by(|a, b| a.left.total_cmp(&b.left));
+        line.iter().map(|b| fold(&b.text)).collect::<Vec<_>>().join("|")
     };
-    let x0 = blocks[first].left;
-    let in_table: Vec<&Block> = blocks[first..].iter().filter(|b| b.left >= x0 - EDGE).collect();
+    let mut starts: Vec<(usize, f64)> = Vec::new();
+    let mut last: Option<String> = None;
+    for h in blocks.iter().filter(|b| is_tt(b)) {
+        let sig = signature(h);
+        if last.as_ref() != Some(&sig) {
+            starts.push((h.page, h.top));
+            last = Some(sig);
+        }
+    }
+    if starts.is_empty() {
+        return Err(ReadError::UnknownShape("không thấy bảng có cột TT (STT) trong tệp PDF".into()));
+    }
+    let at_or_after = |b: &Block, (page, top): (usize, f64)| b.page > page || (b.page == page && b.top >= top - 1.0);
+    let tables: Vec<Vec<GridRow>> = starts
+        .iter()
+        .enumerate()
+        .map(|(k, &start)| {
+            let next = starts.get(k + 1).copied();
+            let own: Vec<&Block> =
+                blocks.iter().filter(|b| at_or_after(b, start) && next.is_none_or(|n| !at_or_after(b, n))).collect();
+            grid(&own)
+        })
+        .collect();
+    plan_from_grid(&tables)
+}
+
+/// One table's blocks (from its header on) as rows of cells.
+fn grid(blocks: &[&Block]) -> Vec<GridRow> {
+    let Some(x0) = blocks.iter().find(|b| matches!(fold(&b.text).as_str(), "tt" | "stt")).map(|b| b.left) else {
+        return Vec::new();
+    };
+    let in_table: Vec<&Block> = blocks.iter().copied().filter(|b| b.left >= x0 - EDGE).collect();
     // Column edges: left edges shared by at least two blocks, the first column's included.
     let mut edges: Vec<(f64, usize)> = Vec::new();
     for b in &in_table {
@@ -84,8 +121,8 @@ pub fn read_pdf_words(tsv: &str) -> Result<ImportedPlan, ReadError> {
     edges.sort_by(|a, b| a.total_cmp(b));
     let column = |left: f64| edges.iter().rposition(|x| *x <= left + EDGE).unwrap_or(0);
 
-    // Rows: per page, a row starts at a first-column block that begins with a row number or
-    // is a header's "TT"; every block belongs to the last row started at or above its top.
+    // Rows: per page, a row starts at each top where a first-column block begins; every
+    // block belongs to the last row started at or above its top.
     let mut rows: Vec<GridRow> = Vec::new();
     let mut by_page: BTreeMap<usize, Vec<&Block>> = BTreeMap::new();
     for b in &in_table {
@@ -98,9 +135,21 @@ pub fn read_pdf_words(tsv: &str) -> Result<ImportedPlan, ReadError> {
             .iter()
             .find(|b| column(b.left) == 0 && matches!(fold(&b.text).as_str(), "tt" | "stt"))
             .map(|b| b.top);
-        let mut starts: Vec<f64> = page_blocks
+        // A row starts where the first column has a block, or where blocks of two columns
+        // or more begin at the same height (a row printed without a number): cells are
+        // aligned at their row's top.
+        let below_header: Vec<&&Block> =
+            page_blocks.iter().filter(|b| header_top.is_none_or(|t| b.top >= t - 1.0)).collect();
+        let mut starts: Vec<f64> = below_header
             .iter()
-            .filter(|b| column(b.left) == 0 && header_top.is_none_or(|t| b.top >= t - 1.0))
+            .filter(|b| {
+                column(b.left) == 0 || {
+                    let mut cols: Vec<usize> =
+                        below_header.iter().filter(|o| (o.top - b.top).abs() < 1.0).map(|o| column(o.left)).collect();
+                    cols.dedup();
+                    cols.len() >= 2
+                }
+            })
             .map(|b| b.top)
             .collect();
         starts.dedup_by(|a, b| (*a - *b).abs() < 1.0);
@@ -115,8 +164,7 @@ pub fn read_pdf_words(tsv: &str) -> Result<ImportedPlan, ReadError> {
             }
             // A block above the page's first row start continues the row before (a row
             // broken by a page).
-            let k = starts.iter().rposition(|t| *t <= b.top + 1.0);
-            let index = match k {
+            let index = match starts.iter().rposition(|t| *t <= b.top + 1.0) {
                 Some(k) => first_start + k,
                 None if first_start > 0 => first_start - 1,
                 None => continue,
@@ -130,7 +178,7 @@ pub fn read_pdf_words(tsv: &str) -> Result<ImportedPlan, ReadError> {
     }
     // Headers, column letters and continuations are the grid reader's to recognise.
     rows.retain(|r| r.cells.iter().any(|c| !c.trim().is_empty()));
-    plan_from_grid(&[rows])
+    rows
 }
 
 #[cfg(test)]
