@@ -1,9 +1,11 @@
 //! No input makes the readers or the plan builder panic: arbitrary text, table-like text,
 //! and damaged copies of the seed documents, through shape detection, every reader and
-//! `tasks::spec`.
+//! `tasks::spec`; arbitrary bytes as a Word file and arbitrary word lists as a PDF's
+//! (`pdftotext -tsv` output); the page-furniture pass keeps every line.
 
 mod common;
 
+use dondoc_import::office::{docx, pdf};
 use dondoc_import::{table, tasks, text};
 use proptest::prelude::*;
 
@@ -28,6 +30,59 @@ proptest! {
     #[test]
     fn arbitrary_text(s in "\\PC{0,400}") {
         exercise(&s);
+        let cleaned = text::furniture::strip(&s);
+        prop_assert_eq!(cleaned.text.split('\n').count(), s.split('\n').count());
+        let _ = docx::read_docx(s.as_bytes());
+    }
+
+    #[test]
+    fn arbitrary_word_tables(parts in prop::collection::vec(0usize..12, 0..200), texts in prop::collection::vec("(TT|STT|I\\. Nhóm|1|1\\.1|Nội dung|Chủ trì|Phối hợp|Sở A; Sở B|Quý IV/2025|[a-zà-ỹ &<]{0,8})", 12)) {
+        let mut xml = String::from(r#"<w:document xmlns:w="x"><w:body>"#);
+        for (k, p) in parts.iter().enumerate() {
+            let text = texts[k % texts.len()].replace('&', "&amp;").replace('<', "&lt;");
+            xml += match p {
+                0 => "<w:tbl>",
+                1 => "<w:tr>",
+                2 => "<w:tc>",
+                3 => r#"<w:tcPr><w:gridSpan w:val="3"/></w:tcPr>"#,
+                4 => "<w:tcPr><w:vMerge/></w:tcPr>",
+                5 => r#"<w:tcPr><w:vMerge w:val="restart"/></w:tcPr>"#,
+                6 => "</w:tc>",
+                7 => "</w:tr>",
+                8 => "</w:tbl>",
+                9 => r#"<w:tcPr><w:gridSpan w:val="99999"/></w:tcPr>"#,
+                _ => "",
+            };
+            if *p >= 10 {
+                xml += &format!("<w:p><w:r><w:t>{text}</w:t></w:r></w:p>");
+            }
+        }
+        xml += "</w:body></w:document>";
+        let mut bytes = Vec::new();
+        {
+            let mut zip = zip::ZipWriter::new(std::io::Cursor::new(&mut bytes));
+            zip.start_file("word/document.xml", zip::write::SimpleFileOptions::default()).unwrap();
+            std::io::Write::write_all(&mut zip, xml.as_bytes()).unwrap();
+            zip.finish().unwrap();
+        }
+        if let Ok(p) = docx::read_docx(&bytes) {
+            let _ = tasks::spec(&p);
+        }
+    }
+
+    #[test]
+    fn arbitrary_pdf_words(words in prop::collection::vec(
+        (0u8..6, 1usize..4, 0usize..5, 0usize..4, 0u32..800, 0u32..600, "(TT|STT|I|1|1.2|A\\.|Sở Tài chính|Tháng 9/2025|Nội dung|Chủ trì|Thời gian|Phạm vi|[a-zà-ỹ]{1,8})"),
+        0..120,
+    )) {
+        let mut tsv = String::from("level\tpage_num\tpar_num\tblock_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n");
+        for (level, page, par, line, left, top, text) in words {
+            let level = if level % 2 == 0 { 3 } else { 5 };
+            tsv += &format!("{level}\t{page}\t{par}\t0\t{line}\t0\t{left}.0\t{top}.0\t10\t8\t100\t{text}\n");
+        }
+        if let Ok(p) = pdf::read_pdf_words(&tsv) {
+            let _ = tasks::spec(&p);
+        }
     }
 
     #[test]

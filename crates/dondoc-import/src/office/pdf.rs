@@ -118,6 +118,9 @@ fn grid(blocks: &[&Block]) -> Vec<GridRow> {
         }
     }
     let mut edges: Vec<f64> = edges.into_iter().filter(|(_, n)| *n >= 2).map(|(x, _)| x).collect();
+    if edges.iter().all(|x| (x - x0).abs() > EDGE) {
+        edges.push(x0);
+    }
     edges.sort_by(|a, b| a.total_cmp(b));
     let column = |left: f64| edges.iter().rposition(|x| *x <= left + EDGE).unwrap_or(0);
 
