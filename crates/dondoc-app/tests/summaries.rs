@@ -144,3 +144,48 @@ async fn the_secretariat_hears_of_reminders_no_channel_delivered_leadership_does
     let history = app.read().await.unwrap().edition_history("delivery-2025-09-01").unwrap();
     assert!(history.delivered.contains("c004"));
 }
+
+#[tokio::test]
+async fn the_secretariat_report_that_reached_nobody_is_sent_again_by_a_later_sweep_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let db = dir.path().join("dondoc.sqlite");
+    // Email and Telegram (the officers', the leader's) down throughout; Zalo (the
+    // secretariat's) down on Monday morning only.
+    let others_down = Arc::new(AtomicBool::new(true));
+    let zalo_down = Arc::new(AtomicBool::new(false));
+    let clock = VirtualClock::new(t("2025-09-03T08:00:00+07:00"));
+    let senders: Vec<Arc<dyn Sender>> = [Channel::Email, Channel::Telegram, Channel::Zalo]
+        .into_iter()
+        .map(|ch| {
+            let down = if ch == Channel::Zalo { zalo_down.clone() } else { others_down.clone() };
+            Arc::new(Switchable { outbox: Outbox::new(ch, out.path(), clock.clock()), down }) as Arc<dyn Sender>
+        })
+        .collect();
+    let dispatch = DispatchConfig { max_attempts: 1, backoff_initial_ms: 1, ..DispatchConfig::default().unlimited() };
+    let delivery = Delivery { templates: Templates::builtin(Default::default()).unwrap(), senders, dispatch };
+    let app = App::open(&db, support::settings(), delivery, clock.clock()).unwrap();
+    support::quang_nam(&app).await;
+
+    let wednesday = t("2025-09-03T09:00:00+07:00");
+    clock.set(wednesday);
+    jobs::run(&app, JobKind::Sweep, wednesday).await.unwrap();
+    assert!(!app.read().await.unwrap().open_failures().unwrap().is_empty());
+    zalo_down.store(true, Ordering::SeqCst);
+    let monday = t("2025-09-08T07:30:00+07:00");
+    clock.set(monday);
+    jobs::run(&app, JobKind::WeeklySummary, monday).await.unwrap();
+    let history = app.read().await.unwrap().edition_history("delivery-2025-09-01").unwrap();
+    assert!(history.attempted.contains("c004") && history.delivered.is_empty(), "{history:?}");
+
+    // Zalo works again: the sweeps deliver the report once (the failures are still open).
+    zalo_down.store(false, Ordering::SeqCst);
+    simulate::run(&app, &clock, t("2025-09-08T08:00:00+07:00"), t("2025-09-09T17:00:00+07:00"), Duration::minutes(15))
+        .await
+        .unwrap();
+    let sent = outbox_files(out.path());
+    let reports: Vec<_> = sent.iter().filter(|m| m["kind"] == "delivery_report").collect();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    assert_eq!(reports[0]["recipient"], "c004");
+    assert!(reports[0]["sent_at"].as_str().unwrap().starts_with("2025-09-08T08:00"), "{}", reports[0]["sent_at"]);
+}

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Duration, Utc};
 use dondoc_core::contact::Role;
 use dondoc_core::event::Channel;
-use dondoc_core::summary::log::edition_of_week;
+use dondoc_core::summary::log::{edition_of_delivery_report, edition_of_week};
 use dondoc_core::summary::weekly::{self, ChannelProblem, FailedDelivery, WeeklySummary};
 use dondoc_notify::dispatch::Job;
 use dondoc_notify::message::Message;
@@ -96,8 +96,9 @@ pub async fn send(app: &App, now: DateTime<Utc>) -> Result<Sent> {
 
 /// Run by every sweep: a leader whose summary of the current week failed on every channel
 /// gets it again, in working hours, until it arrives or [`MAX_ATTEMPTS`] failed (a
-/// channel's own fault is not counted: the summary waits for the fix). Stateless (read
-/// from the `summaries` stream), so it survives restarts.
+/// channel's own fault is not counted: the summary waits for the fix); so does a member of
+/// the secretariat whose report of failed deliveries did not arrive. Stateless (read from
+/// the `summaries` stream), so it survives restarts.
 pub async fn retry(app: &App, now: DateTime<Utc>) -> Result<()> {
     let Some(job) = app.settings.jobs.iter().find(|j| j.kind == JobKind::WeeklySummary) else {
         return Ok(());
@@ -106,17 +107,32 @@ pub async fn retry(app: &App, now: DateTime<Utc>) -> Result<()> {
     if !app.calendar().is_working_time(now) {
         return Ok(());
     }
-    let history = app.read().await?.edition_history(&edition_of_week(weekly::week_of(tick).0))?;
-    let retry: HashSet<String> = history
-        .attempted
-        .iter()
-        .filter(|who| !history.delivered.contains(*who))
-        .filter(|who| history.failures.get(*who).is_none_or(|n| *n < MAX_ATTEMPTS))
-        .cloned()
-        .collect();
-    if !retry.is_empty() {
-        let sent = send_to(app, &compute(app, tick).await?, Some(&retry)).await?;
+    let week = weekly::week_of(tick).0;
+    let (leaders, secretariat) = {
+        let read = app.read().await?;
+        let owed = |edition: &str| -> Result<HashSet<String>> {
+            let history = read.edition_history(edition)?;
+            Ok(history
+                .attempted
+                .iter()
+                .filter(|who| !history.delivered.contains(*who))
+                .filter(|who| history.failures.get(*who).is_none_or(|n| *n < MAX_ATTEMPTS))
+                .cloned()
+                .collect())
+        };
+        (owed(&edition_of_week(week))?, owed(&edition_of_delivery_report(week))?)
+    };
+    if leaders.is_empty() && secretariat.is_empty() {
+        return Ok(());
+    }
+    let summary = compute(app, tick).await?;
+    if !leaders.is_empty() {
+        let sent = send_to(app, &summary, Some(&leaders)).await?;
         tracing::info!(at = %now, sent = sent.delivered, undelivered = sent.undelivered, "gửi lại báo cáo tuần");
+    }
+    if !secretariat.is_empty() {
+        let sent = super::delivery::send_to(app, &summary, Some(&secretariat)).await?;
+        tracing::info!(at = %now, sent = sent.delivered, undelivered = sent.undelivered, "gửi lại báo cáo tình hình gửi nhắc việc");
     }
     Ok(())
 }
