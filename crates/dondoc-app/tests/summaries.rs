@@ -49,10 +49,21 @@ fn app(
     down: &Arc<AtomicBool>,
     settings: Settings,
 ) -> App {
+    app_with(db, out, clock, |_| down.clone(), settings)
+}
+
+/// An app whose channel `ch` is down while `down(ch)` is set.
+fn app_with(
+    db: &std::path::Path,
+    out: &std::path::Path,
+    clock: &VirtualClock,
+    down: impl Fn(Channel) -> Arc<AtomicBool>,
+    settings: Settings,
+) -> App {
     let senders: Vec<Arc<dyn Sender>> = [Channel::Email, Channel::Telegram, Channel::Zalo]
         .into_iter()
         .map(|ch| {
-            Arc::new(Switchable { outbox: Outbox::new(ch, out, clock.clock()), down: down.clone() }) as Arc<dyn Sender>
+            Arc::new(Switchable { outbox: Outbox::new(ch, out, clock.clock()), down: down(ch) }) as Arc<dyn Sender>
         })
         .collect();
     let dispatch = DispatchConfig { max_attempts: 1, backoff_initial_ms: 1, ..DispatchConfig::default().unlimited() };
@@ -155,16 +166,8 @@ async fn the_secretariat_report_that_reached_nobody_is_sent_again_by_a_later_swe
     let others_down = Arc::new(AtomicBool::new(true));
     let zalo_down = Arc::new(AtomicBool::new(false));
     let clock = VirtualClock::new(t("2025-09-03T08:00:00+07:00"));
-    let senders: Vec<Arc<dyn Sender>> = [Channel::Email, Channel::Telegram, Channel::Zalo]
-        .into_iter()
-        .map(|ch| {
-            let down = if ch == Channel::Zalo { zalo_down.clone() } else { others_down.clone() };
-            Arc::new(Switchable { outbox: Outbox::new(ch, out.path(), clock.clock()), down }) as Arc<dyn Sender>
-        })
-        .collect();
-    let dispatch = DispatchConfig { max_attempts: 1, backoff_initial_ms: 1, ..DispatchConfig::default().unlimited() };
-    let delivery = Delivery { templates: Templates::builtin(Default::default()).unwrap(), senders, dispatch };
-    let app = App::open(&db, support::settings(), delivery, clock.clock()).unwrap();
+    let down = |ch: Channel| if ch == Channel::Zalo { zalo_down.clone() } else { others_down.clone() };
+    let app = app_with(&db, out.path(), &clock, down, support::settings());
     support::quang_nam(&app).await;
 
     let wednesday = t("2025-09-03T09:00:00+07:00");
