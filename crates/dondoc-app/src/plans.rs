@@ -36,7 +36,13 @@ pub async fn set_details(app: &App, plan: &str, details: PlanDetails, actor: &Ac
     if let Some(message) = suggest::unknown_plan(&*app.read().await?, plan)? {
         return Err(AppError::Input(message));
     }
-    let (event_type, data) = PlanEvent::PlanDetailsSet { details }.encode();
+    append(app, plan, PlanEvent::PlanDetailsSet { details }, actor).await?;
+    record(app, plan).await
+}
+
+/// Appends a fact of the secretariat's to the plan's stream.
+async fn append(app: &App, plan: &str, event: PlanEvent, actor: &Actor) -> Result<()> {
+    let (event_type, data) = event.encode();
     command::append_facts(
         &app.store,
         &PlanEvent::stream(plan),
@@ -45,7 +51,7 @@ pub async fn set_details(app: &App, plan: &str, details: PlanDetails, actor: &Ac
         &actor.at(app.now()),
     )
     .await?;
-    record(app, plan).await
+    Ok(())
 }
 
 /// The plan's record (its document's details, those stated, its source).
@@ -105,15 +111,6 @@ pub async fn dismiss(app: &App, plan: &str, line: usize, reason: &str, actor: &A
             format!("kế hoạch {plan} không có dòng {line} cần xem xét; các dòng cần xem xét: {}", lines.join(", "))
         }));
     };
-    let event = PlanEvent::ReviewDismissed { line, text: item.text.clone(), reason };
-    let (event_type, data) = event.encode();
-    command::append_facts(
-        &app.store,
-        &PlanEvent::stream(plan),
-        ExpectedRevision::Any,
-        vec![(event_type, data)],
-        &actor.at(app.now()),
-    )
-    .await?;
+    append(app, plan, PlanEvent::ReviewDismissed { line, text: item.text.clone(), reason }, actor).await?;
     Ok(item)
 }

@@ -10,7 +10,7 @@ use dondoc_notify::dispatch::Job;
 use dondoc_notify::message::Message;
 use dondoc_projections::board::TaskFilter;
 
-use super::record::EditionRecorder;
+use super::record::dispatch;
 use crate::App;
 use crate::error::Result;
 
@@ -42,9 +42,5 @@ pub async fn send(app: &App, now: DateTime<Utc>) -> Result<usize> {
             jobs.push(Job { messages });
         }
     }
-    if jobs.is_empty() {
-        return Ok(0);
-    }
-    let recorder = app.layered(Box::new(EditionRecorder { store: &app.store, edition }));
-    Ok(app.dispatcher.run(jobs, &*recorder).await.delivered)
+    Ok(dispatch(app, edition, jobs).await.delivered)
 }

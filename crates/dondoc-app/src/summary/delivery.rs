@@ -10,8 +10,7 @@ use dondoc_core::summary::log::edition_of_delivery_report;
 use dondoc_core::summary::weekly::WeeklySummary;
 use dondoc_notify::dispatch::Job;
 
-use super::record::EditionRecorder;
-use super::weekly::Sent;
+use super::record::{Sent, dispatch};
 use crate::App;
 use crate::error::Result;
 
@@ -50,10 +49,5 @@ pub async fn send_to(app: &App, summary: &WeeklySummary, only: Option<&HashSet<S
             jobs.push(Job { messages });
         }
     }
-    if jobs.is_empty() {
-        return Ok(Sent::default());
-    }
-    let recorder = app.layered(Box::new(EditionRecorder { store: &app.store, edition }));
-    let report = app.dispatcher.run(jobs, &*recorder).await;
-    Ok(Sent { delivered: report.delivered, undelivered: report.undelivered + report.skipped })
+    Ok(dispatch(app, edition, jobs).await)
 }

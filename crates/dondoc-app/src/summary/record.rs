@@ -3,13 +3,33 @@
 use dondoc_core::StreamEvent as _;
 use dondoc_core::event::Source;
 use dondoc_core::summary::log::{SUMMARY_STREAM, SummaryEvent};
-use dondoc_notify::dispatch::{Outcome, Recorder};
+use dondoc_notify::dispatch::{Job, Outcome, Recorder};
 use dondoc_store::ExpectedRevision;
 use dondoc_store::sqlite::SqliteStore;
 use futures::future::BoxFuture;
 
+use crate::App;
 use crate::command::{self, CommandContext};
 use crate::reminders::record::{DISPATCHER_ACTOR, outcome_at};
+
+/// What one sending of a summary, digest or report did.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sent {
+    /// People who received it now.
+    pub delivered: usize,
+    /// People no channel reached (the sweeps retry a weekly summary or report).
+    pub undelivered: usize,
+}
+
+/// Dispatches the jobs of one edition, each outcome recorded on the `summaries` stream.
+pub async fn dispatch(app: &App, edition: String, jobs: Vec<Job>) -> Sent {
+    if jobs.is_empty() {
+        return Sent::default();
+    }
+    let recorder = app.layered(Box::new(EditionRecorder { store: &app.store, edition }));
+    let report = app.dispatcher.run(jobs, &*recorder).await;
+    Sent { delivered: report.delivered, undelivered: report.undelivered + report.skipped }
+}
 
 /// Records each outcome of one edition (a week's summary, a day's digest).
 pub struct EditionRecorder<'a> {

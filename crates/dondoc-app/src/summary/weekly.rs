@@ -15,7 +15,8 @@ use dondoc_notify::message::Message;
 use dondoc_projections::board::TaskFilter;
 use dondoc_projections::delivery::parse_key;
 
-use super::record::EditionRecorder;
+pub use super::record::Sent;
+use super::record::dispatch;
 use crate::App;
 use crate::error::Result;
 use crate::schedule::JobKind;
@@ -70,15 +71,6 @@ pub async fn compute(app: &App, now: DateTime<Utc>) -> Result<WeeklySummary> {
         .filter_map(|h| h.fault.map(|f| ChannelProblem { channel: h.channel, reason: f.reason, since: f.since }))
         .collect();
     Ok(summary)
-}
-
-/// What one sending of a summary or report did.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Sent {
-    /// People who received it now.
-    pub delivered: usize,
-    /// People no channel reached: the sweeps retry until the next weekly run.
-    pub undelivered: usize,
 }
 
 /// Sends the summary of the week ending at `now` to leadership (those who have not
@@ -167,10 +159,5 @@ async fn send_to(app: &App, summary: &WeeklySummary, only: Option<&HashSet<Strin
             jobs.push(Job { messages });
         }
     }
-    if jobs.is_empty() {
-        return Ok(Sent::default());
-    }
-    let recorder = app.layered(Box::new(EditionRecorder { store: &app.store, edition }));
-    let report = app.dispatcher.run(jobs, &*recorder).await;
-    Ok(Sent { delivered: report.delivered, undelivered: report.undelivered + report.skipped })
+    Ok(dispatch(app, edition, jobs).await)
 }
