@@ -62,6 +62,26 @@ impl Header {
         Ok(Header { index })
     }
 
+    /// A row's cells read into a plan row, its number and title given: a heading when it
+    /// has no lead; level 0 and the section as its own column says (the caller adjusts).
+    pub(crate) fn plan_row(&self, cells: &[String], line: usize, tt: String, title: String) -> PlanRow {
+        let lead = agencies(self.get(cells, "lead"));
+        PlanRow {
+            line,
+            section: self.get(cells, "section").map(clean),
+            tt,
+            code: self.get(cells, "code").map(clean),
+            level: 0,
+            heading: lead.is_empty(),
+            title,
+            lead,
+            cooperating: agencies(self.get(cells, "cooperating")),
+            start: self.get(cells, "start").map(clean),
+            finish: self.get(cells, "finish").map(clean),
+            product: self.get(cells, "product").map(clean),
+        }
+    }
+
     pub(crate) fn get<'a>(&self, row: &'a [String], field: &str) -> Option<&'a str> {
         let i = self.index.iter().find(|(f, _)| *f == field)?.1;
         row.get(i).map(|s| s.as_str()).filter(|s| !s.trim().is_empty())
@@ -100,24 +120,13 @@ fn rows_to_plan(rows: Vec<Vec<String>>, first_line: usize) -> Result<ImportedPla
             continue;
         }
         let tt = header.get(&row, "tt").map(clean).unwrap_or_default();
-        let lead = agencies(header.get(&row, "lead"));
         let level = if tt.is_empty() { 1 } else { tt.split('.').filter(|p| !p.is_empty()).count() as u8 };
-        plan.rows.push(PlanRow {
-            line,
-            section: header.get(&row, "section").map(clean),
-            tt,
-            code: header.get(&row, "code").map(clean),
-            level,
-            // A row with a time but no lead is a task whose lead is missing (an exported
-            // indicator without one, say), not a heading.
-            heading: lead.is_empty() && header.get(&row, "start").is_none() && header.get(&row, "finish").is_none(),
-            title,
-            lead,
-            cooperating: agencies(header.get(&row, "cooperating")),
-            start: header.get(&row, "start").map(clean),
-            finish: header.get(&row, "finish").map(clean),
-            product: header.get(&row, "product").map(clean),
-        });
+        let mut r = header.plan_row(&row, line, tt, title);
+        r.level = level;
+        // A row with a time but no lead is a task whose lead is missing (an exported
+        // indicator without one, say), not a heading.
+        r.heading = r.heading && r.start.is_none() && r.finish.is_none();
+        plan.rows.push(r);
     }
     Ok(plan)
 }

@@ -22,7 +22,7 @@ pub mod pdf;
 
 use dondoc_core::text::{clean, fold};
 
-use crate::model::{ImportedPlan, IndicatorRow, PlanRow, ReadError, ReviewItem};
+use crate::model::{ImportedPlan, IndicatorRow, ReadError, ReviewItem};
 use crate::table::{COLUMNS, Header, agencies};
 
 /// One row of cells, with where it is (a row number in the document's tables, or the
@@ -177,21 +177,11 @@ fn read_rows(header: &Header, rows: &[GridRow], width: usize, plan: &mut Importe
         if roman {
             section = Some(format!("{tt}. {title}"));
         }
-        let lead = agencies(header.get(&cells, "lead"));
-        plan.rows.push(PlanRow {
-            line: row.line,
-            section: header.get(&cells, "section").map(clean).or_else(|| if roman { None } else { section.clone() }),
-            level: if roman { 0 } else { tt.split('.').count() as u8 },
-            code: header.get(&cells, "code").map(clean),
-            heading: lead.is_empty(),
-            title,
-            lead,
-            cooperating: agencies(header.get(&cells, "cooperating")),
-            start: header.get(&cells, "start").map(clean),
-            finish: header.get(&cells, "finish").map(clean),
-            product: header.get(&cells, "product").map(clean),
-            tt,
-        });
+        let level = if roman { 0 } else { tt.split('.').count() as u8 };
+        let mut r = header.plan_row(&cells, row.line, tt, title);
+        r.level = level;
+        r.section = r.section.or_else(|| if roman { None } else { section.clone() });
+        plan.rows.push(r);
     }
 }
 
