@@ -19,9 +19,11 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "dondoc-app",
         &["dondoc-core", "dondoc-store", "dondoc-projections", "dondoc-import", "dondoc-notify", "dondoc-testkit"],
     ),
+    ("dondoc-web", &["dondoc-app", "dondoc-core", "dondoc-projections", "dondoc-testkit"]),
     (
         "dondoc",
         &[
+            "dondoc-web",
             "dondoc-app",
             "dondoc-core",
             "dondoc-store",
@@ -44,6 +46,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ("dondoc-import", &["tokio", "rusqlite", "reqwest", "axum", "lettre", "teloxide", "anyhow"]),
     ("dondoc-notify", &["rusqlite", "axum", "anyhow"]),
     ("dondoc-app", &["axum", "anyhow", "clap"]),
+    ("dondoc-web", &["anyhow", "clap", "rusqlite", "lettre", "teloxide"]),
 ];
 
 /// Clock reads outside the binary's clock, each with its reason.

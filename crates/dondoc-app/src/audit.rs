@@ -24,7 +24,7 @@ pub struct TimelineEntry {
 pub async fn timeline(app: &App, key: &TaskKey) -> Result<Vec<TimelineEntry>> {
     let recorded = command::read_task(&app.store, key).await?;
     if recorded.is_empty() {
-        return Err(AppError::Input(suggest::unknown_task(&*app.read().await?, key)?));
+        return Err(AppError::NotFound(suggest::unknown_task(&*app.read().await?, key)?));
     }
     recorded
         .into_iter()
@@ -33,6 +33,31 @@ pub async fn timeline(app: &App, key: &TaskKey) -> Result<Vec<TimelineEntry>> {
             Ok(TimelineEntry { recorded: r, event, meta })
         })
         .collect()
+}
+
+/// The timeline as `audit --json` and `GET /api/v1/tasks/{plan}/{code}/timeline` give it.
+pub fn timeline_json(key: &TaskKey, entries: &[TimelineEntry]) -> serde_json::Value {
+    let events: Vec<_> = entries
+        .iter()
+        .map(|TimelineEntry { recorded: r, event, meta }| {
+            serde_json::json!({
+                "revision": r.revision,
+                "position": r.position,
+                "type": r.event_type,
+                "type_vi": dondoc_core::event::event_name_vi(&r.event_type),
+                "actor": meta.actor,
+                "source": meta.source.as_str(),
+                "recorded_at": r.recorded_at,
+                "occurred_at": meta.recorded_at,
+                "correlation_id": meta.correlation_id,
+                "causation_id": meta.causation_id,
+                "summary": dondoc_core::describe::describe(event),
+                "data": r.data,
+                "chain": meta.chain,
+            })
+        })
+        .collect();
+    serde_json::json!({ "plan": key.plan, "code": key.code, "events": events })
 }
 
 /// What `audit verify` found.

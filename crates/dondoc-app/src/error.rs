@@ -14,10 +14,19 @@ pub enum AppError {
     /// Input that cannot be read: a file, an expression, an option, an unknown name.
     #[error("{0}")]
     Input(String),
+    /// What was asked for is not there (a task, a plan); the message names the nearest.
+    #[error("{0}")]
+    NotFound(String),
     /// A command the domain refuses; the message names the task, its state and the
     /// allowed moves.
     #[error("{0}")]
     Refused(String),
+    /// No valid sign-in (HTTP 401).
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The signed-in account may not do this; the message says why (HTTP 403).
+    #[error("{0}")]
+    Forbidden(String),
     /// The task changed since the revision the caller gave.
     #[error("{message}")]
     Conflict { message: String, current: Option<u64> },

@@ -3,6 +3,8 @@
 //! templates and dispatcher, and an injected clock).
 //!
 //! - writing: [`command`] (the command service: load → decide → append), [`task`],
+//!   [`accounts`] (sign-in and tokens), [`access`] (who may give which command),
+//!   [`requests`] (each action's fields, as the API and the CLI give them),
 //!   [`import`], [`plans`] (how a plan is cited), [`contacts`], [`silences`], [`agencies`];
 //! - reading: [`views`], [`export`], [`audit`], [`suggest`], [`calendar`] (what a
 //!   recorded notice does to the deadlines);
@@ -15,6 +17,8 @@
 
 mod app;
 
+pub mod access;
+pub mod accounts;
 pub mod agencies;
 pub mod answers;
 pub mod audit;
@@ -28,6 +32,7 @@ pub mod import;
 pub mod jobs;
 pub mod plans;
 pub mod reminders;
+pub mod requests;
 pub mod schedule;
 pub mod silences;
 pub mod simulate;

@@ -40,7 +40,7 @@ pub async fn execute(
             Ok(executed)
         }
         Err(CommandError::Domain(DomainError::NotDefined { .. })) => {
-            Err(AppError::Input(suggest::unknown_task(&*app.read().await?, key)?))
+            Err(AppError::NotFound(suggest::unknown_task(&*app.read().await?, key)?))
         }
         Err(e) => Err(e.into()),
     }

@@ -19,7 +19,7 @@ use crate::suggest;
 pub async fn task(app: &App, key: &TaskKey, at: DateTime<Utc>) -> Result<(BoardTask, TaskStanding)> {
     let read = app.read().await?;
     let Some(task) = read.task(&key.plan, &key.code)? else {
-        return Err(AppError::Input(suggest::unknown_task(&read, key)?));
+        return Err(AppError::NotFound(suggest::unknown_task(&read, key)?));
     };
     let standing = app.classifier(&app.calendar()).task(&task.state, at);
     Ok((task, standing))
@@ -63,6 +63,19 @@ pub fn task_json(task: &BoardTask, standing: &TaskStanding, at: DateTime<Utc>) -
         "at": at,
         "occurrences": standing.occurrences.iter().map(occurrence_json).collect::<Vec<_>>(),
     })
+}
+
+/// The object of `show --json` and `GET /api/v1/tasks/{plan}/{code}`: the task with its
+/// standing at `at`, and whether a provisional day off (the year's notice not recorded)
+/// lies near its deadline.
+pub async fn show_json(app: &App, key: &TaskKey, at: DateTime<Utc>) -> Result<Value> {
+    let (task, standing) = self::task(app, key, at).await?;
+    let mut value = task_json(&task, &standing, at);
+    let calendar = app.calendar();
+    let provisional =
+        standing.deadline.as_ref().map(|d| calendar.provisional_days_near(d.nominal, d.due)).unwrap_or_default();
+    value["due_provisional"] = Value::Bool(!provisional.is_empty());
+    Ok(value)
 }
 
 /// A due window: calendar days ("7d") or working days ("5wd").
@@ -111,6 +124,8 @@ pub struct Listing {
     pub overdue: bool,
     /// Only tasks not done and due within this window.
     pub due_within: Option<Within>,
+    /// Only tasks so classified at the instant.
+    pub classification: Option<Classification>,
 }
 
 /// The tasks of a listing at `at`, with their standings, by plan and code.
@@ -124,6 +139,9 @@ pub async fn list(app: &App, listing: &Listing, at: DateTime<Utc>) -> Result<Vec
     for task in tasks {
         let standing = classifier.task(&task.state, at);
         if listing.overdue && !standing.classification.is_overdue() {
+            continue;
+        }
+        if listing.classification.is_some_and(|c| c != standing.classification) {
             continue;
         }
         if let Some(until) = until

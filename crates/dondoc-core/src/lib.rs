@@ -3,6 +3,7 @@
 //! Everything here is a function of its inputs and an explicit `now`: no clock reads,
 //! no I/O, no async runtime. The daemon and the CLI inject time and data.
 //!
+//! - [`account`], [`access`]: accounts of the web pages and API, and who may do what.
 //! - [`agency`]: the agency directory (aliases, groups, renames and mergers).
 //! - [`period`]: years, quarters, months, ... with Vietnamese labels and stable keys.
 //! - [`timeexpr`]: parse what a plan's time column says ("Quý IV/2025", "Hằng năm") and
@@ -17,6 +18,8 @@
 //! - [`classify`]: how a task or an occurrence stands at an instant.
 //! - [`describe`]: events told in Vietnamese for the audit trail.
 
+pub mod access;
+pub mod account;
 pub mod agency;
 pub mod calendar;
 pub mod classify;

@@ -16,6 +16,7 @@
 //! Must not know commands, channels or HTTP: the application layer (`dondoc-app`) writes
 //! events; this crate only reads them.
 
+pub mod accounts;
 pub mod agencies;
 pub mod board;
 pub mod contacts;

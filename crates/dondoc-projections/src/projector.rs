@@ -8,8 +8,8 @@ use dondoc_core::task::TaskState;
 use dondoc_store::{EventStore, RecordedEvent};
 use rusqlite::Connection;
 
-use crate::streams::{self, Fold, SummaryChange};
-use crate::{ProjectionError, Projections, board, delivery, schema, summaries};
+use crate::streams::{self, Fold, RowChange};
+use crate::{ProjectionError, Projections, accounts, board, delivery, schema, summaries};
 
 /// Events read per page.
 const PAGE: usize = 5_000;
@@ -63,7 +63,7 @@ struct Projected {
 struct Pending {
     tasks: HashMap<String, Cached>,
     folds: HashMap<String, CachedFold>,
-    summaries: Vec<SummaryChange>,
+    rows: Vec<RowChange>,
     deliveries: Vec<delivery::Delivered>,
     failures: Vec<delivery::Failed>,
     /// Requeued reminder keys, with the requeue's position.
@@ -255,7 +255,7 @@ impl Projections {
         })?;
         cached.revision = Some(revision);
         cached.dirty = true;
-        pending.summaries.extend(change);
+        pending.rows.extend(change);
         Ok(())
     }
 }
@@ -285,8 +285,11 @@ fn write(tx: &Connection, pending: &mut Pending) -> Result<(), ProjectionError> 
             streams::save(tx, stream, revision, &cached.fold)?;
         }
     }
-    for change in pending.summaries.drain(..) {
-        summaries::write(tx, &change)?;
+    for change in pending.rows.drain(..) {
+        match change {
+            RowChange::Summary(change) => summaries::write(tx, &change)?,
+            RowChange::Token(effect) => accounts::write(tx, &effect)?,
+        }
     }
     Ok(())
 }

@@ -11,7 +11,7 @@ pub(crate) const CHECKPOINT: &str = "board";
 
 /// The version of the projection tables. A file whose tables are older is emptied on open
 /// and rebuilt by the next catch-up: projections are derived data.
-pub(crate) const VERSION: i64 = 3;
+pub(crate) const VERSION: i64 = 4;
 
 pub(crate) fn create(conn: &Connection) -> Result<(), ProjectionError> {
     conn.execute_batch(
@@ -32,6 +32,12 @@ pub(crate) fn create(conn: &Connection) -> Result<(), ProjectionError> {
             channel_faults INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (edition, recipient)
         );
+        CREATE TABLE IF NOT EXISTS proj_token (
+            token_sha256 TEXT PRIMARY KEY,
+            login TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS proj_token_login ON proj_token (login);
         CREATE TABLE IF NOT EXISTS proj_checkpoint (
             name TEXT PRIMARY KEY,
             position INTEGER NOT NULL
@@ -115,7 +121,7 @@ pub(crate) fn set_checkpoint(conn: &Connection, position: u64) -> Result<(), Pro
 pub(crate) fn clear(conn: &Connection) -> Result<(), ProjectionError> {
     conn.execute_batch(
         "DELETE FROM proj_task; DELETE FROM proj_delivery; DELETE FROM proj_delivery_message; DELETE FROM proj_delivery_failure;
-         DELETE FROM proj_delivery_failure_at; DELETE FROM proj_stream; DELETE FROM proj_summary;
+         DELETE FROM proj_delivery_failure_at; DELETE FROM proj_stream; DELETE FROM proj_summary; DELETE FROM proj_token;
          DELETE FROM proj_checkpoint;",
     )?;
     Ok(())
@@ -141,6 +147,7 @@ pub(crate) fn dump(conn: &Connection) -> Result<String, ProjectionError> {
             "proj_summary",
             "SELECT edition, recipient, delivered, failures, channel_faults FROM proj_summary ORDER BY edition, recipient",
         ),
+        ("proj_token", "SELECT token_sha256, login, expires_at FROM proj_token ORDER BY token_sha256"),
     ];
     for (name, sql) in tables {
         let mut stmt = conn.prepare(sql)?;

@@ -7,6 +7,7 @@
 //! `agencies`, `plans`, `summaries`) owns its queries.
 
 use dondoc_core::StreamEvent as _;
+use dondoc_core::account::{ACCOUNT_STREAM, AccountBook, AccountEvent, TokenEffect};
 use dondoc_core::agency::{AGENCY_STREAM, AgencyEvent};
 use dondoc_core::contact::{CONTACT_STREAM, ContactBook, ContactEvent};
 use dondoc_core::plan::PlanEvent;
@@ -30,8 +31,17 @@ pub(crate) enum Fold {
     /// apply to is read at use, so a changed configuration takes effect at once).
     Agencies(Vec<AgencyEvent>),
     Plan(Box<PlanRecord>),
+    /// The accounts; their tokens are kept in `proj_token`, row by row.
+    Accounts(AccountBook),
     /// Kept in `proj_summary`, row by row; only the revision is in `proj_stream`.
     Summaries,
+}
+
+/// A change to a table kept row by row, made by one event of a small stream.
+#[derive(Debug, Clone)]
+pub(crate) enum RowChange {
+    Summary(SummaryChange),
+    Token(TokenEffect),
 }
 
 /// A change to `proj_summary` made by one summary event.
@@ -52,18 +62,24 @@ impl Fold {
             SILENCE_STREAM => Fold::Silences(Silences::default()),
             AGENCY_STREAM => Fold::Agencies(Vec::new()),
             SUMMARY_STREAM => Fold::Summaries,
+            ACCOUNT_STREAM => Fold::Accounts(AccountBook::default()),
             s => Fold::Plan(Box::new(PlanRecord::empty(s.strip_prefix(PLAN_PREFIX)?))),
         })
     }
 
-    /// Applies one stored event; a summary event also returns its row change.
-    pub(crate) fn apply(&mut self, event_type: &str, data: Value) -> Result<Option<SummaryChange>, String> {
+    /// Applies one stored event; a summary or token event also returns its row change.
+    pub(crate) fn apply(&mut self, event_type: &str, data: Value) -> Result<Option<RowChange>, String> {
         let bad = |e: serde_json::Error| e.to_string();
         match self {
             Fold::Contacts(book) => book.apply(&ContactEvent::decode(event_type, data).map_err(bad)?),
             Fold::Silences(s) => s.apply(&SilenceEvent::decode(event_type, data).map_err(bad)?),
             Fold::Agencies(events) => events.push(AgencyEvent::decode(event_type, data).map_err(bad)?),
             Fold::Plan(record) => record.apply(&PlanEvent::decode(event_type, data).map_err(bad)?),
+            Fold::Accounts(book) => {
+                let event = AccountEvent::decode(event_type, data).map_err(bad)?;
+                book.apply(&event);
+                return Ok(event.token_effect().map(RowChange::Token));
+            }
             Fold::Summaries => {
                 let event = SummaryEvent::decode(event_type, data).map_err(bad)?;
                 let (edition, recipient, delivered, channel_fault) = match event {
@@ -72,7 +88,7 @@ impl Fold {
                         (edition, recipient, false, channel_fault)
                     }
                 };
-                return Ok(Some(SummaryChange { edition, recipient, delivered, channel_fault }));
+                return Ok(Some(RowChange::Summary(SummaryChange { edition, recipient, delivered, channel_fault })));
             }
         }
         Ok(None)
@@ -84,6 +100,7 @@ impl Fold {
             Fold::Silences(s) => serde_json::to_string(s).map(Some),
             Fold::Agencies(events) => serde_json::to_string(events).map(Some),
             Fold::Plan(record) => serde_json::to_string(record).map(Some),
+            Fold::Accounts(book) => serde_json::to_string(book).map(Some),
             Fold::Summaries => Ok(None),
         }
     }
@@ -97,6 +114,7 @@ impl Fold {
             Fold::Silences(_) => Fold::Silences(serde_json::from_str(state)?),
             Fold::Agencies(_) => Fold::Agencies(serde_json::from_str(state)?),
             Fold::Plan(_) => Fold::Plan(Box::new(serde_json::from_str(state)?)),
+            Fold::Accounts(_) => Fold::Accounts(serde_json::from_str(state)?),
             Fold::Summaries => Fold::Summaries,
         })
     }

@@ -80,10 +80,72 @@ pub enum Command {
     Zalo(ZaloArgs),
     /// Xem trước báo cáo tuần cho lãnh đạo (JSON, HTML, Excel), không gửi.
     Summary(SummaryArgs),
-    /// Chạy dịch vụ: lập lịch, nhắc việc, gửi thư điện tử/Telegram/Zalo, báo cáo tuần, /healthz.
-    Serve,
+    /// Tài khoản đăng nhập trang web và API: thêm (mật khẩu đọc từ đầu vào chuẩn), xem, đổi mật khẩu, khóa, mở khóa.
+    User(UserArgs),
+    /// Chạy dịch vụ: lập lịch, nhắc việc, gửi thư điện tử/Telegram/Zalo, báo cáo tuần, API, /healthz.
+    Serve(ServeArgs),
     /// Chạy mô phỏng trên đồng hồ ảo; mọi tin được ghi thành tệp JSON trong --outbox.
     Simulate(SimulateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Địa chỉ nghe (API, trang web, /healthz, webhook), thay cho [server] listen; ví dụ 127.0.0.1:8787.
+    #[arg(long, value_name = "ĐỊA_CHỈ")]
+    pub listen: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UserArgs {
+    #[command(subcommand)]
+    pub action: UserAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// Thêm một tài khoản; mật khẩu (ít nhất 10 ký tự) đọc từ dòng đầu của đầu vào chuẩn.
+    Add {
+        /// Tên đăng nhập: a–z, 0–9, dấu chấm, gạch dưới, gạch ngang.
+        #[arg(long)]
+        name: String,
+        /// officer (chuyên viên), agency_head (lãnh đạo cơ quan), secretariat (tổ giúp việc),
+        /// leadership (lãnh đạo tỉnh), admin (quản trị tài khoản).
+        #[arg(long)]
+        role: String,
+        /// Cơ quan (bắt buộc với officer và agency_head).
+        #[arg(long)]
+        agency: Option<String>,
+        /// Họ và tên, hiện trên trang web và trong nhật ký.
+        #[arg(long)]
+        full_name: Option<String>,
+        /// Mã người nhận nhắc việc trong danh bạ (ví dụ c001) của người này.
+        #[arg(long)]
+        contact: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Liệt kê các tài khoản.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Đặt mật khẩu mới (đọc từ đầu vào chuẩn); mọi phiên đăng nhập cũ hết hiệu lực.
+    Passwd {
+        #[arg(long)]
+        name: String,
+    },
+    /// Khóa tài khoản; mọi phiên đăng nhập hết hiệu lực.
+    Disable {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Mở khóa tài khoản.
+    Enable {
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Debug, Args)]

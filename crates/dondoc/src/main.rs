@@ -56,7 +56,7 @@ fn private_files() {
 
 fn run_async(cli: &Cli) -> anyhow::Result<()> {
     let runtime = match cli.command {
-        Command::Serve => tokio::runtime::Builder::new_multi_thread().enable_all().build()?,
+        Command::Serve(_) => tokio::runtime::Builder::new_multi_thread().enable_all().build()?,
         _ => tokio::runtime::Builder::new_current_thread().enable_all().build()?,
     };
     runtime.block_on(async {
@@ -77,7 +77,8 @@ fn run_async(cli: &Cli) -> anyhow::Result<()> {
             Command::Summary(args) => cmd::summary::run(&cli.global, args).await,
             Command::Zalo(args) => cmd::zalo::run(&cli.global, args).await,
             Command::Calendar(args) => cmd::calendar::run(&cli.global, args).await,
-            Command::Serve => serve::run(&cli.global).await,
+            Command::Serve(args) => serve::run(&cli.global, args).await,
+            Command::User(args) => cmd::user::run(&cli.global, args).await,
             Command::Simulate(args) => cmd::simulate::run(&cli.global, args).await,
             Command::When(_) | Command::Holidays(_) => unreachable!("synchronous commands are dispatched in main"),
         }
@@ -99,7 +100,13 @@ impl std::error::Error for ReviewPending {}
 
 fn exit_status(e: &anyhow::Error) -> u8 {
     match e.downcast_ref::<AppError>() {
-        Some(AppError::Input(_) | AppError::Refused(_)) => 2,
+        Some(
+            AppError::Input(_)
+            | AppError::NotFound(_)
+            | AppError::Refused(_)
+            | AppError::Unauthenticated(_)
+            | AppError::Forbidden(_),
+        ) => 2,
         Some(AppError::Conflict { .. }) => 3,
         Some(AppError::Integrity(_)) => 4,
         _ => 1,

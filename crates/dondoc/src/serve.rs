@@ -1,4 +1,5 @@
-//! `dondoc serve`: the scheduler loop, the HTTP endpoint (`/healthz`, the Zalo webhook) and
+//! `dondoc serve`: the scheduler loop, the HTTP endpoint (`/healthz`, the Zalo webhook, the
+//! API of `dondoc_web`) and
 //! the Telegram bot, until SIGTERM or Ctrl-C. On a stop signal the dispatcher takes no new
 //! message, sends in flight finish and are recorded, and the process exits 0 within the
 //! grace period.
@@ -21,17 +22,20 @@ use dondoc_notify::channel::zalo::webhook::SIGNATURE_HEADER;
 use serde_json::json;
 use tokio::sync::{mpsc, watch};
 
-use crate::cli::Global;
+use crate::cli::{Global, ServeArgs};
 use crate::datadir::DataDir;
 use crate::{channels, clock};
 
 /// Runs the daemon until a stop signal.
-pub async fn run(global: &Global) -> Result<()> {
+pub async fn run(global: &Global, args: &ServeArgs) -> Result<()> {
     let data = DataDir::locate(global)?;
     let _lock = crate::lock::acquire(&data.dir, "serve")?;
     crate::logging::init(&data.config.server.log_format);
     let clock = clock::system(clock::daemon_start()?);
-    let server = data.config.server.clone();
+    let mut server = data.config.server.clone();
+    if let Some(listen) = &args.listen {
+        server.listen = listen.clone();
+    }
     let channels = channels::real(&data, &clock)?;
     if channels.senders.is_empty() {
         tracing::warn!("chưa cấu hình kênh gửi nào ([email], [telegram], [zalo]): nhắc việc sẽ không được gửi");
@@ -54,15 +58,19 @@ pub async fn run(global: &Global) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(&server.listen)
         .await
         .with_context(|| format!("không mở được cổng {}", server.listen))?;
-    tracing::info!(listen = %server.listen, "dondoc đang chạy");
-    let mut router = Router::new().route("/healthz", get(healthz)).with_state(app.clone());
+    let bound = listener.local_addr().map_or_else(|_| server.listen.clone(), |a| a.to_string());
+    tracing::info!(listen = %bound, "dondoc đang chạy");
+    let mut router = Router::new()
+        .route("/healthz", get(healthz))
+        .with_state(app.clone())
+        .merge(dondoc_web::router(app.clone(), data.config.web.clone()));
     if let Some(config) = channels.zalo {
         let hook = Arc::new(Hook::new(config, channels.zalo_seen.clone()));
         router = router.merge(Router::new().route("/zalo/webhook", post(zalo_webhook)).with_state((app.clone(), hook)));
     }
     let mut http_stop = stop_rx.clone();
     let http = tokio::spawn(async move {
-        axum::serve(listener, router)
+        axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
             .with_graceful_shutdown(async move {
                 let _ = http_stop.changed().await;
             })

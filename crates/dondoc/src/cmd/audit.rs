@@ -28,30 +28,10 @@ pub async fn run(global: &Global, args: &AuditArgs) -> Result<()> {
     };
     let key = TaskKey::new(plan.trim(), code.trim());
     let timeline = audit::timeline(&app, &key).await?;
-    let rows: Vec<_> = timeline.iter().map(|e| (&e.recorded, &e.event, &e.meta)).collect();
     if args.json {
-        let timeline: Vec<_> = rows
-            .iter()
-            .map(|(r, event, meta)| {
-                json!({
-                    "revision": r.revision,
-                    "position": r.position,
-                    "type": r.event_type,
-                    "type_vi": dondoc_core::event::event_name_vi(&r.event_type),
-                    "actor": meta.actor,
-                    "source": meta.source.as_str(),
-                    "recorded_at": r.recorded_at,
-                    "occurred_at": meta.recorded_at,
-                    "correlation_id": meta.correlation_id,
-                    "causation_id": meta.causation_id,
-                    "summary": describe(event),
-                    "data": r.data,
-                    "chain": meta.chain,
-                })
-            })
-            .collect();
-        return output::json(&json!({ "plan": key.plan, "code": key.code, "events": timeline }));
+        return output::json(&audit::timeline_json(&key, &timeline));
     }
+    let rows: Vec<_> = timeline.iter().map(|e| (&e.recorded, &e.event, &e.meta)).collect();
     outln!("Nhật ký nhiệm vụ {}, {} sự kiện:", key.label_vi(), rows.len());
     outln!("Thuộc {}.", dondoc_app::plans::record(&app, &key.plan).await?.citation());
     for (r, event, meta) in &rows {

@@ -16,6 +16,7 @@ pub async fn run(global: &Global, args: &ListArgs) -> Result<()> {
         filter: TaskFilter { plan: args.plan.clone(), agency: args.agency.clone() },
         overdue: args.overdue,
         due_within: args.due_within.as_deref().map(Within::parse).transpose()?,
+        classification: None,
     };
     let rows = views::list(&app, &listing, at).await?;
     if args.by_agency {

@@ -17,6 +17,7 @@ pub mod silence;
 pub mod simulate;
 pub mod summary;
 pub mod task;
+pub mod user;
 pub mod when;
 pub mod zalo;
 

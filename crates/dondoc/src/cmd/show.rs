@@ -13,16 +13,12 @@ pub async fn run(global: &Global, args: &ShowArgs) -> Result<()> {
     let app = datadir::open(global).await?;
     let key = TaskKey::new(args.task.plan.trim(), args.task.code.trim());
     let at = super::instant(args.at)?;
+    if args.json {
+        return output::json(&views::show_json(&app, &key, at).await?);
+    }
     let (task, standing) = views::task(&app, &key, at).await?;
     let calendar = app.calendar();
     let near = |n, d| calendar.provisional_days_near(n, d);
-    if args.json {
-        let mut value = views::task_json(&task, &standing, at);
-        // Provisional days off (the year's notice not recorded) near the deadline.
-        let provisional = standing.deadline.as_ref().map(|d| near(d.nominal, d.due)).unwrap_or_default();
-        value["due_provisional"] = serde_json::Value::Bool(!provisional.is_empty());
-        return output::json(&value);
-    }
     let s = &task.state;
     let mut rows = vec![
         ("Nhiệm vụ", s.key.label_vi()),

@@ -48,6 +48,9 @@ pub struct FileConfig {
     pub summary: self::daemon::SummarySection,
     #[serde(default)]
     pub audit: AuditSection,
+    /// `[web]`: the API and the pages (token lifetime, sign-in limits, body size).
+    #[serde(default)]
+    pub web: dondoc_web::WebConfig,
     /// Channel sections, read by `channels` (secrets resolved from the environment or files).
     pub email: Option<toml::Table>,
     pub telegram: Option<toml::Table>,

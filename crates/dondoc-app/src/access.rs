@@ -1,0 +1,84 @@
+//! Commands given by a signed-in account: the account's role and its agency's relation
+//! to the task (core's `access`) decide first, then the command runs as
+//! [`crate::task::execute`] runs it, with the account as the actor.
+
+use dondoc_core::access::{Capability, Relation, allows, permit, relation};
+use dondoc_core::account::{Account, AccountRole};
+use dondoc_core::calendar::local_date;
+use dondoc_core::event::{Source, TaskKey};
+use dondoc_core::task::CommandKind;
+
+use crate::App;
+use crate::command::{Actor, Executed};
+use crate::error::{AppError, Result};
+use crate::requests::ActionRequest;
+use crate::{suggest, task};
+
+/// "tài khoản nva (chuyên viên, Sở Tài chính)".
+pub fn describe(account: &Account) -> String {
+    match &account.agency {
+        Some(a) => format!("tài khoản {} ({}, {a})", account.login, account.role.label_vi()),
+        None => format!("tài khoản {} ({})", account.login, account.role.label_vi()),
+    }
+}
+
+/// The account as the actor of its commands from `source`.
+pub fn actor(account: &Account, source: Source) -> Actor {
+    Actor::new(account.actor(), source)
+}
+
+/// Refuses (403) what the account's role does not allow.
+pub fn require(account: &Account, capability: Capability) -> Result<()> {
+    if allows(account.role, capability) {
+        return Ok(());
+    }
+    Err(AppError::Forbidden(format!("{} không được {}", describe(account), capability.label_vi())))
+}
+
+/// Whether `account` may give a command of `kind` on the task `key`; the refusal names
+/// the account, the move, the task and the reason. An unknown task is an input error.
+pub async fn authorize(app: &App, account: &Account, key: &TaskKey, kind: CommandKind) -> Result<()> {
+    let related = match (account.role, &account.agency) {
+        (AccountRole::Officer | AccountRole::AgencyHead, Some(agency)) => {
+            let found = app.peek(|p| p.task(&key.plan, &key.code))?;
+            let task = match found {
+                Some(t) => t,
+                None => {
+                    let read = app.read().await?;
+                    match read.task(&key.plan, &key.code)? {
+                        Some(t) => t,
+                        None => return Err(AppError::NotFound(suggest::unknown_task(&read, key)?)),
+                    }
+                }
+            };
+            let directory = app.directory().await?;
+            let today = local_date(app.now());
+            relation(&directory, agency, &task.state.lead, &task.state.cooperating, today)
+        }
+        _ => Relation::Unrelated,
+    };
+    permit(account.role, related, kind).map_err(|refusal| {
+        AppError::Forbidden(format!(
+            "{} không được {} nhiệm vụ {}: {refusal}",
+            describe(account),
+            kind.label_vi(),
+            key.label_vi()
+        ))
+    })
+}
+
+/// Runs `request` on the task `key` as `account` from `source`, if its role allows it
+/// (see [`task::execute`] for `revision` and `command_id`).
+pub async fn act(
+    app: &App,
+    account: &Account,
+    source: Source,
+    key: &TaskKey,
+    revision: Option<u64>,
+    request: ActionRequest,
+    command_id: Option<uuid::Uuid>,
+) -> Result<Executed> {
+    authorize(app, account, key, request.kind()).await?;
+    let command = request.into_command(&app.settings.policy)?;
+    task::execute(app, key, revision, &command, &actor(account, source), command_id).await
+}

@@ -1,0 +1,202 @@
+//! Each role against each action on a task, over HTTP on loopback against a real SQLite
+//! file: what the role definitions allow is answered 200 and recorded with the
+//! account as the actor; everything else is 403 with a reason and records nothing.
+//! The expected table below is written from the roles as the product defines them
+//! (officer: its own agency's tasks; agency head: the same, and turns back its officers'
+//! extension requests; secretariat: everything; leadership: reads; admin: accounts), not
+//! computed by the code under test.
+
+mod support;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use support::{Api, ROLES};
+
+/// The actions (URL names) and a body each accepts.
+fn actions() -> Vec<(&'static str, Value)> {
+    vec![
+        ("start", json!({"note": "bắt đầu"})),
+        ("pause", json!({"reason": "chờ số liệu"})),
+        ("resume", json!({})),
+        ("progress", json!({"percent": 30, "note": "đã làm 30%"})),
+        ("submit", json!({"evidence": {"document": "12/BC-STC"}})),
+        ("complete", json!({"evidence": {"document": "13/BC-STC"}})),
+        ("request-extension", json!({"to": "Quý II/2026", "reason": "chờ hướng dẫn"})),
+        ("extend", json!({"to": "2026-06-30", "reason": "đồng ý"})),
+        ("reject-extension", json!({"reason": "chưa đủ căn cứ"})),
+        ("cancel", json!({"reason": "trùng nhiệm vụ khác"})),
+        ("reopen", json!({"reason": "hủy nhầm"})),
+        ("comment", json!({"text": "ghi chú"})),
+        ("assign", json!({"lead": "Sở Tài chính", "cooperating": ["Sở Y tế", "Sở Nội vụ"]})),
+        ("ack", json!({})),
+    ]
+}
+
+/// What the secretariat does first so that `action` is a valid move on the task.
+fn prepare(action: &str) -> Vec<(&'static str, Value)> {
+    match action {
+        "pause" => vec![("start", json!({}))],
+        "resume" => vec![("start", json!({})), ("pause", json!({"reason": "tạm dừng"}))],
+        "reopen" => vec![("cancel", json!({"reason": "thử"}))],
+        "reject-extension" => vec![("request-extension", json!({"to": "Quý II/2026", "reason": "xin gia hạn"}))],
+        _ => vec![],
+    }
+}
+
+/// The actions each account may take on a task led by Sở Tài chính with Sở Y tế
+/// cooperating (the product's role definitions, written out).
+fn allowed(login: &str) -> &'static [&'static str] {
+    const LEAD: &[&str] =
+        &["start", "pause", "resume", "progress", "submit", "complete", "request-extension", "comment", "ack"];
+    match login {
+        "cv.stc" => LEAD,
+        "ld.stc" => &[
+            "start",
+            "pause",
+            "resume",
+            "progress",
+            "submit",
+            "complete",
+            "request-extension",
+            "reject-extension",
+            "comment",
+            "ack",
+        ],
+        "cv.syt" => &["progress", "comment", "ack"],
+        "tgv" => &[
+            "start",
+            "pause",
+            "resume",
+            "progress",
+            "submit",
+            "complete",
+            "request-extension",
+            "extend",
+            "reject-extension",
+            "cancel",
+            "reopen",
+            "comment",
+            "assign",
+            "ack",
+        ],
+        // cv.snv (an unrelated agency), lanh.dao (leadership), admin.
+        _ => &[],
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_role_against_each_action() {
+    let api = Api::start().await;
+    let secretariat = api.sign_in("tgv").await;
+    let mut checked = 0;
+    for (n, (login, _, _)) in ROLES.iter().enumerate() {
+        let token = api.sign_in(login).await;
+        for (m, (action, body)) in actions().into_iter().enumerate() {
+            let code = format!("{:02}{:02}", n + 1, m + 1);
+            api.define(&code, "Sở Tài chính", &["Sở Y tế"]).await;
+            for (step, step_body) in prepare(action) {
+                let (status, answer) = api.post(&secretariat, &code, step, &step_body, None).await;
+                assert_eq!(status, StatusCode::OK, "{code} prepare {step}: {answer}");
+            }
+            let before = api.timeline(&secretariat, &code).await.len();
+            let (status, answer) = api.post(&token, &code, action, &body, None).await;
+            let events = api.timeline(&secretariat, &code).await;
+            if allowed(login).contains(&action) {
+                assert_eq!(status, StatusCode::OK, "{login} {action} on {code}: {answer}");
+                let last = events.last().unwrap();
+                assert!(events.len() > before, "{login} {action}: nothing recorded");
+                assert!(last["actor"].as_str().unwrap().starts_with(&format!("user:{login}")), "{last}");
+                assert_eq!(last["source"], "api");
+            } else {
+                assert_eq!(status, StatusCode::FORBIDDEN, "{login} {action} on {code}: {answer}");
+                let reason = answer["error"].as_str().unwrap();
+                assert!(reason.contains(&format!("tài khoản {login}")) && reason.contains(": "), "{reason}");
+                assert_eq!(events.len(), before, "{login} {action}: a refused command recorded something");
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, ROLES.len() * 14);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_name_the_reason() {
+    let api = Api::start().await;
+    api.define("01", "Sở Tài chính", &["Sở Y tế"]).await;
+    let cases = [
+        ("cv.stc", "extend", json!({"to": "2026-06-30", "reason": "x"}), "chỉ tổ giúp việc được gia hạn"),
+        ("cv.syt", "start", json!({}), "cơ quan phối hợp chỉ được báo cáo tiến độ và ghi chú"),
+        ("cv.snv", "comment", json!({"text": "x"}), "không chủ trì hay phối hợp"),
+        ("lanh.dao", "comment", json!({"text": "x"}), "lãnh đạo tỉnh chỉ được xem"),
+        ("admin", "start", json!({}), "chỉ quản lý tài khoản"),
+    ];
+    for (login, action, body, want) in cases {
+        let token = api.sign_in(login).await;
+        let (status, answer) = api.post(&token, "01", action, &body, None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{login} {action}: {answer}");
+        assert!(answer["error"].as_str().unwrap().contains(want), "{login} {action}: {answer}");
+    }
+    // Reading: everyone but the accounts' administrator.
+    for (login, _, _) in ROLES {
+        let token = api.sign_in(login).await;
+        let (status, answer) = api.get(&token, "/api/v1/tasks/KH-1/01").await;
+        let want = if *login == "admin" { StatusCode::FORBIDDEN } else { StatusCode::OK };
+        assert_eq!(status, want, "{login}: {answer}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_token_or_a_bad_one_is_401_and_records_nothing() {
+    let api = Api::start().await;
+    api.define("01", "Sở Tài chính", &[]).await;
+    let secretariat = api.sign_in("tgv").await;
+    for token in ["", "not-a-token", &"0".repeat(64)] {
+        for (action, body) in actions() {
+            let (status, answer) = api.post(token, "01", action, &body, None).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{action} with {token:?}: {answer}");
+        }
+        let (status, _) = api.get(token, "/api/v1/tasks").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(api.timeline(&secretariat, "01").await.len(), 1, "only the definition");
+    // A wrong password is refused like an unknown name.
+    for (name, password) in [("tgv", "sai mật khẩu rồi"), ("khong.co", support::PASSWORD)] {
+        let (status, answer) = api.token(name, password).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{answer}");
+        assert_eq!(answer["error"], "sai tên đăng nhập hoặc mật khẩu");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_revision_is_409_with_the_current_one() {
+    let api = Api::start().await;
+    api.define("01", "Sở Tài chính", &[]).await;
+    let token = api.sign_in("cv.stc").await;
+    let (status, first) = api.post(&token, "01", "start", &json!({}), Some("\"0\"")).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(first["revision"], 1);
+    let (status, stale) = api.post(&token, "01", "comment", &json!({"text": "cũ"}), Some("\"0\"")).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{stale}");
+    assert_eq!(stale["current_revision"], 1);
+    let (status, fresh) = api.post(&token, "01", "comment", &json!({"text": "mới"}), Some("1")).await;
+    assert_eq!(status, StatusCode::OK, "{fresh}");
+    // An invalid move is 422 and names the allowed ones.
+    let (status, refused) = api.post(&token, "01", "resume", &json!({}), None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_attempts_are_limited() {
+    let api = Api::start().await;
+    // [web] sign_in_per_minute = 5 (the default): the sixth attempt within a minute waits.
+    for n in 0..5 {
+        let (status, answer) = api.token("cv.stc", "sai mật khẩu rồi").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {n}: {answer}");
+    }
+    let (status, answer) = api.token("cv.stc", support::PASSWORD).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{answer}");
+    assert!(answer["error"].as_str().unwrap().contains("thử lại sau"), "{answer}");
+    // Another account is not held up.
+    let (status, _) = api.token("cv.syt", support::PASSWORD).await;
+    assert_eq!(status, StatusCode::OK);
+}
