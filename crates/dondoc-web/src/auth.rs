@@ -130,8 +130,9 @@ pub(crate) fn routes() -> Router<Arc<Web>> {
 pub(crate) async fn sign_in(
     State(web): State<Arc<Web>>,
     address: Result<ConnectInfo<SocketAddr>, axum::extract::rejection::ExtensionRejection>,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<Json<TokenResponse>> {
+    let body = body?;
     let request: TokenRequest = requests::from_bytes("đăng nhập", &body)?;
     if let Err(wait) = web.limits.check(&request.name, address.ok().map(|a| a.0.ip())) {
         let mut e = ApiError::new(

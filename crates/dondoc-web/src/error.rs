@@ -77,5 +77,17 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl From<axum::extract::rejection::BytesRejection> for ApiError {
+    fn from(e: axum::extract::rejection::BytesRejection) -> Self {
+        let status = e.status();
+        let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            "nội dung gửi lên vượt quá giới hạn cho phép ([web] max_body_mb)".to_string()
+        } else {
+            format!("không đọc được nội dung gửi lên: {e}")
+        };
+        ApiError::new(status, message)
+    }
+}
+
 /// A handler's result.
 pub type ApiResult<T> = Result<T, ApiError>;

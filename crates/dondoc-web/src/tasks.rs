@@ -180,8 +180,9 @@ pub(crate) async fn act(
     signed: Signed,
     Path((plan, code, action)): Path<(String, String, String)>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<Response> {
+    let body = body?;
     let key = TaskKey::new(plan.trim(), code.trim());
     let revision = if_match(&headers)?;
     let command_id = idempotency_key(&headers)?;

@@ -1,11 +1,13 @@
 //! `dondoc task <action> --plan P --code C ...`: one command against one task.
 
 use anyhow::{Context, Result};
-use chrono::Utc;
-use dondoc_app::task::{self, date_dmy, deadline, parse_expr, period_key};
-use dondoc_core::calendar::end_of_day;
+use dondoc_app::requests::{
+    AckBody, ActionRequest, AssignBody, CommentBody, CompleteBody, EvidenceBody, ExtensionBody, NoteBody, ProgressBody,
+    ReasonBody, RejectBody, SubmitBody,
+};
+use dondoc_app::task::{self, date_dmy, parse_expr};
 use dondoc_core::describe::describe;
-use dondoc_core::event::{Evidence, Source, TaskKey};
+use dondoc_core::event::{Source, TaskKey};
 use dondoc_core::task::TaskCommand;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -47,11 +49,7 @@ pub async fn run(global: &Global, args: &TaskArgs) -> Result<()> {
     Ok(())
 }
 
-fn period(text: &Option<String>) -> Result<Option<String>> {
-    Ok(text.as_deref().map(period_key).transpose()?)
-}
-
-fn evidence(args: &EvidenceArgs) -> Result<Evidence> {
+fn evidence(args: &EvidenceArgs) -> Result<EvidenceBody> {
     let file_sha256 = match &args.file {
         Some(path) => {
             let bytes = std::fs::read(path).with_context(|| format!("không đọc được tệp {}", path.display()))?;
@@ -59,18 +57,20 @@ fn evidence(args: &EvidenceArgs) -> Result<Evidence> {
         }
         None => None,
     };
-    Ok(Evidence { document: args.document.clone(), link: args.link.clone(), file_sha256, note: args.note.clone() })
+    Ok(EvidenceBody { document: args.document.clone(), link: args.link.clone(), file_sha256, note: args.note.clone() })
 }
 
+/// The task and the command an action's options give: the same request the API reads
+/// from a JSON body (`dondoc_app::requests`), but for `add`, the secretariat's definition.
 fn command<'a>(
     policy: &dondoc_core::policy::ReportingPolicy,
     action: &'a TaskAction,
 ) -> Result<(&'a TaskRef, TaskCommand)> {
+    use ActionRequest as R;
     use TaskAction as A;
-    Ok(match action {
-        A::Add { task, title, lead, cooperating, start, finish, product, tracked_from } => (
-            task,
-            TaskCommand::Define {
+    let (task, request) = match action {
+        A::Add { task, title, lead, cooperating, start, finish, product, tracked_from } => {
+            let define = TaskCommand::Define {
                 plan: task.plan.clone(),
                 code: task.code.clone(),
                 title: title.clone(),
@@ -82,54 +82,48 @@ fn command<'a>(
                 tracked_from: *tracked_from,
                 tt: None,
                 group: None,
-            },
-        ),
-        A::Start { task, note } => (task, TaskCommand::Start { note: note.clone() }),
-        A::Pause { task, reason } => (task, TaskCommand::Pause { reason: reason.clone() }),
-        A::Resume { task, note } => (task, TaskCommand::Resume { note: note.clone() }),
-        A::Progress { task, percent, note, period: p } => {
-            (task, TaskCommand::ReportProgress { percent: *percent, note: note.clone(), occurrence: period(p)? })
+            };
+            return Ok((task, define));
         }
-        A::Submit { task, period: p, evidence: ev, sent_at } => (
+        A::Start { task, note } => (task, R::Start(NoteBody { note: note.clone() })),
+        A::Pause { task, reason } => (task, R::Pause(ReasonBody { reason: reason.clone() })),
+        A::Resume { task, note } => (task, R::Resume(NoteBody { note: note.clone() })),
+        A::Progress { task, percent, note, period } => {
+            (task, R::Progress(ProgressBody { percent: *percent, note: note.clone(), occurrence: period.clone() }))
+        }
+        A::Submit { task, period, evidence: ev, sent_at } => (
             task,
-            TaskCommand::SubmitReport {
-                occurrence: period(p)?,
-                evidence: evidence(ev)?,
-                submitted_at: sent_at.map(|t| t.with_timezone(&Utc)),
-            },
+            R::Submit(SubmitBody { occurrence: period.clone(), evidence: evidence(ev)?, submitted_at: *sent_at }),
         ),
-        A::Complete { task, on, evidence: ev } => (task, TaskCommand::Complete { on: *on, evidence: evidence(ev)? }),
+        A::Complete { task, on, evidence: ev } => {
+            (task, R::Complete(CompleteBody { on: *on, evidence: evidence(ev)? }))
+        }
         A::RequestExtension(x) => (
             &x.task,
-            TaskCommand::RequestExtension {
-                occurrence: period(&x.period)?,
-                to: deadline(&x.to, policy)?,
-                to_text: Some(x.to.clone()),
+            R::RequestExtension(ExtensionBody {
+                occurrence: x.period.clone(),
+                to: x.to.clone(),
                 reason: x.reason.clone(),
-            },
+            }),
         ),
         A::Extend(x) => (
             &x.task,
-            TaskCommand::Extend {
-                occurrence: period(&x.period)?,
-                to: deadline(&x.to, policy)?,
-                to_text: Some(x.to.clone()),
-                reason: x.reason.clone(),
-            },
+            R::Extend(ExtensionBody { occurrence: x.period.clone(), to: x.to.clone(), reason: x.reason.clone() }),
         ),
-        A::RejectExtension { task, period: p, reason } => {
-            (task, TaskCommand::RejectExtension { occurrence: period(p)?, reason: reason.clone() })
+        A::RejectExtension { task, period, reason } => {
+            (task, R::RejectExtension(RejectBody { occurrence: period.clone(), reason: reason.clone() }))
         }
-        A::Cancel { task, reason } => (task, TaskCommand::Cancel { reason: reason.clone() }),
-        A::Reopen { task, reason } => (task, TaskCommand::Reopen { reason: reason.clone() }),
-        A::Comment { task, note } => (task, TaskCommand::Comment { text: note.clone() }),
-        A::Ack { task, period: p, snooze_until } => {
-            let snooze_until =
-                snooze_until.as_deref().map(|d| date_dmy(d, "--snooze-until").map(end_of_day)).transpose()?;
-            (task, TaskCommand::Acknowledge { occurrence: period(p)?, key: None, snooze_until })
+        A::Cancel { task, reason } => (task, R::Cancel(ReasonBody { reason: reason.clone() })),
+        A::Reopen { task, reason } => (task, R::Reopen(ReasonBody { reason: reason.clone() })),
+        A::Comment { task, note } => (task, R::Comment(CommentBody { text: note.clone() })),
+        A::Ack { task, period, snooze_until } => {
+            let snooze_until = snooze_until.as_deref().map(|d| date_dmy(d, "--snooze-until")).transpose()?;
+            (task, R::Ack(AckBody { occurrence: period.clone(), snooze_until }))
         }
-        A::Assign { task, lead, cooperating, reason } => {
-            (task, TaskCommand::Assign { lead: lead.clone(), cooperating: cooperating.clone(), reason: reason.clone() })
-        }
-    })
+        A::Assign { task, lead, cooperating, reason } => (
+            task,
+            R::Assign(AssignBody { lead: lead.clone(), cooperating: cooperating.clone(), reason: reason.clone() }),
+        ),
+    };
+    Ok((task, request.into_command(policy)?))
 }
