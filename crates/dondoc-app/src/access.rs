@@ -40,17 +40,12 @@ pub fn require(account: &Account, capability: Capability) -> Result<()> {
 pub async fn authorize(app: &App, account: &Account, key: &TaskKey, kind: CommandKind) -> Result<()> {
     let related = match (account.role, &account.agency) {
         (AccountRole::Officer | AccountRole::AgencyHead, Some(agency)) => {
-            let found = app.peek(|p| p.task(&key.plan, &key.code))?;
-            let task = match found {
-                Some(t) => t,
-                None => {
-                    let read = app.read().await?;
-                    match read.task(&key.plan, &key.code)? {
-                        Some(t) => t,
-                        None => return Err(AppError::NotFound(suggest::unknown_task(&read, key)?)),
-                    }
-                }
-            };
+            let task = app
+                .query(|read| match read.task(&key.plan, &key.code)? {
+                    Some(t) => Ok(t),
+                    None => Err(AppError::NotFound(suggest::unknown_task(read, key)?)),
+                })
+                .await?;
             let directory = app.directory().await?;
             let today = local_date(app.now());
             relation(&directory, agency, &task.state.lead, &task.state.cooperating, today)

@@ -3,6 +3,8 @@
 //! on the `accounts` stream; passwords are kept as argon2 PHC strings and tokens as
 //! their SHA-256, never in clear.
 
+use std::sync::Arc;
+
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -201,15 +203,28 @@ pub async fn sign_out(app: &App, token: &str, actor: &Actor) -> Result<()> {
     append(app, vec![event], ExpectedRevision::Any, actor).await
 }
 
-/// The account a bearer token signs in now: looked up in the read models as they are,
-/// and after catching up only when not found (a token issued by another process).
+/// The account a bearer token signs in now (the read models as [`App::query`] reads them;
+/// the account book parsed again only when its stream moved).
 pub async fn bearer(app: &App, token: &str) -> Result<Account> {
     let hash = token_hash(token);
     let now = app.now();
-    if let Some(a) = app.peek(|p| p.bearer(&hash, now))? {
-        return Ok(a);
-    }
-    app.read().await?.bearer(&hash, now)?.ok_or_else(|| {
+    let found = app
+        .query(|p| {
+            let Some((login, expires_at)) = p.token(&hash)? else { return Ok(None) };
+            let revision = p.accounts_revision()?;
+            let cached = app.account_cache.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            let book = match cached {
+                Some((r, book)) if r == revision => book,
+                _ => {
+                    let book = Arc::new(p.accounts()?);
+                    *app.account_cache.lock().unwrap_or_else(|e| e.into_inner()) = Some((revision, book.clone()));
+                    book
+                }
+            };
+            Ok(book.bearer(&login, expires_at, now).cloned())
+        })
+        .await?;
+    found.ok_or_else(|| {
         AppError::Unauthenticated("phiên đăng nhập không hợp lệ hoặc đã hết hạn; hãy đăng nhập lại".into())
     })
 }

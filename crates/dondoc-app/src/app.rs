@@ -145,6 +145,14 @@ pub struct App {
     read: Mutex<Projections>,
     /// A read-only connection to the same tables, for [`App::peek`].
     peek: std::sync::Mutex<Projections>,
+    /// Idle read-only connections for [`App::query`].
+    readers: std::sync::Mutex<Vec<Projections>>,
+    /// One past the position of the last event the read models hold (0: none known).
+    applied: std::sync::atomic::AtomicU64,
+    /// Whether [`App::follow`] keeps the read models up to date.
+    followed: std::sync::atomic::AtomicBool,
+    /// The account book as of an accounts stream revision (see `accounts::bearer`).
+    pub(crate) account_cache: std::sync::Mutex<Option<(Option<u64>, Arc<dondoc_core::account::AccountBook>)>>,
     pub settings: Settings,
     pub templates: Templates,
     pub dispatcher: Dispatcher,
@@ -196,6 +204,10 @@ impl App {
             store,
             read: Mutex::new(projections),
             peek: std::sync::Mutex::new(peek),
+            readers: std::sync::Mutex::new(Vec::new()),
+            followed: std::sync::atomic::AtomicBool::new(false),
+            applied: std::sync::atomic::AtomicU64::new(0),
+            account_cache: std::sync::Mutex::new(None),
             settings,
             templates: delivery.templates,
             dispatcher,
@@ -216,14 +228,37 @@ impl App {
     /// The read models, brought up to date with the log first.
     pub async fn read(&self) -> Result<MutexGuard<'_, Projections>> {
         let mut read = self.read.lock().await;
-        let store = &self.store;
-        blocking(|| async { read.catch_up(store).await }).await?;
+        self.catch_up_locked(&mut read).await?;
         Ok(read)
+    }
+
+    async fn catch_up_locked(&self, read: &mut Projections) -> Result<()> {
+        let store = &self.store;
+        let done = blocking(|| async { read.catch_up(store).await }).await?;
+        if let Some(p) = done.position {
+            self.applied.fetch_max(p + 1, std::sync::atomic::Ordering::AcqRel);
+        }
+        Ok(())
     }
 
     /// Applies the events appended since the last read to the read models.
     pub async fn catch_up(&self) -> Result<()> {
         self.read().await.map(drop)
+    }
+
+    /// Makes sure the read models hold the event at `position` (one this process just
+    /// appended): many commands finishing together share one catch-up.
+    pub async fn catch_up_to(&self, position: Option<u64>) -> Result<()> {
+        use std::sync::atomic::Ordering;
+        let holds = |p: u64| self.applied.load(Ordering::Acquire) > p;
+        if position.is_some_and(holds) {
+            return Ok(());
+        }
+        let mut read = self.read.lock().await;
+        if position.is_some_and(holds) {
+            return Ok(());
+        }
+        self.catch_up_locked(&mut read).await
     }
 
     /// The read models as they are, without catching up (operational tables).
@@ -238,6 +273,41 @@ impl App {
     pub fn peek<T>(&self, f: impl FnOnce(&Projections) -> std::result::Result<T, ProjectionError>) -> Result<T> {
         let peek = self.peek.lock().unwrap_or_else(|e| e.into_inner());
         Ok(f(&peek)?)
+    }
+
+    /// Runs `f` on the read models. While [`App::follow`] keeps them up to date (the
+    /// daemon), on one of a few read-only connections, so that concurrent readers neither
+    /// wait for each other nor for a catch-up; otherwise after catching up (a command).
+    pub async fn query<T>(&self, f: impl FnOnce(&Projections) -> Result<T>) -> Result<T> {
+        if !self.followed.load(std::sync::atomic::Ordering::Acquire) {
+            let read = self.read().await?;
+            return f(&read);
+        }
+        let idle = self.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let reader = match idle {
+            Some(r) => r,
+            None => Projections::open_reader(self.store.path())?,
+        };
+        let out = f(&reader);
+        self.readers.lock().unwrap_or_else(|e| e.into_inner()).push(reader);
+        out
+    }
+
+    /// Keeps the read models up to date with the log, catching up every `every` (events
+    /// appended by this process are applied at once by their command), so that
+    /// [`App::query`] reads without catching up. Runs until dropped.
+    pub async fn follow(&self, every: std::time::Duration) {
+        loop {
+            match self.catch_up().await {
+                Ok(()) => self.followed.store(true, std::sync::atomic::Ordering::Release),
+                Err(e) => {
+                    // Readers catch up themselves (and report the error) until this recovers.
+                    self.followed.store(false, std::sync::atomic::Ordering::Release);
+                    tracing::warn!(error = %e, "chưa cập nhật được bảng theo dõi; sẽ thử lại");
+                }
+            }
+            tokio::time::sleep(every).await;
+        }
     }
 
     /// The work calendar now (see [`CalendarSlot`]).
@@ -264,6 +334,6 @@ impl App {
 
     /// The agency directory: the configuration and every rename and merger recorded since.
     pub async fn directory(&self) -> Result<Directory> {
-        Ok(self.read().await?.directory(&self.settings.agencies)?)
+        self.query(|read| Ok(read.directory(&self.settings.agencies)?)).await
     }
 }

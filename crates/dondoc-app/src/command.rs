@@ -108,6 +108,8 @@ pub struct Executed {
     /// The stream's revision afterwards (`None`: the task does not exist).
     pub revision: Option<u64>,
     pub state: TaskState,
+    /// The global position of the last event this call appended (`None`: it appended nothing).
+    pub position: Option<u64>,
 }
 
 /// A task's events as stored, oldest first.
@@ -178,7 +180,7 @@ pub async fn execute<S: EventStore>(
     for attempt in 0..MAX_ATTEMPTS {
         let Loaded { mut state, revision, written } = load_for(store, key, ctx.command_id).await?;
         if !written.is_empty() {
-            return Ok(Executed { events: written, revision, state });
+            return Ok(Executed { events: written, revision, state, position: None });
         }
         if let Some(e) = expected
             && revision != Some(e)
@@ -187,7 +189,7 @@ pub async fn execute<S: EventStore>(
         }
         let events = decide(&state, command, ctx.now)?;
         if events.is_empty() {
-            return Ok(Executed { events, revision, state });
+            return Ok(Executed { events, revision, state, position: None });
         }
         let data: Vec<EventData> = events.iter().map(|e| event_data(e, ctx)).collect();
         let want = revision.map_or(ExpectedRevision::NoStream, ExpectedRevision::Exact);
@@ -196,7 +198,12 @@ pub async fn execute<S: EventStore>(
                 for e in &events {
                     state.apply(e);
                 }
-                return Ok(Executed { events, revision: Some(result.revision), state });
+                return Ok(Executed {
+                    events,
+                    revision: Some(result.revision),
+                    state,
+                    position: Some(result.position),
+                });
             }
             Err(StoreError::WrongExpectedRevision { actual, .. }) => {
                 let conflict = CommandError::Conflict {

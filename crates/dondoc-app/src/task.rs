@@ -34,7 +34,7 @@ pub async fn execute(
     match command::execute(&app.store, key, revision, command, &ctx).await {
         Ok(executed) => {
             // The events are durable: a read model that cannot follow now does not undo that.
-            if let Err(e) = app.catch_up().await {
+            if let Err(e) = app.catch_up_to(executed.position).await {
                 tracing::warn!(error = %e, "đã ghi nhận nhưng chưa cập nhật được bảng theo dõi");
             }
             Ok(executed)

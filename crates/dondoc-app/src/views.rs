@@ -17,10 +17,12 @@ use crate::suggest;
 /// A task on the board with its standing at `at`; an unknown task is an input error
 /// naming the nearest plans or codes.
 pub async fn task(app: &App, key: &TaskKey, at: DateTime<Utc>) -> Result<(BoardTask, TaskStanding)> {
-    let read = app.read().await?;
-    let Some(task) = read.task(&key.plan, &key.code)? else {
-        return Err(AppError::NotFound(suggest::unknown_task(&read, key)?));
-    };
+    let task = app
+        .query(|read| match read.task(&key.plan, &key.code)? {
+            Some(task) => Ok(task),
+            None => Err(AppError::NotFound(suggest::unknown_task(read, key)?)),
+        })
+        .await?;
     let standing = app.classifier(&app.calendar()).task(&task.state, at);
     Ok((task, standing))
 }
@@ -130,7 +132,7 @@ pub struct Listing {
 
 /// The tasks of a listing at `at`, with their standings, by plan and code.
 pub async fn list(app: &App, listing: &Listing, at: DateTime<Utc>) -> Result<Vec<(BoardTask, TaskStanding)>> {
-    let tasks = app.read().await?.tasks(&listing.filter)?;
+    let tasks = app.query(|read| Ok(read.tasks(&listing.filter)?)).await?;
     let calendar = app.calendar();
     let classifier = app.classifier(&calendar);
     let today = local_date(at);

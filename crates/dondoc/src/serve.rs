@@ -26,6 +26,9 @@ use crate::cli::{Global, ServeArgs};
 use crate::datadir::DataDir;
 use crate::{channels, clock};
 
+/// How often the read models catch up with events other processes appended.
+const FOLLOW_EVERY: Duration = Duration::from_millis(200);
+
 /// Runs the daemon until a stop signal.
 pub async fn run(global: &Global, args: &ServeArgs) -> Result<()> {
     let data = DataDir::locate(global)?;
@@ -78,6 +81,10 @@ pub async fn run(global: &Global, args: &ServeArgs) -> Result<()> {
     });
 
     let mut tasks = Vec::new();
+    // The read models follow the log (other processes' commands included), so that the
+    // API's reads never wait for a catch-up.
+    let follower = app.clone();
+    let following = tokio::spawn(async move { follower.follow(FOLLOW_EVERY).await });
     if let Some(bot) = channels.telegram {
         let (tx, rx) = mpsc::channel(256);
         let poller = bot.clone();
@@ -110,6 +117,7 @@ pub async fn run(global: &Global, args: &ServeArgs) -> Result<()> {
         let _ = tokio::time::timeout(Duration::from_secs(1), t).await;
     }
     let _ = tokio::time::timeout(Duration::from_secs(1), http).await;
+    following.abort();
     tracing::info!("đã dừng");
     Ok(())
 }

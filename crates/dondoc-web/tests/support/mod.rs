@@ -65,6 +65,8 @@ impl Api {
             App::open(&dir.path().join("dondoc.sqlite"), settings(), Delivery::none().unwrap(), clock::fixed(now()))
                 .unwrap();
         let app = Arc::new(app);
+        let follower = app.clone();
+        tokio::spawn(async move { follower.follow(std::time::Duration::from_millis(200)).await });
         let admin = Actor::new("cli:test", Source::Cli);
         for (login, role, agency) in ROLES {
             let input = AccountInput {
