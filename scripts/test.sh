@@ -65,6 +65,14 @@ if ! python3 -c "import docx, reportlab" >/dev/null 2>&1; then
     || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages python-docx reportlab
 fi
 
+# The API's OpenAPI document is checked by schemathesis (PyPI) against the running daemon.
+SCHEMATHESIS_VERSION="4.32.5"
+if [ "$(schemathesis --version 2>/dev/null | awk '{print $NF}')" != "$SCHEMATHESIS_VERSION" ]; then
+  echo "installing schemathesis $SCHEMATHESIS_VERSION (pip)" >&2
+  python3 -m pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" 2>/dev/null \
+    || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+
 # test-clock: the daemon's end-to-end tests start `serve` at a chosen date (DONDOC_NOW),
 # which a release build refuses.
 FEATURES="dondoc/test-clock"

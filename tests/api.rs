@@ -146,3 +146,50 @@ async fn the_stable_contract() {
     }
     serve.stop().await;
 }
+
+/// schemathesis (PyPI) against `/api/openapi.json` as the secretariat: no answer is a 5xx,
+/// every status, content type and body is the one the document declares. The sample plan
+/// is imported as MAU-2026 so that the document's example parameters reach real tasks.
+/// Signing out (`DELETE /api/v1/auth/token`) is left out: it would end the run's own token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schemathesis_finds_no_server_error_and_no_schema_violation() {
+    let found = std::process::Command::new("schemathesis").arg("--version").output();
+    if !found.is_ok_and(|o| o.status.success()) {
+        dondoc_testkit::skip::skip(
+            "schemathesis_finds_no_server_error_and_no_schema_violation",
+            "schemathesis is not installed (scripts/test.sh installs it with pip)",
+        );
+        return;
+    }
+    let data = Data::new(NOW);
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/sample-plan.csv");
+    data.ok(NOW, &["import", sample, "--plan", "MAU-2026", "--tracked-from", "2025-01-01"]);
+    let (code, _, err) = user_add(&data, &["--name", "tgv", "--role", "secretariat"], PASSWORD);
+    assert_eq!(code, 0, "{err}");
+    let port = free_port();
+    let mut command = data.command(NOW);
+    command.args(["serve", "--listen", &format!("127.0.0.1:{port}")]);
+    let mut serve = Serve::start(command, port, data.path().join("serve.log"));
+    serve.healthz().await;
+    let body = json!({"name": "tgv", "password": PASSWORD}).to_string();
+    let (status, signed) = call(port, "POST", "/api/v1/auth/token", None, &[], body.as_bytes());
+    assert_eq!(status, 200, "{signed}");
+    let token = signed["token"].as_str().unwrap();
+    let out = std::process::Command::new("schemathesis")
+        .current_dir(data.path())
+        .args(["run", &format!("http://127.0.0.1:{port}/api/openapi.json")])
+        .args(["--header", &format!("Authorization: Bearer {token}")])
+        .args(["--exclude-method", "DELETE"])
+        .args([
+            "--checks",
+            "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
+        ])
+        .args(["--phases", "examples,coverage,fuzzing", "--max-examples", "40", "--workers", "2"])
+        .output()
+        .expect("run schemathesis");
+    let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    println!("{report}");
+    assert!(out.status.success(), "schemathesis found problems:\n{report}\n{}", serve.log());
+    assert!(!serve.log().contains("lỗi khi xử lý yêu cầu API"), "a request failed inside:\n{}", serve.log());
+    serve.stop().await;
+}

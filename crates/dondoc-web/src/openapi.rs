@@ -183,13 +183,14 @@ impl Modify for Actions {
                 )
                 .required(Some(Required::True))
                 .build();
-            let path_param = |n: &str, d: &str| {
+            let path_param = |n: &str, d: &str, example: &str| {
                 ParameterBuilder::new()
                     .name(n)
                     .parameter_in(ParameterIn::Path)
                     .required(Required::True)
                     .description(Some(d))
                     .schema(Some(string()))
+                    .example(Some(Value::String(example.into())))
                     .build()
             };
             let header = |n: &str, d: &str| {
@@ -205,8 +206,8 @@ impl Modify for Actions {
                 .tag("tasks")
                 .operation_id(Some(format!("task_{}", name.replace('-', "_"))))
                 .summary(Some(format!("{} (nhiệm vụ)", kind.label_vi())))
-                .parameter(path_param("plan", "Kế hoạch"))
-                .parameter(path_param("code", "Mã số"))
+                .parameter(path_param("plan", "Kế hoạch", "MAU-2026"))
+                .parameter(path_param("code", "Mã số", "01"))
                 .parameter(header("If-Match", "Phiên bản đã đọc (ETag); khác phiên bản hiện tại: 409"))
                 .parameter(header("Idempotency-Key", "UUID của lệnh; gửi lại cùng mã: ghi nhận một lần"))
                 .request_body(Some(body))

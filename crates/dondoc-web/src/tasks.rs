@@ -110,10 +110,12 @@ fn etag(revision: Option<u64>) -> Option<HeaderValue> {
 
 /// One task: the object of `dondoc show --json`.
 #[utoipa::path(get, path = "/api/v1/tasks/{plan}/{code}", tag = "tasks", security(("bearer" = [])),
-    params(("plan" = String, Path, description = "Kế hoạch"), ("code" = String, Path, description = "Mã số"), AtQuery),
+    params(("plan" = String, Path, description = "Kế hoạch", example = "MAU-2026"),
+        ("code" = String, Path, description = "Mã số", example = "01"), AtQuery),
     responses(
         (status = 200, description = "Nhiệm vụ và tình trạng", body = crate::openapi::TaskDoc,
             headers(("ETag" = String, description = "Phiên bản, dùng cho If-Match"))),
+        (status = 400, description = "Tham số không hợp lệ", body = ErrorBody),
         (status = 401, description = "Chưa đăng nhập", body = ErrorBody),
         (status = 403, description = "Vai trò không được xem", body = ErrorBody),
         (status = 404, description = "Không có nhiệm vụ (nêu mã gần nhất)", body = ErrorBody),
@@ -137,7 +139,8 @@ pub(crate) async fn show(
 
 /// A task's timeline: every event with who, when, from where and what it says.
 #[utoipa::path(get, path = "/api/v1/tasks/{plan}/{code}/timeline", tag = "tasks", security(("bearer" = [])),
-    params(("plan" = String, Path, description = "Kế hoạch"), ("code" = String, Path, description = "Mã số")),
+    params(("plan" = String, Path, description = "Kế hoạch", example = "MAU-2026"),
+        ("code" = String, Path, description = "Mã số", example = "01")),
     responses(
         (status = 200, description = "Nhật ký của nhiệm vụ", body = crate::openapi::TimelineDoc),
         (status = 401, description = "Chưa đăng nhập", body = ErrorBody),
