@@ -65,6 +65,14 @@ if ! python3 -c "import docx, reportlab" >/dev/null 2>&1; then
     || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages python-docx reportlab
 fi
 
+# The web pages are tested in Debian's headless Chromium through chromedriver; Vietnamese
+# must render in the screenshots (fonts-noto-core).
+if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1 || [ ! -d /usr/share/fonts/truetype/noto ]; then
+  echo "installing chromium, chromium-driver and fonts-noto-core (apt)" >&2
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver fonts-noto-core >/dev/null
+fi
+
 # The API's OpenAPI document is checked by schemathesis (PyPI) against the running daemon.
 SCHEMATHESIS_VERSION="4.32.5"
 if [ "$(schemathesis --version 2>/dev/null | awk '{print $NF}')" != "$SCHEMATHESIS_VERSION" ]; then

@@ -79,7 +79,10 @@ fn texts() -> Vec<PathBuf> {
                 if !matches!(name.as_str(), "tests" | "benches" | "target") {
                     dirs.push(path);
                 }
-            } else if name.ends_with(".j2") || (name.ends_with(".rs") && path.to_string_lossy().contains("/src/")) {
+            } else if name.ends_with(".j2")
+                || (name.ends_with(".html") && path.to_string_lossy().contains("/templates/"))
+                || (name.ends_with(".rs") && path.to_string_lossy().contains("/src/"))
+            {
                 out.push(path);
             }
         }

@@ -62,6 +62,21 @@ pub async fn authorize(app: &App, account: &Account, key: &TaskKey, kind: Comman
     })
 }
 
+/// The moves `account` may make on the task `key` (for the buttons a page shows), in
+/// the order of `kinds`.
+pub async fn allowed(app: &App, account: &Account, key: &TaskKey, kinds: &[CommandKind]) -> Result<Vec<CommandKind>> {
+    let related = match (account.role, &account.agency) {
+        (AccountRole::Officer | AccountRole::AgencyHead, Some(agency)) => {
+            let task = app.query(|read| Ok(read.task(&key.plan, &key.code)?)).await?;
+            let Some(task) = task else { return Ok(Vec::new()) };
+            let directory = app.directory().await?;
+            relation(&directory, agency, &task.state.lead, &task.state.cooperating, local_date(app.now()))
+        }
+        _ => Relation::Unrelated,
+    };
+    Ok(kinds.iter().copied().filter(|k| permit(account.role, related, *k).is_ok()).collect())
+}
+
 /// Runs `request` on the task `key` as `account` from `source`, if its role allows it
 /// (see [`task::execute`] for `revision` and `command_id`).
 pub async fn act(

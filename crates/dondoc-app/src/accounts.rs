@@ -168,19 +168,51 @@ pub async fn set_disabled(app: &App, login: &str, reason: Option<&str>, actor: &
     append(app, vec![event], ExpectedRevision::StreamExists, actor).await
 }
 
-/// Signs in with a name and password: a new token valid for `lifetime`. A wrong name, a
-/// wrong password and a disabled account are refused alike.
-pub async fn sign_in(app: &App, login: &str, password: &str, lifetime: Duration) -> Result<SignedIn> {
+/// The enabled account whose password this is. A wrong name, a wrong password and a
+/// disabled account are refused alike, and take as long.
+pub async fn verify(app: &App, login: &str, password: &str) -> Result<Account> {
     let refused = || AppError::Unauthenticated("sai tên đăng nhập hoặc mật khẩu".into());
     let account = app.read().await?.accounts()?.get(login.trim()).cloned();
     let phc = account.as_ref().and_then(|a| a.password_phc.clone());
     let password = password.to_string();
     let checked = phc.clone().unwrap_or_else(|| decoy_phc().to_string());
     let matches = tokio::task::spawn_blocking(move || verify_password(&checked, &password)).await.unwrap_or(false);
-    let account = match account {
-        Some(a) if matches && phc.is_some() && !a.disabled => a,
-        _ => return Err(refused()),
-    };
+    match account {
+        Some(a) if matches && phc.is_some() && !a.disabled => Ok(a),
+        _ => Err(refused()),
+    }
+}
+
+/// The enabled account `login` as the read models hold it now (a page's session).
+pub async fn enabled(app: &App, login: &str) -> Result<Option<Account>> {
+    let book = book(app).await?;
+    Ok(book.get(login).filter(|a| !a.disabled).cloned())
+}
+
+/// The account book, parsed again only when its stream moved.
+async fn book(app: &App) -> Result<Arc<dondoc_core::account::AccountBook>> {
+    app.query(|p| cached_book(app, p, p.accounts_revision()?)).await
+}
+
+fn cached_book(
+    app: &App,
+    p: &dondoc_projections::Projections,
+    revision: Option<u64>,
+) -> Result<Arc<dondoc_core::account::AccountBook>> {
+    let cached = app.account_cache.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    Ok(match cached {
+        Some((r, book)) if r == revision => book,
+        _ => {
+            let book = Arc::new(p.accounts()?);
+            *app.account_cache.lock().unwrap_or_else(|e| e.into_inner()) = Some((revision, book.clone()));
+            book
+        }
+    })
+}
+
+/// Signs in with a name and password: a new token valid for `lifetime` (see [`verify`]).
+pub async fn sign_in(app: &App, login: &str, password: &str, lifetime: Duration) -> Result<SignedIn> {
+    let account = verify(app, login, password).await?;
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let token = hex::encode(bytes);
@@ -211,16 +243,7 @@ pub async fn bearer(app: &App, token: &str) -> Result<Account> {
     let found = app
         .query(|p| {
             let Some((login, expires_at)) = p.token(&hash)? else { return Ok(None) };
-            let revision = p.accounts_revision()?;
-            let cached = app.account_cache.lock().unwrap_or_else(|e| e.into_inner()).clone();
-            let book = match cached {
-                Some((r, book)) if r == revision => book,
-                _ => {
-                    let book = Arc::new(p.accounts()?);
-                    *app.account_cache.lock().unwrap_or_else(|e| e.into_inner()) = Some((revision, book.clone()));
-                    book
-                }
-            };
+            let book = cached_book(app, p, p.accounts_revision()?)?;
             Ok(book.bearer(&login, expires_at, now).cloned())
         })
         .await?;

@@ -60,6 +60,13 @@ pub fn timeline_json(key: &TaskKey, entries: &[TimelineEntry]) -> serde_json::Va
     serde_json::json!({ "plan": key.plan, "code": key.code, "events": events })
 }
 
+/// Whether the task's own hash chain holds (every event's chain value recomputed from the
+/// one before it): `None` when it does, else what broke, for the "chain verified" mark.
+pub fn chain_break(entries: &[TimelineEntry]) -> Option<String> {
+    let mut verifier = dondoc_store::chain::ChainVerifier::new();
+    entries.iter().find_map(|e| verifier.check(&e.recorded)).map(|b| format!("sự kiện #{}: {}", b.revision, b.reason))
+}
+
 /// What `audit verify` found.
 #[derive(Debug, Clone)]
 pub struct Integrity {

@@ -40,7 +40,7 @@ impl SignInLimits {
     }
 
     /// Takes one attempt for `name` from `address`, or says how long to wait.
-    fn check(&self, name: &str, address: Option<std::net::IpAddr>) -> Result<(), u64> {
+    pub(crate) fn check(&self, name: &str, address: Option<std::net::IpAddr>) -> Result<(), u64> {
         let wait = |n: governor::NotUntil<_>| {
             n.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default())).as_secs().max(1)
         };

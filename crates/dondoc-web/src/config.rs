@@ -14,11 +14,19 @@ pub struct WebConfig {
     pub sign_in_per_minute_per_address: u32,
     /// The largest request body accepted, in megabytes (then 413).
     pub max_body_mb: u32,
+    /// Send the session cookie over HTTPS only (set it when a TLS proxy serves the pages).
+    pub secure_cookies: bool,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { token_hours: 12, sign_in_per_minute: 5, sign_in_per_minute_per_address: 30, max_body_mb: 16 }
+        WebConfig {
+            token_hours: 12,
+            sign_in_per_minute: 5,
+            sign_in_per_minute_per_address: 30,
+            max_body_mb: 16,
+            secure_cookies: false,
+        }
     }
 }
 

@@ -1,9 +1,10 @@
-//! dondoc's HTTP face: the JSON API under `/api/v1` (accounts and roles, tasks, their
+//! dondoc's HTTP face: the pages for people (`/`), the JSON API under `/api/v1` (accounts and roles, tasks, their
 //! timelines and the commands on them) and its OpenAPI document at `/api/openapi.json`.
 //! Thin: every handler reads the request, asks `dondoc_app` (the use cases the CLI, the
 //! daemon and the chat handlers share) and writes the answer; nothing here decides.
 //!
 //! - [`config`] — what the operator sets (`[web]`): token lifetime, sign-in limits, body size;
+//! - `pages` — the HTML pages (askama templates, sessions with axum-login, CSRF tokens);
 //! - `auth` — sign-in (`POST /api/v1/auth/token`, rate-limited) and the bearer extractor;
 //! - `tasks` — listing, one task (`show --json`'s object), its timeline, the commands;
 //! - `error` — how a use case's error becomes a status and a JSON body;
@@ -13,6 +14,7 @@ mod auth;
 pub mod config;
 mod error;
 mod openapi;
+mod pages;
 mod tasks;
 
 use std::sync::Arc;
@@ -37,8 +39,17 @@ pub(crate) struct Web {
 pub fn router(app: Arc<App>, config: WebConfig) -> Router {
     let limits = auth::SignInLimits::new(&config);
     let max_body = config.max_body_bytes();
-    let web = Arc::new(Web { app, config, limits });
+    let secure = config.secure_cookies;
+    let web = Arc::new(Web { app: app.clone(), config, limits });
+    let sessions = tower_sessions::SessionManagerLayer::new(tower_sessions::MemoryStore::default())
+        .with_name("dondoc_session")
+        .with_secure(secure)
+        .with_http_only(true)
+        .with_same_site(tower_sessions::cookie::SameSite::Lax)
+        .with_expiry(tower_sessions::Expiry::OnInactivity(tower_sessions::cookie::time::Duration::hours(8)));
+    let login = axum_login::AuthManagerLayerBuilder::new(pages::session::Backend { app }, sessions).build();
     Router::new()
+        .merge(pages::routes().layer(login))
         .merge(auth::routes())
         .merge(tasks::routes())
         .merge(openapi::routes())

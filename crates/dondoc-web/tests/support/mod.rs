@@ -89,10 +89,19 @@ impl Api {
 
     /// Defines task `code` of [`PLAN`] (deadline Quý I/2026) as the secretariat.
     pub async fn define(&self, code: &str, lead: &str, cooperating: &[&str]) {
+        self.define_with(code, &format!("Nhiệm vụ {code}"), lead, cooperating).await;
+    }
+
+    /// Defines task `code` with its title.
+    pub async fn define_titled(&self, code: &str, title: &str, lead: &str) {
+        self.define_with(code, title, lead, &[]).await;
+    }
+
+    async fn define_with(&self, code: &str, title: &str, lead: &str, cooperating: &[&str]) {
         let command = TaskCommand::Define {
             plan: PLAN.into(),
             code: code.into(),
-            title: format!("Nhiệm vụ {code}"),
+            title: title.into(),
             lead: lead.into(),
             cooperating: cooperating.iter().map(|c| c.to_string()).collect(),
             start: None,

@@ -1,0 +1,172 @@
+//! The pages in a real headless Chromium (Debian's chromium driven through chromedriver
+//! with fantoccini): sign in, open the overview, answer a task with a form, see the
+//! timeline change; a title carrying a script shows as text; a phone-sized window. The
+//! screenshots are saved in the target directory (`screenshots/`) to be looked at.
+
+mod support;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use support::{Api, PASSWORD};
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// chromedriver on a free port, and a headless Chromium session through it.
+async fn browser() -> Option<(Driver, Client)> {
+    let (chromium, chromedriver) = ("/usr/bin/chromium", "/usr/bin/chromedriver");
+    if !std::path::Path::new(chromium).exists() || !std::path::Path::new(chromedriver).exists() {
+        dondoc_testkit::skip::skip(
+            "pages_in_chromium",
+            "chromium and chromium-driver are not installed (scripts/test.sh installs them with apt)",
+        );
+        return None;
+    }
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let port = free_port();
+    let child = Command::new(chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let driver = Driver(child);
+    let profile = tempfile::tempdir().unwrap().keep();
+    // Without the background-networking flags Chromium keeps trying to reach Google's
+    // services, which a closed network refuses.
+    let args = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,900",
+        &format!("--user-data-dir={}", profile.display()),
+    ];
+    let caps = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": { "binary": chromium, "args": args },
+    });
+    let caps = caps.as_object().unwrap().clone();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match ClientBuilder::rustls()
+            .expect("a TLS client")
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(client) => return Some((driver, client)),
+            Err(e) if Instant::now() > deadline => panic!("chromedriver did not start a session: {e}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+}
+
+fn screenshots() -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn shot(client: &Client, name: &str) {
+    let png = client.screenshot().await.unwrap();
+    let path = screenshots().join(name);
+    std::fs::write(&path, png).unwrap();
+    println!("screenshot: {}", path.display());
+}
+
+async fn text(client: &Client, css: &str) -> String {
+    client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.unwrap()
+}
+
+async fn sign_in(client: &Client, base: &str, login: &str) {
+    client.goto(&format!("{base}/")).await.unwrap();
+    assert!(client.current_url().await.unwrap().path().starts_with("/login"), "the overview asks to sign in first");
+    client.find(Locator::Id("name")).await.unwrap().send_keys(login).await.unwrap();
+    client.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+    client.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_in_chromium() {
+    let Some((_driver, client)) = browser().await else { return };
+    let api = Api::start().await;
+    api.define("01", "Sở Tài chính", &["Sở Y tế"]).await;
+    api.define("02", "Sở Y tế", &[]).await;
+    api.define_titled("03", "<script>alert(1)</script> Rà soát", "Sở Tài chính").await;
+    let base = api.base.clone();
+
+    // A wrong password: the form again, with the reason.
+    client.goto(&format!("{base}/login")).await.unwrap();
+    client.find(Locator::Id("name")).await.unwrap().send_keys("cv.stc").await.unwrap();
+    client.find(Locator::Id("password")).await.unwrap().send_keys("sai mật khẩu rồi").await.unwrap();
+    client.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+    assert_eq!(text(&client, ".error").await, "sai tên đăng nhập hoặc mật khẩu");
+
+    sign_in(&client, &base, "cv.stc").await;
+    let heading = text(&client, "h1").await;
+    assert!(heading.starts_with("Tình hình thực hiện nhiệm vụ"), "{heading}");
+    assert!(text(&client, "header .who").await.contains("Người dùng cv.stc (chuyên viên, Sở Tài chính)"));
+    shot(&client, "overview.png").await;
+
+    // Answer task 01 with the progress form; the timeline shows it, with who and from where.
+    client.goto(&format!("{base}/tasks/KH-1/01")).await.unwrap();
+    let rows = |c: Client| async move { c.find_all(Locator::Css("#timeline tr")).await.unwrap().len() };
+    let before = rows(client.clone()).await;
+    let form = client.find(Locator::Css("form[action$='/do/progress']")).await.unwrap();
+    form.find(Locator::Css("input[name=percent]")).await.unwrap().send_keys("50").await.unwrap();
+    form.find(Locator::Css("input[name=note]")).await.unwrap().send_keys("Đã thu thập số liệu quý I").await.unwrap();
+    form.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
+    let flash = text(&client, ".flash").await;
+    assert!(flash.starts_with("Đã ghi nhận"), "{flash}");
+    let timeline = text(&client, "#timeline").await;
+    assert!(timeline.contains("Đã thu thập số liệu quý I"), "{timeline}");
+    assert!(timeline.contains("user:cv.stc (Người dùng cv.stc)") && timeline.contains("trang web"), "{timeline}");
+    assert!(rows(client.clone()).await > before, "the timeline grew");
+    assert!(text(&client, "h2 .ok").await.contains("chuỗi băm đã kiểm tra"));
+    // An officer sees only its own moves: no extension approval, no cancelling.
+    assert!(client.find(Locator::Css("form[action$='/do/extend']")).await.is_err());
+    assert!(client.find(Locator::Css("form[action$='/do/cancel']")).await.is_err());
+    shot(&client, "task.png").await;
+
+    // Another agency's task: readable, no form.
+    client.goto(&format!("{base}/tasks/KH-1/02")).await.unwrap();
+    assert!(client.find(Locator::Css(".forms")).await.is_err(), "no form on another agency's task");
+
+    // A title with a script tag is text, and no script runs.
+    client.goto(&format!("{base}/tasks/KH-1/03")).await.unwrap();
+    assert!(text(&client, "h1").await.contains("<script>alert(1)</script> Rà soát"));
+    let scripts = client.execute("return document.scripts.length", vec![]).await.unwrap();
+    assert_eq!(scripts, json!(0));
+
+    // The overdue list and a phone-sized window.
+    client.goto(&format!("{base}/overdue")).await.unwrap();
+    assert!(text(&client, "h1").await.starts_with("Nhiệm vụ quá hạn"));
+    client.set_window_size(390, 844).await.unwrap();
+    client.goto(&format!("{base}/")).await.unwrap();
+    shot(&client, "overview-phone.png").await;
+
+    // Signing out ends the session.
+    client.find(Locator::Css("header form button")).await.unwrap().click().await.unwrap();
+    client.goto(&format!("{base}/tasks/KH-1/01")).await.unwrap();
+    assert!(client.current_url().await.unwrap().path().starts_with("/login"));
+    client.close().await.unwrap();
+}
