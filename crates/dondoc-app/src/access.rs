@@ -6,7 +6,7 @@ use dondoc_core::access::{Capability, Relation, allows, permit, relation};
 use dondoc_core::account::{Account, AccountRole};
 use dondoc_core::calendar::local_date;
 use dondoc_core::event::{Source, TaskKey};
-use dondoc_core::task::CommandKind;
+use dondoc_core::task::{CommandKind, TaskCommand};
 
 use crate::App;
 use crate::command::{Actor, Executed};
@@ -89,6 +89,10 @@ pub async fn act(
     command_id: Option<uuid::Uuid>,
 ) -> Result<Executed> {
     authorize(app, account, key, request.kind()).await?;
-    let command = request.into_command(&app.settings.policy)?;
+    let mut command = request.into_command(&app.settings.policy)?;
+    // The secretariat's own completion is confirmed as it is recorded.
+    if let TaskCommand::Complete { confirmed, .. } = &mut command {
+        *confirmed = account.role == AccountRole::Secretariat;
+    }
     task::execute(app, key, revision, &command, &actor(account, source), command_id).await
 }

@@ -115,6 +115,22 @@ pub struct AckBody {
     pub snooze_until: Option<NaiveDate>,
 }
 
+/// `request-explanation`: the day the explanation is due (a date, or as plans write it)
+/// and what to explain.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExplanationRequestBody {
+    pub by: String,
+    pub reason: String,
+}
+
+/// `explain`: the lead agency's explanation.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExplainBody {
+    pub text: String,
+}
+
 /// One action on a task with what was given for it.
 #[derive(Debug, Clone)]
 pub enum ActionRequest {
@@ -132,10 +148,14 @@ pub enum ActionRequest {
     Comment(CommentBody),
     Assign(AssignBody),
     Ack(AckBody),
+    ConfirmCompletion(NoteBody),
+    ReturnCompletion(ReasonBody),
+    RequestExplanation(ExplanationRequestBody),
+    Explain(ExplainBody),
 }
 
 /// The actions, as named in URLs and on the command line, with their command's kind.
-pub const ACTIONS: [(&str, CommandKind); 14] = [
+pub const ACTIONS: [(&str, CommandKind); 18] = [
     ("start", CommandKind::Start),
     ("pause", CommandKind::Pause),
     ("resume", CommandKind::Resume),
@@ -150,6 +170,10 @@ pub const ACTIONS: [(&str, CommandKind); 14] = [
     ("comment", CommandKind::Comment),
     ("assign", CommandKind::Assign),
     ("ack", CommandKind::Acknowledge),
+    ("confirm-completion", CommandKind::ConfirmCompletion),
+    ("return-completion", CommandKind::ReturnCompletion),
+    ("request-explanation", CommandKind::RequestExplanation),
+    ("explain", CommandKind::Explain),
 ];
 
 /// Reads a JSON value as `T`, naming the field at fault in Vietnamese ("nội dung
@@ -201,6 +225,10 @@ impl ActionRequest {
             "comment" => R::Comment(body(action, value)?),
             "assign" => R::Assign(body(action, value)?),
             "ack" => R::Ack(body(action, value)?),
+            "confirm-completion" => R::ConfirmCompletion(body(action, value)?),
+            "return-completion" => R::ReturnCompletion(body(action, value)?),
+            "request-explanation" => R::RequestExplanation(body(action, value)?),
+            "explain" => R::Explain(body(action, value)?),
             other => {
                 let names: Vec<&str> = ACTIONS.iter().map(|(n, _)| *n).collect();
                 return Err(AppError::Input(format!(
@@ -229,6 +257,10 @@ impl ActionRequest {
             R::Comment(_) => CommandKind::Comment,
             R::Assign(_) => CommandKind::Assign,
             R::Ack(_) => CommandKind::Acknowledge,
+            R::ConfirmCompletion(_) => CommandKind::ConfirmCompletion,
+            R::ReturnCompletion(_) => CommandKind::ReturnCompletion,
+            R::RequestExplanation(_) => CommandKind::RequestExplanation,
+            R::Explain(_) => CommandKind::Explain,
         }
     }
 
@@ -251,7 +283,7 @@ impl ActionRequest {
                 evidence: evidence(b.evidence)?,
                 submitted_at: b.submitted_at.map(|t| t.with_timezone(&Utc)),
             },
-            R::Complete(b) => TaskCommand::Complete { on: b.on, evidence: evidence(b.evidence)? },
+            R::Complete(b) => TaskCommand::Complete { on: b.on, evidence: evidence(b.evidence)?, confirmed: false },
             R::RequestExtension(b) => TaskCommand::RequestExtension {
                 occurrence: occurrence(b.occurrence)?,
                 to: new_deadline(&b.to, policy)?,
@@ -276,6 +308,12 @@ impl ActionRequest {
                 key: None,
                 snooze_until: b.snooze_until.map(end_of_day),
             },
+            R::ConfirmCompletion(b) => TaskCommand::ConfirmCompletion { note: b.note },
+            R::ReturnCompletion(b) => TaskCommand::ReturnCompletion { reason: b.reason },
+            R::RequestExplanation(b) => {
+                TaskCommand::RequestExplanation { by: new_deadline(&b.by, policy)?, reason: b.reason }
+            }
+            R::Explain(b) => TaskCommand::Explain { text: b.text },
         })
     }
 }
@@ -325,6 +363,10 @@ mod tests {
             ("comment", json!({"text": "ghi chú"})),
             ("assign", json!({"lead": "Sở Tài chính", "cooperating": ["Sở Y tế"]})),
             ("ack", json!({"snooze_until": "2025-10-05"})),
+            ("confirm-completion", json!({})),
+            ("return-completion", json!({"reason": "thiếu số liệu"})),
+            ("request-explanation", json!({"by": "15/01/2026", "reason": "quá hạn"})),
+            ("explain", json!({"text": "chờ số liệu"})),
         ];
         assert_eq!(bodies.len(), ACTIONS.len());
         for ((action, value), (name, kind)) in bodies.into_iter().zip(ACTIONS) {

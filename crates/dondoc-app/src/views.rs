@@ -56,7 +56,16 @@ pub fn task_json(task: &BoardTask, standing: &TaskStanding, at: DateTime<Utc>) -
         "progress_percent": s.progress_percent,
         "completed_on": s.completed_on,
         "classification": standing.classification.as_str(),
-        "classification_vi": standing.classification.label_for(s.status),
+        "classification_vi": classification_vi(task, standing),
+        "completion_pending": s.completion_pending,
+        "explanation": s.explanation.as_ref().map(|e| json!({
+            "requested_on": e.requested_on,
+            "due": e.due,
+            "reason": e.reason,
+            "answered_on": e.answer.as_ref().map(|(on, _)| on),
+            "answer": e.answer.as_ref().map(|(_, text)| text),
+            "late": e.late(local_date(at)),
+        })),
         "due": standing.deadline.map(|d| d.due),
         "nominal_due": standing.deadline.map(|d| d.nominal),
         "original_due": standing.deadline.and_then(|d| d.original),
@@ -78,6 +87,13 @@ pub async fn show_json(app: &App, key: &TaskKey, at: DateTime<Utc>) -> Result<Va
         standing.deadline.as_ref().map(|d| calendar.provisional_days_near(d.nominal, d.due)).unwrap_or_default();
     value["due_provisional"] = Value::Bool(!provisional.is_empty());
     Ok(value)
+}
+
+/// How a task stands, in Vietnamese: the classification agreeing with its status, and
+/// "(chờ xác nhận)" while a reported completion waits for the secretariat.
+pub fn classification_vi(task: &BoardTask, standing: &TaskStanding) -> String {
+    let label = standing.classification.label_for(task.state.status);
+    if task.state.completion_pending { format!("{label} (chờ xác nhận)") } else { label.to_string() }
 }
 
 /// A due window: calendar days ("7d") or working days ("5wd").

@@ -73,6 +73,7 @@ const LEAD_OFFICER: &[CommandKind] = &[
     CommandKind::RequestExtension,
     CommandKind::Comment,
     CommandKind::Acknowledge,
+    CommandKind::Explain,
 ];
 
 /// What a cooperating agency's officer or head may do.

@@ -123,6 +123,16 @@ pub fn describe(event: &TaskEvent) -> String {
         TaskEvent::TaskCancelled { from, reason } => format!("Hủy nhiệm vụ (đang {from}); lý do: {reason}"),
         TaskEvent::TaskReopened { from, to, reason } => format!("Mở lại: {from} → {to}; lý do: {reason}"),
         TaskEvent::CommentAdded { text } => format!("Ghi chú: {text}"),
+        TaskEvent::CompletionAwaitingConfirmation {} => "Báo cáo hoàn thành chờ tổ giúp việc xác nhận".to_string(),
+        TaskEvent::CompletionConfirmed { note: None } => "Xác nhận hoàn thành".to_string(),
+        TaskEvent::CompletionConfirmed { note: Some(n) } => format!("Xác nhận hoàn thành: {n}"),
+        TaskEvent::CompletionReturned { to, reason } => {
+            format!("Trả lại báo cáo hoàn thành, nhiệm vụ trở lại \"{}\": {reason}", to.label_vi())
+        }
+        TaskEvent::ExplanationRequested { due, reason, .. } => {
+            format!("Yêu cầu giải trình trước hết ngày {}: {reason}", due.format("%d/%m/%Y"))
+        }
+        TaskEvent::ExplanationGiven { text, .. } => format!("Giải trình: {text}"),
         TaskEvent::ReminderDelivered { key, .. } => {
             format!("Đã gửi nhắc việc tới {} qua {}", key.recipient, key.channel.as_str())
         }

@@ -435,6 +435,32 @@ pub enum TaskEvent {
     CommentAdded {
         text: String,
     },
+    /// The completion an officer reported waits for the secretariat's confirmation (xác
+    /// nhận hoàn thành); recorded with the completion. Completions recorded before this
+    /// event existed, or by the secretariat, need none.
+    CompletionAwaitingConfirmation {},
+    /// The secretariat confirmed the reported completion (its date stays the reported one).
+    CompletionConfirmed {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// The secretariat returned the reported completion; the task is open again.
+    CompletionReturned {
+        to: TaskStatus,
+        reason: String,
+    },
+    /// The secretariat asks the lead agency to explain (giải trình) the task by `due`.
+    ExplanationRequested {
+        /// The local day it was asked.
+        requested_on: NaiveDate,
+        due: NaiveDate,
+        reason: String,
+    },
+    /// The lead agency's explanation, given on a local day.
+    ExplanationGiven {
+        given_on: NaiveDate,
+        text: String,
+    },
     ReminderDelivered {
         key: ReminderKey,
         sent_at: DateTime<Utc>,
@@ -493,6 +519,11 @@ impl TaskEvent {
             TaskEvent::TaskCancelled { .. } => "TaskCancelled",
             TaskEvent::TaskReopened { .. } => "TaskReopened",
             TaskEvent::CommentAdded { .. } => "CommentAdded",
+            TaskEvent::CompletionAwaitingConfirmation { .. } => "CompletionAwaitingConfirmation",
+            TaskEvent::CompletionConfirmed { .. } => "CompletionConfirmed",
+            TaskEvent::CompletionReturned { .. } => "CompletionReturned",
+            TaskEvent::ExplanationRequested { .. } => "ExplanationRequested",
+            TaskEvent::ExplanationGiven { .. } => "ExplanationGiven",
             TaskEvent::ReminderDelivered { .. } => "ReminderDelivered",
             TaskEvent::ReminderFailed { .. } => "ReminderFailed",
             TaskEvent::ReminderRequeued { .. } => "ReminderRequeued",
@@ -665,6 +696,11 @@ pub fn event_name_vi(event_type: &str) -> &str {
         "TaskCancelled" => "Hủy nhiệm vụ",
         "TaskReopened" => "Mở lại nhiệm vụ",
         "CommentAdded" => "Ghi chú",
+        "CompletionAwaitingConfirmation" => "Chờ xác nhận hoàn thành",
+        "CompletionConfirmed" => "Xác nhận hoàn thành",
+        "CompletionReturned" => "Trả lại báo cáo hoàn thành",
+        "ExplanationRequested" => "Yêu cầu giải trình",
+        "ExplanationGiven" => "Giải trình",
         "ReminderDelivered" => "Đã gửi nhắc việc",
         "ReminderFailed" => "Gửi nhắc việc không thành công",
         "ReminderRequeued" => "Gửi lại nhắc việc",

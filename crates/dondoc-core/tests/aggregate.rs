@@ -105,7 +105,7 @@ fn pause(reason: &str) -> TaskCommand {
 }
 
 fn complete(on: Option<NaiveDate>) -> TaskCommand {
-    TaskCommand::Complete { on, evidence: evidence() }
+    TaskCommand::Complete { on, evidence: evidence(), confirmed: true }
 }
 
 fn cancel(reason: &str) -> TaskCommand {
@@ -296,6 +296,12 @@ fn sample(kind: CommandKind) -> TaskCommand {
         CommandKind::Acknowledge => {
             TaskCommand::Acknowledge { occurrence: None, key: Some(rkey(None, 3)), snooze_until: None }
         }
+        CommandKind::ConfirmCompletion => TaskCommand::ConfirmCompletion { note: None },
+        CommandKind::ReturnCompletion => TaskCommand::ReturnCompletion { reason: s("Thiếu số liệu") },
+        CommandKind::RequestExplanation => {
+            TaskCommand::RequestExplanation { by: date(2026, 1, 30), reason: s("Đề nghị giải trình") }
+        }
+        CommandKind::Explain => TaskCommand::Explain { text: s("Chờ số liệu") },
     }
 }
 
@@ -334,7 +340,7 @@ fn allowed_commands_by_status() {
     use CommandKind as K;
     const ALWAYS: [CommandKind; 6] =
         [K::Comment, K::RecordDelivery, K::RecordFailure, K::RequeueReminder, K::Acknowledge, K::Revise];
-    const OPEN: [CommandKind; 8] = [
+    const OPEN: [CommandKind; 9] = [
         K::Assign,
         K::ReportProgress,
         K::SubmitReport,
@@ -343,6 +349,7 @@ fn allowed_commands_by_status() {
         K::Extend,
         K::RejectExtension,
         K::Cancel,
+        K::RequestExplanation,
     ];
     let table: [(TaskStatus, &[CommandKind], bool); 5] = [
         (TaskStatus::NotStarted, &[K::Start], true),
@@ -446,7 +453,10 @@ fn complete_needs_evidence_and_a_date_not_in_the_future() {
         Evidence { document: Some(s("  ")), link: Some(s("")), file_sha256: None, note: Some(s("\n")) },
     ];
     for ev in blank_evidence {
-        assert_eq!(invalid_field(&state, TaskCommand::Complete { on: None, evidence: ev }), "minh chứng hoàn thành");
+        assert_eq!(
+            invalid_field(&state, TaskCommand::Complete { on: None, evidence: ev, confirmed: true }),
+            "minh chứng hoàn thành"
+        );
     }
     assert_eq!(invalid_field(&state, complete(Some(date(2025, 10, 16)))), "ngày hoàn thành");
 
@@ -1114,8 +1124,11 @@ fn arb_command() -> impl Strategy<Value = TaskCommand> {
             evidence,
             submitted_at: None
         }),
-        (prop::option::of(arb_date()), arb_evidence())
-            .prop_map(|(on, evidence)| TaskCommand::Complete { on, evidence }),
+        (prop::option::of(arb_date()), arb_evidence()).prop_map(|(on, evidence)| TaskCommand::Complete {
+            on,
+            evidence,
+            confirmed: true
+        }),
         (arb_occurrence(), arb_date(), arb_text()).prop_map(|(occurrence, to, reason)| {
             TaskCommand::RequestExtension { occurrence, to, to_text: None, reason }
         }),
@@ -1214,4 +1227,66 @@ fn a_revised_plan_changes_only_what_changed() {
     }
     assert_eq!(state.finish.as_ref().unwrap().input, "Quý I/2026");
     assert_eq!(state.title, same_title);
+}
+
+// ---------------------------------------------------------------------------------------
+// The tracking office's own workflows
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn an_officers_completion_waits_for_the_secretariat() {
+    // Reported by an officer: completed, on the reported day, awaiting confirmation.
+    let mut state = task(Some("Quý IV/2025"));
+    run(&mut state, start());
+    let reported = TaskCommand::Complete { on: Some(date(2025, 10, 10)), evidence: evidence(), confirmed: false };
+    let events = run(&mut state, reported.clone());
+    assert!(matches!(
+        events.as_slice(),
+        [TaskEvent::StatusChanged { .. }, TaskEvent::CompletionAwaitingConfirmation {}]
+    ));
+    assert_eq!((state.status, state.completion_pending), (TaskStatus::Completed, true));
+    let allowed = allowed_commands(&state);
+    assert!(allowed.contains(&CommandKind::ConfirmCompletion) && allowed.contains(&CommandKind::ReturnCompletion));
+
+    // Confirmed: the completion date stays the reported one.
+    let mut confirmed = state.clone();
+    run(&mut confirmed, TaskCommand::ConfirmCompletion { note: Some(s("Đã đối chiếu")) });
+    assert_eq!((confirmed.completion_pending, confirmed.completed_on), (false, Some(date(2025, 10, 10))));
+    assert!(!allowed_commands(&confirmed).contains(&CommandKind::ConfirmCompletion), "confirmed once");
+
+    // Returned: open again, without the completion.
+    let mut returned = state.clone();
+    run(&mut returned, TaskCommand::ReturnCompletion { reason: s("Thiếu số liệu 3 huyện") });
+    assert_eq!(
+        (returned.status, returned.completed_on, returned.completion_pending),
+        (TaskStatus::InProgress, None, false)
+    );
+    assert!(refused(&returned, TaskCommand::ReturnCompletion { reason: s("x") }).to_string().contains("trả lại"));
+
+    // The secretariat's own completion needs no confirmation.
+    let mut direct = task(Some("Quý IV/2025"));
+    run(&mut direct, TaskCommand::Complete { on: None, evidence: evidence(), confirmed: true });
+    assert!(!direct.completion_pending);
+    assert!(!allowed_commands(&direct).contains(&CommandKind::ConfirmCompletion));
+}
+
+#[test]
+fn explanations_are_asked_by_a_day_and_answered() {
+    let mut state = task(Some("Quý III/2025"));
+    assert!(!allowed_commands(&state).contains(&CommandKind::Explain), "nothing asked yet");
+    let asked =
+        TaskCommand::RequestExplanation { by: date(2026, 1, 10), reason: s("Quá hạn, đề nghị giải trình") };
+    run(&mut state, asked);
+    let e = state.explanation.clone().unwrap();
+    assert_eq!(
+        (e.requested_on, e.due, e.answer.is_none()),
+        (dondoc_core::calendar::local_date(now()), date(2026, 1, 10), true)
+    );
+    assert!(!e.late(date(2026, 1, 10)) && e.late(date(2026, 1, 11)), "missing after its day");
+    run(&mut state, TaskCommand::Explain { text: s("Chờ số liệu của Cục Thống kê") });
+    let e = state.explanation.clone().unwrap();
+    assert_eq!(e.answer.as_ref().map(|(_, t)| t.as_str()), Some("Chờ số liệu của Cục Thống kê"));
+    assert!(!e.late(date(2026, 3, 1)), "answered in time stays in time");
+    let past = TaskCommand::RequestExplanation { by: date(2020, 1, 1), reason: s("x") };
+    assert!(matches!(refused(&state, past), DomainError::InvalidInput { field: "hạn giải trình", .. }));
 }

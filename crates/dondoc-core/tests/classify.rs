@@ -61,7 +61,7 @@ impl Task {
 
     fn complete(self, on: NaiveDate) -> Task {
         let now = at(2025, 12, 31, 17, 0).max(local_instant(on, NaiveTime::MIN));
-        self.then(TaskCommand::Complete { on: Some(on), evidence: evidence() }, now)
+        self.then(TaskCommand::Complete { on: Some(on), evidence: evidence(), confirmed: true }, now)
     }
 
     fn cancel(self, now: DateTime<Utc>) -> Task {
@@ -541,6 +541,7 @@ mod properties {
                     Step::Complete(days) => TaskCommand::Complete {
                         on: Some(date(2025, 1, 1) + Days::new(days)),
                         evidence: evidence(),
+                        confirmed: days % 2 == 0,
                     },
                     Step::Cancel => TaskCommand::Cancel { reason: s("Hủy") },
                     Step::Submit(i) => TaskCommand::SubmitReport {

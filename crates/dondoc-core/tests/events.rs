@@ -61,10 +61,15 @@ fn variant_index(event: &TaskEvent) -> usize {
         TaskEvent::ReminderAcknowledged { .. } => 14,
         TaskEvent::TaskRevised { .. } => 15,
         TaskEvent::ReminderRequeued { .. } => 16,
+        TaskEvent::CompletionAwaitingConfirmation { .. } => 17,
+        TaskEvent::CompletionConfirmed { .. } => 18,
+        TaskEvent::CompletionReturned { .. } => 19,
+        TaskEvent::ExplanationRequested { .. } => 20,
+        TaskEvent::ExplanationGiven { .. } => 21,
     }
 }
 
-const VARIANTS: usize = 17;
+const VARIANTS: usize = 22;
 
 /// One event of every type, with the content of its golden file.
 fn samples() -> Vec<TaskEvent> {
@@ -199,6 +204,20 @@ fn samples() -> Vec<TaskEvent> {
         TaskEvent::ReminderRequeued {
             key: ReminderKey { channel: Channel::Zalo, milestone: Milestone::Overdue, offset: -2, ..key() },
             reason: s("Đã cấu hình lại mẫu ZNS"),
+        },
+        TaskEvent::CompletionAwaitingConfirmation {},
+        TaskEvent::CompletionConfirmed { note: Some(s("Đã đối chiếu Báo cáo số 112/BC-UBND")) },
+        TaskEvent::CompletionReturned {
+            to: TaskStatus::InProgress, reason: s("Báo cáo chưa có số liệu của 3 huyện")
+        },
+        TaskEvent::ExplanationRequested {
+            requested_on: date(2025, 10, 6),
+            due: date(2025, 10, 10),
+            reason: s("Nhiệm vụ quá hạn 30 ngày, đề nghị giải trình nguyên nhân"),
+        },
+        TaskEvent::ExplanationGiven {
+            given_on: date(2025, 10, 9),
+            text: s("Chờ số liệu của Cục Thống kê; dự kiến hoàn thành trong tháng 11/2025"),
         },
     ]
 }

@@ -58,7 +58,7 @@ impl Task {
     fn complete(self, on: NaiveDate) -> Task {
         let evidence = Evidence { document: Some(s("125/BC-UBND")), ..Evidence::default() };
         let now = local_instant(on, NaiveTime::from_hms_opt(16, 0, 0).expect("valid time"));
-        self.then(TaskCommand::Complete { on: Some(on), evidence }, now)
+        self.then(TaskCommand::Complete { on: Some(on), evidence, confirmed: true }, now)
     }
 
     fn cancel(self) -> Task {

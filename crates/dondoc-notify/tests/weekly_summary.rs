@@ -63,7 +63,7 @@ fn task(code: &str, title: &str, lead: &str, finish: &str, completed_on: Option<
     run(TaskCommand::Start { note: None }, at(2025, 1, 6, 9, 0));
     if let Some(on) = completed_on {
         let evidence = Evidence { document: Some(s("125/BC-UBND")), ..Evidence::default() };
-        run(TaskCommand::Complete { on: Some(on), evidence }, at(2025, 11, 24, 7, 0));
+        run(TaskCommand::Complete { on: Some(on), evidence, confirmed: true }, at(2025, 11, 24, 7, 0));
     }
     state
 }

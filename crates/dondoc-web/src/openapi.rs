@@ -12,8 +12,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
 use dondoc_app::requests::{
-    ACTIONS, AckBody, AssignBody, CommentBody, CompleteBody, EvidenceBody, ExtensionBody, NoteBody, ProgressBody,
-    ReasonBody, RejectBody, SubmitBody,
+    ACTIONS, AckBody, AssignBody, CommentBody, CompleteBody, EvidenceBody, ExplainBody, ExplanationRequestBody,
+    ExtensionBody, NoteBody, ProgressBody, ReasonBody, RejectBody, SubmitBody,
 };
 use dondoc_core::task::CommandKind;
 use serde_json::Value;
@@ -66,6 +66,22 @@ pub struct TaskDoc {
     occurrences: Vec<OccurrenceDoc>,
     /// Only on one task (not in listings): a provisional day off lies near the deadline.
     due_provisional: Option<bool>,
+    /// A reported completion waits for the secretariat's confirmation.
+    completion_pending: bool,
+    /// The explanation asked of the lead agency, if any.
+    explanation: Option<ExplanationDoc>,
+}
+
+/// An explanation (giải trình) asked of the lead agency.
+#[derive(ToSchema)]
+pub struct ExplanationDoc {
+    requested_on: NaiveDate,
+    due: NaiveDate,
+    reason: String,
+    answered_on: Option<NaiveDate>,
+    answer: Option<String>,
+    /// Missing after its day, or given after it.
+    late: bool,
 }
 
 /// One event of a timeline.
@@ -125,7 +141,7 @@ pub struct ExecutedDoc {
         crate::tasks::timeline),
     components(schemas(ErrorBody, TaskDoc, OccurrenceDoc, TimelineDoc, TimelineEventDoc, EventDoc,
         ExecutedDoc, NoteBody, ReasonBody, ProgressBody, EvidenceBody, SubmitBody, CompleteBody,
-        ExtensionBody, RejectBody, CommentBody, AssignBody, AckBody)),
+        ExtensionBody, RejectBody, CommentBody, AssignBody, AckBody, ExplanationRequestBody, ExplainBody, ExplanationDoc)),
     modifiers(&Bearer, &Actions),
     tags((name = "auth", description = "Đăng nhập"), (name = "tasks", description = "Nhiệm vụ"))
 )]
@@ -156,6 +172,10 @@ fn body_schema(kind: CommandKind) -> &'static str {
         CommandKind::RejectExtension => "RejectBody",
         CommandKind::Comment => "CommentBody",
         CommandKind::Assign => "AssignBody",
+        CommandKind::ConfirmCompletion => "NoteBody",
+        CommandKind::ReturnCompletion => "ReasonBody",
+        CommandKind::RequestExplanation => "ExplanationRequestBody",
+        CommandKind::Explain => "ExplainBody",
         _ => "AckBody",
     }
 }

@@ -29,16 +29,27 @@ fn actions() -> Vec<(&'static str, Value)> {
         ("comment", json!({"text": "ghi chú"})),
         ("assign", json!({"lead": "Sở Tài chính", "cooperating": ["Sở Y tế", "Sở Nội vụ"]})),
         ("ack", json!({})),
+        ("confirm-completion", json!({"note": "đã đối chiếu"})),
+        ("return-completion", json!({"reason": "thiếu số liệu"})),
+        ("request-explanation", json!({"by": "2026-03-10", "reason": "đề nghị giải trình"})),
+        ("explain", json!({"text": "chờ số liệu của Sở Y tế"})),
     ]
 }
 
-/// What the secretariat does first so that `action` is a valid move on the task.
-fn prepare(action: &str) -> Vec<(&'static str, Value)> {
+/// What is done first (by whom) so that `action` is a valid move on the task.
+fn prepare(action: &str) -> Vec<(&'static str, &'static str, Value)> {
     match action {
-        "pause" => vec![("start", json!({}))],
-        "resume" => vec![("start", json!({})), ("pause", json!({"reason": "tạm dừng"}))],
-        "reopen" => vec![("cancel", json!({"reason": "thử"}))],
-        "reject-extension" => vec![("request-extension", json!({"to": "Quý II/2026", "reason": "xin gia hạn"}))],
+        "pause" => vec![("tgv", "start", json!({}))],
+        "resume" => vec![("tgv", "start", json!({})), ("tgv", "pause", json!({"reason": "tạm dừng"}))],
+        "reopen" => vec![("tgv", "cancel", json!({"reason": "thử"}))],
+        "reject-extension" => {
+            vec![("tgv", "request-extension", json!({"to": "Quý II/2026", "reason": "xin gia hạn"}))]
+        }
+        // An officer's completion waits for the secretariat.
+        "confirm-completion" | "return-completion" => {
+            vec![("cv.stc", "complete", json!({"evidence": {"document": "12/BC-STC"}}))]
+        }
+        "explain" => vec![("tgv", "request-explanation", json!({"by": "2026-03-10", "reason": "quá hạn"}))],
         _ => vec![],
     }
 }
@@ -46,8 +57,18 @@ fn prepare(action: &str) -> Vec<(&'static str, Value)> {
 /// The actions each account may take on a task led by Sở Tài chính with Sở Y tế
 /// cooperating (the product's role definitions, written out).
 fn allowed(login: &str) -> &'static [&'static str] {
-    const LEAD: &[&str] =
-        &["start", "pause", "resume", "progress", "submit", "complete", "request-extension", "comment", "ack"];
+    const LEAD: &[&str] = &[
+        "start",
+        "pause",
+        "resume",
+        "progress",
+        "submit",
+        "complete",
+        "request-extension",
+        "comment",
+        "ack",
+        "explain",
+    ];
     match login {
         "cv.stc" => LEAD,
         "ld.stc" => &[
@@ -61,6 +82,7 @@ fn allowed(login: &str) -> &'static [&'static str] {
             "reject-extension",
             "comment",
             "ack",
+            "explain",
         ],
         "cv.syt" => &["progress", "comment", "ack"],
         "tgv" => &[
@@ -78,6 +100,10 @@ fn allowed(login: &str) -> &'static [&'static str] {
             "comment",
             "assign",
             "ack",
+            "confirm-completion",
+            "return-completion",
+            "request-explanation",
+            "explain",
         ],
         // cv.snv (an unrelated agency), lanh.dao (leadership), admin.
         _ => &[],
@@ -88,14 +114,16 @@ fn allowed(login: &str) -> &'static [&'static str] {
 async fn each_role_against_each_action() {
     let api = Api::start().await;
     let secretariat = api.sign_in("tgv").await;
+    let officer = api.sign_in("cv.stc").await;
     let mut checked = 0;
     for (n, (login, _, _)) in ROLES.iter().enumerate() {
         let token = api.sign_in(login).await;
         for (m, (action, body)) in actions().into_iter().enumerate() {
             let code = format!("{:02}{:02}", n + 1, m + 1);
             api.define(&code, "Sở Tài chính", &["Sở Y tế"]).await;
-            for (step, step_body) in prepare(action) {
-                let (status, answer) = api.post(&secretariat, &code, step, &step_body, None).await;
+            for (who, step, step_body) in prepare(action) {
+                let by = if who == "tgv" { &secretariat } else { &officer };
+                let (status, answer) = api.post(by, &code, step, &step_body, None).await;
                 assert_eq!(status, StatusCode::OK, "{code} prepare {step}: {answer}");
             }
             let before = api.timeline(&secretariat, &code).await.len();
@@ -116,7 +144,7 @@ async fn each_role_against_each_action() {
             checked += 1;
         }
     }
-    assert_eq!(checked, ROLES.len() * 14);
+    assert_eq!(checked, ROLES.len() * dondoc_app::requests::ACTIONS.len());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -199,4 +227,26 @@ async fn sign_in_attempts_are_limited() {
     // Another account is not held up.
     let (status, _) = api.token("cv.syt", support::PASSWORD).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officers_completion_shows_awaiting_confirmation_until_confirmed() {
+    let api = Api::start().await;
+    api.define("01", "Sở Tài chính", &[]).await;
+    let officer = api.sign_in("cv.stc").await;
+    let secretariat = api.sign_in("tgv").await;
+    let body = json!({"on": "2026-02-27", "evidence": {"document": "15/BC-STC"}});
+    let (status, done) = api.post(&officer, "01", "complete", &body, None).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["task"]["completion_pending"], true);
+    assert_eq!(done["task"]["classification_vi"], "hoàn thành đúng hạn (chờ xác nhận)");
+    let (status, confirmed) = api.post(&secretariat, "01", "confirm-completion", &json!({}), None).await;
+    assert_eq!(status, StatusCode::OK, "{confirmed}");
+    assert_eq!(confirmed["task"]["completion_pending"], false);
+    assert_eq!(confirmed["task"]["completed_on"], "2026-02-27", "the reported day");
+    assert_eq!(confirmed["task"]["classification_vi"], "hoàn thành đúng hạn");
+    // The secretariat's own completion needs no confirmation.
+    api.define("02", "Sở Tài chính", &[]).await;
+    let (_, direct) = api.post(&secretariat, "02", "complete", &body, None).await;
+    assert_eq!(direct["task"]["completion_pending"], false, "{direct}");
 }

@@ -90,6 +90,28 @@ pub enum TaskCommand {
         #[serde(default)]
         on: Option<NaiveDate>,
         evidence: Evidence,
+        /// Recorded by the secretariat itself: no confirmation to wait for. An officer's
+        /// completion waits for [`TaskCommand::ConfirmCompletion`].
+        #[serde(default)]
+        confirmed: bool,
+    },
+    /// The secretariat confirms a reported completion.
+    ConfirmCompletion {
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// The secretariat returns a reported completion, with the reason.
+    ReturnCompletion {
+        reason: String,
+    },
+    /// The secretariat asks the lead agency to explain the task by `by`.
+    RequestExplanation {
+        by: NaiveDate,
+        reason: String,
+    },
+    /// The lead agency explains.
+    Explain {
+        text: String,
     },
     RequestExtension {
         #[serde(default)]
@@ -170,11 +192,15 @@ pub enum CommandKind {
     RecordFailure,
     RequeueReminder,
     Acknowledge,
+    ConfirmCompletion,
+    ReturnCompletion,
+    RequestExplanation,
+    Explain,
 }
 
 impl CommandKind {
     /// Every kind, in a stable order.
-    pub const ALL: [CommandKind; 19] = [
+    pub const ALL: [CommandKind; 23] = [
         CommandKind::Define,
         CommandKind::Revise,
         CommandKind::Assign,
@@ -194,6 +220,10 @@ impl CommandKind {
         CommandKind::RecordFailure,
         CommandKind::RequeueReminder,
         CommandKind::Acknowledge,
+        CommandKind::ConfirmCompletion,
+        CommandKind::ReturnCompletion,
+        CommandKind::RequestExplanation,
+        CommandKind::Explain,
     ];
 
     /// Whether the daemon records it (a delivery, a failure, a requeue): not a move people
@@ -224,6 +254,10 @@ impl CommandKind {
             CommandKind::RecordFailure => "ghi nhận gửi nhắc việc lỗi",
             CommandKind::RequeueReminder => "cho gửi lại nhắc việc",
             CommandKind::Acknowledge => "xác nhận đã nhận nhắc việc",
+            CommandKind::ConfirmCompletion => "xác nhận hoàn thành",
+            CommandKind::ReturnCompletion => "trả lại báo cáo hoàn thành",
+            CommandKind::RequestExplanation => "yêu cầu giải trình",
+            CommandKind::Explain => "giải trình",
         }
     }
 }
@@ -250,6 +284,10 @@ impl TaskCommand {
             TaskCommand::RecordFailure { .. } => CommandKind::RecordFailure,
             TaskCommand::RequeueReminder { .. } => CommandKind::RequeueReminder,
             TaskCommand::Acknowledge { .. } => CommandKind::Acknowledge,
+            TaskCommand::ConfirmCompletion { .. } => CommandKind::ConfirmCompletion,
+            TaskCommand::ReturnCompletion { .. } => CommandKind::ReturnCompletion,
+            TaskCommand::RequestExplanation { .. } => CommandKind::RequestExplanation,
+            TaskCommand::Explain { .. } => CommandKind::Explain,
         }
     }
 }

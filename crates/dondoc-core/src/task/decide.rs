@@ -19,7 +19,7 @@ pub fn allowed_commands(state: &TaskState) -> Vec<CommandKind> {
     }
     const ALWAYS: [CommandKind; 6] =
         [K::Comment, K::RecordDelivery, K::RecordFailure, K::RequeueReminder, K::Acknowledge, K::Revise];
-    const OPEN: [CommandKind; 9] = [
+    const OPEN: [CommandKind; 10] = [
         K::Assign,
         K::ReportProgress,
         K::SubmitReport,
@@ -29,6 +29,7 @@ pub fn allowed_commands(state: &TaskState) -> Vec<CommandKind> {
         K::RejectExtension,
         K::Cancel,
         K::Comment,
+        K::RequestExplanation,
     ];
     let by_status: &[CommandKind] = match state.status {
         TaskStatus::NotStarted => &[K::Start],
@@ -39,6 +40,12 @@ pub fn allowed_commands(state: &TaskState) -> Vec<CommandKind> {
     let mut out: Vec<CommandKind> = by_status.to_vec();
     if !state.status.is_closed() {
         out.extend(OPEN);
+    }
+    if state.status == TaskStatus::Completed && state.completion_pending {
+        out.extend([K::ConfirmCompletion, K::ReturnCompletion]);
+    }
+    if state.explanation.is_some() {
+        out.push(K::Explain);
     }
     out.extend(ALWAYS);
     out.sort();
@@ -190,7 +197,7 @@ pub fn decide(state: &TaskState, command: &TaskCommand, now: DateTime<Utc>) -> R
                 .chain([TaskEvent::ReportSubmitted { occurrence, evidence: evidence.clone(), submitted_at }])
                 .collect()
         }
-        TaskCommand::Complete { on, evidence } => {
+        TaskCommand::Complete { on, evidence, confirmed } => {
             let on = on.unwrap_or(today);
             if on > today {
                 return Err(invalid("ngày hoàn thành", "không được sau ngày hiện tại"));
@@ -198,13 +205,39 @@ pub fn decide(state: &TaskState, command: &TaskCommand, now: DateTime<Utc>) -> R
             if evidence.is_empty() {
                 return Err(invalid("minh chứng hoàn thành", "cần số văn bản, đường dẫn, tệp hoặc ghi chú"));
             }
-            vec![TaskEvent::StatusChanged {
+            let completed = TaskEvent::StatusChanged {
                 from: state.status,
                 to: TaskStatus::Completed,
                 note: None,
                 completed_on: Some(on),
                 evidence: Some(evidence.clone()),
+            };
+            let awaiting = (!confirmed).then_some(TaskEvent::CompletionAwaitingConfirmation {});
+            std::iter::once(completed).chain(awaiting).collect()
+        }
+        TaskCommand::ConfirmCompletion { note } => {
+            vec![TaskEvent::CompletionConfirmed {
+                note: note.as_ref().map(|n| n.trim().to_string()).filter(|n| !n.is_empty()),
             }]
+        }
+        TaskCommand::ReturnCompletion { reason } => {
+            vec![TaskEvent::CompletionReturned {
+                to: TaskStatus::InProgress,
+                reason: required("lý do trả lại", reason)?,
+            }]
+        }
+        TaskCommand::RequestExplanation { by, reason } => {
+            if *by < today {
+                return Err(invalid("hạn giải trình", "không được trước ngày hiện tại"));
+            }
+            vec![TaskEvent::ExplanationRequested {
+                requested_on: today,
+                due: *by,
+                reason: required("nội dung", reason)?,
+            }]
+        }
+        TaskCommand::Explain { text } => {
+            vec![TaskEvent::ExplanationGiven { given_on: today, text: required("nội dung giải trình", text)? }]
         }
         TaskCommand::RequestExtension { occurrence, to, to_text, reason } => {
             let occurrence = check_occurrence(state, occurrence, true).map_err(|r| invalid("kỳ báo cáo", &r))?;

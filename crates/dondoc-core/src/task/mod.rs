@@ -55,6 +55,12 @@ pub struct TaskState {
     pub cancelled_from: Option<TaskStatus>,
     pub completed_on: Option<NaiveDate>,
     pub completion_evidence: Option<Evidence>,
+    /// The reported completion waits for the secretariat's confirmation.
+    #[serde(default)]
+    pub completion_pending: bool,
+    /// The explanation asked of the lead agency, if any.
+    #[serde(default)]
+    pub explanation: Option<Explanation>,
     pub progress_percent: Option<u8>,
     /// The task itself (one-off deliverable).
     pub main: OccurrenceState,
@@ -65,6 +71,29 @@ pub struct TaskState {
     pub comments: u32,
     /// Number of events applied (the stream revision + 1).
     pub events: u64,
+}
+
+/// An explanation (giải trình) asked of the lead agency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Explanation {
+    /// When it was asked (local date).
+    pub requested_on: NaiveDate,
+    /// The day it is due by.
+    pub due: NaiveDate,
+    pub reason: String,
+    /// The answer and when it came (local date), once given.
+    #[serde(default)]
+    pub answer: Option<(NaiveDate, String)>,
+}
+
+impl Explanation {
+    /// Whether it is still missing at the end of `today` after its due day, or came late.
+    pub fn late(&self, today: NaiveDate) -> bool {
+        match &self.answer {
+            Some((on, _)) => *on > self.due,
+            None => today > self.due,
+        }
+    }
 }
 
 impl Default for TaskKey {
@@ -192,11 +221,23 @@ impl TaskState {
                 self.cancelled_from = Some(*from);
                 self.status = TaskStatus::Cancelled;
             }
-            TaskEvent::TaskReopened { to, .. } => {
+            TaskEvent::TaskReopened { to, .. } | TaskEvent::CompletionReturned { to, .. } => {
                 self.status = *to;
                 self.cancelled_from = None;
                 self.completed_on = None;
                 self.completion_evidence = None;
+                self.completion_pending = false;
+            }
+            TaskEvent::CompletionAwaitingConfirmation {} => self.completion_pending = true,
+            TaskEvent::CompletionConfirmed { .. } => self.completion_pending = false,
+            TaskEvent::ExplanationRequested { requested_on, due, reason } => {
+                self.explanation =
+                    Some(Explanation { requested_on: *requested_on, due: *due, reason: reason.clone(), answer: None });
+            }
+            TaskEvent::ExplanationGiven { given_on, text } => {
+                if let Some(e) = self.explanation.as_mut() {
+                    e.answer = Some((*given_on, text.clone()));
+                }
             }
             TaskEvent::CommentAdded { .. } => self.comments += 1,
             TaskEvent::ReminderDelivered { key, .. } => {

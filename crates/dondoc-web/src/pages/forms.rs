@@ -111,6 +111,34 @@ pub fn all() -> Vec<ActionForm> {
         ),
         form("cancel", CommandKind::Cancel, "Hủy nhiệm vụ", "Hủy", vec![field("reason", "Lý do", "text", true)]),
         form("reopen", CommandKind::Reopen, "Mở lại nhiệm vụ", "Mở lại", vec![field("reason", "Lý do", "text", true)]),
+        form(
+            "confirm-completion",
+            CommandKind::ConfirmCompletion,
+            "Xác nhận hoàn thành",
+            "Xác nhận",
+            vec![field("note", "Ghi chú", "text", false)],
+        ),
+        form(
+            "return-completion",
+            CommandKind::ReturnCompletion,
+            "Trả lại báo cáo hoàn thành",
+            "Trả lại",
+            vec![field("reason", "Lý do", "text", true)],
+        ),
+        form(
+            "request-explanation",
+            CommandKind::RequestExplanation,
+            "Yêu cầu giải trình",
+            "Gửi yêu cầu",
+            vec![field("by", "Hạn giải trình", "date", true), field("reason", "Nội dung cần giải trình", "text", true)],
+        ),
+        form(
+            "explain",
+            CommandKind::Explain,
+            "Giải trình",
+            "Gửi giải trình",
+            vec![field("text", "Nội dung giải trình", "text", true)],
+        ),
         form("comment", CommandKind::Comment, "Ghi chú", "Ghi chú", vec![field("text", "Nội dung", "text", true)]),
     ]
 }

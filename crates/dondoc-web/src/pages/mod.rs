@@ -351,7 +351,7 @@ struct TaskRow {
     title: String,
     lead: String,
     due: String,
-    label: &'static str,
+    label: String,
     class: &'static str,
 }
 
@@ -369,7 +369,7 @@ fn task_row((t, s): &(BoardTask, TaskStanding)) -> TaskRow {
         title: t.state.title.clone(),
         lead: t.state.lead.clone(),
         due: dmy(views::next_open_due(s)),
-        label: s.classification.label_for(t.state.status),
+        label: views::classification_vi(t, s),
         class: s.classification.as_str(),
     }
 }
@@ -449,9 +449,10 @@ struct TaskPage {
     product: String,
     status: &'static str,
     progress: Option<u8>,
-    label: &'static str,
+    label: String,
     class: &'static str,
     revision: u64,
+    explanation: Option<String>,
     occurrences: Vec<OccurrenceRow>,
     forms: Vec<forms::ActionForm>,
     timeline: Vec<TimelineRow>,
@@ -490,9 +491,19 @@ async fn task_page(
         product: s.product.clone().unwrap_or_else(|| "—".into()),
         status: s.status.label_vi(),
         progress: s.progress_percent,
-        label: standing.classification.label_for(s.status),
+        label: views::classification_vi(&task, &standing),
         class: standing.classification.as_str(),
         revision: task.revision,
+        explanation: s.explanation.as_ref().map(|e| {
+            let asked = format!("yêu cầu ngày {}, hạn {}: {}", dmy(Some(e.requested_on)), dmy(Some(e.due)), e.reason);
+            match &e.answer {
+                Some((on, text)) => format!("{asked} — đã giải trình ngày {}: {text}", dmy(Some(*on))),
+                None if e.late(dondoc_core::calendar::local_date(app.now())) => {
+                    format!("{asked} — chưa giải trình, đã quá hạn")
+                }
+                None => format!("{asked} — chưa giải trình"),
+            }
+        }),
         occurrences: standing
             .occurrences
             .iter()

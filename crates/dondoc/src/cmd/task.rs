@@ -125,5 +125,10 @@ fn command<'a>(
             R::Assign(AssignBody { lead: lead.clone(), cooperating: cooperating.clone(), reason: reason.clone() }),
         ),
     };
-    Ok((task, request.into_command(policy)?))
+    let mut command = request.into_command(policy)?;
+    // The command line is the secretariat's tool: a completion recorded here is confirmed.
+    if let TaskCommand::Complete { confirmed, .. } = &mut command {
+        *confirmed = true;
+    }
+    Ok((task, command))
 }
