@@ -282,3 +282,36 @@ fn the_summary_round_trips_through_json() {
     assert_eq!(back, summary);
     assert_eq!(back.overdue[0].tasks[0].status, TaskStatus::InProgress);
 }
+
+#[test]
+fn overdue_tasks_whose_explanation_is_missing_or_late_are_listed() {
+    let ask = |t: Task, by: NaiveDate| {
+        let asked =
+            TaskCommand::RequestExplanation { by, reason: s("Đề nghị giải trình nguyên nhân chậm") };
+        t.then(asked, at(2025, 11, 10, 9, 0))
+    };
+    let explain = |t: Task, on: NaiveDate| {
+        let now = local_instant(on, NaiveTime::from_hms_opt(10, 0, 0).expect("valid time"));
+        t.then(TaskCommand::Explain { text: s("Chờ số liệu") }, now)
+    };
+    let tasks: Vec<TaskState> = vec![
+        // Missing after its day (14/11).
+        ask(Task::new("TC-01", "Sở Tài chính", "14/10/2025").start(), date(2025, 11, 14)),
+        // Came late (due 12/11, given 18/11).
+        explain(ask(Task::new("NV-01", "Sở Nội vụ", "14/10/2025"), date(2025, 11, 12)), date(2025, 11, 18)),
+        // In time: not listed.
+        explain(ask(Task::new("YT-01", "Sở Y tế", "14/10/2025"), date(2025, 11, 20)), date(2025, 11, 19)),
+        // Not due yet: not listed.
+        ask(Task::new("XD-01", "Sở Xây dựng", "14/10/2025"), date(2025, 11, 28)),
+        // Asked, then completed: not overdue any more, not listed.
+        ask(Task::new("VH-01", "Sở Văn hóa, Thể thao và Du lịch", "14/10/2025"), date(2025, 11, 12))
+            .complete(date(2025, 11, 20)),
+    ]
+    .into_iter()
+    .map(|t| t.0)
+    .collect();
+    let summary = summarize(&tasks, &[]);
+    let got: Vec<(&str, NaiveDate, Option<NaiveDate>)> =
+        summary.explanations.iter().map(|e| (e.code.as_str(), e.due, e.answered_on)).collect();
+    assert_eq!(got, vec![("NV-01", date(2025, 11, 12), Some(date(2025, 11, 18))), ("TC-01", date(2025, 11, 14), None)]);
+}

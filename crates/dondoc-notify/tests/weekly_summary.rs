@@ -420,3 +420,40 @@ fn the_secretariat_is_told_what_could_not_be_delivered_and_what_to_do() {
         .unwrap();
     assert_ne!(email.idempotency_key, other.idempotency_key);
 }
+
+#[test]
+fn explanations_missing_or_late_are_listed_when_there_are_any() {
+    let mut summary = sample();
+    let plain = render_email(&summary, "Hồ Quang Em", ADDRESS);
+    assert!(!plain.text.contains("giải trình"), "no section without explanations");
+    summary.explanations = vec![
+        dondoc_core::summary::weekly::ExplanationDue {
+            plan: summary.overdue[0].tasks[0].plan.clone(),
+            code: s("01"),
+            title: s("Rà soát <danh mục>"),
+            lead: s("Sở Tài chính"),
+            due: date(2025, 11, 14),
+            answered_on: None,
+        },
+        dondoc_core::summary::weekly::ExplanationDue {
+            plan: summary.overdue[0].tasks[0].plan.clone(),
+            code: s("02"),
+            title: s("Báo cáo quý"),
+            lead: s("Sở Nội vụ"),
+            due: date(2025, 11, 12),
+            answered_on: Some(date(2025, 11, 18)),
+        },
+    ];
+    let m = render_email(&summary, "Hồ Quang Em", ADDRESS);
+    for line in [
+        "Nhiệm vụ quá hạn chưa giải trình hoặc giải trình muộn (2):",
+        "hạn giải trình 14/11/2025, chưa giải trình.",
+        "hạn giải trình 12/11/2025, giải trình ngày 18/11/2025, muộn.",
+    ] {
+        assert!(m.text.contains(line), "{line} not in\n{}", m.text);
+    }
+    let html = html_text(m.html.as_deref().unwrap());
+    assert!(html.contains("Rà soát <danh mục>") && html.contains("Tình trạng giải trình"), "{html}");
+    let chat = render_text(&summary, Channel::Telegram, "Hồ Quang Em", "1");
+    assert!(chat.text.contains("Quá hạn chưa giải trình hoặc giải trình muộn: 2 nhiệm vụ."), "{}", chat.text);
+}

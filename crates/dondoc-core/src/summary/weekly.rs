@@ -122,6 +122,19 @@ pub struct ChannelProblem {
     pub since: DateTime<Utc>,
 }
 
+/// An overdue task whose explanation (giải trình) is missing after its day, or came late.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExplanationDue {
+    pub plan: String,
+    pub code: String,
+    pub title: String,
+    pub lead: String,
+    /// The day the explanation was due.
+    pub due: NaiveDate,
+    /// When it came (after `due`), if it did.
+    pub answered_on: Option<NaiveDate>,
+}
+
 /// The weekly summary mailed to leadership.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WeeklySummary {
@@ -155,6 +168,9 @@ pub struct WeeklySummary {
     pub plans: BTreeMap<String, crate::plan::PlanName>,
     /// Failed deliveries, oldest first (unknown times last).
     pub failed_deliveries: Vec<FailedDelivery>,
+    /// Overdue tasks whose explanation is missing after its day or came late; by due day.
+    #[serde(default)]
+    pub explanations: Vec<ExplanationDue>,
     /// Channels out of order when the summary was made (filled by the sender, which knows
     /// them; [`summarize`] leaves it empty).
     #[serde(default)]
@@ -209,6 +225,7 @@ pub fn summarize(
     let mut by_agency: BTreeMap<&str, Vec<OverdueTask>> = BTreeMap::new();
     let mut newly_overdue = Vec::new();
     let mut newly_completed = Vec::new();
+    let mut explanations = Vec::new();
     let mut total = 0;
 
     for task in tasks.iter().filter(|t| t.defined && t.status != TaskStatus::Cancelled) {
@@ -236,6 +253,16 @@ pub fn summarize(
                 other_overdue: overdue.len() as u32 - 1,
             };
             by_agency.entry(task.lead.as_str()).or_default().push(row(first, label));
+            if let Some(e) = task.explanation.as_ref().filter(|e| e.late(today)) {
+                explanations.push(ExplanationDue {
+                    plan: task.key.plan.clone(),
+                    code: task.key.code.clone(),
+                    title: task.title.clone(),
+                    lead: task.lead.clone(),
+                    due: e.due,
+                    answered_on: e.answer.as_ref().map(|(on, _)| *on),
+                });
+            }
             newly_overdue.extend(overdue.iter().filter(|(d, _)| in_week(d.due)).map(|(d, o)| row(d, o)));
         }
 
@@ -292,6 +319,7 @@ pub fn summarize(
 
     newly_overdue.sort_by(|a, b| (a.deadline, &a.lead, &a.plan, &a.code).cmp(&(b.deadline, &b.lead, &b.plan, &b.code)));
     newly_completed.sort_by(|a, b| (a.completed_on, &a.plan, &a.code).cmp(&(b.completed_on, &b.plan, &b.code)));
+    explanations.sort_by(|a, b| (a.due, &a.lead, &a.plan, &a.code).cmp(&(b.due, &b.lead, &b.plan, &b.code)));
 
     let mut failed_deliveries = failures.to_vec();
     failed_deliveries.sort_by(|a, b| {
@@ -323,6 +351,7 @@ pub fn summarize(
         overdue,
         newly_overdue,
         newly_completed,
+        explanations,
         coming_from: today,
         coming_to,
         due_coming_week,

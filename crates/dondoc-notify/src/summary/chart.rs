@@ -259,6 +259,7 @@ mod tests {
             plans: Default::default(),
             proposals: Vec::new(),
             failed_deliveries: Vec::new(),
+            explanations: Vec::new(),
             channel_faults: Vec::new(),
         }
     }

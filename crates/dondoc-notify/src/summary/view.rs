@@ -85,6 +85,19 @@ pub struct CompletedView {
     pub result_text: String,
 }
 
+/// An overdue task whose explanation is missing or late.
+#[derive(Debug, Serialize)]
+pub struct ExplanationView {
+    pub agency: String,
+    pub plan_ref: String,
+    pub code: String,
+    pub title: String,
+    /// The day it was due (dd/mm/yyyy).
+    pub due: String,
+    /// "chưa giải trình" or "giải trình ngày dd/mm/yyyy, muộn".
+    pub state: String,
+}
+
 /// One failed delivery's row.
 #[derive(Debug, Serialize)]
 pub struct FailureView {
@@ -158,6 +171,8 @@ pub struct SummaryView {
     pub chat_agencies: Vec<AgencyView>,
     pub newly_overdue: Rows<OverdueView>,
     pub newly_completed: Rows<CompletedView>,
+    /// Overdue tasks whose explanation is missing or late.
+    pub explanations: Rows<ExplanationView>,
     pub failures: Rows<FailureView>,
     /// Channels that cannot send (a configuration or account fault).
     pub channel_faults: Vec<ChannelFaultView>,
@@ -253,6 +268,17 @@ pub fn of(summary: &WeeklySummary, name: &str, chart_cid: Option<&str>, workbook
             deadline: t.deadline.map_or_else(|| "—".to_string(), dmy),
             result: capitalize(&t.classification_label),
             result_text: t.classification_label.clone(),
+        }),
+        explanations: Rows::of(&summary.explanations, EMAIL_ROWS, |e| ExplanationView {
+            agency: agency_name(&e.lead).to_string(),
+            plan_ref: plan_ref(summary, &e.plan),
+            code: e.code.clone(),
+            title: e.title.clone(),
+            due: dmy(e.due),
+            state: match e.answered_on {
+                Some(on) => format!("giải trình ngày {}, muộn", dmy(on)),
+                None => "chưa giải trình".to_string(),
+            },
         }),
         failures: Rows::of(&summary.failed_deliveries, EMAIL_ROWS, |f| FailureView {
             plan: f.plan.clone(),
