@@ -429,3 +429,85 @@ async fn sigterm_during_a_send_waits_for_it_records_it_and_never_sends_it_again(
     assert_eq!(smtp.messages().len(), 1, "sent once");
     serve.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn chat_commands_list_my_tasks_and_the_overdue_ones() {
+    // Sunday: no reminder goes out, only the answers.
+    let sunday = "2025-09-21T10:00:00+07:00";
+    let data = Data::new(sunday);
+    let telegram = TelegramServer::start(TG_TOKEN).await;
+    let zalo = ZaloServer::start().await;
+    zalo.enforce_reply_window(Duration::from_secs(7 * 24 * 3600), 8);
+    let (access, refresh) = zalo.issue_tokens();
+    let tokens = json!({"access_token": access, "refresh_token": refresh, "expires_at": "2030-01-01T00:00:00Z"});
+    std::fs::write(data.path().join("zalo-token.json"), tokens.to_string()).unwrap();
+    data.configure(&format!(
+        "[telegram]\ntoken_env = \"TG_TOKEN\"\napi_url = \"{tg}\"\npoll_timeout_secs = 5\n\n\
+         [zalo]\napp_id = \"{app}\"\napp_secret_env = \"ZALO_APP_SECRET\"\noa_id = \"{ZALO_OA_ID}\"\n\
+         oa_secret_key_env = \"ZALO_OA_SECRET\"\ntoken_file = \"zalo-token.json\"\ntemplate_id = \"248001\"\n\
+         oa_api_url = \"{url}\"\nzns_api_url = \"{url}\"\noauth_url = \"{url}\"\n",
+        tg = telegram.url(),
+        app = ZaloServer::APP_ID,
+        url = zalo.url()
+    ));
+    let chat = TG_CHAT.to_string();
+    data.ok(sunday, &["contact", "add", "--name", OFFICER, "--agency", AGENCY, "--telegram", &chat, "--zalo", "5005"]);
+    let contacts_before = data.json(sunday, &["contact", "list", "--json"]);
+    let mut serve = data.serve(sunday);
+    serve.healthz().await;
+
+    // Telegram: the agency's open tasks (01 overdue, 02 due in Q4), then the overdue one.
+    telegram.push_text(TG_CHAT, "/viec");
+    let open = eventually("the answer to /viec", &serve, || {
+        telegram.delivered().into_iter().find(|m| m.chat_id == TG_CHAT && m.text.starts_with("Nhiệm vụ đang thực hiện"))
+    })
+    .await;
+    assert!(open.text.starts_with(&format!("Nhiệm vụ đang thực hiện của {AGENCY} (2):")), "{}", open.text);
+    assert!(open.text.contains("1. Nhiệm vụ 01 (kế hoạch TK-2025): Xây dựng kế hoạch"), "{}", open.text);
+    assert!(open.text.contains("hạn 31/12/2025"), "{}", open.text);
+    telegram.push_text(TG_CHAT, "/trehan@dondoc_bot");
+    let overdue = eventually("the answer to /trehan", &serve, || {
+        telegram.delivered().into_iter().find(|m| m.chat_id == TG_CHAT && m.text.starts_with("Nhiệm vụ quá hạn"))
+    })
+    .await;
+    assert!(overdue.text.contains("(1):") && overdue.text.contains("quá hạn."), "{}", overdue.text);
+    assert!(!overdue.text.contains("Nhiệm vụ 02"), "{}", overdue.text);
+    // An unlinked chat: a polite refusal.
+    telegram.push_text(TG_CHAT + 5, "/viec");
+    eventually("the refusal to an unlinked chat", &serve, || {
+        telegram.delivered().into_iter().find(|m| m.chat_id == TG_CHAT + 5 && m.text.contains("chưa được liên kết"))
+    })
+    .await;
+
+    // Zalo: the same command from the linked follower, answered in the reply window.
+    let at = chrono::DateTime::parse_from_rfc3339(sunday).unwrap() + chrono::TimeDelta::seconds(20);
+    zalo.user_wrote("5005");
+    let (body, good) = zalo_webhook("5005", "/trehan", at, ZALO_OA_SECRET);
+    assert_eq!(post_webhook(serve.port, &body, &good), 200, "{}", serve.log());
+    let answer = eventually("the answer on Zalo", &serve, || {
+        zalo.delivered()
+            .into_iter()
+            .find(|m| m.recipient == "5005" && m.text.as_deref().is_some_and(|t| t.starts_with("Nhiệm vụ quá hạn")))
+    })
+    .await;
+    assert_eq!(answer.endpoint, Endpoint::Consultation, "{answer:?}");
+    let text = answer.text.clone().unwrap_or_default();
+    assert!(text.contains("Nhiệm vụ 01 (kế hoạch TK-2025)"), "{text}");
+    // A follower who is not in the contact book: a polite refusal, nothing recorded.
+    zalo.user_wrote("7007");
+    let (body, good) = zalo_webhook("7007", "viec", at + chrono::TimeDelta::seconds(5), ZALO_OA_SECRET);
+    assert_eq!(post_webhook(serve.port, &body, &good), 200);
+    eventually("the refusal on Zalo", &serve, || {
+        zalo.delivered()
+            .into_iter()
+            .find(|m| m.recipient == "7007" && m.text.as_deref().is_some_and(|t| t.contains("chưa được liên kết")))
+    })
+    .await;
+    serve.stop().await;
+    // Only An's own message is recorded (it opens her reply window); the refusals record nothing.
+    let mut contacts_after = data.json(sunday, &["contact", "list", "--json"]);
+    assert_eq!(contacts_after[0]["zalo_last_message"], "2025-09-21T10:00:20+07:00");
+    contacts_after[0].as_object_mut().unwrap().remove("zalo_last_message");
+    assert_eq!(contacts_before, contacts_after, "the refusals recorded nothing");
+    assert_eq!(data.audit(sunday, "01").len(), 1, "reading lists records nothing on the tasks");
+}

@@ -21,6 +21,8 @@ pub enum MessageKind {
     DailyDigest,
     /// The secretariat's report of reminders that could not be delivered.
     DeliveryReport,
+    /// An answer to what someone wrote in a chat (`/viec`, `/trehan`).
+    ChatReply,
 }
 
 /// One message to one person on one channel.

@@ -24,6 +24,8 @@ pub struct RealChannels {
     pub telegram: Option<TelegramSender>,
     /// The Zalo configuration (webhook verification), when the channel is on.
     pub zalo: Option<ZaloConfig>,
+    /// The Zalo channel, which also answers what officers write to the OA.
+    pub zalo_sender: Option<Arc<ZaloSender>>,
     /// When each Zalo user last wrote to the OA (the consultation window), shared by the
     /// sender and the webhook; filled from the contact book once the store is open.
     pub zalo_seen: ZaloSeen,
@@ -84,7 +86,9 @@ pub fn real(data: &DataDir, clock: &Clock) -> Result<RealChannels> {
         }
         let sender = ZaloSender::new(config.clone(), out.zalo_seen.interactions(), clock.clone())
             .context("không khởi tạo được kênh Zalo")?;
-        out.senders.push(Arc::new(sender));
+        let sender = Arc::new(sender);
+        out.senders.push(sender.clone());
+        out.zalo_sender = Some(sender);
         out.zalo = Some(config);
     }
     Ok(out)

@@ -68,7 +68,9 @@ pub async fn run(global: &Global, args: &ServeArgs) -> Result<()> {
         .with_state(app.clone())
         .merge(dondoc_web::router(app.clone(), data.config.web.clone()));
     if let Some(config) = channels.zalo {
-        let hook = Arc::new(Hook::new(config, channels.zalo_seen.clone()));
+        let mut hook = Hook::new(config, channels.zalo_seen.clone());
+        hook.reply = channels.zalo_sender.clone().map(|s| s as Arc<dyn dondoc_notify::Sender>);
+        let hook = Arc::new(hook);
         router = router.merge(Router::new().route("/zalo/webhook", post(zalo_webhook)).with_state((app.clone(), hook)));
     }
     let mut http_stop = stop_rx.clone();

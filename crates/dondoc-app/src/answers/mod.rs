@@ -40,6 +40,77 @@ pub(crate) async fn message_keys(app: &App, message_ref: &str) -> Result<Vec<Rem
     Ok(app.read().await?.message_keys(message_ref)?)
 }
 
+/// What an officer can ask in a chat (Telegram, Zalo).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChatCommand {
+    /// `/viec`: the open tasks my agency leads.
+    MyTasks,
+    /// `/trehan`: my agency's overdue tasks.
+    Overdue,
+}
+
+/// The chat command a message is, if any: `/viec` or `/trehan` (also with Telegram's
+/// "@botname", in any case, or without the slash as people type on Zalo).
+pub fn chat_command(text: &str) -> Option<ChatCommand> {
+    let word = text.split_whitespace().next()?.to_lowercase();
+    let word = word.trim_start_matches(['/', '#']);
+    let word = word.split('@').next().unwrap_or_default();
+    match word {
+        "viec" | "việc" => Some(ChatCommand::MyTasks),
+        "trehan" | "trễhạn" | "tre_han" => Some(ChatCommand::Overdue),
+        _ => None,
+    }
+}
+
+/// Lines a chat answer lists at most.
+const CHAT_LINES: usize = 15;
+
+/// The answer to a chat command for the linked contact: the tasks its agency leads, open
+/// or overdue, soonest deadline first.
+pub async fn chat_reply(app: &App, card: &ContactCard, command: ChatCommand) -> Result<String> {
+    use dondoc_core::access::{Relation, relation};
+    let at = app.now();
+    let today = dondoc_core::calendar::local_date(at);
+    let directory = app.directory().await?;
+    let rows = crate::views::list(app, &crate::views::Listing::default(), at).await?;
+    let mut mine: Vec<_> = rows
+        .iter()
+        .filter(|(t, _)| {
+            relation(&directory, &card.agency, &t.state.lead, &t.state.cooperating, today) == Relation::Lead
+        })
+        .filter(|(t, s)| match command {
+            ChatCommand::MyTasks => !t.state.status.is_closed(),
+            ChatCommand::Overdue => s.classification.is_overdue(),
+        })
+        .collect();
+    mine.sort_by_key(|(t, s)| {
+        (crate::views::next_open_due(s).is_none(), crate::views::next_open_due(s), t.state.key.clone())
+    });
+    let what = match command {
+        ChatCommand::MyTasks => "đang thực hiện",
+        ChatCommand::Overdue => "quá hạn",
+    };
+    if mine.is_empty() {
+        return Ok(format!("{} không có nhiệm vụ {what}.", card.agency));
+    }
+    let mut text = format!("Nhiệm vụ {what} của {} ({}):", card.agency, mine.len());
+    for (i, (t, s)) in mine.iter().take(CHAT_LINES).enumerate() {
+        let title: String = t.state.title.chars().take(80).collect();
+        let due = crate::views::next_open_due(s)
+            .map_or_else(|| "không có hạn".to_string(), |d| format!("hạn {}", d.format("%d/%m/%Y")));
+        text += &format!(
+            "\n{}. Nhiệm vụ {}: {title}; {due}; {}.",
+            i + 1,
+            t.state.key.label_vi(),
+            crate::views::classification_vi(t, s)
+        );
+    }
+    if mine.len() > CHAT_LINES {
+        text += &format!("\n… và {} nhiệm vụ khác.", mine.len() - CHAT_LINES);
+    }
+    Ok(text)
+}
+
 /// The linked officer as the actor of their answers.
 pub fn actor(card: &ContactCard, source: Source) -> Actor {
     Actor::new(format!("contact:{} ({})", card.id, card.name), source)

@@ -158,9 +158,18 @@ async fn handle(
                 reply(bot, chat_id, "Tài khoản Telegram này chưa được liên kết. Hãy gửi /start kèm mã liên kết.").await;
                 return Ok(());
             };
+            if let Some(asked) = super::chat_command(&text) {
+                reply(bot, chat_id, &super::chat_reply(app, &card, asked).await?).await;
+                return Ok(());
+            }
             let Some(p) = pending.get(&chat_id).cloned() else {
-                reply(bot, chat_id, "Đồng chí bấm nút dưới tin nhắc việc để báo cáo tiến độ hoặc đề nghị gia hạn.")
-                    .await;
+                reply(
+                    bot,
+                    chat_id,
+                    "Đồng chí bấm nút dưới tin nhắc việc để báo cáo tiến độ hoặc đề nghị gia hạn; \
+                     gửi /viec để xem các nhiệm vụ đang thực hiện, /trehan để xem các nhiệm vụ quá hạn.",
+                )
+                .await;
                 return Ok(());
             };
             match answer(&p, &text) {

@@ -13,8 +13,9 @@ use chrono::{DateTime, Utc};
 use dondoc_core::StreamEvent as _;
 use dondoc_core::contact::{CONTACT_STREAM, ContactEvent};
 use dondoc_core::event::{Channel, Source};
+use dondoc_notify::Sender;
 use dondoc_notify::channel::zalo::{Interactions, WebhookEvent, ZaloConfig, parse_webhook, verify_signature};
-use dondoc_notify::message::ActionKind;
+use dondoc_notify::message::{ActionKind, Message, MessageKind};
 use dondoc_store::ExpectedRevision;
 use uuid::Uuid;
 
@@ -66,6 +67,8 @@ impl ZaloSeen {
 pub struct Hook {
     pub config: ZaloConfig,
     pub seen: ZaloSeen,
+    /// Sends the answers to chat commands (the Zalo channel; none: no answer is sent).
+    pub reply: Option<Arc<dyn Sender>>,
     /// Events handled (sender, timestamp), the most recent [`RECENT`], and those being
     /// handled now: a repeat of either is ignored.
     memory: Mutex<Memory>,
@@ -95,7 +98,7 @@ pub enum Verdict {
 
 impl Hook {
     pub fn new(config: ZaloConfig, seen: ZaloSeen) -> Hook {
-        Hook { config, seen, memory: Mutex::default() }
+        Hook { config, seen, reply: None, memory: Mutex::default() }
     }
 
     /// Checks a request (its raw body and signature header) at `now`; the event to handle
@@ -136,6 +139,16 @@ impl Hook {
     }
 }
 
+/// Answers `text` to the Zalo user `user_id` (in the reply window their message opened).
+async fn reply(hook: &Hook, user_id: &str, name: &str, text: String, key: String) {
+    let Some(sender) = &hook.reply else { return };
+    let message =
+        Message::text(MessageKind::ChatReply, Channel::Zalo, user_id, name, user_id, "Trả lời".to_string(), text, key);
+    if let Err(e) = sender.send(&message).await {
+        tracing::warn!(error = %e, "không trả lời được trên Zalo");
+    }
+}
+
 /// The command id of what an event records: the same for every delivery of the event.
 fn command_id(event: &WebhookEvent) -> Uuid {
     let name =
@@ -152,6 +165,15 @@ pub async fn handle(app: &App, hook: &Hook, event: WebhookEvent) -> Result<()> {
     let sender = event.sender_id.as_str();
     let Some(card) = find_contact(app, |book| book.by_address(Channel::Zalo, sender).cloned()).await? else {
         tracing::info!(sender = %event.sender_id, "tin Zalo từ người chưa có trong danh bạ");
+        // A polite answer, and nothing recorded: the window their message opened is known
+        // to the sender only.
+        if event.text.is_some() {
+            hook.seen.saw(sender, event.timestamp);
+            let text = "Tài khoản Zalo này chưa được liên kết với danh bạ nhận nhắc việc. \
+                        Đề nghị đồng chí liên hệ Tổ giúp việc để được liên kết."
+                .to_string();
+            reply(hook, sender, "", text, format!("zalo-reply-{}", command_id(&event))).await;
+        }
         return Ok(());
     };
     let at = event.timestamp;
@@ -167,6 +189,10 @@ pub async fn handle(app: &App, hook: &Hook, event: WebhookEvent) -> Result<()> {
         let keys: Vec<_> = keys.into_iter().filter(|k| k.recipient == card.id).collect();
         let commands = acknowledgements(&keys);
         command::execute_batch(&app.store, &commands, Vec::new(), &ctx).await?;
+    }
+    if let Some(asked) = event.text.as_deref().and_then(super::chat_command) {
+        let text = super::chat_reply(app, &card, asked).await?;
+        reply(hook, sender, &card.name, text, format!("zalo-reply-{}", command_id(&event))).await;
     }
     Ok(())
 }

@@ -369,6 +369,9 @@ impl ZaloSender {
                     "báo cáo tình hình gửi nhắc việc không có mẫu ZNS: gửi qua kênh khác".into(),
                 ));
             }
+            MessageKind::ChatReply => {
+                return Err(SendError::Permanent("câu trả lời trong trò chuyện chỉ gửi trong thời hạn trả lời".into()));
+            }
         };
         match id.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             Some(t) => Ok(t.to_string()),
