@@ -90,9 +90,16 @@ pub async fn act(
 ) -> Result<Executed> {
     authorize(app, account, key, request.kind()).await?;
     let mut command = request.into_command(&app.settings.policy)?;
-    // The secretariat's own completion is confirmed as it is recorded.
-    if let TaskCommand::Complete { confirmed, .. } = &mut command {
-        *confirmed = account.role == AccountRole::Secretariat;
+    match &mut command {
+        // The secretariat's own completion is confirmed as it is recorded.
+        TaskCommand::Complete { confirmed, evidence, .. } => {
+            *confirmed = account.role == AccountRole::Secretariat;
+            *evidence = crate::evidence::describe_file(app, evidence.clone())?;
+        }
+        TaskCommand::SubmitReport { evidence, .. } => {
+            *evidence = crate::evidence::describe_file(app, evidence.clone())?;
+        }
+        _ => {}
     }
     task::execute(app, key, revision, &command, &actor(account, source), command_id).await
 }

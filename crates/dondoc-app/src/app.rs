@@ -141,6 +141,8 @@ pub struct JobFailure {
 /// An opened data store and everything the use cases need.
 pub struct App {
     pub store: SqliteStore,
+    /// Evidence files beside the store (`evidence/` next to the store file).
+    pub blobs: dondoc_store::blobs::BlobStore,
     /// The read models; [`App::read`] brings them up to date first.
     read: Mutex<Projections>,
     /// A read-only connection to the same tables, for [`App::peek`].
@@ -200,8 +202,11 @@ impl App {
         let projections = Projections::open(path)?;
         let peek = Projections::open_reader(path)?;
         let dispatcher = Dispatcher::new(delivery.senders, delivery.dispatch, clock.clone());
+        let blobs =
+            dondoc_store::blobs::BlobStore::new(path.parent().unwrap_or(std::path::Path::new(".")).join("evidence"));
         Ok(App {
             store,
+            blobs,
             read: Mutex::new(projections),
             peek: std::sync::Mutex::new(peek),
             readers: std::sync::Mutex::new(Vec::new()),

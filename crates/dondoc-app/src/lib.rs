@@ -27,6 +27,7 @@ pub mod clock;
 pub mod command;
 pub mod contacts;
 pub mod error;
+pub mod evidence;
 pub mod export;
 pub mod import;
 pub mod jobs;

@@ -337,6 +337,7 @@ fn evidence(b: EvidenceBody) -> Result<Evidence> {
         link: b.link,
         file_sha256: b.file_sha256.map(|h| h.to_lowercase()),
         note: b.note,
+        ..Evidence::default()
     })
 }
 

@@ -450,7 +450,7 @@ fn complete_needs_evidence_and_a_date_not_in_the_future() {
     run(&mut state, start());
     let blank_evidence = [
         Evidence::default(),
-        Evidence { document: Some(s("  ")), link: Some(s("")), file_sha256: None, note: Some(s("\n")) },
+        Evidence { document: Some(s("  ")), link: Some(s("")), note: Some(s("\n")), ..Evidence::default() },
     ];
     for ev in blank_evidence {
         assert_eq!(

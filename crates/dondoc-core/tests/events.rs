@@ -131,6 +131,8 @@ fn samples() -> Vec<TaskEvent> {
                 link: Some(s("https://vbdh.khanhhoa.gov.vn/van-ban/2345-qd-ubnd")),
                 file_sha256: Some(s("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")),
                 note: Some(s("Bản ký số")),
+                // An event from before files had names, sizes and types: still loads.
+                ..Evidence::default()
             }),
         },
         TaskEvent::ProgressReported {

@@ -6,6 +6,7 @@
 //! - [`config`] — what the operator sets (`[web]`): token lifetime, sign-in limits, body size;
 //! - `pages` — the HTML pages (askama templates, sessions with axum-login, CSRF tokens);
 //! - `auth` — sign-in (`POST /api/v1/auth/token`, rate-limited) and the bearer extractor;
+//! - `evidence` — evidence files uploaded and downloaded by their SHA-256;
 //! - `tasks` — listing, one task (`show --json`'s object), its timeline, the commands;
 //! - `error` — how a use case's error becomes a status and a JSON body;
 //! - `openapi` — the document, generated from the handlers and the request types.
@@ -13,6 +14,7 @@
 mod auth;
 pub mod config;
 mod error;
+mod evidence;
 mod openapi;
 mod pages;
 mod tasks;
@@ -39,6 +41,7 @@ pub(crate) struct Web {
 pub fn router(app: Arc<App>, config: WebConfig) -> Router {
     let limits = auth::SignInLimits::new(&config);
     let max_body = config.max_body_bytes();
+    let max_evidence = config.evidence_policy().max_bytes as usize;
     let secure = config.secure_cookies;
     let web = Arc::new(Web { app: app.clone(), config, limits });
     let sessions = tower_sessions::SessionManagerLayer::new(tower_sessions::MemoryStore::default())
@@ -52,6 +55,7 @@ pub fn router(app: Arc<App>, config: WebConfig) -> Router {
         .merge(pages::routes().layer(login))
         .merge(auth::routes())
         .merge(tasks::routes())
+        .merge(evidence::routes(max_evidence))
         .merge(openapi::routes())
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(web)

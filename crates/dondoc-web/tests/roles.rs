@@ -250,3 +250,82 @@ async fn an_officers_completion_shows_awaiting_confirmation_until_confirmed() {
     let (_, direct) = api.post(&secretariat, "02", "complete", &body, None).await;
     assert_eq!(direct["task"]["completion_pending"], false, "{direct}");
 }
+
+/// SHA-256 of `bytes` as coreutils' sha256sum computes it (FIPS 180-4), independently of
+/// the code under test.
+fn sha256sum(bytes: &[u8]) -> String {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new("sha256sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("sha256sum");
+    child.stdin.take().unwrap().write_all(bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8(out.stdout).unwrap().split_whitespace().next().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn evidence_files_are_kept_by_hash_and_checked_on_download() {
+    let config = dondoc_web::WebConfig { evidence_max_mb: 1, ..dondoc_web::WebConfig::default() };
+    let api = Api::start_with(config).await;
+    api.define("01", "Sở Tài chính", &[]).await;
+    let officer = api.sign_in("cv.stc").await;
+    let upload = |token: String, name: &str, body: Vec<u8>| {
+        let request = api
+            .client
+            .post(format!("{}/api/v1/evidence?name={name}", api.base))
+            .bearer_auth(token)
+            .header("Content-Type", "application/pdf")
+            .body(body);
+        async move {
+            let r = request.send().await.unwrap();
+            (r.status(), r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let pdf = b"%PDF-1.4 Bao cao so 12/BC-STC".to_vec();
+    let (status, stored) = upload(officer.clone(), "bao-cao.pdf", pdf.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{stored}");
+    let hash = sha256sum(&pdf);
+    assert_eq!(stored["sha256"], hash.as_str());
+    assert_eq!(stored["size"], pdf.len());
+
+    // The report names the file; the event records its hash, name, size and type.
+    let body = json!({"evidence": {"file_sha256": hash, "document": "12/BC-STC"}});
+    let (status, done) = api.post(&officer, "01", "submit", &body, None).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    let event = done["events"].as_array().unwrap().last().unwrap().clone();
+    let ev = &event["data"]["evidence"];
+    assert_eq!(
+        (ev["file_sha256"].as_str(), ev["file_name"].as_str(), ev["file_size"].as_u64(), ev["file_type"].as_str()),
+        (Some(hash.as_str()), Some("bao-cao.pdf"), Some(pdf.len() as u64), Some("application/pdf")),
+        "{event}"
+    );
+    let unknown = json!({"evidence": {"file_sha256": "a".repeat(64)}});
+    let (status, refused) = api.post(&officer, "01", "submit", &unknown, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+
+    // Downloaded as uploaded; a file changed on disk is refused, never served.
+    let download = |token: String| {
+        let request = api.client.get(format!("{}/api/v1/evidence/{hash}", api.base)).bearer_auth(token);
+        async move {
+            let r = request.send().await.unwrap();
+            (r.status(), r.bytes().await.unwrap().to_vec())
+        }
+    };
+    let leader = api.sign_in("lanh.dao").await;
+    let (status, bytes) = download(leader.clone()).await;
+    assert_eq!((status, bytes), (StatusCode::OK, pdf.clone()));
+    let stored_at = api.dir().join("evidence").join(&hash[..2]).join(&hash);
+    std::fs::write(&stored_at, b"%PDF-1.4 Bao cao da bi sua").unwrap();
+    let (status, _) = download(leader.clone()).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "a changed file is not served");
+
+    // Limits: [web] evidence_max_mb = 1, and the types allowed.
+    let (status, answer) = upload(officer.clone(), "lon.pdf", vec![b'x'; (1 << 20) + 1]).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{answer}");
+    let (status, answer) = upload(officer.clone(), "chay.exe", b"MZ".to_vec()).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{answer}");
+    let (status, _) = upload(leader, "x.pdf", pdf).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "leadership reads only");
+}

@@ -87,6 +87,11 @@ impl Api {
         Api { app, base, client: reqwest::Client::new(), _dir: dir }
     }
 
+    /// The data directory (the store file and `evidence/`).
+    pub fn dir(&self) -> std::path::PathBuf {
+        self._dir.path().to_path_buf()
+    }
+
     /// Defines task `code` of [`PLAN`] (deadline Quý I/2026) as the secretariat.
     pub async fn define(&self, code: &str, lead: &str, cooperating: &[&str]) {
         self.define_with(code, &format!("Nhiệm vụ {code}"), lead, cooperating).await;

@@ -17,7 +17,16 @@ use crate::{datadir, outln, output};
 
 pub async fn run(global: &Global, args: &TaskArgs) -> Result<()> {
     let app = datadir::open(global).await?;
-    let (task, command) = command(&app.settings.policy, &args.action)?;
+    let (task, mut command) = command(&app.settings.policy, &args.action)?;
+    // A file given as evidence is kept beside the store, like an upload.
+    if let (Some(path), TaskCommand::SubmitReport { evidence, .. } | TaskCommand::Complete { evidence, .. }) =
+        (evidence_file(&args.action), &mut command)
+    {
+        let bytes = std::fs::read(path).with_context(|| format!("không đọc được tệp {}", path.display()))?;
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        dondoc_app::evidence::store(&app, &name, media_type(&name), bytes).await?;
+        *evidence = dondoc_app::evidence::describe_file(&app, evidence.clone())?;
+    }
     let key = TaskKey::new(task.plan.trim(), task.code.trim());
     let actor = super::actor(&global.actor, Source::Cli);
     let executed = task::execute(&app, &key, args.revision, &command, &actor, args.command_id).await?;
@@ -47,6 +56,31 @@ pub async fn run(global: &Global, args: &TaskArgs) -> Result<()> {
         outln!("Nhiệm vụ {}: phiên bản {}.", key.label_vi(), output::revision(executed.revision));
     }
     Ok(())
+}
+
+/// The file an action gives as evidence, if any.
+fn evidence_file(action: &TaskAction) -> Option<&std::path::Path> {
+    match action {
+        TaskAction::Submit { evidence, .. } | TaskAction::Complete { evidence, .. } => evidence.file.as_deref(),
+        _ => None,
+    }
+}
+
+/// The media type of a file by its extension (what a browser would send).
+fn media_type(name: &str) -> &'static str {
+    match name.rsplit_once('.').map(|(_, e)| e.to_lowercase()).as_deref() {
+        Some("pdf") => "application/pdf",
+        Some("docx") => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        Some("doc") => "application/msword",
+        Some("xls") => "application/vnd.ms-excel",
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("txt") => "text/plain",
+        Some("csv") => "text/csv",
+        Some("zip") => "application/zip",
+        _ => "application/octet-stream",
+    }
 }
 
 fn evidence(args: &EvidenceArgs) -> Result<EvidenceBody> {
