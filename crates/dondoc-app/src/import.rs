@@ -123,6 +123,52 @@ pub struct ImportOutcome {
     pub by_succession: std::collections::BTreeSet<String>,
 }
 
+impl ImportOutcome {
+    /// What the import found and did, as `import --json` and the API give it.
+    pub fn to_json(&self) -> serde_json::Value {
+        use dondoc_import::tasks::Change;
+        use serde_json::json;
+        let items: Vec<_> = self
+            .changes
+            .iter()
+            .map(|c| match c {
+                Change::New(s) => {
+                    json!({"change": "new", "code": s.code, "tt": s.tt, "title": s.title, "lead": s.lead})
+                }
+                Change::Revised { spec: s, fields } => json!({"change": "revised", "code": s.code, "fields": fields}),
+                Change::Reassigned { spec: s, from_lead, from_cooperating } => json!({
+                    "change": "reassigned", "code": s.code, "from_lead": from_lead, "lead": s.lead,
+                    "from_cooperating": from_cooperating, "cooperating": s.cooperating,
+                    "by_succession": self.by_succession.contains(&s.code),
+                }),
+                Change::Withdrawn { code, title } => json!({"change": "withdrawn", "code": code, "title": title}),
+                Change::Renumbered { code, from_tt, to_tt, .. } => {
+                    json!({"change": "renumbered", "code": code, "from_tt": from_tt, "to_tt": to_tt})
+                }
+                Change::ExtensionProposed { code, from, to, to_text } => json!({
+                    "change": "extension_proposed", "code": code, "from": from, "to": to, "to_text": to_text,
+                }),
+            })
+            .collect();
+        let warnings: Vec<_> =
+            self.spec.warnings.iter().map(|w| json!({"line": w.line, "message": w.message})).collect();
+        json!({
+            "plan": self.plan,
+            "written": self.written,
+            "format": self.format,
+            "tasks": self.spec.tasks.len(),
+            "groups": self.spec.groups.len(),
+            "changes": items,
+            "warnings": warnings,
+            "review": serde_json::to_value(&self.review).unwrap_or_default(),
+            "kept": self.kept,
+            "withdrawals_to_confirm": self.withdrawals_to_confirm,
+            "unknown_agencies": self.agencies.unknown.iter().map(|(n, c)| json!({"name": n, "closest": c})).collect::<Vec<_>>(),
+            "succeeded_agencies": self.agencies.succeeded.iter().map(|(n, s)| json!({"name": n, "successor": s})).collect::<Vec<_>>(),
+        })
+    }
+}
+
 /// The plan id for a file: its name without the extension, spaces and slashes made dashes.
 pub fn plan_id_from_file_name(file_name: &str) -> String {
     let stem = std::path::Path::new(file_name).file_stem().and_then(|s| s.to_str()).unwrap_or("plan");

@@ -6,6 +6,8 @@
 //! - [`config`] — what the operator sets (`[web]`): token lifetime, sign-in limits, body size;
 //! - `pages` — the HTML pages (askama templates, sessions with axum-login, CSRF tokens);
 //! - `auth` — sign-in (`POST /api/v1/auth/token`, rate-limited) and the bearer extractor;
+//! - `resources` — plans (import: the difference, then confirmed), agencies, contacts,
+//!   deliveries and failures, silences, the weekly summary;
 //! - `evidence` — evidence files uploaded and downloaded by their SHA-256;
 //! - `tasks` — listing, one task (`show --json`'s object), its timeline, the commands;
 //! - `error` — how a use case's error becomes a status and a JSON body;
@@ -17,6 +19,7 @@ mod error;
 mod evidence;
 mod openapi;
 mod pages;
+mod resources;
 mod tasks;
 
 use std::sync::Arc;
@@ -56,6 +59,7 @@ pub fn router(app: Arc<App>, config: WebConfig) -> Router {
         .merge(auth::routes())
         .merge(tasks::routes())
         .merge(evidence::routes(max_evidence))
+        .merge(resources::routes())
         .merge(openapi::routes())
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(web)

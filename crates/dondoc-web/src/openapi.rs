@@ -138,14 +138,17 @@ pub struct ExecutedDoc {
 #[openapi(
     info(title = "dondoc", description = "Theo dõi, đôn đốc thực hiện nhiệm vụ của các kế hoạch."),
     paths(crate::auth::sign_in, crate::auth::sign_out, crate::auth::me, crate::tasks::list, crate::tasks::show,
-        crate::tasks::timeline, crate::evidence::upload, crate::evidence::download),
+        crate::tasks::timeline, crate::evidence::upload, crate::evidence::download,
+        crate::resources::plans, crate::resources::import_plan, crate::resources::agencies, crate::resources::contacts,
+        crate::resources::reminders, crate::resources::failures, crate::resources::silences, crate::resources::weekly),
     components(schemas(ErrorBody, TaskDoc, OccurrenceDoc, TimelineDoc, TimelineEventDoc, EventDoc,
         ExecutedDoc, NoteBody, ReasonBody, ProgressBody, EvidenceBody, SubmitBody, CompleteBody,
         ExtensionBody, RejectBody, CommentBody, AssignBody, AckBody, ExplanationRequestBody, ExplainBody, ExplanationDoc,
         crate::evidence::Stored)),
     modifiers(&Bearer, &Actions),
     tags((name = "auth", description = "Đăng nhập"), (name = "tasks", description = "Nhiệm vụ"),
-        (name = "evidence", description = "Tệp minh chứng"))
+        (name = "evidence", description = "Tệp minh chứng"), (name = "plans", description = "Kế hoạch, cơ quan"),
+        (name = "reminders", description = "Nhắc việc, danh bạ, báo cáo tuần"))
 )]
 struct Document;
 

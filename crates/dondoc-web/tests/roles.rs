@@ -329,3 +329,58 @@ async fn evidence_files_are_kept_by_hash_and_checked_on_download() {
     let (status, _) = upload(leader, "x.pdf", pdf).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "leadership reads only");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_is_imported_as_a_difference_then_confirmed() {
+    let api = Api::start().await;
+    let csv = "code,title,lead,cooperating,start,finish,product\n\
+               01,Rà soát danh mục chỉ tiêu,Sở Tài chính,Sở Y tế,Tháng 1/2026,Quý II/2026,Danh mục\n\
+               02,Báo cáo định kỳ,Sở Nội vụ,,,\"Tháng, quý, năm\",Báo cáo\n";
+    let import = |token: String, query: &str| {
+        let request = api
+            .client
+            .post(format!("{}/api/v1/plans/KH-2/import?file=ke-hoach.csv{query}", api.base))
+            .bearer_auth(token)
+            .body(csv.as_bytes().to_vec());
+        async move {
+            let r = request.send().await.unwrap();
+            (r.status(), r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let officer = api.sign_in("cv.stc").await;
+    let (status, refused) = import(officer.clone(), "").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+    let secretariat = api.sign_in("tgv").await;
+    let (status, diff) = import(secretariat.clone(), "").await;
+    assert_eq!(status, StatusCode::OK, "{diff}");
+    assert_eq!((diff["dry_run"].clone(), diff["written"].clone()), (json!(true), json!(false)), "{diff}");
+    let changes: Vec<&str> =
+        diff["changes"].as_array().unwrap().iter().map(|c| c["change"].as_str().unwrap()).collect();
+    assert_eq!(changes, ["new", "new"], "{diff}");
+    let (status, _) = api.get(&secretariat, "/api/v1/tasks/KH-2/01").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a dry run writes nothing");
+    let (status, done) = import(secretariat.clone(), "&confirm=true&tracked_from=2026-01-01").await;
+    assert_eq!((status, done["written"].clone()), (StatusCode::OK, json!(true)), "{done}");
+    let (status, task) = api.get(&officer, "/api/v1/tasks/KH-2/01").await;
+    assert_eq!(status, StatusCode::OK, "{task}");
+    let (status, timeline) = api.get(&secretariat, "/api/v1/tasks/KH-2/01/timeline").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(timeline["events"][0]["actor"].as_str().unwrap().starts_with("user:tgv"), "{timeline}");
+    let (_, plans) = api.get(&officer, "/api/v1/plans").await;
+    assert!(plans.as_array().unwrap().iter().any(|p| p["plan"] == "KH-2"), "{plans}");
+
+    // The secretariat's lists; an officer is refused them.
+    for path in ["/api/v1/contacts", "/api/v1/reminders", "/api/v1/reminders/failures", "/api/v1/silences"] {
+        let (status, body) = api.get(&secretariat, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        assert!(body.is_array(), "{path}: {body}");
+        let (status, _) = api.get(&officer, path).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
+    let (status, week) = api.get(&officer, "/api/v1/summaries/weekly").await;
+    assert_eq!(status, StatusCode::OK, "{week}");
+    assert!(week["total"].as_u64().unwrap() >= 2, "{week}");
+    let (status, agencies) = api.get(&officer, "/api/v1/agencies").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(agencies["agencies"].as_array().unwrap().iter().any(|a| a["name"] == "Sở Y tế"), "{agencies}");
+}

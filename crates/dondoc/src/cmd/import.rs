@@ -216,44 +216,10 @@ fn show_progress(bar: &ProgressBar, done: usize, total: usize) {
 
 /// The difference as one JSON object.
 fn report_json(args: &ImportArgs, o: &ImportOutcome) -> Result<()> {
-    let items: Vec<_> = o
-        .changes
-        .iter()
-        .map(|c| match c {
-            Change::New(s) => json!({"change": "new", "code": s.code, "tt": s.tt, "title": s.title, "lead": s.lead}),
-            Change::Revised { spec: s, fields } => json!({"change": "revised", "code": s.code, "fields": fields}),
-            Change::Reassigned { spec: s, from_lead, from_cooperating } => json!({
-                "change": "reassigned", "code": s.code, "from_lead": from_lead, "lead": s.lead,
-                "from_cooperating": from_cooperating, "cooperating": s.cooperating,
-                "by_succession": o.by_succession.contains(&s.code),
-            }),
-            Change::Withdrawn { code, title } => json!({"change": "withdrawn", "code": code, "title": title}),
-            Change::Renumbered { code, from_tt, to_tt, .. } => {
-                json!({"change": "renumbered", "code": code, "from_tt": from_tt, "to_tt": to_tt})
-            }
-            Change::ExtensionProposed { code, from, to, to_text } => json!({
-                "change": "extension_proposed", "code": code, "from": from, "to": to, "to_text": to_text,
-            }),
-        })
-        .collect();
-    let warnings: Vec<_> = o.spec.warnings.iter().map(|w| json!({"line": w.line, "message": w.message})).collect();
-    let review = serde_json::to_value(&o.review)?;
-    output::json(&json!({
-        "plan": o.plan,
-        "file": args.file,
-        "written": o.written,
-        "format": o.format,
-        "dry_run": args.dry_run,
-        "tasks": o.spec.tasks.len(),
-        "groups": o.spec.groups.len(),
-        "changes": items,
-        "warnings": warnings,
-        "review": review,
-        "kept": o.kept,
-        "withdrawals_to_confirm": o.withdrawals_to_confirm,
-        "unknown_agencies": o.agencies.unknown.iter().map(|(n, c)| json!({"name": n, "closest": c})).collect::<Vec<_>>(),
-        "succeeded_agencies": o.agencies.succeeded.iter().map(|(n, s)| json!({"name": n, "successor": s})).collect::<Vec<_>>(),
-    }))
+    let mut value = o.to_json();
+    value["file"] = json!(args.file);
+    value["dry_run"] = json!(args.dry_run);
+    output::json(&value)
 }
 
 /// The difference for people (a dry run).
