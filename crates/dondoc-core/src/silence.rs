@@ -17,6 +17,17 @@ pub enum SilenceScope {
     Task { plan: String, code: String },
 }
 
+impl SilenceScope {
+    /// What is muted, in Vietnamese: "kế hoạch X", "cơ quan Y", "nhiệm vụ 01 (X)".
+    pub fn label_vi(&self) -> String {
+        match self {
+            SilenceScope::Plan { plan } => format!("kế hoạch {plan}"),
+            SilenceScope::Agency { agency } => format!("cơ quan {agency}"),
+            SilenceScope::Task { plan, code } => format!("nhiệm vụ {code} ({plan})"),
+        }
+    }
+}
+
 /// A period without reminders (Tết, a reorganisation), like Alertmanager's silences.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Silence {

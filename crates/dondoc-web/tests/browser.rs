@@ -97,12 +97,24 @@ async fn text(client: &Client, css: &str) -> String {
     client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.unwrap()
 }
 
+/// Clicks `css` (a submit button or a link) and waits until the page it was on is gone
+/// (the old document's element goes stale), so that what follows reads the new page.
+async fn click_and_wait(client: &Client, css: &str) {
+    let old = client.find(Locator::Css("html")).await.unwrap();
+    client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while old.tag_name().await.is_ok() {
+        assert!(Instant::now() < deadline, "the page did not change after clicking {css}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn sign_in(client: &Client, base: &str, login: &str) {
     client.goto(&format!("{base}/")).await.unwrap();
     assert!(client.current_url().await.unwrap().path().starts_with("/login"), "the overview asks to sign in first");
     client.find(Locator::Id("name")).await.unwrap().send_keys(login).await.unwrap();
     client.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
-    client.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+    click_and_wait(client, "form button[type=submit]").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -118,7 +130,7 @@ async fn pages_in_chromium() {
     client.goto(&format!("{base}/login")).await.unwrap();
     client.find(Locator::Id("name")).await.unwrap().send_keys("cv.stc").await.unwrap();
     client.find(Locator::Id("password")).await.unwrap().send_keys("sai mật khẩu rồi").await.unwrap();
-    client.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+    click_and_wait(&client, "form button[type=submit]").await;
     assert_eq!(text(&client, ".error").await, "sai tên đăng nhập hoặc mật khẩu");
 
     sign_in(&client, &base, "cv.stc").await;
@@ -134,7 +146,7 @@ async fn pages_in_chromium() {
     let form = client.find(Locator::Css("form[action$='/do/progress']")).await.unwrap();
     form.find(Locator::Css("input[name=percent]")).await.unwrap().send_keys("50").await.unwrap();
     form.find(Locator::Css("input[name=note]")).await.unwrap().send_keys("Đã thu thập số liệu quý I").await.unwrap();
-    form.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
+    click_and_wait(&client, "form[action$='/do/progress'] button").await;
     let flash = text(&client, ".flash").await;
     assert!(flash.starts_with("Đã ghi nhận"), "{flash}");
     let timeline = text(&client, "#timeline").await;
@@ -165,8 +177,41 @@ async fn pages_in_chromium() {
     shot(&client, "overview-phone.png").await;
 
     // Signing out ends the session.
-    client.find(Locator::Css("header form button")).await.unwrap().click().await.unwrap();
+    click_and_wait(&client, "header form button").await;
     client.goto(&format!("{base}/tasks/KH-1/01")).await.unwrap();
     assert!(client.current_url().await.unwrap().path().starts_with("/login"));
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_secretariat_imports_a_plan_in_chromium() {
+    let Some((_driver, client)) = browser().await else { return };
+    let api = Api::start().await;
+    let base = api.base.clone();
+    let csv = api.dir().join("ke-hoach-moi.csv");
+    std::fs::write(
+        &csv,
+        "code,title,lead,cooperating,start,finish,product\n\
+         01,Rà soát danh mục chỉ tiêu,Sở Tài chính,Sở Y tế,Tháng 1/2026,Quý II/2026,Danh mục\n\
+         02,Báo cáo định kỳ,Sở Nội vụ,,,\"Tháng, quý, năm\",Báo cáo\n",
+    )
+    .unwrap();
+    sign_in(&client, &base, "tgv").await;
+    click_and_wait(&client, "header a[href='/plans/import']").await;
+    client.find(Locator::Id("plan")).await.unwrap().send_keys("KH-MOI").await.unwrap();
+    client.find(Locator::Id("file")).await.unwrap().send_keys(csv.to_str().unwrap()).await.unwrap();
+    click_and_wait(&client, "main form button[type=submit]").await;
+    let changes = text(&client, "#changes").await;
+    assert!(changes.contains("thêm 01 Rà soát danh mục chỉ tiêu (chủ trì: Sở Tài chính)"), "{changes}");
+    shot(&client, "import-diff.png").await;
+    let (status, _) = api.get(&api.sign_in("tgv").await, "/api/v1/tasks/KH-MOI/01").await;
+    assert_eq!(status, reqwest::StatusCode::NOT_FOUND, "nothing written before the confirmation");
+    click_and_wait(&client, "form[action='/plans/import/confirm'] button").await;
+    let flash = text(&client, ".flash").await;
+    assert!(flash.starts_with("Đã nhập kế hoạch KH-MOI: thêm 2"), "{flash}");
+    assert!(text(&client, "h1").await.starts_with("Nhiệm vụ của kế hoạch KH-MOI (2)"));
+    // The deliveries page opens for the secretariat; an officer is refused it.
+    client.goto(&format!("{base}/deliveries")).await.unwrap();
+    assert_eq!(text(&client, "h1").await, "Tình hình gửi nhắc việc");
     client.close().await.unwrap();
 }

@@ -10,6 +10,7 @@
 //!   may use, the timeline with its chain checked); `/export` (XLSX or CSV of a plan).
 
 mod forms;
+mod secretariat;
 pub(crate) mod session;
 
 use std::collections::HashMap;
@@ -39,7 +40,7 @@ use serde::Deserialize;
 use crate::Web;
 use session::{Backend, Credentials, csrf_ok, csrf_token, flash, take_flash};
 
-type Auth = AuthSession<Backend>;
+pub(crate) type Auth = AuthSession<Backend>;
 
 pub(crate) fn routes() -> Router<Arc<Web>> {
     Router::new()
@@ -53,6 +54,7 @@ pub(crate) fn routes() -> Router<Arc<Web>> {
         .route("/tasks/{plan}/{code}", get(task_page))
         .route("/tasks/{plan}/{code}/do/{action}", post(task_action))
         .route("/export", get(export_plan))
+        .merge(secretariat::routes())
 }
 
 /// What every page's frame shows.
@@ -63,9 +65,11 @@ pub struct Frame {
     pub csrf: String,
     pub flash: Option<String>,
     pub error: Option<String>,
+    /// Whether the secretariat's pages are offered (imports, deliveries).
+    pub secretariat: bool,
 }
 
-async fn frame(auth: &Auth, title: impl Into<String>) -> Frame {
+pub(crate) async fn frame(auth: &Auth, title: impl Into<String>) -> Frame {
     let user = auth.user.as_ref().map(|u| {
         let a = &u.account;
         let name = a.full_name.clone().unwrap_or_else(|| a.login.clone());
@@ -76,6 +80,10 @@ async fn frame(auth: &Auth, title: impl Into<String>) -> Frame {
     });
     Frame {
         title: title.into(),
+        secretariat: auth
+            .user
+            .as_ref()
+            .is_some_and(|u| dondoc_core::access::allows(u.account.role, Capability::Import)),
         user,
         csrf: csrf_token(&auth.session).await,
         flash: take_flash(&auth.session).await,
@@ -84,7 +92,7 @@ async fn frame(auth: &Auth, title: impl Into<String>) -> Frame {
 }
 
 /// A page that could not be shown: to the sign-in page, or a message with its status.
-enum PageError {
+pub(crate) enum PageError {
     SignIn(String),
     Message(StatusCode, String),
 }
@@ -102,7 +110,14 @@ impl IntoResponse for PageError {
             PageError::SignIn(next) => Redirect::to(&format!("/login?next={}", urlencoding(&next))).into_response(),
             PageError::Message(status, message) => {
                 let page = MessagePage {
-                    page: Frame { title: message, user: None, csrf: String::new(), flash: None, error: None },
+                    page: Frame {
+                        title: message,
+                        user: None,
+                        csrf: String::new(),
+                        flash: None,
+                        error: None,
+                        secretariat: false,
+                    },
                 };
                 (status, render(&page)).into_response()
             }
@@ -110,7 +125,7 @@ impl IntoResponse for PageError {
     }
 }
 
-fn urlencoding(s: &str) -> String {
+pub(crate) fn urlencoding(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
@@ -119,7 +134,7 @@ fn urlencoding(s: &str) -> String {
         .collect()
 }
 
-fn render(t: &impl Template) -> Html<String> {
+pub(crate) fn render(t: &impl Template) -> Html<String> {
     match t.render() {
         Ok(html) => Html(html),
         Err(e) => {
@@ -130,7 +145,7 @@ fn render(t: &impl Template) -> Html<String> {
 }
 
 /// The signed-in account, or the sign-in page (coming back to `here` afterwards).
-fn signed(auth: &Auth, here: &str) -> Result<Account, PageError> {
+pub(crate) fn signed(auth: &Auth, here: &str) -> Result<Account, PageError> {
     auth.user.as_ref().map(|u| u.account.clone()).ok_or_else(|| PageError::SignIn(here.to_string()))
 }
 
@@ -226,7 +241,7 @@ async fn logout(mut auth: Auth, Form(form): Form<CsrfForm>) -> Response {
     Redirect::to("/login").into_response()
 }
 
-fn local_time(t: DateTime<Utc>) -> String {
+pub(crate) fn local_time(t: DateTime<Utc>) -> String {
     t.with_timezone(&TZ).format("%d/%m/%Y %H:%M").to_string()
 }
 

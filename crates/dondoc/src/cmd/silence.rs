@@ -84,9 +84,5 @@ fn state(r: &SilenceRecord, at: DateTime<Utc>) -> &'static str {
 }
 
 fn scope_vi(s: &SilenceScope) -> String {
-    match s {
-        SilenceScope::Plan { plan } => format!("kế hoạch {plan}"),
-        SilenceScope::Agency { agency } => format!("cơ quan {agency}"),
-        SilenceScope::Task { plan, code } => format!("nhiệm vụ {code} ({plan})"),
-    }
+    s.label_vi()
 }
