@@ -85,25 +85,30 @@ fn bad(message: impl Into<String>) -> PageError {
     PageError::Message(StatusCode::BAD_REQUEST, message.into())
 }
 
-/// Runs an import of a stored file.
+/// A plan's file as the form gave it.
+struct Upload<'a> {
+    plan: &'a str,
+    file: &'a str,
+    bytes: &'a [u8],
+    tracked_from: Option<NaiveDate>,
+}
+
+/// Runs an import of an uploaded file.
 async fn run(
     web: &Web,
     actor: &str,
-    plan: &str,
-    file: &str,
-    bytes: &[u8],
-    tracked_from: Option<NaiveDate>,
+    upload: &Upload<'_>,
     mode: Mode,
     allow_withdraw: Option<usize>,
 ) -> Result<ImportOutcome, PageError> {
     let request = ImportRequest {
-        file_name: file,
-        bytes,
+        file_name: upload.file,
+        bytes: upload.bytes,
         format: Format::Auto,
         sheet: None,
-        plan: plan.trim().to_string(),
+        plan: upload.plan.trim().to_string(),
         actor,
-        tracked_from,
+        tracked_from: upload.tracked_from,
         mode,
         strict: false,
         allow_withdraw,
@@ -151,7 +156,8 @@ async fn import_preview(
     // Kept by its hash until confirmed (the same file is not uploaded twice).
     let stored = evidence::store(&web.app, &file_name, "application/octet-stream", bytes.to_vec()).await?;
     let actor = access::actor(&account, Source::Web);
-    let outcome = run(&web, &actor.name, &plan, &file_name, &bytes, tracked_from, Mode::DryRun, None).await;
+    let upload = Upload { plan: &plan, file: &file_name, bytes: &bytes, tracked_from };
+    let outcome = run(&web, &actor.name, &upload, Mode::DryRun, None).await;
     let mut page = frame(&auth, "Nhập kế hoạch").await;
     let outcome = match outcome {
         Ok(o) => o,
@@ -198,8 +204,8 @@ async fn import_confirm(
     let tracked_from = NaiveDate::parse_from_str(form.tracked_from.trim(), "%Y-%m-%d").ok();
     let allow_withdraw = form.allow_withdraw.trim().parse().ok();
     let actor = access::actor(&account, Source::Web);
-    let outcome =
-        run(&web, &actor.name, &form.plan, &form.file, &bytes, tracked_from, Mode::Atomic, allow_withdraw).await?;
+    let upload = Upload { plan: &form.plan, file: &form.file, bytes: &bytes, tracked_from };
+    let outcome = run(&web, &actor.name, &upload, Mode::Atomic, allow_withdraw).await?;
     let c = &outcome.counts;
     let message = format!(
         "Đã nhập kế hoạch {}: thêm {}, điều chỉnh {}, giao lại {}, rút {}{}.",
