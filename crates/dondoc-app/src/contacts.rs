@@ -4,6 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use dondoc_core::StreamEvent as _;
 use dondoc_core::contact::{CONTACT_STREAM, ContactBook, ContactCard, ContactEvent, Role};
+use dondoc_core::event::Channel;
 use dondoc_core::text::clean;
 use dondoc_store::ExpectedRevision;
 use rand::Rng;
@@ -106,6 +107,8 @@ pub async fn save(app: &App, input: ContactInput, actor: &Actor) -> Result<(Cont
         telegram: keep(input.telegram, |c| &c.telegram),
         zalo: keep(input.zalo, |c| &c.zalo),
         phone: keep(input.phone.as_deref().map(normalize_phone).transpose()?, |c| &c.phone),
+        // The person's own choice of channels stays theirs.
+        channels: existing.as_ref().and_then(|c| c.channels.clone()),
     };
     if let Some(e) = &card.email
         && !e.contains('@')
@@ -136,6 +139,27 @@ pub async fn issue_link_code(
     let event = ContactEvent::LinkCodeIssued { id: card.id.clone(), code_sha256: code_hash(&code), expires_at };
     append(app, event, actor).await?;
     Ok((card, code, expires_at))
+}
+
+/// The person `id` chooses the channels to be reached on, in order; those left out are
+/// opted out of. At least one channel with an address must remain, so that no reminder
+/// is lost.
+pub async fn choose_channels(app: &App, id: &str, channels: Vec<Channel>, actor: &Actor) -> Result<ContactCard> {
+    let book = app.read().await?.contacts()?;
+    let card = book.get(id).cloned().ok_or_else(|| AppError::NotFound(format!("không có người nhận mã \"{id}\"")))?;
+    let mut chosen: Vec<Channel> = Vec::new();
+    for ch in channels {
+        if !chosen.contains(&ch) {
+            chosen.push(ch);
+        }
+    }
+    if !chosen.iter().any(|ch| card.address(*ch).is_some()) {
+        return Err(AppError::Input(
+            "cần giữ ít nhất một kênh đã có địa chỉ để nhắc việc không bị thất lạc".to_string(),
+        ));
+    }
+    append(app, ContactEvent::ChannelsChosen { id: card.id.clone(), channels: chosen }, actor).await?;
+    Ok(app.read().await?.contacts()?.get(id).cloned().unwrap_or(card))
 }
 
 /// Removes a person from the book (the history keeps them).

@@ -74,6 +74,10 @@ pub struct ContactCard {
     /// Phone in international form without "+" (84…), for Zalo template messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
+    /// The person's own choice: the channels to be reached on, in order (those left out
+    /// are opted out of); `None`: every channel with an address, in the configured order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channels: Option<Vec<Channel>>,
 }
 
 /// Contact events.
@@ -108,6 +112,11 @@ pub enum ContactEvent {
         id: String,
         at: DateTime<Utc>,
     },
+    /// The person chose the channels to be reached on, in order (at least one).
+    ChannelsChosen {
+        id: String,
+        channels: Vec<Channel>,
+    },
 }
 
 impl crate::stream_event::StreamEvent for ContactEvent {
@@ -119,6 +128,7 @@ impl crate::stream_event::StreamEvent for ContactEvent {
             ContactEvent::LinkCodeIssued { .. } => "LinkCodeIssued",
             ContactEvent::ContactLinked { .. } => "ContactLinked",
             ContactEvent::ZaloInteraction { .. } => "ZaloInteraction",
+            ContactEvent::ChannelsChosen { .. } => "ChannelsChosen",
         }
     }
 }
@@ -175,6 +185,11 @@ impl ContactBook {
             ContactEvent::ZaloInteraction { id, at } => {
                 let seen = self.zalo_seen.entry(id.clone()).or_insert(*at);
                 *seen = (*seen).max(*at);
+            }
+            ContactEvent::ChannelsChosen { id, channels } => {
+                if let Some(card) = self.cards.get_mut(id) {
+                    card.channels = Some(channels.clone());
+                }
             }
         }
     }
@@ -243,8 +258,10 @@ impl ContactCard {
         }
     }
 
-    /// As the planner sees it: the channels that have an address, in `order`.
+    /// As the planner sees it: the channels that have an address, in the person's own
+    /// order when they chose one, else in `order`.
     pub fn to_contact(&self, order: &[Channel]) -> Contact {
+        let order = self.channels.as_deref().unwrap_or(order);
         Contact {
             id: self.id.clone(),
             name: self.name.clone(),
@@ -338,7 +355,27 @@ mod tests {
             telegram: None,
             zalo: None,
             phone: Some("84901234567".into()),
+            channels: None,
         }
+    }
+
+    #[test]
+    fn a_persons_own_channel_order_replaces_the_configured_one() {
+        let mut book = ContactBook::default();
+        let mut c = card("c001", "An");
+        c.telegram = Some("7001".into());
+        book.apply(&ContactEvent::ContactAdded { card: c });
+        let order = [Channel::Email, Channel::Telegram, Channel::Zalo];
+        let channels = |book: &ContactBook| -> Vec<Channel> {
+            book.contacts(&order)[0].channels.iter().map(|(ch, _)| *ch).collect()
+        };
+        assert_eq!(channels(&book), [Channel::Email, Channel::Telegram, Channel::Zalo]);
+        // Telegram first, email opted out.
+        book.apply(&ContactEvent::ChannelsChosen {
+            id: "c001".into(),
+            channels: vec![Channel::Telegram, Channel::Zalo],
+        });
+        assert_eq!(channels(&book), [Channel::Telegram, Channel::Zalo]);
     }
 
     fn t(s: &str) -> DateTime<Utc> {

@@ -118,6 +118,7 @@ async fn incremental_updates_equal_a_rebuild() {
             telegram: None,
             zalo: None,
             phone: None,
+            channels: None,
         };
         fact(&store, CONTACT_STREAM, &ContactEvent::ContactAdded { card }, t0()).await;
     }

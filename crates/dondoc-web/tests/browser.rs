@@ -215,3 +215,47 @@ async fn the_secretariat_imports_a_plan_in_chromium() {
     assert_eq!(text(&client, "h1").await, "Tình hình gửi nhắc việc");
     client.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recipient_chooses_the_channels_in_chromium() {
+    let Some((_driver, client)) = browser().await else { return };
+    let api = Api::start().await;
+    let base = api.base.clone();
+    let actor = dondoc_app::Actor::new("cli:test", dondoc_core::event::Source::Cli);
+    let input = dondoc_app::contacts::ContactInput {
+        name: "Lê Văn Cường".into(),
+        agency: "Sở Tài chính".into(),
+        role: dondoc_core::contact::Role::Officer,
+        position: None,
+        email: Some("cuong@stc.example.vn".into()),
+        telegram: Some("70123".into()),
+        zalo: None,
+        phone: None,
+    };
+    let (card, _) = dondoc_app::contacts::save(&api.app, input, &actor).await.unwrap();
+    let account = dondoc_app::accounts::AccountInput {
+        login: "cv.cuong".into(),
+        role: dondoc_core::account::AccountRole::Officer,
+        agency: Some("Sở Tài chính".into()),
+        full_name: Some("Lê Văn Cường".into()),
+        contact: Some(card.id.clone()),
+    };
+    dondoc_app::accounts::add(&api.app, account, PASSWORD, &actor).await.unwrap();
+    sign_in(&client, &base, "cv.cuong").await;
+    click_and_wait(&client, "header a[href='/preferences']").await;
+    assert!(text(&client, "#channels").await.contains("cuong@stc.example.vn"));
+    client.find(Locator::Css("select[name=rank_email]")).await.unwrap().select_by_value("off").await.unwrap();
+    client.find(Locator::Css("select[name=rank_telegram]")).await.unwrap().select_by_value("1").await.unwrap();
+    click_and_wait(&client, "main form button[type=submit]").await;
+    assert_eq!(text(&client, ".flash").await, "Đã lưu cách nhận nhắc việc.");
+    let book = api.app.read().await.unwrap().contacts().unwrap();
+    let contact = book.get(&card.id).unwrap().to_contact(&[]);
+    let channels: Vec<_> = contact.channels.iter().map(|(ch, _)| ch.as_str()).collect();
+    assert_eq!(channels, ["telegram"], "email opted out; Zalo has no address");
+    // Opting out of every channel that has an address is refused: no reminder is lost.
+    client.find(Locator::Css("select[name=rank_telegram]")).await.unwrap().select_by_value("off").await.unwrap();
+    click_and_wait(&client, "main form button[type=submit]").await;
+    assert!(text(&client, ".flash").await.starts_with("Chưa lưu: cần giữ ít nhất một kênh"));
+    shot(&client, "preferences.png").await;
+    client.close().await.unwrap();
+}

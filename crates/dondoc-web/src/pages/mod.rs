@@ -10,6 +10,7 @@
 //!   may use, the timeline with its chain checked); `/export` (XLSX or CSV of a plan).
 
 mod forms;
+mod preferences;
 mod secretariat;
 pub(crate) mod session;
 
@@ -55,6 +56,7 @@ pub(crate) fn routes() -> Router<Arc<Web>> {
         .route("/tasks/{plan}/{code}/do/{action}", post(task_action))
         .route("/export", get(export_plan))
         .merge(secretariat::routes())
+        .merge(preferences::routes())
 }
 
 /// What every page's frame shows.
@@ -67,6 +69,8 @@ pub struct Frame {
     pub error: Option<String>,
     /// Whether the secretariat's pages are offered (imports, deliveries).
     pub secretariat: bool,
+    /// Whether the account is a reminder recipient (its preferences page is offered).
+    pub has_contact: bool,
 }
 
 pub(crate) async fn frame(auth: &Auth, title: impl Into<String>) -> Frame {
@@ -80,6 +84,7 @@ pub(crate) async fn frame(auth: &Auth, title: impl Into<String>) -> Frame {
     });
     Frame {
         title: title.into(),
+        has_contact: auth.user.as_ref().is_some_and(|u| u.account.contact.is_some()),
         secretariat: auth
             .user
             .as_ref()
@@ -117,6 +122,7 @@ impl IntoResponse for PageError {
                         flash: None,
                         error: None,
                         secretariat: false,
+                        has_contact: false,
                     },
                 };
                 (status, render(&page)).into_response()
