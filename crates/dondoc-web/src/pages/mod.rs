@@ -150,6 +150,18 @@ pub(crate) fn render(t: &impl Template) -> Html<String> {
     }
 }
 
+/// Refuses (403) a form whose CSRF token is not the session's (a page left open across a
+/// sign-out, or a form posted from elsewhere).
+pub(crate) async fn checked_form(auth: &Auth, given: &str) -> Result<(), PageError> {
+    if csrf_ok(&auth.session, given).await {
+        return Ok(());
+    }
+    Err(PageError::Message(
+        StatusCode::FORBIDDEN,
+        "phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ; hãy tải lại trang".into(),
+    ))
+}
+
 /// The signed-in account, or the sign-in page (coming back to `here` afterwards).
 pub(crate) fn signed(auth: &Auth, here: &str) -> Result<Account, PageError> {
     auth.user.as_ref().map(|u| u.account.clone()).ok_or_else(|| PageError::SignIn(here.to_string()))
@@ -561,12 +573,7 @@ async fn task_action(
 ) -> Result<Response, PageError> {
     let here = format!("/tasks/{}/{}", urlencoding(&plan), urlencoding(&code));
     let account = signed(&auth, &here)?;
-    if !csrf_ok(&auth.session, form.get("csrf").map_or("", String::as_str)).await {
-        return Err(PageError::Message(
-            StatusCode::FORBIDDEN,
-            "phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ; hãy tải lại trang".into(),
-        ));
-    }
+    checked_form(&auth, form.get("csrf").map_or("", String::as_str)).await?;
     let key = TaskKey::new(plan.trim(), code.trim());
     let revision = form.get("revision").and_then(|r| r.trim().parse().ok());
     let outcome = async {

@@ -14,8 +14,8 @@ use dondoc_core::contact::{ContactCard, DEFAULT_CHANNEL_ORDER};
 use dondoc_core::event::{Channel, Source};
 use std::collections::HashMap;
 
-use super::session::{csrf_ok, flash};
-use super::{Auth, Frame, PageError, frame, render, signed};
+use super::session::flash;
+use super::{Auth, Frame, PageError, checked_form, frame, render, signed};
 use crate::Web;
 
 pub(crate) fn routes() -> Router<Arc<Web>> {
@@ -98,9 +98,7 @@ async fn save(
 ) -> Result<Response, PageError> {
     let card = card(&web, &auth).await?;
     let account = signed(&auth, "/preferences")?;
-    if !csrf_ok(&auth.session, form.get("csrf").map_or("", String::as_str)).await {
-        return Err(PageError::Message(StatusCode::FORBIDDEN, "phiên làm việc đã hết hạn; hãy tải lại trang".into()));
-    }
+    checked_form(&auth, form.get("csrf").map_or("", String::as_str)).await?;
     let mut ranked: Vec<(u32, Channel)> = DEFAULT_CHANNEL_ORDER
         .iter()
         .filter_map(|&ch| {

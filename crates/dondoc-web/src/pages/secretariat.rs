@@ -18,8 +18,8 @@ use dondoc_core::event::Source;
 use dondoc_import::tasks::Change;
 use serde::Deserialize;
 
-use super::session::{csrf_ok, flash};
-use super::{Auth, Frame, PageError, frame, local_time, render, signed};
+use super::session::flash;
+use super::{Auth, Frame, PageError, checked_form, frame, local_time, render, signed};
 use crate::Web;
 
 pub(crate) fn routes() -> Router<Arc<Web>> {
@@ -137,9 +137,7 @@ async fn import_preview(
             _ => {}
         }
     }
-    if !csrf_ok(&auth.session, &csrf).await {
-        return Err(PageError::Message(StatusCode::FORBIDDEN, "phiên làm việc đã hết hạn; hãy tải lại trang".into()));
-    }
+    checked_form(&auth, &csrf).await?;
     let Some((file_name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
         return Err(bad("cần chọn tệp kế hoạch"));
     };
@@ -197,9 +195,7 @@ async fn import_confirm(
     Form(form): Form<ConfirmForm>,
 ) -> Result<Response, PageError> {
     let account = secretariat(&auth, "/plans/import")?;
-    if !csrf_ok(&auth.session, &form.csrf).await {
-        return Err(PageError::Message(StatusCode::FORBIDDEN, "phiên làm việc đã hết hạn; hãy tải lại trang".into()));
-    }
+    checked_form(&auth, &form.csrf).await?;
     let (_, bytes) = evidence::fetch(&web.app, &form.sha256).await?;
     let tracked_from = NaiveDate::parse_from_str(form.tracked_from.trim(), "%Y-%m-%d").ok();
     let allow_withdraw = form.allow_withdraw.trim().parse().ok();
