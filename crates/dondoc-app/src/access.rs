@@ -35,23 +35,27 @@ pub fn require(account: &Account, capability: Capability) -> Result<()> {
     Err(AppError::Forbidden(format!("{} không được {}", describe(account), capability.label_vi())))
 }
 
-/// Whether `account` may give a command of `kind` on the task `key`; the refusal names
-/// the account, the move, the task and the reason. An unknown task is an input error.
-pub async fn authorize(app: &App, account: &Account, key: &TaskKey, kind: CommandKind) -> Result<()> {
-    let related = match (account.role, &account.agency) {
-        (AccountRole::Officer | AccountRole::AgencyHead, Some(agency)) => {
-            let task = app
-                .query(|read| match read.task(&key.plan, &key.code)? {
-                    Some(t) => Ok(t),
-                    None => Err(AppError::NotFound(suggest::unknown_task(read, key)?)),
-                })
-                .await?;
-            let directory = app.directory().await?;
-            let today = local_date(app.now());
-            relation(&directory, agency, &task.state.lead, &task.state.cooperating, today)
-        }
-        _ => Relation::Unrelated,
+/// How the account's agency stands to the task `key` today (only officers and agency
+/// heads belong to an agency); an unknown task is [`AppError::NotFound`] naming the
+/// nearest codes.
+async fn related(app: &App, account: &Account, key: &TaskKey) -> Result<Relation> {
+    let (AccountRole::Officer | AccountRole::AgencyHead, Some(agency)) = (account.role, &account.agency) else {
+        return Ok(Relation::Unrelated);
     };
+    let task = app
+        .query(|read| match read.task(&key.plan, &key.code)? {
+            Some(t) => Ok(t),
+            None => Err(AppError::NotFound(suggest::unknown_task(read, key)?)),
+        })
+        .await?;
+    let directory = app.directory().await?;
+    Ok(relation(&directory, agency, &task.state.lead, &task.state.cooperating, local_date(app.now())))
+}
+
+/// Whether `account` may give a command of `kind` on the task `key`; the refusal names
+/// the account, the move, the task and the reason. An unknown task is [`AppError::NotFound`].
+pub async fn authorize(app: &App, account: &Account, key: &TaskKey, kind: CommandKind) -> Result<()> {
+    let related = related(app, account, key).await?;
     permit(account.role, related, kind).map_err(|refusal| {
         AppError::Forbidden(format!(
             "{} không được {} nhiệm vụ {}: {refusal}",
@@ -63,16 +67,12 @@ pub async fn authorize(app: &App, account: &Account, key: &TaskKey, kind: Comman
 }
 
 /// The moves `account` may make on the task `key` (for the buttons a page shows), in
-/// the order of `kinds`.
+/// the order of `kinds`; none on a task that is not there.
 pub async fn allowed(app: &App, account: &Account, key: &TaskKey, kinds: &[CommandKind]) -> Result<Vec<CommandKind>> {
-    let related = match (account.role, &account.agency) {
-        (AccountRole::Officer | AccountRole::AgencyHead, Some(agency)) => {
-            let task = app.query(|read| Ok(read.task(&key.plan, &key.code)?)).await?;
-            let Some(task) = task else { return Ok(Vec::new()) };
-            let directory = app.directory().await?;
-            relation(&directory, agency, &task.state.lead, &task.state.cooperating, local_date(app.now()))
-        }
-        _ => Relation::Unrelated,
+    let related = match related(app, account, key).await {
+        Ok(r) => r,
+        Err(AppError::NotFound(_)) => return Ok(Vec::new()),
+        Err(e) => return Err(e),
     };
     Ok(kinds.iter().copied().filter(|k| permit(account.role, related, *k).is_ok()).collect())
 }
