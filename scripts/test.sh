@@ -15,6 +15,8 @@ if [ ! -d "$DONDOC_SHARED_DIR/seeds" ]; then
   exit 1
 fi
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# A one-off build gains nothing from incremental artefacts; they only take disk.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 # The tamper-evidence tests edit the database with the real sqlite3 command-line tool.
 if ! command -v sqlite3 >/dev/null 2>&1; then
