@@ -19,7 +19,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "dondoc-app",
         &["dondoc-core", "dondoc-store", "dondoc-projections", "dondoc-import", "dondoc-notify", "dondoc-testkit"],
     ),
-    ("dondoc-web", &["dondoc-app", "dondoc-core", "dondoc-import", "dondoc-projections", "dondoc-testkit"]),
+    (
+        "dondoc-web",
+        &["dondoc-app", "dondoc-core", "dondoc-import", "dondoc-projections", "dondoc-store", "dondoc-testkit"],
+    ),
     (
         "dondoc",
         &[

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use dondoc_core::StreamEvent as _;
-use dondoc_core::contact::{CONTACT_STREAM, ContactBook, ContactCard, ContactEvent, Role};
+use dondoc_core::contact::{CONTACT_STREAM, ContactBook, ContactCard, ContactEvent, QuietHours, Role};
 use dondoc_core::event::Channel;
 use dondoc_core::text::clean;
 use dondoc_store::ExpectedRevision;
@@ -109,6 +109,7 @@ pub async fn save(app: &App, input: ContactInput, actor: &Actor) -> Result<(Cont
         phone: keep(input.phone.as_deref().map(normalize_phone).transpose()?, |c| &c.phone),
         // The person's own choice of channels stays theirs.
         channels: existing.as_ref().and_then(|c| c.channels.clone()),
+        quiet: existing.as_ref().and_then(|c| c.quiet),
     };
     if let Some(e) = &card.email
         && !e.contains('@')
@@ -159,6 +160,22 @@ pub async fn choose_channels(app: &App, id: &str, channels: Vec<Channel>, actor:
         ));
     }
     append(app, ContactEvent::ChannelsChosen { id: card.id.clone(), channels: chosen }, actor).await?;
+    Ok(app.read().await?.contacts()?.get(id).cloned().unwrap_or(card))
+}
+
+/// The person `id` chooses quiet hours ("HH:MM" to "HH:MM", local time), or gives them up
+/// (`None`). The window must leave part of the working day free (see
+/// [`QuietHours::check`]), so that reminders are deferred, never silenced.
+pub async fn choose_quiet_hours(app: &App, id: &str, quiet: Option<QuietHours>, actor: &Actor) -> Result<ContactCard> {
+    let book = app.read().await?.contacts()?;
+    let card = book.get(id).cloned().ok_or_else(|| AppError::NotFound(format!("không có người nhận mã \"{id}\"")))?;
+    if let Some(q) = &quiet {
+        q.check(app.settings.calendar.get().hours(), app.settings.reminders.send_at).map_err(AppError::Input)?;
+    }
+    if card.quiet == quiet {
+        return Ok(card);
+    }
+    append(app, ContactEvent::QuietHoursChosen { id: card.id.clone(), quiet }, actor).await?;
     Ok(app.read().await?.contacts()?.get(id).cloned().unwrap_or(card))
 }
 

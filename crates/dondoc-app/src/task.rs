@@ -2,7 +2,7 @@
 //! from where, and optionally the revision the caller saw. Also the readings of what
 //! people type for a command (periods, deadlines, snooze dates).
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use dondoc_core::Period;
 use dondoc_core::event::TaskKey;
 use dondoc_core::policy::ReportingPolicy;
@@ -28,6 +28,9 @@ pub async fn execute(
     command_id: Option<uuid::Uuid>,
 ) -> Result<Executed> {
     let mut ctx = actor.at(app.now());
+    if matches!(command, TaskCommand::RequestExplanation { .. }) {
+        only_overdue(app, key, ctx.now).await?;
+    }
     if let Some(id) = command_id {
         ctx = ctx.with_command_id(id);
     }
@@ -44,6 +47,20 @@ pub async fn execute(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// An explanation is asked of overdue work only (Quy chế: "giải trình" is for tasks not
+/// done on time); anything else is refused naming the task's classification.
+async fn only_overdue(app: &App, key: &TaskKey, now: DateTime<Utc>) -> Result<()> {
+    let (task, standing) = crate::views::task(app, key, now).await?;
+    if standing.classification.is_overdue() {
+        return Ok(());
+    }
+    Err(AppError::Refused(format!(
+        "nhiệm vụ {} đang ở tình trạng \"{}\": chỉ yêu cầu giải trình nhiệm vụ quá hạn",
+        task.state.key,
+        standing.classification.label_for(task.state.status)
+    )))
 }
 
 /// A time expression as written in a plan ("Quý IV/2025", "Hằng năm").

@@ -134,6 +134,7 @@ fn main() {
             role: Role::Officer,
             position: None,
             channels: vec![(Channel::Email, format!("cv{i}@tinh.gov.vn"))],
+            quiet: None,
         })
         .collect();
     contacts.push(Contact {
@@ -143,6 +144,7 @@ fn main() {
         role: Role::Secretariat,
         position: None,
         channels: vec![(Channel::Email, "tgv@tinh.gov.vn".into())],
+        quiet: None,
     });
     let directory = Directory::default();
     let reminders = ReminderPolicy::default();

@@ -4,9 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveTime, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::WorkingHours;
 use crate::event::Channel;
 use crate::text::fold;
 
@@ -51,6 +52,66 @@ pub struct Contact {
     pub position: Option<String>,
     /// Channels in order of preference, with the address on each.
     pub channels: Vec<(Channel, String)>,
+    /// The person's quiet hours: nothing is sent to them inside this window.
+    pub quiet: Option<QuietHours>,
+}
+
+/// A daily window of local time (Asia/Ho_Chi_Minh) in which a person is sent nothing; a
+/// reminder that falls due inside it waits for its end (it is deferred, never dropped).
+/// `from > until` wraps midnight (18:00–07:00).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuietHours {
+    pub from: NaiveTime,
+    pub until: NaiveTime,
+}
+
+/// The least time, in minutes, that quiet hours must leave free within the sending window
+/// of a working day, so that a person cannot silence every reminder by accident.
+pub const QUIET_HOURS_MIN_FREE_MINUTES: u32 = 120;
+
+impl QuietHours {
+    /// Whether a local time of day falls in the window.
+    pub fn contains(&self, t: NaiveTime) -> bool {
+        if self.from <= self.until { self.from <= t && t < self.until } else { t >= self.from || t < self.until }
+    }
+
+    /// Checks the window against the office's sending window (working hours from
+    /// `send_at`): it must not be empty and must leave at least
+    /// [`QUIET_HOURS_MIN_FREE_MINUTES`] of it free. The error is written for the person.
+    pub fn check(&self, hours: &WorkingHours, send_at: NaiveTime) -> Result<(), String> {
+        if self.from == self.until {
+            return Err("giờ bắt đầu và giờ kết thúc không được trùng nhau".to_string());
+        }
+        let free = (0..24 * 60)
+            .filter_map(|m| NaiveTime::from_hms_opt(m / 60, m % 60, 0))
+            .filter(|t| *t >= send_at && hours.contains(*t) && !self.contains(*t))
+            .count() as u32;
+        if free < QUIET_HOURS_MIN_FREE_MINUTES {
+            return Err(format!(
+                "khoảng {} không nhận tin phải để trống ít nhất {} giờ trong giờ hành chính (từ {}), để nhắc việc không bị dồn lại",
+                self.label(),
+                QUIET_HOURS_MIN_FREE_MINUTES / 60,
+                send_at.format("%H:%M")
+            ));
+        }
+        Ok(())
+    }
+
+    /// "18:00–07:00".
+    pub fn label(&self) -> String {
+        format!("{}–{}", self.from.format("%H:%M"), self.until.format("%H:%M"))
+    }
+
+    /// Reads "HH:MM" times (seconds are dropped).
+    pub fn parse(from: &str, until: &str) -> Result<QuietHours, String> {
+        let time = |text: &str| {
+            NaiveTime::parse_from_str(text.trim(), "%H:%M")
+                .map(|t| t.with_second(0).unwrap_or(t))
+                .map_err(|_| format!("giờ \"{}\" không hợp lệ (viết dạng 18:00)", text.trim()))
+        };
+        Ok(QuietHours { from: time(from)?, until: time(until)? })
+    }
 }
 
 /// A contact's details as recorded.
@@ -78,6 +139,9 @@ pub struct ContactCard {
     /// are opted out of); `None`: every channel with an address, in the configured order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channels: Option<Vec<Channel>>,
+    /// The person's quiet hours, if they chose any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quiet: Option<QuietHours>,
 }
 
 /// Contact events.
@@ -117,6 +181,11 @@ pub enum ContactEvent {
         id: String,
         channels: Vec<Channel>,
     },
+    /// The person chose quiet hours, or (`None`) gave them up.
+    QuietHoursChosen {
+        id: String,
+        quiet: Option<QuietHours>,
+    },
 }
 
 impl crate::stream_event::StreamEvent for ContactEvent {
@@ -129,6 +198,7 @@ impl crate::stream_event::StreamEvent for ContactEvent {
             ContactEvent::ContactLinked { .. } => "ContactLinked",
             ContactEvent::ZaloInteraction { .. } => "ZaloInteraction",
             ContactEvent::ChannelsChosen { .. } => "ChannelsChosen",
+            ContactEvent::QuietHoursChosen { .. } => "QuietHoursChosen",
         }
     }
 }
@@ -189,6 +259,11 @@ impl ContactBook {
             ContactEvent::ChannelsChosen { id, channels } => {
                 if let Some(card) = self.cards.get_mut(id) {
                     card.channels = Some(channels.clone());
+                }
+            }
+            ContactEvent::QuietHoursChosen { id, quiet } => {
+                if let Some(card) = self.cards.get_mut(id) {
+                    card.quiet = *quiet;
                 }
             }
         }
@@ -269,6 +344,7 @@ impl ContactCard {
             role: self.role,
             position: self.position.clone(),
             channels: order.iter().filter_map(|&ch| self.address(ch).map(|a| (ch, a))).collect(),
+            quiet: self.quiet,
         }
     }
 }
@@ -356,7 +432,66 @@ mod tests {
             zalo: None,
             phone: Some("84901234567".into()),
             channels: None,
+            quiet: None,
         }
+    }
+
+    fn hm(h: u32, m: u32) -> NaiveTime {
+        NaiveTime::from_hms_opt(h, m, 0).unwrap()
+    }
+
+    #[test]
+    fn quiet_hours_contain_their_start_not_their_end_and_may_wrap_midnight() {
+        // (from, until, time, inside)
+        let cases = [
+            ((11, 30), (13, 30), (11, 30), true),
+            ((11, 30), (13, 30), (12, 59), true),
+            ((11, 30), (13, 30), (13, 30), false),
+            ((11, 30), (13, 30), (8, 0), false),
+            ((18, 0), (7, 0), (23, 0), true),
+            ((18, 0), (7, 0), (0, 0), true),
+            ((18, 0), (7, 0), (6, 59), true),
+            ((18, 0), (7, 0), (7, 0), false),
+            ((18, 0), (7, 0), (17, 59), false),
+        ];
+        for (from, until, at, inside) in cases {
+            let q = QuietHours { from: hm(from.0, from.1), until: hm(until.0, until.1) };
+            assert_eq!(q.contains(hm(at.0, at.1)), inside, "{} at {:?}", q.label(), at);
+        }
+    }
+
+    #[test]
+    fn quiet_hours_must_leave_part_of_the_sending_window_free() {
+        let hours = WorkingHours::default(); // 07:30–11:30, 13:30–17:00
+        let send_at = hm(8, 0);
+        let check = |f: (u32, u32), u: (u32, u32)| {
+            QuietHours { from: hm(f.0, f.1), until: hm(u.0, u.1) }.check(&hours, send_at)
+        };
+        assert!(check((17, 0), (8, 0)).is_ok(), "evenings and nights");
+        assert!(check((11, 0), (14, 0)).is_ok(), "lunch");
+        assert!(check((8, 0), (15, 0)).is_ok(), "exactly 2 free hours (15:00–17:00)");
+        assert!(check((8, 0), (15, 1)).is_err(), "1 h 59 min free");
+        assert!(check((7, 0), (17, 0)).is_err(), "the whole working day");
+        assert!(check((9, 0), (9, 0)).is_err(), "empty");
+        assert!(QuietHours::parse("18:00", " 7:00 ").is_ok());
+        assert!(QuietHours::parse("25:00", "07:00").unwrap_err().contains("25:00"));
+    }
+
+    #[test]
+    fn quiet_hours_are_chosen_and_given_up_and_older_cards_load_without_them() {
+        let mut book = ContactBook::default();
+        book.apply(&ContactEvent::ContactAdded { card: card("c001", "An") });
+        let q = QuietHours { from: hm(18, 0), until: hm(7, 0) };
+        let chosen = ContactEvent::QuietHoursChosen { id: "c001".into(), quiet: Some(q) };
+        let (ty, data) = chosen.encode();
+        assert_eq!(ContactEvent::decode(ty, data).unwrap(), chosen);
+        book.apply(&chosen);
+        assert_eq!(book.contacts(&DEFAULT_CHANNEL_ORDER)[0].quiet, Some(q));
+        book.apply(&ContactEvent::QuietHoursChosen { id: "c001".into(), quiet: None });
+        assert_eq!(book.contacts(&DEFAULT_CHANNEL_ORDER)[0].quiet, None);
+        let old = serde_json::json!({"id": "c002", "name": "B", "agency": "Sở Y tế", "role": "officer"});
+        let card: ContactCard = serde_json::from_value(old).unwrap();
+        assert_eq!(card.quiet, None);
     }
 
     #[test]

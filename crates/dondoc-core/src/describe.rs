@@ -17,7 +17,12 @@ fn evidence(e: &Evidence) -> String {
         parts.push(format!("đường dẫn {l}"));
     }
     if let Some(h) = &e.file_sha256 {
-        parts.push(format!("tệp SHA-256 {}", &h[..h.len().min(12)]));
+        let hash = &h[..h.len().min(12)];
+        match (&e.file_name, e.file_size) {
+            (Some(name), Some(size)) => parts.push(format!("tệp {name} ({} KB, SHA-256 {hash})", size.div_ceil(1024))),
+            (Some(name), None) => parts.push(format!("tệp {name} (SHA-256 {hash})")),
+            _ => parts.push(format!("tệp SHA-256 {hash}")),
+        }
     }
     if let Some(n) = &e.note {
         parts.push(format!("ghi chú: {n}"));

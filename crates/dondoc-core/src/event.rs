@@ -169,6 +169,9 @@ pub enum Milestone {
     Due,
     Overdue,
     Escalation,
+    /// An explanation asked of the lead agency is due (its key's occurrence is the day
+    /// it is due, so that a second request is reminded of too).
+    Explanation,
 }
 
 /// A delivery channel.
@@ -197,6 +200,7 @@ impl Milestone {
             Milestone::Due => "due",
             Milestone::Overdue => "overdue",
             Milestone::Escalation => "escalation",
+            Milestone::Explanation => "explanation",
         }
     }
 }

@@ -18,6 +18,10 @@
 //!   summary lists them all);
 //! - completed, cancelled, submitted (for an occurrence), acknowledged or snoozed work and
 //!   silenced plans, agencies or tasks get nothing;
+//! - an explanation asked of an overdue task (and not given yet): when asked, 1 working
+//!   day before its day and on it, to the lead agency's officers;
+//! - a person's own quiet hours defer what falls due inside them, urgent reminders and
+//!   escalations included, to the first sweep after the window (never dropped);
 //! - one digest per recipient per sweep, on the recipient's first channel; a reminder
 //!   delivered on any channel is never planned again (keys without the channel).
 
@@ -294,6 +298,8 @@ struct Sweep<'a, 't> {
     planner: &'a DueReminders<'a>,
     now: DateTime<Utc>,
     today: NaiveDate,
+    /// The local time of day of `now` (for quiet hours).
+    local_time: NaiveTime,
     /// A working day, from `send_at` to the end of working hours: when non-urgent
     /// reminders go out.
     sending_time: bool,
@@ -337,6 +343,7 @@ impl<'a, 't> Sweep<'a, 't> {
             planner,
             now,
             today,
+            local_time: now.with_timezone(&crate::calendar::TZ).time(),
             sending_time: planner.calendar.is_working_time(now)
                 && now.with_timezone(&crate::calendar::TZ).time() >= planner.reminders.send_at,
             classifier: Classifier::new(planner.calendar, planner.reporting),
@@ -369,6 +376,12 @@ impl<'a, 't> Sweep<'a, 't> {
     /// For the task and each open occurrence: the milestones to send now, appended to `out`.
     fn ready(&mut self, task: &'t TaskState, out: &mut Vec<(Option<Period>, Ready)>) {
         let now = self.now;
+        if let Some(e) = task.explanation.as_ref().filter(|e| e.answer.is_none())
+            && let Some(ready) = self.milestones.rules.explanation(e.requested_on, e.due)
+        {
+            // Keyed by its day: each request has reminders of its own.
+            out.push((Some(Period::Day { date: e.due }), ready));
+        }
         let snoozed = |o: Option<&OccurrenceState>| o.is_some_and(|o| o.snoozed_until.is_some_and(|until| now < until));
         if !task.is_recurring() {
             // What `Classifier::task` says of a one-off task: this deadline, no occurrences.
@@ -456,6 +469,9 @@ impl<'a, 't> Sweep<'a, 't> {
                 if ready.milestone == Milestone::Escalation { &audience.escalation } else { &audience.officers };
             for &i in contacts {
                 let contact = self.contacts[i].0;
+                if contact.quiet.is_some_and(|q| q.contains(self.local_time)) {
+                    continue;
+                }
                 let Some((channel, address)) = contact.channels.first() else { continue };
                 id.truncate(of_ready);
                 id.push_str(&contact.id);
@@ -492,7 +508,7 @@ impl<'a, 't> Sweep<'a, 't> {
                     lead: task.lead.clone(),
                     cooperating: task.cooperating.clone(),
                     product: task.product.clone(),
-                    occurrence,
+                    occurrence: occurrence.filter(|_| ready.milestone != Milestone::Explanation),
                     date: ready.date,
                     working_days_left: left,
                 };
@@ -578,6 +594,24 @@ impl Rules<'_> {
     /// The instant a milestone on `day` is ready.
     fn ready_at(&self, day: NaiveDate) -> DateTime<Utc> {
         local_instant(day, self.policy.send_at)
+    }
+
+    /// The latest ready reminder of an explanation asked on `asked` by `due`: on the day
+    /// asked, 1 working day before `due` and on it; none once its day has ended.
+    fn explanation(&self, asked: NaiveDate, due: NaiveDate) -> Option<Ready> {
+        let (p, now) = (self.policy, self.now);
+        if now >= end_of_day(due) {
+            return None;
+        }
+        let urgent = end_of_day(due) - now <= chrono::Duration::hours(i64::from(p.urgent_hours));
+        let when_asked = u32::try_from(self.calendar.working_days_between(asked, due)).unwrap_or(0);
+        [when_asked, 1, 0]
+            .into_iter()
+            .filter(|&n| n <= when_asked)
+            .map(|n| (n, if n == when_asked { asked } else { self.calendar.nth_working_day_before(due, n) }))
+            .filter(|(_, day)| self.ready_at(*day) <= now)
+            .min_by_key(|(n, _)| *n)
+            .map(|(n, _)| Ready { milestone: Milestone::Explanation, offset: n as i32, date: due, urgent })
     }
 
     /// The latest ready milestone of each kind for a start and a due date.

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use dondoc_core::agency::{AgencyConfig, Directory};
 use dondoc_core::calendar::{CalendarConfig, WorkCalendar};
-use dondoc_core::contact::{Contact, Role};
+use dondoc_core::contact::{Contact, QuietHours, Role};
 use dondoc_core::event::{Channel, Evidence, Milestone, TaskEvent, TaskStatus};
 use dondoc_core::policy::ReportingPolicy;
 use dondoc_core::reminder::{DeliveredSet, Digest, DueReminders, ReminderPolicy, delivery_id};
@@ -32,6 +32,7 @@ fn contact(id: &str, agency: &str, role: Role) -> Contact {
         role,
         position: None,
         channels: vec![(Channel::Email, format!("{id}@tinh.gov.vn"))],
+        quiet: None,
     }
 }
 
@@ -141,6 +142,26 @@ fn deadline_reminders_in_working_hours_once_each() {
 }
 
 #[test]
+fn quiet_hours_defer_a_persons_reminders_urgent_ones_included_and_never_drop_them() {
+    // Due Tuesday 30/9/2025; D-3 is Thursday 25/9.
+    let tasks = [task("01", "Sở Tài chính", "Tháng 9/2025")];
+    let mut w = World::new();
+    let t = |h, m| chrono::NaiveTime::from_hms_opt(h, m, 0).unwrap();
+    w.contacts[0].quiet = Some(QuietHours { from: t(7, 0), until: t(10, 0) });
+    // Mark D-30..D-7 as sent to start from D-3.
+    w.sweep(&tasks, local("2025-09-22", "10:00"));
+    assert_eq!(w.sweep(&tasks, local("2025-09-25", "08:00")), vec![], "inside a's quiet hours");
+    assert_eq!(w.sweep(&tasks, local("2025-09-25", "09:59")), vec![], "still inside");
+    assert_eq!(w.sweep(&tasks, local("2025-09-25", "10:00")), vec![due("a", 3)], "at the window's end");
+    // The due day's urgent reminder in the evening waits for the window's end, and is
+    // still sent before the deadline ends.
+    w.contacts[0].quiet = Some(QuietHours { from: t(18, 0), until: t(21, 0) });
+    w.sweep(&tasks, local("2025-09-29", "10:00"));
+    assert_eq!(w.sweep(&tasks, local("2025-09-30", "19:00")), vec![], "urgent, but quiet");
+    assert_eq!(w.sweep(&tasks, local("2025-09-30", "21:15")), vec![due("a", 0)]);
+}
+
+#[test]
 fn a_daemon_that_was_down_catches_up_once() {
     let tasks = [task("01", "Sở Tài chính", "Tháng 9/2025")];
     let mut w = World::new();
@@ -189,6 +210,44 @@ fn a_late_overdue_reminder_pushes_the_next_repeat_a_full_interval_away() {
     };
     assert_eq!(overdue(&mut w, "2025-10-21"), Vec::<i32>::new());
     assert_eq!(overdue(&mut w, "2025-10-23"), vec![-21]);
+}
+
+#[test]
+fn an_explanation_is_reminded_of_when_asked_the_day_before_and_on_its_day() {
+    // Due Tuesday 30/9/2025, overdue since; the explanation is asked on Wednesday 8/10
+    // for Friday 10/10.
+    let mut overdue = task("01", "Sở Tài chính", "Tháng 9/2025");
+    let mut w = World::new();
+    w.sweep(std::slice::from_ref(&overdue), local("2025-10-07", "10:00")); // the overdue reminders so far
+    let ask = |requested_on: (u32, u32), due: (u32, u32)| TaskEvent::ExplanationRequested {
+        requested_on: NaiveDate::from_ymd_opt(2025, requested_on.0, requested_on.1).unwrap(),
+        due: NaiveDate::from_ymd_opt(2025, due.0, due.1).unwrap(),
+        reason: "Đề nghị giải trình nguyên nhân chậm".into(),
+    };
+    overdue.apply(&ask((10, 8), (10, 10)));
+    let tasks = [overdue];
+    let explanation = |n: i32| ("a".to_string(), Milestone::Explanation, n);
+    let explanations = |w: &mut World, at| -> Vec<(String, Milestone, i32)> {
+        w.sweep(&tasks, at).into_iter().filter(|r| r.1 == Milestone::Explanation).collect()
+    };
+    assert_eq!(explanations(&mut w, local("2025-10-08", "09:00")), vec![explanation(2)], "when asked");
+    assert_eq!(explanations(&mut w, local("2025-10-08", "15:00")), vec![], "never twice");
+    assert_eq!(explanations(&mut w, local("2025-10-09", "08:00")), vec![explanation(1)]);
+    assert_eq!(explanations(&mut w, local("2025-10-10", "08:00")), vec![explanation(0)]);
+    assert_eq!(explanations(&mut w, local("2025-10-13", "09:00")), vec![], "its day is over");
+    // A second request has reminders of its own; an answer ends them.
+    let mut tasks = tasks;
+    tasks[0].apply(&ask((10, 15), (10, 17)));
+    let digests = w.due(&tasks, local("2025-10-15", "09:00"));
+    let notice = digests.iter().flat_map(|d| &d.notices).find(|n| n.key.milestone == Milestone::Explanation);
+    let notice = notice.expect("the second request is reminded of");
+    assert_eq!((notice.key.occurrence.as_deref(), notice.occurrence), (Some("2025-10-17"), None));
+    tasks[0].apply(&TaskEvent::ExplanationGiven {
+        given_on: NaiveDate::from_ymd_opt(2025, 10, 15).unwrap(),
+        text: "Chờ số liệu".into(),
+    });
+    let digests = w.due(&tasks, local("2025-10-16", "09:00"));
+    assert!(digests.iter().flat_map(|d| &d.notices).all(|n| n.key.milestone != Milestone::Explanation));
 }
 
 #[test]

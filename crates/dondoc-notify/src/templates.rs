@@ -309,9 +309,11 @@ impl Templates {
             Milestone::Due if left <= soon => ("Sắp đến hạn", "Hạn hoàn thành"),
             Milestone::Due => ("Nhắc trước hạn", "Hạn hoàn thành"),
             Milestone::Overdue | Milestone::Escalation => ("Quá hạn", "Hạn hoàn thành"),
+            Milestone::Explanation => ("Yêu cầu giải trình", "Hạn giải trình"),
         };
         let left_text = match left {
             0 if n.key.milestone == Milestone::Start => "bắt đầu hôm nay".to_string(),
+            0 if n.key.milestone == Milestone::Explanation => "hạn giải trình là hôm nay".to_string(),
             0 => "đến hạn hôm nay".to_string(),
             l if l > 0 => format!("còn {l} ngày làm việc"),
             l => format!("quá hạn {} ngày làm việc", -l),
@@ -319,6 +321,10 @@ impl Templates {
         let office = &self.wording.office;
         let report = n.occurrence.is_some();
         let request = match (role, n.key.milestone) {
+            (_, Milestone::Explanation) => format!(
+                "Nhiệm vụ đã quá hạn; đề nghị có văn bản giải trình gửi {office}, nêu rõ nguyên nhân và thời hạn \
+                 hoàn thành."
+            ),
             (Role::Head, _) => {
                 format!("Đề nghị đồng chí chỉ đạo khẩn trương hoàn thành hoặc có văn bản đề nghị gia hạn gửi {office}.")
             }

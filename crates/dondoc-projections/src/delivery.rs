@@ -265,6 +265,7 @@ pub fn parse_key(s: &str) -> Option<ReminderKey> {
         "due" => Milestone::Due,
         "overdue" => Milestone::Overdue,
         "escalation" => Milestone::Escalation,
+        "explanation" => Milestone::Explanation,
         _ => return None,
     };
     let occurrence = match parts.next()? {

@@ -119,6 +119,7 @@ async fn incremental_updates_equal_a_rebuild() {
             zalo: None,
             phone: None,
             channels: None,
+            quiet: None,
         };
         fact(&store, CONTACT_STREAM, &ContactEvent::ContactAdded { card }, t0()).await;
     }

@@ -14,6 +14,7 @@ pub mod chain;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod seal;
+pub mod sessions;
 pub mod sqlite;
 
 use std::fmt;

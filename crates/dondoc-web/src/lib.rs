@@ -19,6 +19,7 @@ mod error;
 mod evidence;
 mod openapi;
 mod pages;
+pub use pages::session_store::FileSessions;
 mod resources;
 mod tasks;
 
@@ -40,27 +41,37 @@ pub(crate) struct Web {
 
 /// The API's routes on `app` (merge them into the daemon's router; serve with
 /// `into_make_service_with_connect_info::<SocketAddr>()` so sign-in limits apply per
-/// client address too).
-pub fn router(app: Arc<App>, config: WebConfig) -> Router {
+/// client address too). Page sessions are kept in a file beside the store
+/// ([`sessions_path`]); an error names it when it cannot be opened.
+pub fn router(app: Arc<App>, config: WebConfig) -> std::io::Result<Router> {
     let limits = auth::SignInLimits::new(&config);
     let max_body = config.max_body_bytes();
     let max_evidence = config.evidence_policy().max_bytes as usize;
     let secure = config.secure_cookies;
     let web = Arc::new(Web { app: app.clone(), config, limits });
-    let sessions = tower_sessions::SessionManagerLayer::new(tower_sessions::MemoryStore::default())
+    let path = sessions_path(app.store.path());
+    let store = pages::session_store::FileSessions::open(&path)
+        .map_err(|e| std::io::Error::other(format!("không mở được tệp phiên đăng nhập {}: {e}", path.display())))?;
+    let sessions = tower_sessions::SessionManagerLayer::new(store)
         .with_name("dondoc_session")
         .with_secure(secure)
         .with_http_only(true)
         .with_same_site(tower_sessions::cookie::SameSite::Lax)
         .with_expiry(tower_sessions::Expiry::OnInactivity(tower_sessions::cookie::time::Duration::hours(8)));
     let login = axum_login::AuthManagerLayerBuilder::new(pages::session::Backend { app }, sessions).build();
-    Router::new()
-        .merge(pages::routes().layer(login))
+    Ok(Router::new()
+        .merge(pages::routes(max_evidence).layer(login))
         .merge(auth::routes())
         .merge(tasks::routes())
         .merge(evidence::routes(max_evidence))
         .merge(resources::routes())
         .merge(openapi::routes())
         .layer(DefaultBodyLimit::max(max_body))
-        .with_state(web)
+        .with_state(web))
+}
+
+/// The file that keeps page sessions, beside the store file ("dondoc.sqlite" →
+/// "dondoc.sessions.sqlite").
+pub fn sessions_path(store: &std::path::Path) -> std::path::PathBuf {
+    store.with_extension("sessions.sqlite")
 }

@@ -154,6 +154,21 @@ async fn pages_in_chromium() {
     assert!(timeline.contains("user:cv.stc (Người dùng cv.stc)") && timeline.contains("trang web"), "{timeline}");
     assert!(rows(client.clone()).await > before, "the timeline grew");
     assert!(text(&client, "h2 .ok").await.contains("chuỗi băm đã kiểm tra"));
+    // A report with its file, sent through the form's file input.
+    let report = api.dir().join("bao-cao-quy-1.pdf");
+    std::fs::write(&report, b"%PDF-1.4 bao cao quy I").unwrap();
+    let form = client.find(Locator::Css("form[action$='/do/submit']")).await.unwrap();
+    form.find(Locator::Css("input[name=document]")).await.unwrap().send_keys("25/BC-STC").await.unwrap();
+    form.find(Locator::Css("input[name=file]")).await.unwrap().send_keys(report.to_str().unwrap()).await.unwrap();
+    click_and_wait(&client, "form[action$='/do/submit'] button").await;
+    let flash = text(&client, ".flash").await;
+    assert!(flash.starts_with("Đã ghi nhận"), "{flash}");
+    let timeline = text(&client, "#timeline").await;
+    assert!(timeline.contains("văn bản 25/BC-STC; tệp bao-cao-quy-1.pdf (1 KB, SHA-256"), "{timeline}");
+    // The file is kept by its hash (computed here by coreutils, not by the code under test).
+    let sha = std::process::Command::new("sha256sum").arg(&report).output().unwrap();
+    let sha = String::from_utf8(sha.stdout).unwrap().split_whitespace().next().unwrap().to_string();
+    assert!(api.dir().join("evidence").join(&sha[..2]).join(&sha).exists(), "evidence/{}/{sha}", &sha[..2]);
     // An officer sees only its own moves: no extension approval, no cancelling.
     assert!(client.find(Locator::Css("form[action$='/do/extend']")).await.is_err());
     assert!(client.find(Locator::Css("form[action$='/do/cancel']")).await.is_err());
@@ -176,9 +191,15 @@ async fn pages_in_chromium() {
     client.goto(&format!("{base}/")).await.unwrap();
     shot(&client, "overview-phone.png").await;
 
+    // A restarted server (a new router, its session store opened again from the file)
+    // still knows the session: nobody is signed out by a restart.
+    let restarted = api.serve_again().await;
+    client.goto(&format!("{restarted}/tasks/KH-1/01")).await.unwrap();
+    assert_eq!(client.current_url().await.unwrap().path(), "/tasks/KH-1/01", "still signed in after a restart");
+
     // Signing out ends the session.
     click_and_wait(&client, "header form button").await;
-    client.goto(&format!("{base}/tasks/KH-1/01")).await.unwrap();
+    client.goto(&format!("{restarted}/tasks/KH-1/01")).await.unwrap();
     assert!(client.current_url().await.unwrap().path().starts_with("/login"));
     client.close().await.unwrap();
 }
@@ -256,6 +277,31 @@ async fn a_recipient_chooses_the_channels_in_chromium() {
     client.find(Locator::Css("select[name=rank_telegram]")).await.unwrap().select_by_value("off").await.unwrap();
     click_and_wait(&client, "main form button[type=submit]").await;
     assert!(text(&client, ".flash").await.starts_with("Chưa lưu: cần giữ ít nhất một kênh"));
+    // Quiet hours: the time inputs are filled as a person's picker would fill them.
+    let set_quiet = |from: &'static str, until: &'static str| {
+        let client = client.clone();
+        async move {
+            let script = format!(
+                "document.querySelector('input[name=quiet_from]').value = '{from}';\
+                 document.querySelector('input[name=quiet_until]').value = '{until}';"
+            );
+            client.execute(&script, vec![]).await.unwrap();
+            click_and_wait(&client, "main form button[type=submit]").await;
+        }
+    };
+    set_quiet("07:00", "17:00").await;
+    let refused = text(&client, ".flash").await;
+    assert!(
+        refused.starts_with("Chưa lưu: khoảng 07:00–17:00 không nhận tin phải để trống ít nhất 2 giờ"),
+        "{refused}"
+    );
+    set_quiet("18:00", "07:00").await;
+    assert_eq!(text(&client, ".flash").await, "Đã lưu cách nhận nhắc việc.");
+    let book = api.app.read().await.unwrap().contacts().unwrap();
+    let quiet = book.get(&card.id).unwrap().quiet.expect("quiet hours recorded");
+    assert_eq!(quiet.label(), "18:00–07:00");
+    let shown = client.find(Locator::Css("input[name=quiet_from]")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(shown.as_deref(), Some("18:00"), "the page shows what was recorded");
     shot(&client, "preferences.png").await;
     client.close().await.unwrap();
 }

@@ -120,7 +120,12 @@ async fn each_role_against_each_action() {
         let token = api.sign_in(login).await;
         for (m, (action, body)) in actions().into_iter().enumerate() {
             let code = format!("{:02}{:02}", n + 1, m + 1);
-            api.define(&code, "Sở Tài chính", &["Sở Y tế"]).await;
+            // Explanations are asked of overdue work only.
+            if matches!(action, "request-explanation" | "explain") {
+                api.define_overdue(&code, "Sở Tài chính", &["Sở Y tế"]).await;
+            } else {
+                api.define(&code, "Sở Tài chính", &["Sở Y tế"]).await;
+            }
             for (who, step, step_body) in prepare(action) {
                 let by = if who == "tgv" { &secretariat } else { &officer };
                 let (status, answer) = api.post(by, &code, step, &step_body, None).await;
@@ -171,6 +176,16 @@ async fn refusals_name_the_reason() {
         let want = if *login == "admin" { StatusCode::FORBIDDEN } else { StatusCode::OK };
         assert_eq!(status, want, "{login}: {answer}");
     }
+    // An explanation is asked of overdue work only: task 01 is due at the end of March.
+    let secretariat = api.sign_in("tgv").await;
+    let body = json!({"by": "2026-03-10", "reason": "đề nghị giải trình"});
+    let (status, answer) = api.post(&secretariat, "01", "request-explanation", &body, None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    let reason = answer["error"].as_str().unwrap();
+    assert!(
+        reason.contains("đang ở tình trạng") && reason.contains("chỉ yêu cầu giải trình nhiệm vụ quá hạn"),
+        "{reason}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -66,7 +66,7 @@ pub async fn run(global: &Global, args: &ServeArgs) -> Result<()> {
     let mut router = Router::new()
         .route("/healthz", get(healthz))
         .with_state(app.clone())
-        .merge(dondoc_web::router(app.clone(), data.config.web.clone()));
+        .merge(dondoc_web::router(app.clone(), data.config.web.clone())?);
     if let Some(config) = channels.zalo {
         let mut hook = Hook::new(config, channels.zalo_seen.clone());
         hook.reply = channels.zalo_sender.clone().map(|s| s as Arc<dyn dondoc_notify::Sender>);

@@ -24,6 +24,13 @@ pub struct ActionForm {
     pub fields: Vec<Field>,
 }
 
+impl ActionForm {
+    /// Whether the form sends a file (and so is posted as multipart/form-data).
+    pub fn multipart(&self) -> bool {
+        self.fields.iter().any(|f| f.kind == "file")
+    }
+}
+
 const fn field(name: &'static str, label: &'static str, kind: &'static str, required: bool) -> Field {
     Field { name, label, kind, required }
 }
@@ -59,6 +66,7 @@ pub fn all() -> Vec<ActionForm> {
                 field("occurrence", "Kỳ (ví dụ Quý III/2026)", "text", false),
                 field("document", "Số, ký hiệu văn bản", "text", false),
                 field("link", "Đường dẫn", "text", false),
+                field("file", "Tệp minh chứng", "file", false),
             ],
         ),
         form(
@@ -70,6 +78,7 @@ pub fn all() -> Vec<ActionForm> {
                 field("on", "Ngày hoàn thành", "date", false),
                 field("document", "Số, ký hiệu văn bản", "text", false),
                 field("link", "Đường dẫn", "text", false),
+                field("file", "Tệp minh chứng", "file", false),
             ],
         ),
         form(
@@ -143,6 +152,63 @@ pub fn all() -> Vec<ActionForm> {
     ]
 }
 
+/// A file sent with a form.
+pub struct Upload {
+    pub name: String,
+    pub media_type: String,
+    pub bytes: axum::body::Bytes,
+}
+
+/// A submitted form's inputs and its file (an empty file input sends none), from either
+/// encoding a page's form may use.
+pub async fn read<S: Send + Sync>(
+    request: axum::extract::Request,
+    state: &S,
+) -> Result<(HashMap<String, String>, Option<Upload>), (axum::http::StatusCode, String)> {
+    use axum::extract::{Form, FromRequest, Multipart};
+    let multipart = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("multipart/form-data"));
+    if !multipart {
+        let Form(form) = Form::<HashMap<String, String>>::from_request(request, state)
+            .await
+            .map_err(|e| (e.status(), format!("biểu mẫu không đọc được: {}", e.body_text())))?;
+        return Ok((form, None));
+    }
+    let mut parts = Multipart::from_request(request, state)
+        .await
+        .map_err(|e| (e.status(), format!("biểu mẫu không đọc được: {}", e.body_text())))?;
+    let (mut form, mut upload) = (HashMap::new(), None);
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        let status = e.status();
+        let message = if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            "tệp lớn hơn giới hạn cho phép".to_string()
+        } else {
+            format!("biểu mẫu không đọc được: {}", e.body_text())
+        };
+        (status, message)
+    };
+    while let Some(field) = parts.next_field().await.map_err(unreadable)? {
+        let name = field.name().unwrap_or_default().to_string();
+        let file_name = field.file_name().map(str::to_string);
+        let media_type = field.content_type().unwrap_or("application/octet-stream").to_string();
+        let bytes = field.bytes().await.map_err(unreadable)?;
+        match file_name {
+            Some(file_name) if name == "file" => {
+                if !bytes.is_empty() && !file_name.is_empty() {
+                    upload = Some(Upload { name: file_name, media_type, bytes });
+                }
+            }
+            _ => {
+                form.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+            }
+        }
+    }
+    Ok((form, upload))
+}
+
 /// A submitted form as the JSON body of `action` (empty inputs left out; evidence grouped;
 /// numbers and lists read).
 pub fn body(action: &str, form: &HashMap<String, String>) -> Value {
@@ -162,7 +228,7 @@ pub fn body(action: &str, form: &HashMap<String, String>) -> Value {
             _ => Value::String(value.into()),
         };
         match name.as_str() {
-            "document" | "link" if evidenced => evidence.insert(name.clone(), v),
+            "document" | "link" | "file_sha256" if evidenced => evidence.insert(name.clone(), v),
             "note" if evidenced => evidence.insert(name.clone(), v),
             _ => body.insert(name.clone(), v),
         };
@@ -191,6 +257,11 @@ mod tests {
                 "complete",
                 form(&[("on", "2026-03-02"), ("document", "12/BC"), ("link", "")]),
                 json!({"on": "2026-03-02", "evidence": {"document": "12/BC"}}),
+            ),
+            (
+                "submit",
+                form(&[("document", "7/BC"), ("file_sha256", "ab"), ("occurrence", "2026-Q3")]),
+                json!({"occurrence": "2026-Q3", "evidence": {"document": "7/BC", "file_sha256": "ab"}}),
             ),
             (
                 "assign",

@@ -13,6 +13,7 @@ mod forms;
 mod preferences;
 mod secretariat;
 pub(crate) mod session;
+pub(crate) mod session_store;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -28,7 +29,7 @@ use axum_login::AuthSession;
 use chrono::{DateTime, NaiveDate, Utc};
 use dondoc_app::requests::ActionRequest;
 use dondoc_app::views::{self, Listing};
-use dondoc_app::{AppError, access, audit, export};
+use dondoc_app::{AppError, access, audit, evidence, export};
 use dondoc_core::access::Capability;
 use dondoc_core::account::Account;
 use dondoc_core::calendar::TZ;
@@ -43,7 +44,9 @@ use session::{Backend, Credentials, csrf_ok, csrf_token, flash, take_flash};
 
 pub(crate) type Auth = AuthSession<Backend>;
 
-pub(crate) fn routes() -> Router<Arc<Web>> {
+/// The pages' routes; a task page's forms may carry an evidence file of `max_evidence`
+/// bytes.
+pub(crate) fn routes(max_evidence: usize) -> Router<Arc<Web>> {
     Router::new()
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
@@ -53,7 +56,11 @@ pub(crate) fn routes() -> Router<Arc<Web>> {
         .route("/tasks", get(all_tasks))
         .route("/agencies/{name}", get(agency))
         .route("/tasks/{plan}/{code}", get(task_page))
-        .route("/tasks/{plan}/{code}/do/{action}", post(task_action))
+        .route(
+            "/tasks/{plan}/{code}/do/{action}",
+            // Room for the file and the form's other inputs.
+            post(task_action).layer(axum::extract::DefaultBodyLimit::max(max_evidence + (64 << 10))),
+        )
         .route("/export", get(export_plan))
         .merge(secretariat::routes())
         .merge(preferences::routes())
@@ -569,14 +576,24 @@ async fn task_action(
     State(web): State<Arc<Web>>,
     auth: Auth,
     Path((plan, code, action)): Path<(String, String, String)>,
-    Form(form): Form<HashMap<String, String>>,
+    request: axum::extract::Request,
 ) -> Result<Response, PageError> {
     let here = format!("/tasks/{}/{}", urlencoding(&plan), urlencoding(&code));
     let account = signed(&auth, &here)?;
+    let (mut form, upload) = forms::read(request, &web).await.map_err(|(status, m)| PageError::Message(status, m))?;
     checked_form(&auth, form.get("csrf").map_or("", String::as_str)).await?;
     let key = TaskKey::new(plan.trim(), code.trim());
     let revision = form.get("revision").and_then(|r| r.trim().parse().ok());
     let outcome = async {
+        if let Some(file) = upload {
+            evidence::check(&web.config.evidence_policy(), &file.name, file.bytes.len() as u64).map_err(
+                |r| match r {
+                    evidence::Refusal::TooLarge(m) | evidence::Refusal::WrongType(m) => AppError::Input(m),
+                },
+            )?;
+            let stored = evidence::store(&web.app, &file.name, &file.media_type, file.bytes.to_vec()).await?;
+            form.insert("file_sha256".into(), stored.sha256);
+        }
         let request = ActionRequest::from_json(&action, forms::body(&action, &form))?;
         access::act(&web.app, &account, Source::Web, &key, revision, request, None).await
     }

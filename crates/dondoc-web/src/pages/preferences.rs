@@ -1,5 +1,6 @@
 //! Each reminder recipient's own page: the channels to be reached on, in order, and those
-//! opted out of (a `ChannelsChosen` contact event, recorded with the account as actor).
+//! opted out of (a `ChannelsChosen` contact event), and quiet hours (`QuietHoursChosen`);
+//! both recorded with the account as actor.
 
 use std::sync::Arc;
 
@@ -10,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use dondoc_app::{access, contacts};
-use dondoc_core::contact::{ContactCard, DEFAULT_CHANNEL_ORDER};
+use dondoc_core::contact::{ContactCard, DEFAULT_CHANNEL_ORDER, QuietHours};
 use dondoc_core::event::{Channel, Source};
 use std::collections::HashMap;
 
@@ -40,6 +41,9 @@ struct PreferencesPage {
     agency: String,
     channels: Vec<ChannelRow>,
     ranks: Vec<(String, String)>,
+    /// The quiet hours' "HH:MM" bounds, empty when none are chosen.
+    quiet_from: String,
+    quiet_until: String,
 }
 
 fn label(ch: Channel) -> &'static str {
@@ -87,6 +91,8 @@ async fn show(State(web): State<Arc<Web>>, auth: Auth) -> Result<Html<String>, P
         agency: card.agency,
         channels,
         ranks,
+        quiet_from: card.quiet.map(|q| q.from.format("%H:%M").to_string()).unwrap_or_default(),
+        quiet_until: card.quiet.map(|q| q.until.format("%H:%M").to_string()).unwrap_or_default(),
     };
     Ok(render(&page))
 }
@@ -108,12 +114,24 @@ async fn save(
         .collect();
     ranked.sort();
     let chosen = ranked.into_iter().map(|(_, ch)| ch).collect();
-    let message =
-        match contacts::choose_channels(&web.app, &card.id, chosen, &access::actor(&account, Source::Web)).await {
-            Ok(_) => "Đã lưu cách nhận nhắc việc.".to_string(),
-            Err(e @ dondoc_app::AppError::Input(_)) => format!("Chưa lưu: {e}"),
-            Err(e) => return Err(e.into()),
-        };
+    let actor = access::actor(&account, Source::Web);
+    let field = |name: &str| form.get(name).map_or("", |v| v.trim());
+    let quiet = match (field("quiet_from"), field("quiet_until")) {
+        ("", "") => Ok(None),
+        (from, until) => QuietHours::parse(from, until).map(Some),
+    };
+    let saved = match quiet {
+        Err(reason) => Err(dondoc_app::AppError::Input(reason)),
+        Ok(quiet) => match contacts::choose_channels(&web.app, &card.id, chosen, &actor).await {
+            Ok(_) => contacts::choose_quiet_hours(&web.app, &card.id, quiet, &actor).await,
+            Err(e) => Err(e),
+        },
+    };
+    let message = match saved {
+        Ok(_) => "Đã lưu cách nhận nhắc việc.".to_string(),
+        Err(e @ dondoc_app::AppError::Input(_)) => format!("Chưa lưu: {e}"),
+        Err(e) => return Err(e.into()),
+    };
     flash(&auth.session, &message).await;
     Ok(Redirect::to("/preferences").into_response())
 }

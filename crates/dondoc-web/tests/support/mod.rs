@@ -53,6 +53,17 @@ fn settings() -> Settings {
     }
 }
 
+/// Serves the web router over `app` on a loopback port; its base URL.
+async fn serve(app: &Arc<App>, config: dondoc_web::WebConfig) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = dondoc_web::router(app.clone(), config).unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+    });
+    base
+}
+
 impl Api {
     /// The API with the default `[web]` settings.
     pub async fn start() -> Api {
@@ -78,13 +89,14 @@ impl Api {
             };
             accounts::add(&app, input, PASSWORD, &admin).await.unwrap();
         }
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let router = dondoc_web::router(app.clone(), config);
-        tokio::spawn(async move {
-            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
-        });
+        let base = serve(&app, config).await;
         Api { app, base, client: reqwest::Client::new(), _dir: dir }
+    }
+
+    /// Serves the same store again on another port (as after a restart); its base URL.
+    #[allow(dead_code)]
+    pub async fn serve_again(&self) -> String {
+        serve(&self.app, dondoc_web::WebConfig::default()).await
     }
 
     /// The data directory (the store file and `evidence/`).
@@ -94,15 +106,20 @@ impl Api {
 
     /// Defines task `code` of [`PLAN`] (deadline Quý I/2026) as the secretariat.
     pub async fn define(&self, code: &str, lead: &str, cooperating: &[&str]) {
-        self.define_with(code, &format!("Nhiệm vụ {code}"), lead, cooperating).await;
+        self.define_with(code, &format!("Nhiệm vụ {code}"), lead, cooperating, "Quý I/2026").await;
+    }
+
+    /// Defines task `code` due in January 2026: overdue at [`now`].
+    pub async fn define_overdue(&self, code: &str, lead: &str, cooperating: &[&str]) {
+        self.define_with(code, &format!("Nhiệm vụ {code}"), lead, cooperating, "Tháng 1/2026").await;
     }
 
     /// Defines task `code` with its title.
     pub async fn define_titled(&self, code: &str, title: &str, lead: &str) {
-        self.define_with(code, title, lead, &[]).await;
+        self.define_with(code, title, lead, &[], "Quý I/2026").await;
     }
 
-    async fn define_with(&self, code: &str, title: &str, lead: &str, cooperating: &[&str]) {
+    async fn define_with(&self, code: &str, title: &str, lead: &str, cooperating: &[&str], finish: &str) {
         let command = TaskCommand::Define {
             plan: PLAN.into(),
             code: code.into(),
@@ -110,7 +127,7 @@ impl Api {
             lead: lead.into(),
             cooperating: cooperating.iter().map(|c| c.to_string()).collect(),
             start: None,
-            finish: Some(task::parse_expr("Quý I/2026").unwrap()),
+            finish: Some(task::parse_expr(finish).unwrap()),
             product: None,
             tracked_from: None,
             tt: None,

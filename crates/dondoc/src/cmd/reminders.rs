@@ -105,6 +105,8 @@ fn milestone_vi(m: Milestone, offset: i32) -> String {
         (Milestone::Due, 0) => "nhắc đúng ngày đến hạn".to_string(),
         (Milestone::Due, n) => format!("nhắc trước hạn {n} ngày làm việc"),
         (Milestone::Overdue, n) => format!("nhắc lại khi quá hạn {} ngày", n.unsigned_abs()),
+        (Milestone::Explanation, 0) => "nhắc đúng ngày hạn giải trình".to_string(),
+        (Milestone::Explanation, n) => format!("nhắc gửi giải trình trước hạn {n} ngày làm việc"),
         (Milestone::Escalation, n) => {
             format!("báo lãnh đạo cơ quan, tổ giúp việc khi quá hạn {} ngày làm việc", n.unsigned_abs())
         }
