@@ -453,6 +453,9 @@ async fn chat_commands_list_my_tasks_and_the_overdue_ones() {
     let chat = TG_CHAT.to_string();
     data.ok(sunday, &["contact", "add", "--name", OFFICER, "--agency", AGENCY, "--telegram", &chat, "--zalo", "5005"]);
     let contacts_before = data.json(sunday, &["contact", "list", "--json"]);
+    // The secretariat asks for an explanation of the overdue task 01.
+    let ask = ["task", "request-explanation", "--plan", PLAN, "--code", "01", "--by", "25/09/2025"];
+    data.ok(sunday, &[&ask[..], &["--reason", "Đề nghị giải trình nguyên nhân chậm"]].concat());
     let mut serve = data.serve(sunday);
     serve.healthz().await;
 
@@ -472,6 +475,22 @@ async fn chat_commands_list_my_tasks_and_the_overdue_ones() {
     .await;
     assert!(overdue.text.contains("(1):") && overdue.text.contains("quá hạn."), "{}", overdue.text);
     assert!(!overdue.text.contains("Nhiệm vụ 02"), "{}", overdue.text);
+    // The explanation, answered from the chat; a task without a request is refused.
+    telegram.push_text(TG_CHAT, "/giaitrinh 02 Đang chờ số liệu");
+    let refused = eventually("the refusal of an explanation nobody asked for", &serve, || {
+        telegram
+            .delivered()
+            .into_iter()
+            .find(|m| m.chat_id == TG_CHAT && m.text.starts_with("Không có yêu cầu giải trình"))
+    })
+    .await;
+    assert!(refused.text.contains("nhiệm vụ mã 02"), "{}", refused.text);
+    telegram.push_text(TG_CHAT, "/giaitrinh 01 Chờ số liệu của Sở Y tế, dự kiến hoàn thành 30/10/2025");
+    let recorded = eventually("the explanation recorded", &serve, || {
+        telegram.delivered().into_iter().find(|m| m.chat_id == TG_CHAT && m.text.starts_with("Đã ghi nhận giải trình"))
+    })
+    .await;
+    assert!(recorded.text.contains("nhiệm vụ 01 (kế hoạch TK-2025)"), "{}", recorded.text);
     // An unlinked chat: a polite refusal.
     telegram.push_text(TG_CHAT + 5, "/viec");
     eventually("the refusal to an unlinked chat", &serve, || {
@@ -509,5 +528,10 @@ async fn chat_commands_list_my_tasks_and_the_overdue_ones() {
     assert_eq!(contacts_after[0]["zalo_last_message"], "2025-09-21T10:00:20+07:00");
     contacts_after[0].as_object_mut().unwrap().remove("zalo_last_message");
     assert_eq!(contacts_before, contacts_after, "the refusals recorded nothing");
-    assert_eq!(data.audit(sunday, "01").len(), 1, "reading lists records nothing on the tasks");
+    let audit = data.audit(sunday, "01");
+    let types: Vec<&str> = audit.iter().map(|e| e["type"].as_str().unwrap_or_default()).collect();
+    assert_eq!(types, ["TaskDefined", "ExplanationRequested", "ExplanationGiven"], "reading lists records nothing");
+    assert!(audit[2]["actor"].as_str().unwrap().starts_with("contact:c001"), "{}", audit[2]);
+    assert_eq!(audit[2]["source"], "telegram", "{}", audit[2]);
+    assert_eq!(data.audit(sunday, "02").len(), 1, "the refused explanation recorded nothing");
 }

@@ -764,6 +764,25 @@ pub enum TaskAction {
         #[arg(long)]
         note: String,
     },
+    /// Yêu cầu cơ quan chủ trì giải trình nhiệm vụ quá hạn (tổ giúp việc).
+    RequestExplanation {
+        #[command(flatten)]
+        task: TaskRef,
+        /// Hạn giải trình (dd/mm/yyyy hoặc YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        by: String,
+        /// Nội dung cần giải trình.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Ghi nhận giải trình của cơ quan chủ trì.
+    Explain {
+        #[command(flatten)]
+        task: TaskRef,
+        /// Nội dung giải trình.
+        #[arg(long)]
+        text: String,
+    },
     /// Giao hoặc giao lại cơ quan chủ trì, phối hợp.
     Assign {
         #[command(flatten)]

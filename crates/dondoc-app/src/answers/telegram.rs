@@ -159,7 +159,8 @@ async fn handle(
                 return Ok(());
             };
             if let Some(asked) = super::chat_command(&text) {
-                reply(bot, chat_id, &super::chat_reply(app, &card, asked).await?).await;
+                let answer = super::chat_reply(app, &card, asked, Source::Telegram, command_id).await?;
+                reply(bot, chat_id, &answer).await;
                 return Ok(());
             }
             let Some(p) = pending.get(&chat_id).cloned() else {
@@ -167,7 +168,8 @@ async fn handle(
                     bot,
                     chat_id,
                     "Đồng chí bấm nút dưới tin nhắc việc để báo cáo tiến độ hoặc đề nghị gia hạn; \
-                     gửi /viec để xem các nhiệm vụ đang thực hiện, /trehan để xem các nhiệm vụ quá hạn.",
+                     gửi /viec để xem các nhiệm vụ đang thực hiện, /trehan để xem các nhiệm vụ quá hạn, \
+                     /giaitrinh <mã nhiệm vụ> <nội dung> để gửi giải trình.",
                 )
                 .await;
                 return Ok(());

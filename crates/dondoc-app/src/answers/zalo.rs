@@ -191,7 +191,7 @@ pub async fn handle(app: &App, hook: &Hook, event: WebhookEvent) -> Result<()> {
         command::execute_batch(&app.store, &commands, Vec::new(), &ctx).await?;
     }
     if let Some(asked) = event.text.as_deref().and_then(super::chat_command) {
-        let text = super::chat_reply(app, &card, asked).await?;
+        let text = super::chat_reply(app, &card, asked, Source::Zalo, command_id(&event)).await?;
         reply(hook, sender, &card.name, text, format!("zalo-reply-{}", command_id(&event))).await;
     }
     Ok(())

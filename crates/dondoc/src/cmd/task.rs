@@ -2,8 +2,8 @@
 
 use anyhow::{Context, Result};
 use dondoc_app::requests::{
-    AckBody, ActionRequest, AssignBody, CommentBody, CompleteBody, EvidenceBody, ExtensionBody, NoteBody, ProgressBody,
-    ReasonBody, RejectBody, SubmitBody,
+    AckBody, ActionRequest, AssignBody, CommentBody, CompleteBody, EvidenceBody, ExplainBody, ExplanationRequestBody,
+    ExtensionBody, NoteBody, ProgressBody, ReasonBody, RejectBody, SubmitBody,
 };
 use dondoc_app::task::{self, date_dmy, parse_expr};
 use dondoc_core::describe::describe;
@@ -150,6 +150,10 @@ fn command<'a>(
         A::Cancel { task, reason } => (task, R::Cancel(ReasonBody { reason: reason.clone() })),
         A::Reopen { task, reason } => (task, R::Reopen(ReasonBody { reason: reason.clone() })),
         A::Comment { task, note } => (task, R::Comment(CommentBody { text: note.clone() })),
+        A::RequestExplanation { task, by, reason } => {
+            (task, R::RequestExplanation(ExplanationRequestBody { by: by.clone(), reason: reason.clone() }))
+        }
+        A::Explain { task, text } => (task, R::Explain(ExplainBody { text: text.clone() })),
         A::Ack { task, period, snooze_until } => {
             let snooze_until = snooze_until.as_deref().map(|d| date_dmy(d, "--snooze-until")).transpose()?;
             (task, R::Ack(AckBody { occurrence: period.clone(), snooze_until }))
