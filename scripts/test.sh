@@ -67,6 +67,14 @@ if ! python3 -c "import docx, reportlab" >/dev/null 2>&1; then
     || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages python-docx reportlab
 fi
 
+# The PostgreSQL backend is tested against real servers the tests start themselves
+# (initdb into a temporary directory, a loopback port): Debian's postgresql binaries.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  echo "installing postgresql (apt)" >&2
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
+fi
+
 # The web pages are tested in Debian's headless Chromium through chromedriver; Vietnamese
 # must render in the screenshots (fonts-noto-core).
 if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1 || [ ! -d /usr/share/fonts/truetype/noto ]; then

@@ -13,6 +13,9 @@ pub mod blobs;
 pub mod chain;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+pub mod postgres;
+mod prepare;
+mod rules;
 pub mod seal;
 pub mod sessions;
 pub mod sqlite;

@@ -4,6 +4,7 @@
 //! test writes dates and instants with ([`time`]).
 
 pub mod golden;
+pub mod postgres;
 pub mod skip;
 pub mod smtp;
 pub mod telegram;

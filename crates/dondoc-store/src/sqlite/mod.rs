@@ -87,7 +87,6 @@
 //! several (each batch is `BEGIN IMMEDIATE`), but subscriptions are only woken by commits of
 //! their own process.
 
-mod prepare;
 mod read;
 mod schema;
 mod sealing;
@@ -302,7 +301,7 @@ impl EventStore for SqliteStore {
         expected: ExpectedRevision,
         events: Vec<EventData>,
     ) -> Result<AppendResult, StoreError> {
-        let request = prepare::prepare(stream, expected, events)?;
+        let request = crate::prepare::prepare(stream, expected, events)?;
         let (reply, answer) = oneshot::channel();
         self.send(writer::Job::Append(writer::AppendRequest { request, reply }))?;
         answer.await.map_err(|_| StoreError::Closed)?
@@ -314,7 +313,7 @@ impl EventStore for SqliteStore {
         }
         let requests = appends
             .into_iter()
-            .map(|a| prepare::prepare(&a.stream, a.expected, a.events))
+            .map(|a| crate::prepare::prepare(&a.stream, a.expected, a.events))
             .collect::<Result<Vec<_>, _>>()?;
         let (reply, answer) = oneshot::channel();
         self.send(writer::Job::Group(writer::GroupRequest { requests, reply }))?;

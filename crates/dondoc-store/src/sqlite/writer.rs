@@ -9,15 +9,14 @@ use std::thread::JoinHandle;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
-use serde_json::Value;
 use tokio::sync::{oneshot, watch};
 
-use super::prepare::{PreparedAppend, PreparedEvent};
 use super::read::to_sql_int;
 use super::{Clock, WriterStats};
-use crate::chain::{self, CHAIN_KEY};
+use crate::prepare::{PreparedAppend, PreparedEvent};
+use crate::rules::{self, StoredEvent, Written, conflict, expectation_holds};
 use crate::seal::{self, Digester, SealKey};
-use crate::{AppendResult, ExpectedRevision, StoreError};
+use crate::{AppendResult, StoreError};
 
 /// Most requests committed together.
 const MAX_BATCH_REQUESTS: usize = 1024;
@@ -374,71 +373,29 @@ impl Writer {
         request: &PreparedAppend,
         refusal: Refusal,
     ) -> rusqlite::Result<Result<AppendResult, StoreError>> {
-        match (self.find_written(request)?, refusal) {
-            (Written::Same { first_revision, result }, _) if retry_matches(request.expected, first_revision) => {
-                Ok(Ok(result))
-            }
-            (_, Refusal::Conflict(error)) => Ok(Err(error)),
-            (Written::Same { first_revision, .. }, _) => Ok(Err(StoreError::Invalid(format!(
-                "các sự kiện này đã có trong luồng {} từ phiên bản {first_revision}",
-                request.stream
-            )))),
-            (Written::Other(detail), _) => Ok(Err(StoreError::Invalid(detail))),
-            (Written::None, _) => Ok(Err(StoreError::Invalid("mã sự kiện đã tồn tại".into()))),
-        }
+        let conflict = match refusal {
+            Refusal::Conflict(error) => Some(error),
+            Refusal::DuplicateId => None,
+            Refusal::Sql(e) => return Err(e),
+        };
+        Ok(rules::retry_or_refuse(request, self.find_written(request)?, conflict))
     }
 
     /// Where the request's event ids are already stored.
     fn find_written(&self, request: &PreparedAppend) -> rusqlite::Result<Written> {
         let sql = "SELECT stream, revision, position, event_type, metadata, data FROM events WHERE id = ?1";
         let mut stmt = self.conn.prepare_cached(sql)?;
-        let mut first_revision = None;
-        let mut result = None;
-        for (i, event) in request.events.iter().enumerate() {
-            let found = stmt.query_row([&event.id], StoredEvent::from_row).optional()?;
-            let Some(stored) = found else {
-                return Ok(if i == 0 { Written::None } else { partial(request, event) });
-            };
-            let first = *first_revision.get_or_insert(stored.revision);
-            if stored.stream != request.stream || stored.revision != first + i as u64 || !stored.same_as(event) {
-                return Ok(Written::Other(format!(
-                    "mã sự kiện {} đã dùng cho một sự kiện khác (luồng {}, phiên bản {})",
-                    event.id, stored.stream, stored.revision
-                )));
+        let mut found = Vec::with_capacity(request.events.len());
+        for event in &request.events {
+            let stored = stmt.query_row([&event.id], StoredEvent::from_row).optional()?;
+            let missing = stored.is_none();
+            found.push(stored);
+            if missing {
+                break;
             }
-            result = Some(AppendResult { revision: stored.revision, position: stored.position });
         }
-        match (first_revision, result) {
-            (Some(first_revision), Some(result)) => Ok(Written::Same { first_revision, result }),
-            _ => Ok(Written::None),
-        }
+        Ok(rules::written(request, found))
     }
-}
-
-fn partial(request: &PreparedAppend, missing: &PreparedEvent) -> Written {
-    Written::Other(format!(
-        "chỉ một phần các sự kiện của yêu cầu đã có trong luồng {} (thiếu {})",
-        request.stream, missing.id
-    ))
-}
-
-/// What is stored under a request's ids.
-enum Written {
-    /// None of them.
-    None,
-    /// All of them, with the same content, contiguous in the same stream.
-    Same { first_revision: u64, result: AppendResult },
-    /// Something else (explained).
-    Other(String),
-}
-
-struct StoredEvent {
-    stream: String,
-    revision: u64,
-    position: u64,
-    event_type: String,
-    metadata: String,
-    data: String,
 }
 
 impl StoredEvent {
@@ -451,22 +408,6 @@ impl StoredEvent {
             metadata: row.get(4)?,
             data: row.get(5)?,
         })
-    }
-
-    /// Same type, data and metadata (without `chain`) as `event`.
-    fn same_as(&self, event: &PreparedEvent) -> bool {
-        if self.event_type != event.event_type || self.data != event.data {
-            return false;
-        }
-        match serde_json::from_str::<Value>(&self.metadata) {
-            Ok(mut metadata) => {
-                if let Some(map) = metadata.as_object_mut() {
-                    map.remove(CHAIN_KEY);
-                }
-                chain::canonical_metadata(&metadata) == event.metadata
-            }
-            Err(_) => false,
-        }
     }
 }
 
@@ -486,30 +427,6 @@ fn drain(first: AppendRequest, receiver: &mpsc::Receiver<Job>) -> (Vec<AppendReq
         }
     }
     (batch, None)
-}
-
-/// Whether a stream whose last revision is `actual` may take an append expecting `expected`.
-fn expectation_holds(expected: ExpectedRevision, actual: Option<u64>) -> bool {
-    match expected {
-        ExpectedRevision::Any => true,
-        ExpectedRevision::NoStream => actual.is_none(),
-        ExpectedRevision::StreamExists => actual.is_some(),
-        ExpectedRevision::Exact(n) => actual == Some(n),
-    }
-}
-
-/// Whether events found from `first_revision` are where a request expecting `expected`
-/// would have written them.
-fn retry_matches(expected: ExpectedRevision, first_revision: u64) -> bool {
-    match expected {
-        ExpectedRevision::Any | ExpectedRevision::StreamExists => true,
-        ExpectedRevision::NoStream => first_revision == 0,
-        ExpectedRevision::Exact(n) => n.checked_add(1) == Some(first_revision),
-    }
-}
-
-fn conflict(request: &PreparedAppend, actual: Option<u64>) -> StoreError {
-    StoreError::WrongExpectedRevision { stream: request.stream.clone(), expected: request.expected, actual }
 }
 
 /// Inserts the seal of `digester`'s events after the newest seal (inside the caller's

@@ -1,5 +1,6 @@
-//! Validation and serialisation of an append, done on the caller's task so that the writer
-//! thread only hashes and inserts.
+//! Validation and serialisation of an append, done on the caller's task so that a
+//! backend's writer only hashes and inserts; shared by every backend, so that the same
+//! request stores the same bytes and chain values everywhere.
 
 use std::collections::HashSet;
 

@@ -1,0 +1,61 @@
+//! The conformance suite against a real PostgreSQL server that the test starts
+//! (`dondoc_testkit::postgres`): each check on a database of its own, then all of them on
+//! one shared database (as on a server with history).
+
+use dondoc_store::conformance;
+use dondoc_store::postgres::PgStore;
+use dondoc_testkit::postgres::{PgServer, bin_dir};
+use dondoc_testkit::skip::skip;
+
+/// A server, or `None` (recorded as a skip) where PostgreSQL is not installed.
+fn server(test: &str) -> Option<PgServer> {
+    if bin_dir().is_none() {
+        skip(test, "PostgreSQL's server binaries are not installed (Debian package postgresql)");
+        return None;
+    }
+    Some(PgServer::start())
+}
+
+macro_rules! check {
+    ($($name:ident),* $(,)?) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn $name() {
+            let Some(server) = server(concat!("conformance_postgres::", stringify!($name))) else { return };
+            let url = server.create_db("conformance");
+            let store = PgStore::connect(&url).await.expect("connect");
+            conformance::$name(&store).await;
+        }
+    )*};
+}
+
+check!(
+    expected_revision_conflicts,
+    append_results,
+    concurrent_writers,
+    read_all_order,
+    read_stream_directions,
+    subscription_handover,
+    large_and_vietnamese,
+    idempotent_retry,
+    invalid_requests,
+    chains_verify,
+    group_appends_are_atomic,
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn run_all_on_one_shared_database_and_on_separate_handles() {
+    let Some(server) = server("conformance_postgres::run_all_on_one_shared_database_and_on_separate_handles") else {
+        return;
+    };
+    let url = server.create_db("shared");
+    let store = PgStore::connect(&url).await.expect("connect");
+    conformance::run_all(|| store.clone()).await;
+    // Every check with a handle of its own (its own writer), on the same database: as two
+    // daemons writing to one log.
+    let mut handles = Vec::new();
+    for _ in 0..11 {
+        handles.push(PgStore::connect(&url).await.expect("connect"));
+    }
+    let handles = std::sync::Mutex::new(handles.into_iter());
+    conformance::run_all(|| handles.lock().unwrap().next().expect("a handle per check")).await;
+}
