@@ -30,11 +30,18 @@ pub const ZALO_OA_SECRET: &str = "oa-secret-for-webhooks";
 pub struct Data {
     pub dir: tempfile::TempDir,
     pub port: u16,
+    /// A server store (`DONDOC_STORE`), else the embedded file.
+    pub store: Option<String>,
 }
 
 impl Data {
     pub fn new(now: &str) -> Data {
-        let data = Data { dir: tempfile::tempdir().unwrap(), port: free_port() };
+        Data::on_store(now, None)
+    }
+
+    /// As [`Data::new`], with the log on the server store `store` when given.
+    pub fn on_store(now: &str, store: Option<&str>) -> Data {
+        let data = Data { dir: tempfile::tempdir().unwrap(), port: free_port(), store: store.map(str::to_string) };
         data.ok(now, &["init"]);
         let config = data.config_path();
         let text = std::fs::read_to_string(&config).unwrap();
@@ -73,6 +80,10 @@ impl Data {
             .env("RUST_LOG", "info")
             .env_remove("DONDOC_CALENDAR")
             .env_remove("DONDOC_POLICY");
+        match &self.store {
+            Some(store) => cmd.env("DONDOC_STORE", store),
+            None => cmd.env_remove("DONDOC_STORE"),
+        };
         cmd
     }
 

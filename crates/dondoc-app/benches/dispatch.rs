@@ -192,7 +192,7 @@ enum Recording {
     /// One `SqliteStore::append` per outcome.
     Append(SqliteStore),
     /// The daemon's own recorder.
-    Service(SqliteStore),
+    Service(dondoc_store::any::Store),
 }
 
 struct BenchRecorder {
@@ -319,7 +319,7 @@ fn child(mode: &str) {
         let client = http_client(concurrency);
         let recording = match mode {
             "dispatch+append" => Recording::Append(SqliteStore::open(&db).expect("open store")),
-            "dispatch+service" => Recording::Service(SqliteStore::open(&db).expect("open store")),
+            "dispatch+service" => Recording::Service(SqliteStore::open(&db).expect("open store").into()),
             _ => Recording::Nothing,
         };
         let hwm_before = peak_rss_mb();
@@ -344,7 +344,12 @@ fn child(mode: &str) {
             let start = Instant::now();
             let report = dispatcher.run(jobs, &recorder).await;
             let secs = start.elapsed().as_secs_f64();
-            if let Recording::Append(store) | Recording::Service(store) = &recorder.recording {
+            let sqlite = match &recorder.recording {
+                Recording::Append(store) => Some(store),
+                Recording::Service(store) => store.sqlite(),
+                _ => None,
+            };
+            if let Some(store) = sqlite {
                 let stats = store.stats();
                 eprintln!("  [{mode}] store commits {}, mean batch {:.2}", stats.commits, stats.mean_batch());
             }

@@ -22,6 +22,7 @@ use dondoc_store::seal::SealKey;
 use dondoc_store::sqlite::SqliteOptions;
 
 use crate::reminders::record::Unrecorded;
+use dondoc_store::any::Store;
 use dondoc_store::sqlite::SqliteStore;
 use serde::Serialize;
 use tokio::sync::{Mutex, MutexGuard};
@@ -140,7 +141,10 @@ pub struct JobFailure {
 
 /// An opened data store and everything the use cases need.
 pub struct App {
-    pub store: SqliteStore,
+    pub store: Store,
+    /// The file of the read models (the store file itself on SQLite; a local file per
+    /// daemon on a server store).
+    pub read_path: std::path::PathBuf,
     /// Evidence files beside the store (`evidence/` next to the store file).
     pub blobs: dondoc_store::blobs::BlobStore,
     /// The read models; [`App::read`] brings them up to date first.
@@ -199,13 +203,27 @@ impl App {
             }
             e => AppError::Store(e),
         })?;
-        let projections = Projections::open(path)?;
-        let peek = Projections::open_reader(path)?;
+        App::open_on(Store::Sqlite(store), path, settings, delivery, clock)
+    }
+
+    /// Uses an opened `store` with read models in the SQLite file `read_path` (the store
+    /// file itself for the embedded store; a local file of this daemon's for a server
+    /// store, fed from the server's log). Evidence files are kept beside `read_path`.
+    pub fn open_on(
+        store: Store,
+        read_path: &Path,
+        settings: Settings,
+        delivery: Delivery,
+        clock: Clock,
+    ) -> Result<App> {
+        let projections = Projections::open(read_path)?;
+        let peek = Projections::open_reader(read_path)?;
         let dispatcher = Dispatcher::new(delivery.senders, delivery.dispatch, clock.clone());
-        let blobs =
-            dondoc_store::blobs::BlobStore::new(path.parent().unwrap_or(std::path::Path::new(".")).join("evidence"));
+        let dir = read_path.parent().unwrap_or(std::path::Path::new("."));
+        let blobs = dondoc_store::blobs::BlobStore::new(dir.join("evidence"));
         Ok(App {
             store,
+            read_path: read_path.to_path_buf(),
             blobs,
             read: Mutex::new(projections),
             peek: std::sync::Mutex::new(peek),
@@ -291,7 +309,7 @@ impl App {
         let idle = self.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let reader = match idle {
             Some(r) => r,
-            None => Projections::open_reader(self.store.path())?,
+            None => Projections::open_reader(&self.read_path)?,
         };
         let out = f(&reader);
         self.readers.lock().unwrap_or_else(|e| e.into_inner()).push(reader);

@@ -90,20 +90,31 @@ impl Integrity {
 /// anchor, if one is given.
 pub async fn verify(app: &App, anchor: Option<&Anchor>) -> Result<Integrity> {
     let chains = dondoc_store::chain::verify_all(&app.store).await?;
-    let seals = match &app.settings.seal_key {
-        Some(key) => Some(app.store.verify_seals(key.clone()).await?),
-        None => None,
+    // Seals are the embedded file's; a server store's log is guarded by the server.
+    let sealed = app.store.sqlite();
+    let seals = match (&app.settings.seal_key, sealed) {
+        (Some(key), Some(store)) => Some(store.verify_seals(key.clone()).await?),
+        _ => None,
     };
-    let anchor = match anchor {
-        Some(a) => Some(a.check(app.store.seal(a.seal_id).await?)),
-        None => None,
+    let anchor = match (anchor, sealed) {
+        (Some(a), Some(store)) => Some(a.check(store.seal(a.seal_id).await?)),
+        (Some(_), None) => return Err(seals_only_on_sqlite(app)),
+        (None, _) => None,
     };
     Ok(Integrity { chains, seals, anchor })
 }
 
+fn seals_only_on_sqlite(app: &App) -> AppError {
+    AppError::Input(format!(
+        "dấu niêm phong chỉ có ở kho SQLite; kho {} được bảo vệ bằng quyền truy cập và bản sao của máy chủ",
+        app.store.describe()
+    ))
+}
+
 /// The newest seal as an anchor, to keep apart from the data directory.
 pub async fn anchor(app: &App) -> Result<Anchor> {
-    match app.store.newest_seal().await? {
+    let Some(store) = app.store.sqlite() else { return Err(seals_only_on_sqlite(app)) };
+    match store.newest_seal().await? {
         Some(seal) => Ok(Anchor::of(&seal)),
         None => Err(AppError::Input(
             "chưa có dấu niêm phong nào: cần khóa niêm phong (dondoc init tạo khóa) và ít nhất một lần ghi".to_string(),

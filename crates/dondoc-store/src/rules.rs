@@ -9,6 +9,7 @@ use crate::prepare::{PreparedAppend, PreparedEvent};
 use crate::{AppendResult, ExpectedRevision, StoreError};
 
 /// An event as a backend stored it, to compare with a request's.
+#[derive(Clone)]
 pub(crate) struct StoredEvent {
     pub stream: String,
     pub revision: u64,

@@ -49,7 +49,7 @@ pub fn router(app: Arc<App>, config: WebConfig) -> std::io::Result<Router> {
     let max_evidence = config.evidence_policy().max_bytes as usize;
     let secure = config.secure_cookies;
     let web = Arc::new(Web { app: app.clone(), config, limits });
-    let path = sessions_path(app.store.path());
+    let path = sessions_path(&app.read_path);
     let store = pages::session_store::FileSessions::open(&path)
         .map_err(|e| std::io::Error::other(format!("không mở được tệp phiên đăng nhập {}: {e}", path.display())))?;
     let sessions = tower_sessions::SessionManagerLayer::new(store)

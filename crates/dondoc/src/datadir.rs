@@ -9,6 +9,7 @@ use dondoc_app::clock::Clock;
 use dondoc_app::schedule::{Job, JobKind};
 use dondoc_app::{App, AppError, Delivery, Settings};
 use dondoc_notify::templates::Templates;
+use dondoc_store::any::Store;
 
 use crate::cli::Global;
 use crate::config::{self, FileConfig};
@@ -96,7 +97,15 @@ impl DataDir {
     pub fn locate(global: &Global) -> Result<DataDir> {
         let dir = data_dir(global)?;
         if let Some(db) = &global.store {
-            if !db.is_file() {
+            if Store::is_server_url(&db.to_string_lossy()) {
+                if !dir.join(CONFIG_FILE).exists() {
+                    return Err(AppError::Input(format!(
+                        "chưa có cấu hình ở {}: hãy chạy \"dondoc init\" (hoặc chọn --data-dir)",
+                        dir.display()
+                    ))
+                    .into());
+                }
+            } else if !db.is_file() {
                 return Err(AppError::Input(format!("không có tệp dữ liệu {} (--store)", db.display())).into());
             }
         } else if !dir.join(DB_FILE).exists() {
@@ -181,14 +190,28 @@ impl DataDir {
     }
 
     /// Opens the store as an [`App`] delivering with `delivery`, reading time from `clock`.
-    pub fn open(&self, global: &Global, delivery: Delivery, clock: Clock) -> Result<App> {
-        self.open_at(&self.db(), global, delivery, clock)
+    pub async fn open(&self, global: &Global, delivery: Delivery, clock: Clock) -> Result<App> {
+        self.open_at(&self.db(), global, delivery, clock).await
     }
 
     /// [`DataDir::open`] on another store file with this directory's configuration (a
     /// simulation's copy).
-    pub fn open_at(&self, db: &std::path::Path, global: &Global, delivery: Delivery, clock: Clock) -> Result<App> {
-        let mut app = App::open(db, self.settings(global)?, delivery, clock)?;
+    /// A `postgres://` location connects to that server; the read models are then kept in
+    /// this directory's `read-models.sqlite`, fed from the server's log.
+    pub async fn open_at(
+        &self,
+        db: &std::path::Path,
+        global: &Global,
+        delivery: Delivery,
+        clock: Clock,
+    ) -> Result<App> {
+        let location = db.to_string_lossy();
+        let mut app = if Store::is_server_url(&location) {
+            let store = connect(&location).await?;
+            App::open_on(store, &self.dir.join(READ_MODELS_FILE), self.settings(global)?, delivery, clock)?
+        } else {
+            App::open(db, self.settings(global)?, delivery, clock)?
+        };
         let file = self.dir.join(self.config.summary.proposals_file.clone().unwrap_or_else(|| PROPOSALS_FILE.into()));
         app.proposals = Some(std::sync::Arc::new(move |since| read_proposals(&file, since)));
         Ok(app)
@@ -199,7 +222,7 @@ impl DataDir {
 /// instant (`DONDOC_NOW` or the system clock), and brings the read models up to date.
 pub async fn open(global: &Global) -> Result<App> {
     let data = DataDir::locate(global)?;
-    let app = data.open(global, Delivery::none()?, crate::clock::cli()?)?;
+    let app = data.open(global, Delivery::none()?, crate::clock::cli()?).await?;
     app.catch_up().await?;
     Ok(app)
 }
@@ -237,10 +260,14 @@ pub struct Initialised {
     pub config_created: bool,
     /// The seal key's file and whether it was created now.
     pub seal_key: Option<(PathBuf, bool)>,
+    /// The store, as people read it (the file, or the server).
+    pub store: String,
 }
 
 /// Creates the data directory, its configuration, the seal key (outside the directory)
 /// and database when missing.
+/// Creates the data directory and its configuration, and opens (creating) the store:
+/// the embedded file, or the tables on the server `--store` names.
 pub async fn init(global: &Global) -> Result<Initialised> {
     let dir = data_dir(global)?;
     std::fs::create_dir_all(&dir).with_context(|| format!("không tạo được {}", dir.display()))?;
@@ -251,11 +278,24 @@ pub async fn init(global: &Global) -> Result<Initialised> {
         std::fs::write(&config_path, config::EXAMPLE_CONFIG)
             .with_context(|| format!("không ghi được {}", config_path.display()))?;
     }
-    let data = DataDir { config: FileConfig::load(&config_path)?, db: dir.join(DB_FILE), dir: dir.clone() };
+    let db = global.store.clone().unwrap_or_else(|| dir.join(DB_FILE));
+    let data = DataDir { config: FileConfig::load(&config_path)?, db, dir: dir.clone() };
     let seal_key = crate::sealkey::create(&data.config, &dir)?;
-    let app = data.open(global, Delivery::none()?, crate::clock::cli()?)?;
+    let app = data.open(global, Delivery::none()?, crate::clock::cli()?).await?;
     app.catch_up().await?;
-    Ok(Initialised { dir, config_created: created, seal_key })
+    Ok(Initialised { dir, config_created: created, seal_key, store: app.store.describe() })
+}
+
+/// The read models' file in the data directory when the log is on a server.
+pub const READ_MODELS_FILE: &str = "read-models.sqlite";
+
+/// Connects to the server store `url` (`postgres://…`).
+async fn connect(url: &str) -> Result<Store> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let store = dondoc_store::postgres::PgStore::connect(url).await.map_err(AppError::from)?;
+        return Ok(Store::Postgres(store));
+    }
+    Err(AppError::Input(format!("chưa hỗ trợ kho sự kiện \"{}\"", url.split("://").next().unwrap_or(url))).into())
 }
 
 #[cfg(test)]

@@ -46,7 +46,7 @@ pub async fn run(global: &Global, args: &ServeArgs) -> Result<()> {
     data.load_chart_font();
     let delivery =
         Delivery { templates: data.templates()?, senders: channels.senders, dispatch: data.config.dispatch.clone() };
-    let app = Arc::new(data.open(global, delivery, clock)?);
+    let app = Arc::new(data.open(global, delivery, clock).await?);
     for job in &app.settings.jobs {
         job.check_fires(app.now())?;
     }

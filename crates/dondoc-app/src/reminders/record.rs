@@ -28,7 +28,7 @@ use std::sync::Mutex;
 use dondoc_core::event::{Source, TaskEvent, TaskKey};
 use dondoc_core::reminder::delivery_id;
 use dondoc_notify::dispatch::{Outcome, Recorder};
-use dondoc_store::sqlite::SqliteStore;
+use dondoc_store::any::Store;
 use dondoc_store::{EventData, EventStore, ExpectedRevision, StoreError};
 use futures::future::BoxFuture;
 use uuid::Uuid;
@@ -40,7 +40,7 @@ pub const DISPATCHER_ACTOR: &str = "dondoc:dispatcher";
 
 /// Records reminder outcomes in the event store.
 pub struct DeliveryRecorder<'a> {
-    store: &'a SqliteStore,
+    store: &'a Store,
     unrecorded: &'a Unrecorded,
 }
 
@@ -79,7 +79,7 @@ impl Unrecorded {
     /// Appends the waiting records again, all at once (the store commits them together),
     /// with the same event ids: a record the store took after all is not written twice.
     /// Those still refused stay. Returns how many were taken.
-    pub async fn flush(&self, store: &SqliteStore) -> usize {
+    pub async fn flush(&self, store: &Store) -> usize {
         let waiting = std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()));
         let appends = waiting.iter().map(|a| store.append(&a.stream, ExpectedRevision::StreamExists, a.events.clone()));
         let results = futures::future::join_all(appends).await;
@@ -137,7 +137,7 @@ pub fn outcome_at(o: &Outcome) -> chrono::DateTime<chrono::Utc> {
 
 impl<'a> DeliveryRecorder<'a> {
     /// A recorder into `store`, keeping what it cannot write in `unrecorded`.
-    pub fn new(store: &'a SqliteStore, unrecorded: &'a Unrecorded) -> Self {
+    pub fn new(store: &'a Store, unrecorded: &'a Unrecorded) -> Self {
         DeliveryRecorder { store, unrecorded }
     }
 

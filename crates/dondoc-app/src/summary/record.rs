@@ -5,7 +5,7 @@ use dondoc_core::event::Source;
 use dondoc_core::summary::log::{SUMMARY_STREAM, SummaryEvent};
 use dondoc_notify::dispatch::{Job, Outcome, Recorder};
 use dondoc_store::ExpectedRevision;
-use dondoc_store::sqlite::SqliteStore;
+use dondoc_store::any::Store;
 use futures::future::BoxFuture;
 
 use crate::App;
@@ -33,7 +33,7 @@ pub async fn dispatch(app: &App, edition: String, jobs: Vec<Job>) -> Sent {
 
 /// Records each outcome of one edition (a week's summary, a day's digest).
 pub struct EditionRecorder<'a> {
-    pub store: &'a SqliteStore,
+    pub store: &'a Store,
     /// The edition ([`dondoc_core::summary::log::edition_of_week`], `edition_of_day`).
     pub edition: String,
 }

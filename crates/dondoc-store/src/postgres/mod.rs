@@ -57,6 +57,7 @@ struct Inner {
     committed: watch::Receiver<Option<u64>>,
     /// Bumped by `NOTIFY dondoc_events` from any process.
     notified: watch::Receiver<u64>,
+    counters: Arc<writer::WriterCounters>,
 }
 
 impl PgStore {
@@ -93,10 +94,18 @@ impl PgStore {
             .map_err(|e| StoreError::Backend(format!("không tạo được nhóm kết nối đọc tới {address}: {e}")))?;
         let (requests, receiver) = mpsc::unbounded_channel();
         let (committed_tx, committed) = watch::channel(None);
-        tokio::spawn(writer::Writer::new(config.clone(), address.clone(), committed_tx).run(receiver));
+        let writer = writer::Writer::new(config.clone(), address.clone(), committed_tx);
+        let counters = writer.counters.clone();
+        tokio::spawn(writer.run(receiver));
         let (notified_tx, notified) = watch::channel(0);
         tokio::spawn(subscribe::listen(config.clone(), notified_tx));
-        Ok(PgStore { inner: Arc::new(Inner { config, address, reads, requests, committed, notified }) })
+        Ok(PgStore { inner: Arc::new(Inner { config, address, reads, requests, committed, notified, counters }) })
+    }
+
+    /// This handle's writer so far: (transactions committed, appends they carried).
+    pub fn writer_counts(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.inner.counters.commits.load(Relaxed), self.inner.counters.requests.load(Relaxed))
     }
 
     /// Where this store connects (hosts, ports and database; never the password).

@@ -55,7 +55,13 @@ pub(crate) fn connect_error(address: &str, e: &tokio_postgres::Error) -> StoreEr
         };
         return StoreError::Backend(format!("không kết nối được PostgreSQL {address}: {why} ({code})"));
     }
-    let text = e.to_string();
+    // "error connecting to server: Connection refused (os error 111)": the cause too.
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        text = format!("{text}: {cause}");
+        source = cause.source();
+    }
     let why = if text.contains("timed out") || text.contains("timeout") {
         "quá thời gian chờ kết nối".to_string()
     } else if text.contains("TLS") || text.contains("tls") || text.contains("SSL") {

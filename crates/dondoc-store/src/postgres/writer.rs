@@ -4,12 +4,14 @@
 
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot, watch};
-use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Config, Statement};
 use uuid::Uuid;
 
 use super::{pg_error, schema};
-use crate::prepare::{PreparedAppend, PreparedEvent};
+use std::collections::HashMap;
+
+use crate::prepare::PreparedAppend;
 use crate::rules::{self, StoredEvent, Written, conflict, expectation_holds};
 use crate::{AppendResult, StoreError, chain};
 
@@ -34,29 +36,25 @@ pub(crate) enum Job {
     Group(GroupRequest),
 }
 
-/// Why one request of a batch was not written.
-enum Refusal {
-    Conflict(StoreError),
-    DuplicateId,
-    /// The server failed: the whole transaction fails.
-    Db(tokio_postgres::Error),
-}
-
-impl From<tokio_postgres::Error> for Refusal {
-    fn from(e: tokio_postgres::Error) -> Self {
-        Refusal::Db(e)
-    }
-}
-
 /// A connection with its prepared statements.
 struct Connection {
     client: Client,
+    lock: Statement,
+    heads: Statement,
+    by_ids: Statement,
     insert: Statement,
-    head: Statement,
-    by_id: Statement,
+    move_head: Statement,
+}
+
+/// The writer's counters: commits and the requests they carried.
+#[derive(Default, Debug)]
+pub struct WriterCounters {
+    pub commits: std::sync::atomic::AtomicU64,
+    pub requests: std::sync::atomic::AtomicU64,
 }
 
 pub(crate) struct Writer {
+    pub counters: std::sync::Arc<WriterCounters>,
     config: Config,
     address: String,
     conn: Option<Connection>,
@@ -65,7 +63,7 @@ pub(crate) struct Writer {
 
 impl Writer {
     pub fn new(config: Config, address: String, committed: watch::Sender<Option<u64>>) -> Writer {
-        Writer { config, address, conn: None, committed }
+        Writer { counters: Default::default(), config, address, conn: None, committed }
     }
 
     /// Serves requests until every store handle is gone.
@@ -82,15 +80,24 @@ impl Writer {
             match job {
                 Job::Append(first) => {
                     let mut batch = vec![first];
-                    while batch.len() < MAX_BATCH_REQUESTS {
-                        match receiver.try_recv() {
-                            Ok(Job::Append(more)) => batch.push(more),
-                            Ok(group) => {
-                                next = Some(group);
-                                break;
+                    // Callers woken by the previous commit are about to send their next
+                    // appends: yield to them until two passes bring nothing more, so that
+                    // they share this commit.
+                    let mut quiet = 0;
+                    'gather: while batch.len() < MAX_BATCH_REQUESTS && quiet < 2 {
+                        let before = batch.len();
+                        while batch.len() < MAX_BATCH_REQUESTS {
+                            match receiver.try_recv() {
+                                Ok(Job::Append(more)) => batch.push(more),
+                                Ok(group) => {
+                                    next = Some(group);
+                                    break 'gather;
+                                }
+                                Err(_) => break,
                             }
-                            Err(_) => break,
                         }
+                        quiet = if batch.len() == before { quiet + 1 } else { 0 };
+                        tokio::task::yield_now().await;
                     }
                     self.process(batch).await;
                 }
@@ -108,26 +115,39 @@ impl Writer {
         if self.conn.is_none() {
             let client = schema::connect(&self.config, &self.address).await?;
             let err = |e: tokio_postgres::Error| pg_error(&self.address, &e);
+            let lock = client
+                .prepare("SELECT position, recorded_at FROM dondoc_log_head WHERE one = 1 FOR UPDATE")
+                .await
+                .map_err(err)?;
+            let heads = client
+                .prepare(
+                    // One backward index probe per stream (its newest event), whatever its length.
+                    "SELECT s.stream, e.revision, e.metadata FROM (SELECT DISTINCT unnest($1::text[]) AS stream) s
+                     CROSS JOIN LATERAL (SELECT revision, metadata FROM dondoc_events
+                                         WHERE stream = s.stream ORDER BY revision DESC LIMIT 1) e",
+                )
+                .await
+                .map_err(err)?;
+            let by_ids = client
+                .prepare(
+                    "SELECT id, stream, revision, position, event_type, metadata, data FROM dondoc_events
+                     WHERE id = ANY($1)",
+                )
+                .await
+                .map_err(err)?;
             let insert = client
                 .prepare(
                     "INSERT INTO dondoc_events (position, id, stream, revision, event_type, data, metadata, recorded_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                     SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::text[],
+                                          $7::text[], $8::timestamptz[])",
                 )
                 .await
                 .map_err(err)?;
-            let head = client
-                .prepare(
-                    "SELECT revision, metadata FROM dondoc_events WHERE stream = $1 ORDER BY revision DESC LIMIT 1",
-                )
+            let move_head = client
+                .prepare("UPDATE dondoc_log_head SET position = $1, recorded_at = $2 WHERE one = 1")
                 .await
                 .map_err(err)?;
-            let by_id = client
-                .prepare(
-                    "SELECT stream, revision, position, event_type, metadata, data FROM dondoc_events WHERE id = $1",
-                )
-                .await
-                .map_err(err)?;
-            self.conn = Some(Connection { client, insert, head, by_id });
+            self.conn = Some(Connection { client, lock, heads, by_ids, insert, move_head });
         }
         Ok(self.conn.as_ref().expect("connected"))
     }
@@ -157,6 +177,9 @@ impl Writer {
         };
         let results = match outcome {
             Ok((results, last)) => {
+                use std::sync::atomic::Ordering::Relaxed;
+                self.counters.commits.fetch_add(1, Relaxed);
+                self.counters.requests.fetch_add(batch.len() as u64, Relaxed);
                 if let Some(position) = last {
                     self.committed.send_replace(Some(position));
                 }
@@ -198,62 +221,191 @@ impl Writer {
     }
 }
 
-/// The head of the log under its row lock: (last position, last commit time).
-async fn lock_head(conn: &Connection) -> Result<(u64, Option<DateTime<Utc>>), tokio_postgres::Error> {
-    let row = conn
-        .client
-        .query_one("SELECT position, recorded_at FROM dondoc_log_head WHERE one = 1 FOR UPDATE", &[])
-        .await?;
-    Ok((row.get::<_, i64>(0) as u64, row.get(1)))
+/// What a transaction reads first, in one round trip (pipelined after `BEGIN`): the log
+/// head under its row lock, the heads of the streams it writes to, and what is already
+/// stored under its event ids.
+struct Snapshot {
+    position: u64,
+    last_at: Option<DateTime<Utc>>,
+    heads: HashMap<String, (u64, Option<String>)>,
+    stored: HashMap<String, StoredEvent>,
 }
 
-/// The commit time: the wall clock, but never before the previous commit's (another
-/// process's clock may be ahead).
-fn stamp(last: Option<DateTime<Utc>>) -> DateTime<Utc> {
-    let now = Utc::now();
-    last.map_or(now, |last| last.max(now))
+async fn begin(conn: &Connection, requests: &[&PreparedAppend]) -> Result<Snapshot, tokio_postgres::Error> {
+    let streams: Vec<&str> = requests.iter().map(|r| r.stream.as_str()).collect();
+    let ids: Vec<Uuid> =
+        requests.iter().flat_map(|r| r.events.iter().filter_map(|e| Uuid::parse_str(&e.id).ok())).collect();
+    let (heads_params, ids_params): ([&(dyn ToSql + Sync); 1], [&(dyn ToSql + Sync); 1]) = ([&streams], [&ids]);
+    let (begun, head, heads, stored) = tokio::join!(
+        conn.client.batch_execute("BEGIN"),
+        conn.client.query_one(&conn.lock, &[]),
+        conn.client.query(&conn.heads, &heads_params),
+        conn.client.query(&conn.by_ids, &ids_params),
+    );
+    begun?;
+    let head = head?;
+    let heads = heads?
+        .into_iter()
+        .map(|row| {
+            // A metadata text that is not JSON (tampered) must not fail the batch: no chain.
+            let chain = serde_json::from_str::<serde_json::Value>(row.get::<_, &str>(2))
+                .ok()
+                .and_then(|m| m.get(chain::CHAIN_KEY).and_then(|c| c.as_str()).map(str::to_owned));
+            (row.get::<_, String>(0), (row.get::<_, i64>(1) as u64, chain))
+        })
+        .collect();
+    let stored = stored?
+        .into_iter()
+        .map(|row| {
+            let id: Uuid = row.get(0);
+            let event = StoredEvent {
+                stream: row.get(1),
+                revision: row.get::<_, i64>(2) as u64,
+                position: row.get::<_, i64>(3) as u64,
+                event_type: row.get(4),
+                metadata: row.get(5),
+                data: row.get(6),
+            };
+            (id.hyphenated().to_string(), event)
+        })
+        .collect();
+    Ok(Snapshot { position: head.get::<_, i64>(0) as u64, last_at: head.get(1), heads, stored })
 }
 
-async fn move_head(conn: &Connection, position: u64, at: DateTime<Utc>) -> Result<(), tokio_postgres::Error> {
-    conn.client
-        .execute("UPDATE dondoc_log_head SET position = $1, recorded_at = $2 WHERE one = 1", &[&(position as i64), &at])
-        .await?;
-    // Delivered at commit, to every listener (other processes too).
-    conn.client.batch_execute("NOTIFY dondoc_events").await
+/// The rows a transaction inserts, column by column (one `INSERT … SELECT unnest(…)`).
+#[derive(Default)]
+struct Rows {
+    position: Vec<i64>,
+    id: Vec<Uuid>,
+    stream: Vec<String>,
+    revision: Vec<i64>,
+    event_type: Vec<String>,
+    data: Vec<String>,
+    metadata: Vec<String>,
+    recorded_at: Vec<DateTime<Utc>>,
 }
 
-/// One transaction for the batch; each request in its own savepoint. Returns each
-/// request's result and the last position written.
+/// One transaction being planned in memory: what it has read, what it will write.
+struct Plan {
+    snapshot: Snapshot,
+    at: DateTime<Utc>,
+    rows: Rows,
+}
+
+impl Plan {
+    fn new(snapshot: Snapshot) -> Plan {
+        // The commit time: the wall clock, but never before the previous commit's
+        // (another process's clock may be ahead).
+        let now = Utc::now();
+        let at = snapshot.last_at.map_or(now, |last| last.max(now));
+        Plan { snapshot, at, rows: Rows::default() }
+    }
+
+    /// Plans one request: its events after the stream's head, or the reason it is
+    /// refused (a conflict or an id already stored), or the result of the append it
+    /// retries.
+    fn add(&mut self, request: &PreparedAppend) -> Planned {
+        let found: Vec<Option<StoredEvent>> =
+            request.events.iter().map(|e| self.snapshot.stored.get(&e.id).cloned()).collect();
+        let any_stored = found.iter().any(Option::is_some);
+        let last = self.snapshot.heads.get(&request.stream).cloned();
+        let holds = expectation_holds(request.expected, last.as_ref().map(|l| l.0));
+        if any_stored || !holds {
+            let conflict = (!holds).then(|| conflict(request, last.as_ref().map(|l| l.0)));
+            let written: Written = rules::written(request, found);
+            return match rules::retry_or_refuse(request, written, conflict) {
+                Ok(result) => Planned::Retried(result),
+                Err(e) => Planned::Refused(e),
+            };
+        }
+        let (mut revision, mut prev) = match last {
+            Some((r, chain)) => (r + 1, chain),
+            None => (0, None),
+        };
+        let mut position = self.snapshot.position;
+        for event in &request.events {
+            position += 1;
+            let chain = event.canonical(&request.stream_json).chain(prev.as_deref(), revision);
+            let metadata = event.stored_metadata(&chain);
+            let id = Uuid::parse_str(&event.id).unwrap_or_default();
+            self.snapshot.stored.insert(
+                event.id.clone(),
+                StoredEvent {
+                    stream: request.stream.clone(),
+                    revision,
+                    position,
+                    event_type: event.event_type.clone(),
+                    metadata: metadata.clone(),
+                    data: event.data.clone(),
+                },
+            );
+            self.rows.position.push(position as i64);
+            self.rows.id.push(id);
+            self.rows.stream.push(request.stream.clone());
+            self.rows.revision.push(revision as i64);
+            self.rows.event_type.push(event.event_type.clone());
+            self.rows.data.push(event.data.clone());
+            self.rows.metadata.push(metadata);
+            self.rows.recorded_at.push(self.at);
+            prev = Some(chain);
+            revision += 1;
+        }
+        self.snapshot.position = position;
+        self.snapshot.heads.insert(request.stream.clone(), (revision - 1, prev));
+        Planned::Written(AppendResult { revision: revision - 1, position })
+    }
+
+    /// Writes the planned rows, moves the log head and commits, in one round trip.
+    /// `None` when nothing was planned (the transaction is rolled back).
+    async fn commit(self, conn: &Connection) -> Result<Option<u64>, tokio_postgres::Error> {
+        if self.rows.position.is_empty() {
+            conn.client.batch_execute("ROLLBACK").await?;
+            return Ok(None);
+        }
+        let r = &self.rows;
+        let position = self.snapshot.position as i64;
+        let rows: [&(dyn ToSql + Sync); 8] =
+            [&r.position, &r.id, &r.stream, &r.revision, &r.event_type, &r.data, &r.metadata, &r.recorded_at];
+        let head: [&(dyn ToSql + Sync); 2] = [&position, &self.at];
+        let (inserted, moved, notified, committed) = tokio::join!(
+            conn.client.execute(&conn.insert, &rows),
+            conn.client.execute(&conn.move_head, &head),
+            conn.client.batch_execute("NOTIFY dondoc_events"),
+            conn.client.batch_execute("COMMIT"),
+        );
+        // A statement that failed aborted the transaction: its COMMIT was a rollback.
+        inserted?;
+        moved?;
+        notified?;
+        committed?;
+        Ok(Some(self.snapshot.position))
+    }
+}
+
+/// What became of one request in a plan.
+enum Planned {
+    Written(AppendResult),
+    Retried(AppendResult),
+    Refused(StoreError),
+}
+
+/// One transaction for the batch. Returns each request's result and the last position
+/// written.
 async fn run_batch(
     conn: &Connection,
     batch: &[AppendRequest],
 ) -> Result<(Vec<Result<AppendResult, StoreError>>, Option<u64>), tokio_postgres::Error> {
-    conn.client.batch_execute("BEGIN").await?;
-    let (mut head, last_at) = lock_head(conn).await?;
-    let at = stamp(last_at);
-    let start = head;
-    let mut results = Vec::with_capacity(batch.len());
-    for AppendRequest { request, .. } in batch {
-        conn.client.batch_execute("SAVEPOINT request").await?;
-        let result = match apply(conn, request, head, at).await {
-            Ok(result) => {
-                head = result.position;
-                conn.client.batch_execute("RELEASE SAVEPOINT request").await?;
-                Ok(result)
-            }
-            Err(Refusal::Db(e)) => return Err(e),
-            Err(refusal) => {
-                conn.client.batch_execute("ROLLBACK TO SAVEPOINT request").await?;
-                retry_or_refuse(conn, request, refusal).await?
-            }
-        };
-        results.push(result);
-    }
-    if head > start {
-        move_head(conn, head, at).await?;
-    }
-    conn.client.batch_execute("COMMIT").await?;
-    Ok((results, (head > start).then_some(head)))
+    let requests: Vec<&PreparedAppend> = batch.iter().map(|r| &r.request).collect();
+    let mut plan = Plan::new(begin(conn, &requests).await?);
+    let results = requests
+        .iter()
+        .map(|request| match plan.add(request) {
+            Planned::Written(result) | Planned::Retried(result) => Ok(result),
+            Planned::Refused(e) => Err(e),
+        })
+        .collect();
+    let last = plan.commit(conn).await?;
+    Ok((results, last))
 }
 
 /// Every request of a group, or none (the first refusal is returned; the caller rolls back).
@@ -261,114 +413,21 @@ async fn run_group(
     conn: &Connection,
     requests: &[PreparedAppend],
 ) -> Result<Result<Vec<AppendResult>, StoreError>, tokio_postgres::Error> {
-    conn.client.batch_execute("BEGIN").await?;
-    let (mut head, last_at) = lock_head(conn).await?;
-    let at = stamp(last_at);
+    let refs: Vec<&PreparedAppend> = requests.iter().collect();
+    let mut plan = Plan::new(begin(conn, &refs).await?);
     let mut results = Vec::with_capacity(requests.len());
     for request in requests {
-        match apply(conn, request, head, at).await {
-            Ok(result) => {
-                head = result.position;
-                results.push(result);
-            }
-            Err(Refusal::Db(e)) => return Err(e),
-            Err(Refusal::Conflict(error)) => return Ok(Err(error)),
-            Err(Refusal::DuplicateId) => {
+        match plan.add(request) {
+            Planned::Written(result) => results.push(result),
+            Planned::Retried(_) => {
                 return Ok(Err(StoreError::Invalid(format!(
                     "mã sự kiện đã tồn tại (luồng {}); nhóm không được ghi",
                     request.stream
                 ))));
             }
+            Planned::Refused(e) => return Ok(Err(e)),
         }
     }
-    move_head(conn, head, at).await?;
-    conn.client.batch_execute("COMMIT").await?;
+    plan.commit(conn).await?;
     Ok(Ok(results))
-}
-
-/// Checks the expected revision and inserts the events after position `head`.
-async fn apply(
-    conn: &Connection,
-    request: &PreparedAppend,
-    head: u64,
-    at: DateTime<Utc>,
-) -> Result<AppendResult, Refusal> {
-    let last = conn.client.query_opt(&conn.head, &[&request.stream]).await?;
-    let last = last.map(|row| {
-        let revision = row.get::<_, i64>(0) as u64;
-        // A metadata text that is not JSON (tampered) must not fail the batch: no chain.
-        let chain = serde_json::from_str::<serde_json::Value>(row.get::<_, &str>(1))
-            .ok()
-            .and_then(|m| m.get(chain::CHAIN_KEY).and_then(|c| c.as_str()).map(str::to_owned));
-        (revision, chain)
-    });
-    if !expectation_holds(request.expected, last.as_ref().map(|l| l.0)) {
-        return Err(Refusal::Conflict(conflict(request, last.map(|l| l.0))));
-    }
-    let (mut revision, mut prev) = match last {
-        Some((r, chain)) => (r + 1, chain),
-        None => (0, None),
-    };
-    let mut position = head;
-    for event in &request.events {
-        position += 1;
-        let chain = event.canonical(&request.stream_json).chain(prev.as_deref(), revision);
-        insert(conn, request, event, position, revision, &chain, at).await?;
-        prev = Some(chain);
-        revision += 1;
-    }
-    Ok(AppendResult { revision: revision - 1, position })
-}
-
-async fn insert(
-    conn: &Connection,
-    request: &PreparedAppend,
-    event: &PreparedEvent,
-    position: u64,
-    revision: u64,
-    chain: &str,
-    at: DateTime<Utc>,
-) -> Result<(), Refusal> {
-    let id = Uuid::parse_str(&event.id).map_err(|e| Refusal::Conflict(StoreError::Invalid(e.to_string())))?;
-    let metadata = event.stored_metadata(chain);
-    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 8] =
-        [&(position as i64), &id, &request.stream, &(revision as i64), &event.event_type, &event.data, &metadata, &at];
-    match conn.client.execute(&conn.insert, &params).await {
-        Ok(_) => Ok(()),
-        Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => Err(Refusal::DuplicateId),
-        Err(e) => Err(Refusal::Db(e)),
-    }
-}
-
-/// After a refusal (rolled back to the savepoint): the original result if the request is
-/// a retry of an append already written, else the refusal.
-async fn retry_or_refuse(
-    conn: &Connection,
-    request: &PreparedAppend,
-    refusal: Refusal,
-) -> Result<Result<AppendResult, StoreError>, tokio_postgres::Error> {
-    let conflict = match refusal {
-        Refusal::Conflict(error) => Some(error),
-        Refusal::DuplicateId => None,
-        Refusal::Db(e) => return Err(e),
-    };
-    let mut found = Vec::with_capacity(request.events.len());
-    for event in &request.events {
-        let Ok(id) = Uuid::parse_str(&event.id) else { break };
-        let stored = conn.client.query_opt(&conn.by_id, &[&id]).await?.map(|row| StoredEvent {
-            stream: row.get(0),
-            revision: row.get::<_, i64>(1) as u64,
-            position: row.get::<_, i64>(2) as u64,
-            event_type: row.get(3),
-            metadata: row.get(4),
-            data: row.get(5),
-        });
-        let missing = stored.is_none();
-        found.push(stored);
-        if missing {
-            break;
-        }
-    }
-    let written: Written = rules::written(request, found);
-    Ok(rules::retry_or_refuse(request, written, conflict))
 }

@@ -3,11 +3,11 @@
 use anyhow::Result;
 
 use crate::cli::Global;
-use crate::datadir::{self, CONFIG_FILE, DB_FILE};
+use crate::datadir::{self, CONFIG_FILE};
 use crate::outln;
 
 pub async fn run(global: &Global) -> Result<()> {
-    let datadir::Initialised { dir, config_created: created, seal_key } = datadir::init(global).await?;
+    let datadir::Initialised { dir, config_created: created, seal_key, store } = datadir::init(global).await?;
     outln!("Thư mục dữ liệu: {}", dir.display());
     match seal_key {
         Some((path, true)) => outln!(
@@ -22,6 +22,6 @@ pub async fn run(global: &Global) -> Result<()> {
     } else {
         outln!("Giữ nguyên tệp cấu hình đã có: {}", dir.join(CONFIG_FILE).display());
     }
-    outln!("Cơ sở dữ liệu: {}", dir.join(DB_FILE).display());
+    outln!("Cơ sở dữ liệu: {store}");
     Ok(())
 }

@@ -9,7 +9,7 @@ use crate::outln;
 
 pub async fn run(global: &Global, args: &ProjectionsArgs) -> Result<()> {
     // Not caught up first: a rebuild must work when catching up cannot.
-    let app = DataDir::locate(global)?.open(global, dondoc_app::Delivery::none()?, crate::clock::cli()?)?;
+    let app = DataDir::locate(global)?.open(global, dondoc_app::Delivery::none()?, crate::clock::cli()?).await?;
     match args.command {
         ProjectionsCommand::Rebuild => {
             let done = app.read_as_is().await.rebuild(&app.store).await.map_err(AppError::from)?;

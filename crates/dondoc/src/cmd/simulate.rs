@@ -64,7 +64,7 @@ pub async fn run(global: &Global, args: &SimulateArgs) -> Result<()> {
     let db = simulation_store(&data, outbox)?;
     data.load_chart_font();
     let delivery = Delivery { templates: data.templates()?, senders, dispatch };
-    let app = data.open_at(&db, global, delivery, clock)?;
+    let app = data.open_at(&db, global, delivery, clock).await?;
     for job in &app.settings.jobs {
         job.check_fires(from)?;
     }

@@ -18,7 +18,7 @@ pub async fn run(global: &Global, args: &SummaryArgs) -> Result<()> {
     let data = DataDir::locate(global)?;
     data.load_chart_font();
     let delivery = Delivery { templates: data.templates()?, ..Delivery::none()? };
-    let app = data.open(global, delivery, dondoc_app::clock::fixed(at))?;
+    let app = data.open(global, delivery, dondoc_app::clock::fixed(at)).await?;
     let summary = weekly::compute(&app, at).await?;
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir).with_context(|| format!("không tạo được {}", dir.display()))?;

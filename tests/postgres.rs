@@ -1,0 +1,77 @@
+//! The binary on a PostgreSQL store, against a real server the test starts: `init`,
+//! import, commands, `audit verify`, and `dondoc serve` following commands that another
+//! process records meanwhile. The log is in the server (counted there with psql); the
+//! read models in the data directory's `read-models.sqlite`.
+
+use std::time::Duration;
+
+use dondoc_testkit::postgres::{PgServer, bin_dir};
+use dondoc_testkit::skip::skip;
+
+#[path = "support/serve_process.rs"]
+mod serve_process;
+use serve_process::{eventually, http};
+
+#[path = "support/serve_data.rs"]
+mod serve_data;
+use serve_data::*;
+
+const MONDAY: &str = "2025-09-22T09:00:00+07:00";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_runs_on_a_postgresql_store() {
+    if bin_dir().is_none() {
+        skip(
+            "postgres::the_binary_runs_on_a_postgresql_store",
+            "PostgreSQL is not installed (Debian package postgresql)",
+        );
+        return;
+    }
+    let server = PgServer::start();
+    let url = server.create_db("dondoc");
+    let data = Data::on_store(MONDAY, Some(&url));
+    assert!(!data.path().join("dondoc.sqlite").exists(), "no embedded store when the log is on a server");
+    assert!(data.path().join("read-models.sqlite").exists(), "the read models are local");
+    let events = || server.psql("dondoc", "SELECT count(*) FROM dondoc_events").trim().parse::<u64>().unwrap();
+    let imported = events();
+    assert!(imported >= 2, "the plan's tasks are in the server's log ({imported})");
+
+    data.ok(MONDAY, &["task", "start", "--plan", PLAN, "--code", "01", "--note", "bắt đầu"]);
+    data.ok(MONDAY, &["task", "comment", "--plan", PLAN, "--code", "01", "--note", "ghi chú trên PostgreSQL"]);
+    assert_eq!(events(), imported + 2);
+    let shown = data.json(MONDAY, &["show", "--plan", PLAN, "--code", "01", "--json"]);
+    assert_eq!(shown["status"], "in_progress", "{shown}");
+    let verify = data.ok(MONDAY, &["audit", "verify"]);
+    assert!(verify.contains("chuỗi băm"), "{verify}");
+
+    // An account, kept in the server's log like everything else.
+    let mut add = data.command(MONDAY);
+    add.args(["user", "add", "--name", "tgv", "--role", "secretariat"]).stdin(std::process::Stdio::piped());
+    let mut child = add.stdout(std::process::Stdio::null()).spawn().unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"mat-khau-du-dai-123\n").unwrap();
+    assert!(child.wait().unwrap().success(), "user add");
+
+    // The daemon on the same store follows what another process records.
+    let mut serve = data.serve(MONDAY);
+    let health = serve.healthz().await;
+    assert_eq!(health["status"], "ok", "{health}");
+    let port = data.port;
+    let body = br#"{"name": "tgv", "password": "mat-khau-du-dai-123"}"#;
+    let (status, answer) =
+        http(port, "POST", "/api/v1/auth/token", &[("Content-Type", "application/json")], body).unwrap();
+    assert_eq!(status, 200, "{answer}");
+    let token: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    let bearer = format!("Bearer {}", token["token"].as_str().unwrap());
+    data.ok(MONDAY, &["task", "comment", "--plan", PLAN, "--code", "02", "--note", "ghi khi dịch vụ đang chạy"]);
+    let path = format!("/api/v1/tasks/{PLAN}/02/timeline");
+    let timeline = eventually("the daemon's read models follow the server's log", &serve, || {
+        let (status, body) = http(port, "GET", &path, &[("Authorization", &bearer)], b"").ok()?;
+        let timeline: serde_json::Value = serde_json::from_str(&body).ok()?;
+        (status == 200 && timeline["events"].as_array()?.len() == 2).then_some(timeline)
+    })
+    .await;
+    assert_eq!(timeline["events"][1]["type"], "CommentAdded", "{timeline}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    serve.stop().await;
+    assert_eq!(events(), imported + 6, "two commands, the account (created, password), its token, the comment");
+}
