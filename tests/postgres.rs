@@ -75,3 +75,55 @@ async fn the_binary_runs_on_a_postgresql_store() {
     serve.stop().await;
     assert_eq!(events(), imported + 6, "two commands, the account (created, password), its token, the comment");
 }
+
+/// `sending.leader` of a daemon's `/healthz`, once it answers.
+fn leads(serve: &serve_process::Serve) -> Option<bool> {
+    let (_, health) = serve.health()?;
+    health["sending"]["leader"].as_bool()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_two_daemons_on_one_store_one_sends_and_the_other_takes_over_when_it_dies() {
+    if bin_dir().is_none() {
+        skip("postgres::of_two_daemons_on_one_store_one_sends", "PostgreSQL is not installed (Debian package postgresql)");
+        return;
+    }
+    let server = PgServer::start();
+    let url = server.create_db("dondoc");
+    let (first, second) = (Data::on_store(MONDAY, Some(&url)), Data::on_store(MONDAY, Some(&url)));
+    let mut a = first.serve(MONDAY);
+    a.healthz().await;
+    let mut b = second.serve(MONDAY);
+    b.healthz().await;
+    // Exactly one holds the sending lease, and the server names it.
+    let (leader, other) = eventually("one daemon holds the sending lease", &a, || match (leads(&a)?, leads(&b)?) {
+        (true, false) => Some((0, 1)),
+        (false, true) => Some((1, 0)),
+        _ => None,
+    })
+    .await;
+    let mut daemons = [a, b];
+    let holder = daemons[other].health().unwrap().1["sending"]["holder"].clone();
+    let leader_pid = daemons[leader].child.id();
+    assert!(holder.as_str().unwrap().ends_with(&format!("pid {leader_pid}")), "{holder}");
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!((leads(&daemons[leader]), leads(&daemons[other])), (Some(true), Some(false)), "never both");
+    }
+    // The leader dies (SIGKILL): the other takes over within 30 s.
+    daemons[leader].child.kill().unwrap();
+    daemons[leader].child.wait().unwrap();
+    let killed = std::time::Instant::now();
+    let survivor = &daemons[other];
+    serve_process::eventually_within(Duration::from_secs(30), "the other daemon takes the lease", survivor, || {
+        leads(survivor)?.then_some(())
+    })
+    .await;
+    let took = killed.elapsed();
+    let holder = survivor.health().unwrap().1["sending"]["holder"].clone();
+    assert!(holder.as_str().unwrap().ends_with(&format!("pid {}", survivor.child.id())), "{holder}");
+    println!("sending lease taken over {took:?} after the leader was killed");
+    let [a, b] = daemons;
+    let mut survivor = if other == 0 { a } else { b };
+    survivor.stop().await;
+}

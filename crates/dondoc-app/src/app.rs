@@ -173,6 +173,10 @@ pub struct App {
     pub recorder_layer: Option<RecorderLayer>,
     /// The secretariat's proposals for the weekly summary (none: no section).
     pub proposals: Option<ProposalsSource>,
+    /// Whether this process sends (runs the daemon's jobs): always on the embedded store
+    /// (one daemon per data directory); on a server store, while it holds the sending
+    /// lease (`dondoc_store::postgres::lease`).
+    pub leading: tokio::sync::watch::Sender<bool>,
 }
 
 /// Runs `work` (SQLite calls that may wait for another process's write lock) so that a
@@ -240,6 +244,7 @@ impl App {
             unrecorded: Unrecorded::default(),
             recorder_layer: None,
             proposals: None,
+            leading: tokio::sync::watch::channel(true).0,
         })
     }
 

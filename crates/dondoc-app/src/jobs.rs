@@ -13,7 +13,12 @@ use crate::summary::{daily, weekly};
 
 /// Runs one job at `now` and records that it ran; a failure is kept in
 /// [`crate::Status::failing_jobs`] until the job succeeds again.
+/// A process that does not hold the sending lease runs nothing (another daemon sends).
 pub async fn run(app: &App, kind: JobKind, now: DateTime<Utc>) -> Result<()> {
+    if !*app.leading.borrow() {
+        tracing::debug!(job = kind.name(), "không giữ quyền gửi: một dịch vụ khác đang gửi nhắc việc");
+        return Ok(());
+    }
     let result = run_job(app, kind, now).await;
     if let Ok(mut status) = app.status.lock() {
         match &result {

@@ -19,6 +19,8 @@ use dondoc_app::schedule::JobKind;
 use dondoc_app::{App, Delivery, jobs};
 use dondoc_core::calendar::TZ;
 use dondoc_notify::channel::zalo::webhook::SIGNATURE_HEADER;
+use dondoc_store::any::Store;
+use dondoc_store::postgres::lease;
 use serde_json::json;
 use tokio::sync::{mpsc, watch};
 
@@ -87,6 +89,14 @@ pub async fn run(global: &Global, args: &ServeArgs) -> Result<()> {
     // API's reads never wait for a catch-up.
     let follower = app.clone();
     let following = tokio::spawn(async move { follower.follow(FOLLOW_EVERY).await });
+    // On a server store, several daemons may run: only the holder of the sending lease
+    // runs the jobs (the others serve pages, the API and the chats).
+    if let Store::Postgres(store) = &app.store {
+        app.leading.send_replace(false);
+        let (store, app, stop) = (store.clone(), app.clone(), stop_rx.clone());
+        let holder = format!("dondoc {} pid {}", hostname(), std::process::id());
+        tasks.push(tokio::spawn(async move { lease::hold(store, holder, &app.leading, stop).await }));
+    }
     if let Some(bot) = channels.telegram {
         let (tx, rx) = mpsc::channel(256);
         let poller = bot.clone();
@@ -247,6 +257,8 @@ async fn scheduler_loop(app: &App, calendar: &mut CalendarWatch, mut stop: watch
             None => last.push((job.kind, now)),
         }
     }
+    let mut leading = app.leading.subscribe();
+    leading.borrow_and_update();
     loop {
         let now = app.now();
         let Some(next) = app.settings.jobs.iter().filter_map(|j| j.next_after(now)).min() else { return Ok(()) };
@@ -256,6 +268,17 @@ async fn scheduler_loop(app: &App, calendar: &mut CalendarWatch, mut stop: watch
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
             _ = stop.changed() => return Ok(()),
+            changed = leading.changed() => {
+                // Taking over from a daemon that stopped or died: sweep at once, so that
+                // nothing due waits for the next tick.
+                if changed.is_ok() && *leading.borrow_and_update() {
+                    tracing::info!("đã nhận quyền gửi nhắc việc");
+                    run_logged(app, JobKind::Sweep, app.now()).await;
+                } else if changed.is_ok() {
+                    tracing::warn!("mất quyền gửi nhắc việc (mất kết nối tới kho sự kiện)");
+                }
+                continue;
+            }
         }
         let now = app.now();
         calendar.refresh(app);
@@ -312,6 +335,7 @@ async fn healthz(State(app): State<Arc<App>>) -> (StatusCode, axum::Json<serde_j
         "problems": problems,
         "now": local(now),
         "started_at": status.started_at.map(local),
+        "sending": sending(&app).await,
         "next_runs": next,
         "last_runs": status.last_runs.iter().map(|(k, t)| (k.to_string(), json!(local(*t)))).collect::<serde_json::Map<_, _>>(),
         "last_sweep": status.last_sweep.map(|r| {
@@ -356,4 +380,24 @@ async fn zalo_webhook(State((app, hook)): State<(Arc<App>, Arc<Hook>)>, headers:
         Verdict::Malformed => StatusCode::BAD_REQUEST,
         Verdict::Refused => StatusCode::UNAUTHORIZED,
     }
+}
+
+/// Who sends: this process (`leader`), and on a server store the lease's holder.
+async fn sending(app: &App) -> serde_json::Value {
+    let leader = *app.leading.borrow();
+    match &app.store {
+        Store::Postgres(store) => {
+            let holder = lease::holder(store).await.ok().flatten();
+            json!({ "leader": leader, "holder": holder })
+        }
+        Store::Sqlite(_) => json!({ "leader": leader, "holder": "this process" }),
+    }
+}
+
+/// This machine's name, for the lease holder's name.
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "?".to_string())
 }

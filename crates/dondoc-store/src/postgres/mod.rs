@@ -21,6 +21,7 @@
 //! Seals (HMAC of each commit) are the SQLite backend's; here PostgreSQL's own access
 //! control and replication guard the table.
 
+pub mod lease;
 mod read;
 mod schema;
 mod subscribe;
@@ -118,7 +119,7 @@ impl PgStore {
         &self.inner.config
     }
 
-    async fn reader(&self) -> Result<deadpool_postgres::Object, StoreError> {
+    pub(crate) async fn reader(&self) -> Result<deadpool_postgres::Object, StoreError> {
         self.inner
             .reads
             .get()
