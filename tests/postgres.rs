@@ -85,7 +85,10 @@ fn leads(serve: &serve_process::Serve) -> Option<bool> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn of_two_daemons_on_one_store_one_sends_and_the_other_takes_over_when_it_dies() {
     if bin_dir().is_none() {
-        skip("postgres::of_two_daemons_on_one_store_one_sends", "PostgreSQL is not installed (Debian package postgresql)");
+        skip(
+            "postgres::of_two_daemons_on_one_store_one_sends",
+            "PostgreSQL is not installed (Debian package postgresql)",
+        );
         return;
     }
     let server = PgServer::start();
@@ -126,4 +129,67 @@ async fn of_two_daemons_on_one_store_one_sends_and_the_other_takes_over_when_it_
     let [a, b] = daemons;
     let mut survivor = if other == 0 { a } else { b };
     survivor.stop().await;
+}
+
+/// (id, commit time, chain value) of every event, in log order, as `sqlite3` reads the
+/// embedded file.
+fn sqlite_events(db: &std::path::Path) -> Vec<String> {
+    let out = std::process::Command::new("sqlite3")
+        .arg(db)
+        .arg(
+            "SELECT id || ' ' || recorded_at || ' ' || json_extract(metadata, '$.chain') FROM events ORDER BY position",
+        )
+        .output()
+        .expect("sqlite3 runs (scripts/test.sh installs it)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect()
+}
+
+/// The same, as psql reads the PostgreSQL table.
+fn pg_events(server: &PgServer, db: &str) -> Vec<String> {
+    let sql = "SELECT id || ' ' || to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') \
+               || ' ' || (metadata::json->>'chain') FROM dondoc_events ORDER BY position";
+    server.psql(db, sql).lines().map(str::to_string).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrating_the_embedded_store_keeps_ids_times_and_chains_and_resumes_after_an_interruption() {
+    if bin_dir().is_none() {
+        skip("postgres::migrating_the_embedded_store", "PostgreSQL is not installed (Debian package postgresql)");
+        return;
+    }
+    let server = PgServer::start();
+    let url = server.create_db("target");
+    let data = Data::new(MONDAY);
+    for note in ["một", "hai", "ba"] {
+        data.ok(MONDAY, &["task", "comment", "--plan", PLAN, "--code", "01", "--note", note]);
+    }
+    let source = sqlite_events(&data.path().join("dondoc.sqlite"));
+    assert!(source.len() >= 5, "{source:?}");
+
+    // Interrupted after 3 events (as by a stop), then resumed.
+    let first = data.ok(MONDAY, &["migrate", "--to", &url, "--max-events", "3"]);
+    assert!(first.contains("Chưa chép hết"), "{first}");
+    assert_eq!(pg_events(&server, "target").len(), 3);
+    let second = data.ok(MONDAY, &["migrate", "--to", &url]);
+    assert!(second.contains("Tiếp tục sau 3 sự kiện"), "{second}");
+    assert!(second.contains("không có chỗ hỏng"), "{second}");
+    assert_eq!(pg_events(&server, "target"), source, "the same ids, times and chain values, in the same order");
+
+    // The copy serves as the store: the same task, verified chains.
+    let on_pg = Data { dir: tempfile::tempdir().unwrap(), port: 0, store: Some(url.clone()) };
+    std::fs::copy(data.config_path(), on_pg.config_path()).unwrap();
+    let shown = |d: &Data| d.json(MONDAY, &["show", "--plan", PLAN, "--code", "01", "--json"]);
+    assert_eq!(shown(&on_pg), shown(&data));
+    assert!(on_pg.ok(MONDAY, &["audit", "verify"]).contains("chuỗi băm"));
+    // Run again: nothing more to copy. Another history is never appended to this copy.
+    let again = data.ok(MONDAY, &["migrate", "--to", &url]);
+    assert!(again.contains("Đã chép 0 sự kiện"), "{again}");
+    let other = Data::new(MONDAY);
+    other.ok(MONDAY, &["task", "comment", "--plan", PLAN, "--code", "02", "--note", "khác"]);
+    let refused = other.run(MONDAY, &["migrate", "--to", &url]);
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("không phải bản sao"), "{err}");
+    assert_eq!(pg_events(&server, "target"), source, "nothing written by the refused run");
 }

@@ -31,6 +31,7 @@ pub mod evidence;
 pub mod export;
 pub mod import;
 pub mod jobs;
+pub mod migrate;
 pub mod plans;
 pub mod reminders;
 pub mod requests;

@@ -86,6 +86,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Chạy mô phỏng trên đồng hồ ảo; mọi tin được ghi thành tệp JSON trong --outbox.
     Simulate(SimulateArgs),
+    /// Chép toàn bộ nhật ký sang kho khác (PostgreSQL), giữ nguyên mã, thời điểm và chuỗi băm
+    /// của từng sự kiện, rồi kiểm tra chuỗi băm trên kho đích; chạy lại để tiếp tục khi bị ngắt.
+    Migrate(MigrateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -377,6 +380,16 @@ pub struct SummaryArgs {
     pub out: Option<PathBuf>,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Kho đích, ví dụ postgres://dondoc:MẬT_KHẨU@db1:5432/dondoc.
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+    /// Chỉ chép tối đa chừng này sự kiện trong lần chạy này (chép dần; chạy lại để tiếp tục).
+    #[arg(long, value_name = "SỐ")]
+    pub max_events: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -21,6 +21,7 @@
 //! Seals (HMAC of each commit) are the SQLite backend's; here PostgreSQL's own access
 //! control and replication guard the table.
 
+mod import;
 pub mod lease;
 mod read;
 mod schema;

@@ -135,14 +135,7 @@ impl Writer {
                 )
                 .await
                 .map_err(err)?;
-            let insert = client
-                .prepare(
-                    "INSERT INTO dondoc_events (position, id, stream, revision, event_type, data, metadata, recorded_at)
-                     SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::text[],
-                                          $7::text[], $8::timestamptz[])",
-                )
-                .await
-                .map_err(err)?;
+            let insert = client.prepare(INSERT_ROWS).await.map_err(err)?;
             let move_head = client
                 .prepare("UPDATE dondoc_log_head SET position = $1, recorded_at = $2 WHERE one = 1")
                 .await
@@ -274,16 +267,38 @@ async fn begin(conn: &Connection, requests: &[&PreparedAppend]) -> Result<Snapsh
 
 /// The rows a transaction inserts, column by column (one `INSERT … SELECT unnest(…)`).
 #[derive(Default)]
-struct Rows {
-    position: Vec<i64>,
-    id: Vec<Uuid>,
-    stream: Vec<String>,
-    revision: Vec<i64>,
-    event_type: Vec<String>,
-    data: Vec<String>,
-    metadata: Vec<String>,
-    recorded_at: Vec<DateTime<Utc>>,
+pub(super) struct Rows {
+    pub position: Vec<i64>,
+    pub id: Vec<Uuid>,
+    pub stream: Vec<String>,
+    pub revision: Vec<i64>,
+    pub event_type: Vec<String>,
+    pub data: Vec<String>,
+    pub metadata: Vec<String>,
+    pub recorded_at: Vec<DateTime<Utc>>,
 }
+
+impl Rows {
+    /// The parameters of `INSERT_ROWS`, in its order.
+    pub fn params(&self) -> [&(dyn ToSql + Sync); 8] {
+        [
+            &self.position,
+            &self.id,
+            &self.stream,
+            &self.revision,
+            &self.event_type,
+            &self.data,
+            &self.metadata,
+            &self.recorded_at,
+        ]
+    }
+}
+
+/// Inserts [`Rows`] in one statement.
+pub(super) const INSERT_ROWS: &str =
+    "INSERT INTO dondoc_events (position, id, stream, revision, event_type, data, metadata, recorded_at)
+     SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::text[],
+                          $7::text[], $8::timestamptz[])";
 
 /// One transaction being planned in memory: what it has read, what it will write.
 struct Plan {
@@ -364,8 +379,7 @@ impl Plan {
         }
         let r = &self.rows;
         let position = self.snapshot.position as i64;
-        let rows: [&(dyn ToSql + Sync); 8] =
-            [&r.position, &r.id, &r.stream, &r.revision, &r.event_type, &r.data, &r.metadata, &r.recorded_at];
+        let rows = r.params();
         let head: [&(dyn ToSql + Sync); 2] = [&position, &self.at];
         let (inserted, moved, notified, committed) = tokio::join!(
             conn.client.execute(&conn.insert, &rows),

@@ -9,6 +9,7 @@ pub mod holidays;
 pub mod import;
 pub mod init;
 pub mod list;
+pub mod migrate;
 pub mod plan;
 pub mod projections;
 pub mod reminders;
