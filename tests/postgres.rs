@@ -193,3 +193,56 @@ async fn migrating_the_embedded_store_keeps_ids_times_and_chains_and_resumes_aft
     assert!(err.contains("không phải bản sao"), "{err}");
     assert_eq!(pg_events(&server, "target"), source, "nothing written by the refused run");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_or_vanished_store_is_named_and_the_daemon_resumes_when_it_returns() {
+    if bin_dir().is_none() {
+        skip("postgres::an_unreachable_or_vanished_store", "PostgreSQL is not installed (Debian package postgresql)");
+        return;
+    }
+    // Nothing listens there: a clear error naming the address, quickly, non-zero.
+    let nowhere = serve_process::free_port();
+    let data = Data::new(MONDAY);
+    let mut command = data.command(MONDAY);
+    command.env("DONDOC_STORE", format!("postgres://dondoc@127.0.0.1:{nowhere}/dondoc")).arg("list");
+    let started = std::time::Instant::now();
+    let out = command.output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("127.0.0.1:{nowhere}")) && err.contains("không kết nối được PostgreSQL"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+
+    let mut server = PgServer::start();
+    let url = server.create_db("dondoc");
+    // A user the server does not know: named as such.
+    let mut command = data.command(MONDAY);
+    command.env("DONDOC_STORE", url.replace("dondoc@", "nguoi_la@")).arg("list");
+    let err = String::from_utf8_lossy(&command.output().unwrap().stderr).into_owned();
+    assert!(err.contains("sai tên đăng nhập hoặc mật khẩu"), "{err}");
+
+    let data = Data::on_store(MONDAY, Some(&url));
+    let mut serve = data.serve(MONDAY);
+    serve.healthz().await;
+    // The store goes away under the daemon: a command is refused with the reason, nothing
+    // is half-written, and the daemon keeps running.
+    server.stop();
+    let refused = data.run(MONDAY, &["task", "comment", "--plan", PLAN, "--code", "01", "--note", "khi kho vắng"]);
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("PostgreSQL 127.0.0.1"), "{err}");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(serve.child.try_wait().unwrap().is_none(), "the daemon keeps running: {}", serve.log());
+    // It returns: commands are taken again and the daemon follows the log again.
+    server.restart();
+    data.ok(MONDAY, &["task", "comment", "--plan", PLAN, "--code", "01", "--note", "kho đã trở lại"]);
+    let port = data.port;
+    eventually("the daemon answers again once the store is back", &serve, || {
+        let (status, body) = http(port, "GET", "/healthz", &[], b"").ok()?;
+        (status == 200 && body.contains("\"leader\":true")).then_some(())
+    })
+    .await;
+    let audit = data.audit(MONDAY, "01");
+    let notes: Vec<&str> = audit.iter().filter_map(|e| e["data"]["text"].as_str()).collect();
+    assert_eq!(notes, ["kho đã trở lại"], "the refused comment left nothing: {audit:?}");
+    serve.stop().await;
+}
