@@ -44,6 +44,25 @@ async fn the_binary_runs_on_a_postgresql_store() {
     let verify = data.ok(MONDAY, &["audit", "verify"]);
     assert!(verify.contains("chuỗi băm"), "{verify}");
 
+    // The store named in dondoc.toml instead: through an environment variable (a URL with
+    // a password is never written in the file itself).
+    let configured = Data { dir: tempfile::tempdir().unwrap(), port: 0, store: None };
+    std::fs::copy(data.config_path(), configured.config_path()).unwrap();
+    configured.configure("[store]\nurl_env = \"DONDOC_TEST_PG_URL\"");
+    let out = configured
+        .command(MONDAY)
+        .env("DONDOC_TEST_PG_URL", &url)
+        .args(["show", "--plan", PLAN, "--code", "01", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap(), shown);
+    let with_password = Data { dir: tempfile::tempdir().unwrap(), port: 0, store: None };
+    std::fs::copy(data.config_path(), with_password.config_path()).unwrap();
+    with_password.configure("[store]\nurl = \"postgres://dondoc:bi-mat@127.0.0.1:5432/dondoc\"");
+    let refused = with_password.run(MONDAY, &["list"]);
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("không ghi mật khẩu trong tệp cấu hình"));
+
     // An account, kept in the server's log like everything else.
     let mut add = data.command(MONDAY);
     add.args(["user", "add", "--name", "tgv", "--role", "secretariat"]).stdin(std::process::Stdio::piped());

@@ -96,6 +96,28 @@ pub fn classification_vi(task: &BoardTask, standing: &TaskStanding) -> String {
     if task.state.completion_pending { format!("{label} (chờ xác nhận)") } else { label.to_string() }
 }
 
+/// The years a standing may be asked for: the work calendar's range (its lunar tables and
+/// holiday rules). Further out, classifying a recurring task would walk every occurrence
+/// and every year's holidays up to the instant: refused, not computed for minutes.
+pub const STANDING_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// The longest due window, in days (ten years).
+pub const MAX_WINDOW_DAYS: u64 = 3_660;
+
+/// `at` if a standing can be computed at it, else an input error naming the range.
+pub fn standing_instant(at: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    use chrono::Datelike as _;
+    if STANDING_YEARS.contains(&at.year()) {
+        return Ok(at);
+    }
+    Err(AppError::Input(format!(
+        "thời điểm {} nằm ngoài khoảng tính được (năm {}–{})",
+        at.to_rfc3339(),
+        STANDING_YEARS.start(),
+        STANDING_YEARS.end()
+    )))
+}
+
 /// A due window: calendar days ("7d") or working days ("5wd").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Within {
@@ -108,11 +130,16 @@ impl Within {
     pub fn parse(text: &str) -> Result<Within> {
         let t = text.trim().to_lowercase();
         let bad = || AppError::Input(format!("--due-within \"{text}\": dùng dạng 7d (ngày) hoặc 5wd (ngày làm việc)"));
+        let too_long = || AppError::Input(format!("--due-within \"{text}\": dài quá {MAX_WINDOW_DAYS} ngày"));
         if let Some(n) = t.strip_suffix("wd") {
-            return Ok(Within::WorkingDays(n.parse().map_err(|_| bad())?));
+            let n: u32 = n.parse().map_err(|_| bad())?;
+            return if u64::from(n) <= MAX_WINDOW_DAYS { Ok(Within::WorkingDays(n)) } else { Err(too_long()) };
         }
-        let n = t.strip_suffix('d').unwrap_or(&t);
-        Ok(Within::Days(n.parse().map_err(|_| bad())?))
+        let n: u64 = t.strip_suffix('d').unwrap_or(&t).parse().map_err(|_| bad())?;
+        if n > MAX_WINDOW_DAYS {
+            return Err(too_long());
+        }
+        Ok(Within::Days(n))
     }
 
     /// The last day of the window starting `today`.
@@ -184,5 +211,19 @@ mod tests {
             assert_eq!(Within::parse(text).ok(), want, "{text}");
         }
         assert!(Within::parse("x").is_err());
+        // Ten years at most: a longer window would walk the calendar for minutes.
+        assert_eq!(Within::parse("3660d").ok(), Some(Within::Days(3660)));
+        assert!(Within::parse("3661d").unwrap_err().to_string().contains("dài quá 3660 ngày"));
+        assert!(Within::parse("99999999wd").is_err());
+    }
+
+    #[test]
+    fn standings_are_computed_within_the_calendars_years_only() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        assert!(standing_instant(at("2000-01-01T00:00:00Z")).is_ok());
+        assert!(standing_instant(at("2100-12-31T16:59:59Z")).is_ok());
+        assert!(standing_instant(at("1999-12-31T23:59:59Z")).is_err());
+        let far = standing_instant(at("9999-12-30T17:00:00Z")).unwrap_err().to_string();
+        assert!(far.contains("năm 2000–2100"), "{far}");
     }
 }

@@ -55,8 +55,12 @@ pub struct ListQuery {
     pub at: Option<DateTime<FixedOffset>>,
 }
 
-fn instant(web: &Web, at: Option<DateTime<FixedOffset>>) -> DateTime<Utc> {
-    at.map_or_else(|| web.app.now(), |t| t.with_timezone(&Utc))
+/// The instant of a standing: `at` within the years it can be computed for (400 else), or now.
+fn instant(web: &Web, at: Option<DateTime<FixedOffset>>) -> ApiResult<DateTime<Utc>> {
+    match at {
+        Some(t) => Ok(views::standing_instant(t.with_timezone(&Utc))?),
+        None => Ok(web.app.now()),
+    }
 }
 
 fn classification(text: &str) -> ApiResult<Classification> {
@@ -84,7 +88,7 @@ pub(crate) async fn list(
 ) -> ApiResult<Json<Vec<Value>>> {
     access::require(&signed.account, Capability::Read)?;
     let Query(q) = query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("bộ lọc không hợp lệ: {e}")))?;
-    let at = instant(&web, q.at);
+    let at = instant(&web, q.at)?;
     let listing = Listing {
         filter: TaskFilter { plan: q.plan, agency: q.agency },
         overdue: q.overdue.unwrap_or(false),
@@ -129,7 +133,7 @@ pub(crate) async fn show(
     access::require(&signed.account, Capability::Read)?;
     let Query(q) = query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("tham số không hợp lệ: {e}")))?;
     let key = TaskKey::new(plan.trim(), code.trim());
-    let value = views::show_json(&web.app, &key, instant(&web, q.at)).await?;
+    let value = views::show_json(&web.app, &key, instant(&web, q.at)?).await?;
     let mut response = Json(&value).into_response();
     if let Some(tag) = etag(value["revision"].as_u64()) {
         response.headers_mut().insert(header::ETAG, tag);

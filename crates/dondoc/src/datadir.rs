@@ -96,19 +96,7 @@ impl DataDir {
     /// The data directory of `global`, which must have been initialised.
     pub fn locate(global: &Global) -> Result<DataDir> {
         let dir = data_dir(global)?;
-        if let Some(db) = &global.store {
-            if Store::is_server_url(&db.to_string_lossy()) {
-                if !dir.join(CONFIG_FILE).exists() {
-                    return Err(AppError::Input(format!(
-                        "chưa có cấu hình ở {}: hãy chạy \"dondoc init\" (hoặc chọn --data-dir)",
-                        dir.display()
-                    ))
-                    .into());
-                }
-            } else if !db.is_file() {
-                return Err(AppError::Input(format!("không có tệp dữ liệu {} (--store)", db.display())).into());
-            }
-        } else if !dir.join(DB_FILE).exists() {
+        if !dir.join(CONFIG_FILE).exists() && !dir.join(DB_FILE).exists() {
             return Err(AppError::Input(format!(
                 "chưa có dữ liệu ở {}: hãy chạy \"dondoc init\" (hoặc chọn --data-dir)",
                 dir.display()
@@ -117,7 +105,15 @@ impl DataDir {
         }
         private(&dir);
         let config = FileConfig::load(&dir.join(CONFIG_FILE))?;
-        let db = global.store.clone().unwrap_or_else(|| dir.join(DB_FILE));
+        let db = store_location(global, &config, &dir)?;
+        if !Store::is_server_url(&db.to_string_lossy()) && !db.is_file() {
+            let message = if global.store.is_some() {
+                format!("không có tệp dữ liệu {} (--store)", db.display())
+            } else {
+                format!("chưa có dữ liệu ở {}: hãy chạy \"dondoc init\" (hoặc chọn --data-dir)", dir.display())
+            };
+            return Err(AppError::Input(message).into());
+        }
         Ok(DataDir { dir, config, db })
     }
 
@@ -278,12 +274,22 @@ pub async fn init(global: &Global) -> Result<Initialised> {
         std::fs::write(&config_path, config::EXAMPLE_CONFIG)
             .with_context(|| format!("không ghi được {}", config_path.display()))?;
     }
-    let db = global.store.clone().unwrap_or_else(|| dir.join(DB_FILE));
-    let data = DataDir { config: FileConfig::load(&config_path)?, db, dir: dir.clone() };
+    let config = FileConfig::load(&config_path)?;
+    let db = store_location(global, &config, &dir)?;
+    let data = DataDir { config, db, dir: dir.clone() };
     let seal_key = crate::sealkey::create(&data.config, &dir)?;
     let app = data.open(global, Delivery::none()?, crate::clock::cli()?).await?;
     app.catch_up().await?;
     Ok(Initialised { dir, config_created: created, seal_key, store: app.store.describe() })
+}
+
+/// Where the log is: `--store`/`DONDOC_STORE`, else `[store]`, else `dondoc.sqlite` in
+/// the data directory.
+fn store_location(global: &Global, config: &FileConfig, dir: &std::path::Path) -> Result<PathBuf> {
+    if let Some(store) = &global.store {
+        return Ok(store.clone());
+    }
+    Ok(config.store.location(dir)?.map_or_else(|| dir.join(DB_FILE), PathBuf::from))
 }
 
 /// The read models' file in the data directory when the log is on a server.

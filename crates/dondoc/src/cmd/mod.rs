@@ -39,7 +39,7 @@ pub fn actor(given: &Option<String>, source: Source) -> Actor {
 /// The instant to evaluate at: `--at`, else the command line's now.
 pub fn instant(at: Option<DateTime<FixedOffset>>) -> Result<DateTime<Utc>> {
     match at {
-        Some(t) => Ok(t.with_timezone(&Utc)),
+        Some(t) => Ok(dondoc_app::views::standing_instant(t.with_timezone(&Utc))?),
         None => crate::clock::now(),
     }
 }

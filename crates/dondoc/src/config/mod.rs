@@ -48,6 +48,9 @@ pub struct FileConfig {
     pub summary: self::daemon::SummarySection,
     #[serde(default)]
     pub audit: AuditSection,
+    /// `[store]`: the log on a server instead of the embedded file.
+    #[serde(default)]
+    pub store: StoreSection,
     /// `[web]`: the API and the pages (token lifetime, sign-in limits, body size).
     #[serde(default)]
     pub web: dondoc_web::WebConfig,
@@ -55,6 +58,44 @@ pub struct FileConfig {
     pub email: Option<toml::Table>,
     pub telegram: Option<toml::Table>,
     pub zalo: Option<toml::Table>,
+}
+
+/// `[store]`: a server store's URL (`postgres://…`), given as such when it holds no
+/// password, else through `url_env` (an environment variable) or `url_file` (a file,
+/// relative to the data directory). `--store` and `DONDOC_STORE` take precedence.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSection {
+    pub url: Option<String>,
+    pub url_env: Option<String>,
+    pub url_file: Option<std::path::PathBuf>,
+}
+
+impl StoreSection {
+    /// The configured URL, if any; a password written in the file itself is refused.
+    pub fn location(&self, dir: &std::path::Path) -> anyhow::Result<Option<String>> {
+        use anyhow::Context as _;
+        if let Some(url) = &self.url {
+            let authority = url.split("://").nth(1).unwrap_or_default().split(['/', '?']).next().unwrap_or_default();
+            if authority.split('@').next().is_some_and(|user| authority.contains('@') && user.contains(':')) {
+                anyhow::bail!("[store] url: không ghi mật khẩu trong tệp cấu hình; dùng url_env hoặc url_file");
+            }
+            return Ok(Some(url.clone()));
+        }
+        if let Some(var) = &self.url_env {
+            return match std::env::var(var) {
+                Ok(v) if !v.trim().is_empty() => Ok(Some(v.trim().to_string())),
+                _ => anyhow::bail!("[store] url_env: biến môi trường {var} chưa được đặt"),
+            };
+        }
+        if let Some(file) = &self.url_file {
+            let path = dir.join(file);
+            let v = std::fs::read_to_string(&path)
+                .with_context(|| format!("[store] url_file: không đọc được {}", path.display()))?;
+            return Ok(Some(v.trim().to_string()));
+        }
+        Ok(None)
+    }
 }
 
 /// `[audit]`.
