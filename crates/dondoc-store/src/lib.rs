@@ -118,6 +118,25 @@ pub enum StreamStart {
     Revision(u64),
 }
 
+/// A stream read as SQL: the revision comparison, the order and the revision to start
+/// from (`None`: nothing to read). Shared by the SQL backends.
+pub(crate) fn stream_range(
+    direction: Direction,
+    start: StreamStart,
+    max: usize,
+) -> Option<(&'static str, &'static str, i64)> {
+    let int = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    match (direction, start) {
+        (_, _) if max == 0 => None,
+        (Direction::Forwards, StreamStart::End) => None,
+        (Direction::Forwards, StreamStart::Start) => Some((">=", "ASC", 0)),
+        (Direction::Forwards, StreamStart::Revision(r)) => Some((">=", "ASC", int(r))),
+        (Direction::Backwards, StreamStart::Start) => Some(("<=", "DESC", 0)),
+        (Direction::Backwards, StreamStart::Revision(r)) => Some(("<=", "DESC", int(r))),
+        (Direction::Backwards, StreamStart::End) => Some(("<=", "DESC", i64::MAX)),
+    }
+}
+
 /// A store failure. Messages are Vietnamese where officers may read them.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

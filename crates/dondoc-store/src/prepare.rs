@@ -68,6 +68,24 @@ impl PreparedEvent {
     }
 }
 
+/// An append on its way to a backend's writer.
+pub(crate) struct AppendRequest {
+    pub request: PreparedAppend,
+    pub reply: tokio::sync::oneshot::Sender<Result<crate::AppendResult, StoreError>>,
+}
+
+/// Appends to several streams that commit together or not at all.
+pub(crate) struct GroupRequest {
+    pub requests: Vec<PreparedAppend>,
+    pub reply: tokio::sync::oneshot::Sender<Result<Vec<crate::AppendResult>, StoreError>>,
+}
+
+/// What a backend's writer receives.
+pub(crate) enum Job {
+    Append(AppendRequest),
+    Group(GroupRequest),
+}
+
 /// Checks and serialises an append.
 pub(crate) fn prepare(
     stream: &str,

@@ -3,7 +3,7 @@
 //! documentation of [`crate::postgres`]).
 
 use chrono::{DateTime, Utc};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, watch};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Config, Statement};
 use uuid::Uuid;
@@ -11,30 +11,12 @@ use uuid::Uuid;
 use super::{pg_error, schema};
 use std::collections::HashMap;
 
-use crate::prepare::PreparedAppend;
+pub(crate) use crate::prepare::{AppendRequest, GroupRequest, Job, PreparedAppend};
 use crate::rules::{self, StoredEvent, Written, conflict, expectation_holds};
 use crate::{AppendResult, StoreError, chain};
 
 /// Most requests committed together.
 const MAX_BATCH_REQUESTS: usize = 512;
-
-/// An append on its way to the writer.
-pub(crate) struct AppendRequest {
-    pub request: PreparedAppend,
-    pub reply: oneshot::Sender<Result<AppendResult, StoreError>>,
-}
-
-/// Appends to several streams that commit together or not at all.
-pub(crate) struct GroupRequest {
-    pub requests: Vec<PreparedAppend>,
-    pub reply: oneshot::Sender<Result<Vec<AppendResult>, StoreError>>,
-}
-
-/// What the writer receives.
-pub(crate) enum Job {
-    Append(AppendRequest),
-    Group(GroupRequest),
-}
 
 /// A connection with its prepared statements.
 struct Connection {

@@ -85,15 +85,7 @@ pub(crate) fn read_stream(
     start: StreamStart,
     max: usize,
 ) -> Result<Vec<RecordedEvent>, StoreError> {
-    let (comparison, order, from) = match (direction, start) {
-        (_, _) if max == 0 => return Ok(Vec::new()),
-        (Direction::Forwards, StreamStart::End) => return Ok(Vec::new()),
-        (Direction::Forwards, StreamStart::Start) => (">=", "ASC", 0),
-        (Direction::Forwards, StreamStart::Revision(r)) => (">=", "ASC", to_sql_int(r)),
-        (Direction::Backwards, StreamStart::Start) => ("<=", "DESC", 0),
-        (Direction::Backwards, StreamStart::Revision(r)) => ("<=", "DESC", to_sql_int(r)),
-        (Direction::Backwards, StreamStart::End) => ("<=", "DESC", i64::MAX),
-    };
+    let Some((comparison, order, from)) = crate::stream_range(direction, start, max) else { return Ok(Vec::new()) };
     let sql = format!(
         "SELECT {COLUMNS} FROM events WHERE stream = ?1 AND revision {comparison} ?2 ORDER BY revision {order} LIMIT ?3"
     );

@@ -9,11 +9,11 @@ use std::thread::JoinHandle;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
-use tokio::sync::{oneshot, watch};
+use tokio::sync::watch;
 
 use super::read::to_sql_int;
 use super::{Clock, WriterStats};
-use crate::prepare::{PreparedAppend, PreparedEvent};
+pub(crate) use crate::prepare::{AppendRequest, GroupRequest, Job, PreparedAppend, PreparedEvent};
 use crate::rules::{self, StoredEvent, Written, conflict, expectation_holds};
 use crate::seal::{self, Digester, SealKey};
 use crate::{AppendResult, StoreError};
@@ -22,24 +22,6 @@ use crate::{AppendResult, StoreError};
 const MAX_BATCH_REQUESTS: usize = 1024;
 /// A batch stops taking requests once its events weigh this many bytes.
 const MAX_BATCH_BYTES: usize = 32 * 1024 * 1024;
-
-/// An append on its way to the writer.
-pub(crate) struct AppendRequest {
-    pub request: PreparedAppend,
-    pub reply: oneshot::Sender<Result<AppendResult, StoreError>>,
-}
-
-/// Appends to several streams that commit together or not at all.
-pub(crate) struct GroupRequest {
-    pub requests: Vec<PreparedAppend>,
-    pub reply: oneshot::Sender<Result<Vec<AppendResult>, StoreError>>,
-}
-
-/// What the writer thread receives.
-pub(crate) enum Job {
-    Append(AppendRequest),
-    Group(GroupRequest),
-}
 
 /// The writer's counters, shared with the store handles.
 #[derive(Default)]
