@@ -65,6 +65,11 @@ const CLOCK_READS: &[(&str, &str, &str)] = &[
         "Utc::now",
         "commit stamps: the wall time a commit happened, an audit fact no caller shifts",
     ),
+    (
+        "crates/dondoc-store/src/esdb/lease.rs",
+        "Utc::now",
+        "the sending lease's expiry, compared between machines: wall time, never a replayed instant",
+    ),
     ("crates/dondoc-app/src/reminders/sweep.rs", "Instant::now", "timing: the durations a sweep reports"),
     ("crates/dondoc-projections/src/projector.rs", "Instant::now", "timing: the duration of a catch-up"),
     (

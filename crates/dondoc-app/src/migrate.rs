@@ -7,7 +7,6 @@
 use dondoc_store::EventStore;
 use dondoc_store::any::Store;
 use dondoc_store::chain::{VerifyReport, verify_all};
-use dondoc_store::postgres::PgStore;
 
 use crate::error::{AppError, Result};
 
@@ -39,11 +38,11 @@ impl Migration {
 /// the next run); `progress` hears the number of events copied so far.
 pub async fn migrate(
     source: &Store,
-    target: &PgStore,
+    target: &Store,
     max_events: Option<u64>,
     progress: &dyn Fn(u64),
 ) -> Result<Migration> {
-    let resumed_after = target.last_position().await?.unwrap_or(0);
+    let resumed_after = target.event_count().await?;
     // Where the source is, after the events the target already has.
     let mut after = None;
     let mut seen = 0u64;

@@ -14,6 +14,7 @@ pub mod blobs;
 pub mod chain;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+pub mod esdb;
 pub mod postgres;
 mod prepare;
 mod rules;

@@ -3,6 +3,7 @@
 //! record what they receive and can be told to fail; an HTTP sink), and the helpers every
 //! test writes dates and instants with ([`time`]).
 
+pub mod esdb;
 pub mod golden;
 pub mod postgres;
 pub mod skip;

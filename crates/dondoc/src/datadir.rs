@@ -192,7 +192,7 @@ impl DataDir {
 
     /// [`DataDir::open`] on another store file with this directory's configuration (a
     /// simulation's copy).
-    /// A `postgres://` location connects to that server; the read models are then kept in
+    /// A `postgres://` or `esdb://` location connects to that server; the read models are then kept in
     /// this directory's `read-models.sqlite`, fed from the server's log.
     pub async fn open_at(
         &self,
@@ -295,11 +295,15 @@ fn store_location(global: &Global, config: &FileConfig, dir: &std::path::Path) -
 /// The read models' file in the data directory when the log is on a server.
 pub const READ_MODELS_FILE: &str = "read-models.sqlite";
 
-/// Connects to the server store `url` (`postgres://…`).
-async fn connect(url: &str) -> Result<Store> {
+/// Connects to the server store `url` (`postgres://…`, `esdb://…`, `kurrentdb://…`).
+pub async fn connect(url: &str) -> Result<Store> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let store = dondoc_store::postgres::PgStore::connect(url).await.map_err(AppError::from)?;
         return Ok(Store::Postgres(store));
+    }
+    if ["esdb://", "esdb+discover://", "kurrentdb://", "kurrentdb+discover://"].iter().any(|s| url.starts_with(s)) {
+        let store = dondoc_store::esdb::EsdbStore::connect(url).await.map_err(AppError::from)?;
+        return Ok(Store::Esdb(store));
     }
     Err(AppError::Input(format!("chưa hỗ trợ kho sự kiện \"{}\"", url.split("://").next().unwrap_or(url))).into())
 }

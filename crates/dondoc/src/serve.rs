@@ -20,6 +20,7 @@ use dondoc_app::{App, Delivery, jobs};
 use dondoc_core::calendar::TZ;
 use dondoc_notify::channel::zalo::webhook::SIGNATURE_HEADER;
 use dondoc_store::any::Store;
+use dondoc_store::esdb::lease as esdb_lease;
 use dondoc_store::postgres::lease;
 use serde_json::json;
 use tokio::sync::{mpsc, watch};
@@ -91,11 +92,19 @@ pub async fn run(global: &Global, args: &ServeArgs) -> Result<()> {
     let following = tokio::spawn(async move { follower.follow(FOLLOW_EVERY).await });
     // On a server store, several daemons may run: only the holder of the sending lease
     // runs the jobs (the others serve pages, the API and the chats).
-    if let Store::Postgres(store) = &app.store {
-        app.leading.send_replace(false);
-        let (store, app, stop) = (store.clone(), app.clone(), stop_rx.clone());
-        let holder = format!("dondoc {} pid {}", hostname(), std::process::id());
-        tasks.push(tokio::spawn(async move { lease::hold(store, holder, &app.leading, stop).await }));
+    let holder = format!("dondoc {} pid {}", hostname(), std::process::id());
+    match &app.store {
+        Store::Postgres(store) => {
+            app.leading.send_replace(false);
+            let (store, app, stop) = (store.clone(), app.clone(), stop_rx.clone());
+            tasks.push(tokio::spawn(async move { lease::hold(store, holder, &app.leading, stop).await }));
+        }
+        Store::Esdb(store) => {
+            app.leading.send_replace(false);
+            let (store, app, stop) = (store.clone(), app.clone(), stop_rx.clone());
+            tasks.push(tokio::spawn(async move { esdb_lease::hold(store, holder, &app.leading, stop).await }));
+        }
+        Store::Sqlite(_) => {}
     }
     if let Some(bot) = channels.telegram {
         let (tx, rx) = mpsc::channel(256);
@@ -388,6 +397,10 @@ async fn sending(app: &App) -> serde_json::Value {
     match &app.store {
         Store::Postgres(store) => {
             let holder = lease::holder(store).await.ok().flatten();
+            json!({ "leader": leader, "holder": holder })
+        }
+        Store::Esdb(store) => {
+            let holder = esdb_lease::holder(store).await.ok().flatten();
             json!({ "leader": leader, "holder": holder })
         }
         Store::Sqlite(_) => json!({ "leader": leader, "holder": "this process" }),

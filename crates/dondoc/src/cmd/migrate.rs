@@ -2,23 +2,22 @@
 
 use anyhow::Result;
 use dondoc_app::AppError;
-use dondoc_store::postgres::PgStore;
 
 use crate::cli::{Global, MigrateArgs};
 use crate::datadir::DataDir;
 use crate::outln;
 
 pub async fn run(global: &Global, args: &MigrateArgs) -> Result<()> {
-    if !(args.to.starts_with("postgres://") || args.to.starts_with("postgresql://")) {
+    if !dondoc_store::any::Store::is_server_url(&args.to) {
         return Err(AppError::Input(format!(
-            "kho đích \"{}\": hiện chỉ chuyển được sang PostgreSQL (postgres://…)",
+            "kho đích \"{}\": chỉ chuyển được sang PostgreSQL (postgres://…) hoặc EventStoreDB/KurrentDB (esdb://…, kurrentdb://…)",
             args.to.split("://").next().unwrap_or(&args.to)
         ))
         .into());
     }
     let app = DataDir::locate(global)?.open(global, dondoc_app::Delivery::none()?, crate::clock::cli()?).await?;
-    let target = PgStore::connect(&args.to).await.map_err(AppError::from)?;
-    outln!("Chép nhật ký từ {} sang PostgreSQL {}.", app.store.describe(), target.address());
+    let target = crate::datadir::connect(&args.to).await?;
+    outln!("Chép nhật ký từ {} sang {}.", app.store.describe(), target.describe());
     let report = dondoc_app::migrate::migrate(&app.store, &target, args.max_events, &|n| {
         if n % 10_000 == 0 {
             eprintln!("  đã chép {n} sự kiện");
