@@ -265,3 +265,81 @@ async fn an_unreachable_or_vanished_store_is_named_and_the_daemon_resumes_when_i
     assert_eq!(notes, ["kho đã trở lại"], "the refused comment left nothing: {audit:?}");
     serve.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_daemons_deliver_every_due_reminder_with_at_most_one_resend_when_the_sender_dies() {
+    use dondoc_testkit::smtp::SmtpServer;
+    if bin_dir().is_none() {
+        skip(
+            "postgres::two_daemons_deliver_every_due_reminder",
+            "PostgreSQL is not installed (Debian package postgresql)",
+        );
+        return;
+    }
+    let server = PgServer::start();
+    let url = server.create_db("dondoc");
+    // Every message is stored by the SMTP server at once and answered 3 s later: a send is
+    // in flight for that long, so the kill below lands during one.
+    let smtp = SmtpServer::start().expect("start aiosmtpd (python3 -m pip install aiosmtpd)");
+    let (first, second) = (Data::on_store(MONDAY, Some(&url)), Data::on_store(MONDAY, Some(&url)));
+    const OFFICERS: usize = 6;
+    let addresses: Vec<String> = (1..=OFFICERS).map(|k| format!("slow.can-bo-{k}@thongke.example.vn")).collect();
+    for (k, address) in addresses.iter().enumerate() {
+        let name = format!("Cán bộ số {}", k + 1);
+        first.ok(MONDAY, &["contact", "add", "--name", &name, "--agency", AGENCY, "--email", address]);
+    }
+    for data in [&first, &second] {
+        data.configure(&format!(
+            "[email]\nhost = \"{}\"\nport = {}\nsecurity = \"none\"\nfrom = \"Tổ giúp việc <nhacviec@example.gov.vn>\"\ntimeout_secs = 10\n",
+            smtp.host(),
+            smtp.port()
+        ));
+        // One message in flight per daemon: the resend bound is then the queue's two.
+        let config = std::fs::read_to_string(data.config_path()).unwrap();
+        std::fs::write(data.config_path(), config.replace("email_concurrency = 4", "email_concurrency = 1")).unwrap();
+    }
+    let mut a = first.serve(MONDAY);
+    a.healthz().await;
+    let mut b = second.serve(MONDAY);
+    b.healthz().await;
+    let (leader, other) = eventually("one daemon holds the sending lease", &a, || match (leads(&a)?, leads(&b)?) {
+        (true, false) => Some((0, 1)),
+        (false, true) => Some((1, 0)),
+        _ => None,
+    })
+    .await;
+    let mut daemons = [a, b];
+    eventually("the leader's first reminder on the wire", &daemons[leader], || {
+        (!smtp.messages().is_empty()).then_some(())
+    })
+    .await;
+    // Killed while that message waits for its 250: its delivery is not recorded.
+    daemons[leader].child.kill().unwrap();
+    daemons[leader].child.wait().unwrap();
+    let on_the_wire_at_kill = smtp.messages().len();
+    let survivor = &daemons[other];
+    serve_process::eventually_within(Duration::from_secs(30), "the other daemon takes the lease", survivor, || {
+        leads(survivor)?.then_some(())
+    })
+    .await;
+    let received = |address: &str| smtp.messages().iter().filter(|m| m.rcpt_tos.iter().any(|r| r == address)).count();
+    serve_process::eventually_within(Duration::from_secs(90), "every officer's reminder delivered", survivor, || {
+        addresses.iter().all(|a| received(a) >= 1).then_some(())
+    })
+    .await;
+    // Nothing more comes once the survivor has recorded its sends.
+    tokio::time::sleep(Duration::from_secs(SmtpServer::SLOW_SECONDS * 2 + 2)).await;
+    let counts: Vec<usize> = addresses.iter().map(|a| received(a)).collect();
+    let resent: usize = counts.iter().map(|c| c - 1).sum();
+    println!(
+        "{on_the_wire_at_kill} message(s) on the wire at the kill; deliveries per officer {counts:?}; {resent} resent"
+    );
+    assert!(counts.iter().all(|&c| (1..=2).contains(&c)), "each at most once more after the crash: {counts:?}");
+    assert!(resent <= 2, "at most the in-flight bound (email_concurrency 1 × 2) resent: {counts:?}");
+    let log = second.json(MONDAY, &["reminders", "log", "--json"]);
+    let logged: usize = log.as_array().unwrap().len();
+    assert!(logged >= OFFICERS, "every delivery in the shared delivery log: {log}");
+    let [a, b] = daemons;
+    let mut survivor = if other == 0 { a } else { b };
+    survivor.stop().await;
+}
