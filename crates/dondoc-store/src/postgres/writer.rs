@@ -26,6 +26,8 @@ struct Connection {
     by_ids: Statement,
     insert: Statement,
     move_head: Statement,
+    insert_guarded: Statement,
+    move_head_guarded: Statement,
 }
 
 /// The writer's counters: commits and the requests they carried.
@@ -41,11 +43,24 @@ pub(crate) struct Writer {
     address: String,
     conn: Option<Connection>,
     committed: watch::Sender<Option<u64>>,
+    /// What this writer knows of the log after its last commit (see [`Cache`]).
+    cache: Option<Cache>,
+}
+
+/// The log as this writer left it: the head's position and time, and the heads of the
+/// streams it has read or written. Valid while the log head is still at `position`
+/// (nobody else wrote: every writer moves the head). A batch whose streams are all known
+/// here is written in one round trip that checks exactly that ([`INSERT_ROWS_IF_HEAD`]);
+/// otherwise, or if another writer moved the head, the batch reads what it needs first.
+struct Cache {
+    position: u64,
+    at: DateTime<Utc>,
+    heads: HashMap<String, (u64, Option<String>)>,
 }
 
 impl Writer {
     pub fn new(config: Config, address: String, committed: watch::Sender<Option<u64>>) -> Writer {
-        Writer { counters: Default::default(), config, address, conn: None, committed }
+        Writer { counters: Default::default(), config, address, conn: None, committed, cache: None }
     }
 
     /// Serves requests until every store handle is gone.
@@ -122,13 +137,20 @@ impl Writer {
                 .prepare("UPDATE dondoc_log_head SET position = $1, recorded_at = $2 WHERE one = 1")
                 .await
                 .map_err(err)?;
-            self.conn = Some(Connection { client, lock, heads, by_ids, insert, move_head });
+            let insert_guarded = client.prepare(INSERT_ROWS_IF_HEAD).await.map_err(err)?;
+            let move_head_guarded = client
+                .prepare("UPDATE dondoc_log_head SET position = $1, recorded_at = $2 WHERE one = 1 AND position = $3")
+                .await
+                .map_err(err)?;
+            self.conn =
+                Some(Connection { client, lock, heads, by_ids, insert, move_head, insert_guarded, move_head_guarded });
         }
         Ok(self.conn.as_ref().expect("connected"))
     }
 
     /// A failed transaction: rolled back, and the connection dropped if it broke.
     async fn failed(&mut self, e: &tokio_postgres::Error) -> StoreError {
+        self.cache = None;
         if let Some(conn) = &self.conn
             && (conn.client.is_closed() || conn.client.batch_execute("ROLLBACK").await.is_err())
         {
@@ -138,26 +160,40 @@ impl Writer {
     }
 
     async fn process(&mut self, batch: Vec<AppendRequest>) {
-        let outcome = match self.connection().await {
-            Ok(_) => {
-                let conn = self.conn.as_ref().expect("connected");
-                run_batch(conn, &batch).await
+        if let Err(e) = self.connection().await {
+            self.cache = None;
+            for request in batch {
+                let _ = request.reply.send(Err(StoreError::Backend(e.to_string())));
             }
-            Err(e) => {
-                for request in batch {
-                    let _ = request.reply.send(Err(StoreError::Backend(e.to_string())));
-                }
-                return;
+            return;
+        }
+        let conn = self.conn.as_ref().expect("connected");
+        let requests: Vec<&PreparedAppend> = batch.iter().map(|r| &r.request).collect();
+        // One round trip when this writer knows every stream and nobody else wrote.
+        let mut outcome = None;
+        if let Some(plan) = self.cache.take().and_then(|cache| Plan::from_cache(cache, &requests)) {
+            match plan.commit_if_head(conn).await {
+                Ok(Some(plan)) => outcome = Some(Ok(plan)),
+                // Another writer moved the head, or an id is stored already (a retry):
+                // nothing was written; read first.
+                Ok(None) => {}
+                Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) => {}
+                Err(e) => outcome = Some(Err(e)),
             }
+        }
+        let outcome = match outcome {
+            Some(done) => done.map(|mut plan| (std::mem::take(&mut plan.results), plan)),
+            None => run_batch(conn, &requests).await,
         };
         let results = match outcome {
-            Ok((results, last)) => {
+            Ok((results, plan)) => {
                 use std::sync::atomic::Ordering::Relaxed;
                 self.counters.commits.fetch_add(1, Relaxed);
                 self.counters.requests.fetch_add(batch.len() as u64, Relaxed);
-                if let Some(position) = last {
-                    self.committed.send_replace(Some(position));
+                if plan.wrote() {
+                    self.committed.send_replace(Some(plan.snapshot.position));
                 }
+                self.cache = Some(plan.into_cache(self.cache.take()));
                 results
             }
             Err(e) => {
@@ -171,6 +207,7 @@ impl Writer {
     }
 
     async fn process_group(&mut self, group: GroupRequest) {
+        self.cache = None;
         let reply = match self.connection().await {
             Err(e) => Err(e),
             Ok(_) => {
@@ -282,11 +319,23 @@ pub(super) const INSERT_ROWS: &str =
      SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::text[],
                           $7::text[], $8::timestamptz[])";
 
+/// [`INSERT_ROWS`] only if the log head is still at `$9` (read in the same transaction,
+/// after its row lock): else nothing is inserted.
+const INSERT_ROWS_IF_HEAD: &str =
+    "INSERT INTO dondoc_events (position, id, stream, revision, event_type, data, metadata, recorded_at)
+     SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::text[],
+                          $7::text[], $8::timestamptz[])
+     WHERE (SELECT position FROM dondoc_log_head WHERE one = 1) = $9";
+
 /// One transaction being planned in memory: what it has read, what it will write.
 struct Plan {
     snapshot: Snapshot,
+    /// The log head's position when the plan began.
+    start: u64,
     at: DateTime<Utc>,
     rows: Rows,
+    /// Each request's result, in order.
+    results: Vec<Result<AppendResult, StoreError>>,
 }
 
 impl Plan {
@@ -295,7 +344,68 @@ impl Plan {
         // (another process's clock may be ahead).
         let now = Utc::now();
         let at = snapshot.last_at.map_or(now, |last| last.max(now));
-        Plan { snapshot, at, rows: Rows::default() }
+        Plan { start: snapshot.position, snapshot, at, rows: Rows::default(), results: Vec::new() }
+    }
+
+    /// A plan from what this writer knows, if it knows every stream of `requests` and
+    /// each expectation holds there (a refusal is decided on what the server has).
+    fn from_cache(cache: Cache, requests: &[&PreparedAppend]) -> Option<Plan> {
+        let known = requests.iter().all(|r| {
+            cache.heads.get(&r.stream).is_some_and(|(revision, _)| expectation_holds(r.expected, Some(*revision)))
+        });
+        if !known {
+            return None;
+        }
+        let snapshot =
+            Snapshot { position: cache.position, last_at: Some(cache.at), heads: cache.heads, stored: HashMap::new() };
+        let mut plan = Plan::new(snapshot);
+        for request in requests {
+            let (Planned::Written(result) | Planned::Retried(result)) = plan.add(request) else { return None };
+            plan.results.push(Ok(result));
+        }
+        Some(plan)
+    }
+
+    fn wrote(&self) -> bool {
+        !self.rows.position.is_empty()
+    }
+
+    /// What the writer knows after this plan committed: `previous` too, if the log head
+    /// had not moved since it.
+    fn into_cache(self, previous: Option<Cache>) -> Cache {
+        let mut heads = match previous {
+            Some(cache) if cache.position == self.start => cache.heads,
+            _ => HashMap::new(),
+        };
+        let at = if self.wrote() { self.at } else { self.snapshot.last_at.unwrap_or(self.at) };
+        heads.extend(self.snapshot.heads);
+        Cache { position: self.snapshot.position, at, heads }
+    }
+
+    /// Writes the planned rows if the log head is still where the plan began, moves it
+    /// and commits, in one round trip: the plan, or `None` if another writer had moved
+    /// the head (nothing written).
+    async fn commit_if_head(self, conn: &Connection) -> Result<Option<Plan>, tokio_postgres::Error> {
+        let r = &self.rows;
+        let (position, start) = (self.snapshot.position as i64, self.start as i64);
+        let p = r.params();
+        let rows: [&(dyn ToSql + Sync); 9] = [p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], &start];
+        let head: [&(dyn ToSql + Sync); 3] = [&position, &self.at, &start];
+        let (begun, locked, inserted, moved, notified, committed) = tokio::join!(
+            conn.client.batch_execute("BEGIN"),
+            conn.client.query_one(&conn.lock, &[]),
+            conn.client.execute(&conn.insert_guarded, &rows),
+            conn.client.execute(&conn.move_head_guarded, &head),
+            conn.client.batch_execute("NOTIFY dondoc_events"),
+            conn.client.batch_execute("COMMIT"),
+        );
+        begun?;
+        locked?;
+        let inserted = inserted?;
+        moved?;
+        notified?;
+        committed?;
+        Ok((inserted as usize == r.position.len()).then_some(self))
     }
 
     /// Plans one request: its events after the stream's head, or the reason it is
@@ -352,12 +462,12 @@ impl Plan {
         Planned::Written(AppendResult { revision: revision - 1, position })
     }
 
-    /// Writes the planned rows, moves the log head and commits, in one round trip.
-    /// `None` when nothing was planned (the transaction is rolled back).
-    async fn commit(self, conn: &Connection) -> Result<Option<u64>, tokio_postgres::Error> {
-        if self.rows.position.is_empty() {
+    /// Writes the planned rows, moves the log head and commits, in one round trip (the
+    /// transaction is rolled back when nothing was planned).
+    async fn commit(&self, conn: &Connection) -> Result<(), tokio_postgres::Error> {
+        if !self.wrote() {
             conn.client.batch_execute("ROLLBACK").await?;
-            return Ok(None);
+            return Ok(());
         }
         let r = &self.rows;
         let position = self.snapshot.position as i64;
@@ -374,7 +484,7 @@ impl Plan {
         moved?;
         notified?;
         committed?;
-        Ok(Some(self.snapshot.position))
+        Ok(())
     }
 }
 
@@ -385,14 +495,13 @@ enum Planned {
     Refused(StoreError),
 }
 
-/// One transaction for the batch. Returns each request's result and the last position
-/// written.
+/// One transaction for the batch, reading first: each request's result, and the plan
+/// (what the writer knows after it).
 async fn run_batch(
     conn: &Connection,
-    batch: &[AppendRequest],
-) -> Result<(Vec<Result<AppendResult, StoreError>>, Option<u64>), tokio_postgres::Error> {
-    let requests: Vec<&PreparedAppend> = batch.iter().map(|r| &r.request).collect();
-    let mut plan = Plan::new(begin(conn, &requests).await?);
+    requests: &[&PreparedAppend],
+) -> Result<(Vec<Result<AppendResult, StoreError>>, Plan), tokio_postgres::Error> {
+    let mut plan = Plan::new(begin(conn, requests).await?);
     let results = requests
         .iter()
         .map(|request| match plan.add(request) {
@@ -400,8 +509,8 @@ async fn run_batch(
             Planned::Refused(e) => Err(e),
         })
         .collect();
-    let last = plan.commit(conn).await?;
-    Ok((results, last))
+    plan.commit(conn).await?;
+    Ok((results, plan))
 }
 
 /// Every request of a group, or none (the first refusal is returned; the caller rolls back).
