@@ -603,3 +603,38 @@ pub async fn group_appends_are_atomic<S: EventStore>(store: &S) {
     assert!(report.first_break.is_none(), "{report:?}");
     assert!(store.append_group(Vec::new()).await.expect("empty group").is_empty());
 }
+
+/// Two handles on one log (two writers, each remembering what it wrote) taking turns on
+/// the same streams: a writer whose knowledge is stale must not write on it, so revisions
+/// stay contiguous, a stale expectation is refused and every chain verifies.
+pub async fn writers_taking_turns<S: EventStore>(a: &S, b: &S) {
+    let s = fresh_stream("turns");
+    let any = format!("{s}-any");
+    let ev = |n: usize| event(json!({"n": n}));
+    a.append(&s, ExpectedRevision::NoStream, vec![ev(0)]).await.expect("first");
+    for n in 1..40usize {
+        let (writer, other) = if n % 2 == 0 { (a, b) } else { (b, a) };
+        let r = writer.append(&s, ExpectedRevision::Exact(n as u64 - 1), vec![ev(n)]).await.expect("in turn");
+        assert_eq!(r.revision, n as u64);
+        // The other handle last wrote the stream one revision earlier: refused, not written.
+        match other.append(&s, ExpectedRevision::Exact(n as u64 - 1), vec![ev(1000 + n)]).await {
+            Err(StoreError::WrongExpectedRevision { actual: Some(actual), .. }) => assert_eq!(actual, n as u64),
+            other => panic!("a stale expectation was not refused: {other:?}"),
+        }
+        // Any goes after whatever the other handle wrote.
+        let r = other.append(&any, ExpectedRevision::Any, vec![ev(n)]).await.expect("any");
+        assert_eq!(r.revision, n as u64 - 1);
+    }
+    for stream in [&s, &any] {
+        let mut prev: Option<String> = None;
+        let stored = read_forwards(a, stream).await;
+        for (i, e) in stored.iter().enumerate() {
+            assert_eq!(e.revision, i as u64, "{stream}: contiguous revisions");
+            let value = chain::chain_of(e).expect("a chain").to_owned();
+            assert_eq!(value, chain::expected_chain(prev.as_deref(), e), "{stream}@{}: chain", e.revision);
+            prev = Some(value);
+        }
+    }
+    assert_eq!(read_forwards(a, &s).await.len(), 40);
+    assert_eq!(read_forwards(b, &any).await.len(), 39);
+}

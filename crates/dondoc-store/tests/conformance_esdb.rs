@@ -58,6 +58,15 @@ async fn run_all_on_one_shared_log_and_on_separate_clients() {
     conformance::run_all_sized(|| handles.lock().unwrap().next().expect("a client per check"), BIG).await;
 }
 
+/// Two clients, each remembering the heads it wrote, taking turns on one stream.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn writers_in_two_clients_taking_turns_never_trust_stale_knowledge() {
+    let peer = EsdbPeer::start();
+    let a = EsdbStore::connect(&peer.url()).await.expect("a");
+    let b = EsdbStore::connect(&peer.url()).await.expect("b");
+    conformance::writers_taking_turns(&a, &b).await;
+}
+
 /// The suite against a real server, when one is named (see docs/operations.md).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn run_all_against_a_real_server_when_named() {

@@ -60,33 +60,11 @@ async fn run_all_on_one_shared_database_and_on_separate_handles() {
     conformance::run_all(|| handles.lock().unwrap().next().expect("a handle per check")).await;
 }
 
-/// Two handles (two writers, each with its own knowledge of the log) taking turns on the
-/// same streams: a writer whose knowledge is stale writes nothing on its one-round-trip
-/// path and decides again on what the server has, so revisions stay contiguous, stale
-/// expectations are refused and every chain verifies.
+/// Two handles, each with its own knowledge of the log, taking turns on the same streams.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn writers_in_two_handles_taking_turns_never_trust_stale_knowledge() {
-    use dondoc_store::{EventStore, ExpectedRevision, StoreError};
     let Some(server) = server("conformance_postgres::writers_in_two_handles_taking_turns") else { return };
     let url = server.create_db("turns");
     let (a, b) = (PgStore::connect(&url).await.expect("a"), PgStore::connect(&url).await.expect("b"));
-    let s = conformance::fresh_stream("turns");
-    let ev = |n: usize| conformance::event(serde_json::json!({"n": n}));
-    a.append(&s, ExpectedRevision::NoStream, vec![ev(0)]).await.unwrap();
-    for n in 1..40usize {
-        let (writer, other) = if n % 2 == 0 { (&a, &b) } else { (&b, &a) };
-        let r = writer.append(&s, ExpectedRevision::Exact(n as u64 - 1), vec![ev(n)]).await.unwrap();
-        assert_eq!(r.revision, n as u64);
-        // The other handle last saw the stream one revision earlier: refused, not written.
-        match other.append(&s, ExpectedRevision::Exact(n as u64 - 1), vec![ev(1000 + n)]).await {
-            Err(StoreError::WrongExpectedRevision { actual: Some(actual), .. }) => assert_eq!(actual, n as u64),
-            other => panic!("a stale expectation was not refused: {other:?}"),
-        }
-        // Any goes after whatever the other wrote.
-        let any = other.append(&format!("{s}-any"), ExpectedRevision::Any, vec![ev(n)]).await.unwrap();
-        assert_eq!(any.revision, n as u64 - 1);
-    }
-    let report = dondoc_store::chain::verify_all(&a).await.unwrap();
-    assert!(report.first_break.is_none(), "{report:?}");
-    assert_eq!(report.events, 40 + 39);
+    conformance::writers_taking_turns(&a, &b).await;
 }

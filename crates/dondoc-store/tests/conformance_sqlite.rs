@@ -60,3 +60,12 @@ async fn run_all_on_fresh_files() {
     let stores = Stores::new();
     conformance::run_all(|| stores.make()).await;
 }
+
+/// Two handles on one file (two processes' writers) taking turns on the same streams.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn writers_in_two_handles_taking_turns() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("events.sqlite");
+    let (a, b) = (SqliteStore::open(&path).expect("a"), SqliteStore::open(&path).expect("b"));
+    conformance::writers_taking_turns(&a, &b).await;
+}

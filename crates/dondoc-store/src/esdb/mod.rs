@@ -58,7 +58,12 @@ struct Inner {
     address: String,
     /// The client and its generation (bumped when a dead client is replaced).
     client: RwLock<(u64, Client)>,
+    /// The head (revision, chain) of streams this handle wrote last (see `write`).
+    heads: std::sync::Mutex<std::collections::HashMap<String, (u64, String)>>,
 }
+
+/// Most stream heads remembered; beyond, the memory starts again.
+const MAX_HEADS: usize = 100_000;
 
 /// Whether a stream is one of the server's or dondoc's bookkeeping, not the log.
 pub(crate) fn hidden(stream: &str) -> bool {
@@ -74,7 +79,9 @@ impl EsdbStore {
             url.parse().map_err(|e| StoreError::Invalid(format!("chuỗi kết nối EventStoreDB không hợp lệ: {e}")))?;
         let address = describe(&settings);
         let client = new_client(&settings, &address)?;
-        let store = EsdbStore { inner: Arc::new(Inner { settings, address, client: RwLock::new((0, client)) }) };
+        let store = EsdbStore {
+            inner: Arc::new(Inner { settings, address, client: RwLock::new((0, client)), heads: Default::default() }),
+        };
         match tokio::time::timeout(CONNECT_TIMEOUT, store.last_position()).await {
             Ok(Ok(_)) => {}
             Ok(Err(StoreError::Backend(_))) => return Err(store.diagnose().await),
@@ -111,6 +118,22 @@ impl EsdbStore {
             });
         }
         StoreError::Backend(format!("không kết nối được EventStoreDB: {}", reasons.join("; ")))
+    }
+
+    pub(crate) fn known_head(&self, stream: &str) -> Option<(u64, String)> {
+        self.inner.heads.lock().unwrap_or_else(|p| p.into_inner()).get(stream).cloned()
+    }
+
+    pub(crate) fn remember_head(&self, stream: &str, revision: u64, chain: String) {
+        let mut heads = self.inner.heads.lock().unwrap_or_else(|p| p.into_inner());
+        if heads.len() >= MAX_HEADS {
+            heads.clear();
+        }
+        heads.insert(stream.to_owned(), (revision, chain));
+    }
+
+    pub(crate) fn forget_head(&self, stream: &str) {
+        self.inner.heads.lock().unwrap_or_else(|p| p.into_inner()).remove(stream);
     }
 
     /// Where this store connects (hosts; never credentials).

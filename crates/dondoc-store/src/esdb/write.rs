@@ -2,6 +2,12 @@
 //! whether the request was already written), compute the chains, append with the exact
 //! revision the chains were computed on.
 //!
+//! A stream this handle wrote last is not read first: its head (revision and chain) is
+//! remembered, and the append is sent expecting that revision. If someone else wrote
+//! since, the server refuses it (nothing is written) and the append takes the reading
+//! path; a chain can never follow a wrong event, since the server checks the revision it
+//! was computed on.
+//!
 //! `Any` and `StreamExists` are sent as the revision that was read: if another writer got
 //! in between, the server refuses, and the append is decided again on the new head, so
 //! that the chain always follows the event it was computed after. `NoStream` and an exact
@@ -19,6 +25,15 @@ const RACES: usize = 16;
 
 /// Appends `request` to its stream.
 pub(super) async fn append(store: &EsdbStore, request: &PreparedAppend) -> Result<AppendResult, StoreError> {
+    if let Some((head, chain)) = store.known_head(&request.stream)
+        && rules::expectation_holds(request.expected, Some(head))
+    {
+        match write_at(store, request, Some(head), Some(&chain)).await? {
+            Ok(result) => return Ok(result),
+            // Someone else wrote (or this is a retry of an append that was written).
+            Err(_) => store.forget_head(&request.stream),
+        }
+    }
     for _ in 0..RACES {
         let tail =
             store.read_raw(&request.stream, Direction::Backwards, StreamStart::End, request.events.len() + 1).await?;
@@ -56,6 +71,7 @@ pub(super) async fn write_at(
         events.push(codec::event_data(event, &chain)?);
         prev = Some(chain);
     }
+    let last_chain = prev.unwrap_or_default();
     let state = head.map_or(StreamState::NoStream, StreamState::StreamRevision);
     let options = &AppendToStreamOptions::default().stream_state(state);
     let stream = request.stream.as_str();
@@ -77,6 +93,9 @@ pub(super) async fn write_at(
             }
         })
         .await?;
+    if let Ok(result) = &outcome {
+        store.remember_head(&request.stream, result.revision, last_chain);
+    }
     Ok(outcome)
 }
 
