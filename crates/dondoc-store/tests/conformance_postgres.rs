@@ -68,3 +68,37 @@ async fn writers_in_two_handles_taking_turns_never_trust_stale_knowledge() {
     let (a, b) = (PgStore::connect(&url).await.expect("a"), PgStore::connect(&url).await.expect("b"));
     conformance::writers_taking_turns(&a, &b).await;
 }
+
+/// TLS: a server that takes only TLS connections names a plain connection's refusal as
+/// such; `sslmode=require` with the province's CA (`sslrootcert`) works; without the CA
+/// the certificate is not trusted, and said so; TLS asked of a server without it is named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_is_verified_and_a_mismatch_is_named() {
+    use dondoc_store::{EventStore, ExpectedRevision};
+    let Some(_) = server("conformance_postgres::tls_is_verified_and_a_mismatch_is_named") else { return };
+    let server = PgServer::start_tls_only();
+    let url = server.create_db("tls");
+    let message = |r: Result<PgStore, dondoc_store::StoreError>| match r {
+        Ok(_) => panic!("connected"),
+        Err(e) => e.to_string(),
+    };
+    let plain = message(PgStore::connect(&url).await);
+    assert!(plain.contains("chỉ nhận kết nối mã hóa TLS") && plain.contains("sslmode=require"), "{plain}");
+    let untrusted = message(PgStore::connect(&format!("{url}?sslmode=require")).await);
+    assert!(untrusted.contains("không được tin cậy") && untrusted.contains("sslrootcert"), "{untrusted}");
+    let verified = format!("{url}?sslmode=require&sslrootcert={}", server.ca_file().display());
+    let store = PgStore::connect(&verified).await.expect("TLS with the CA");
+    let s = conformance::fresh_stream("tls");
+    store
+        .append(&s, ExpectedRevision::NoStream, vec![conformance::event(serde_json::json!({"qua": "TLS"}))])
+        .await
+        .unwrap();
+    assert_eq!(server.psql("tls", "SELECT count(*) FROM dondoc_events").trim(), "1");
+    let ssl_in_use = server.psql("tls", "SELECT bool_or(ssl) FROM pg_stat_ssl JOIN pg_stat_activity USING (pid) WHERE datname = 'tls' AND application_name <> 'psql'");
+    assert_eq!(ssl_in_use.trim(), "t", "the store's connections are encrypted");
+
+    let plain_server = PgServer::start();
+    let url = plain_server.create_db("plain");
+    let asked = message(PgStore::connect(&format!("{url}?sslmode=require")).await);
+    assert!(asked.contains("máy chủ không bật TLS"), "{asked}");
+}

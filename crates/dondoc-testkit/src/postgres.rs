@@ -134,6 +134,80 @@ impl PgServer {
         }
     }
 
+    /// A server that takes only TLS connections (`hostssl` lines only in `pg_hba.conf`),
+    /// with a certificate for `127.0.0.1` signed by a CA of its own ([`PgServer::ca_file`]),
+    /// both made with the openssl command.
+    pub fn start_tls_only() -> PgServer {
+        let mut server = PgServer::start();
+        server.stop();
+        let dir = server.dir.path().to_path_buf();
+        let openssl = |args: &[&str]| {
+            let out = Command::new("openssl").args(args).current_dir(&dir).output().expect("openssl runs");
+            assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        };
+        openssl(
+            &["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt"]
+                .iter()
+                .chain(&["-days", "2", "-subj", "/CN=dondoc test CA"])
+                .copied()
+                .collect::<Vec<_>>(),
+        );
+        openssl(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ]);
+        std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").expect("san.ext");
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+        ]);
+        let data = server.data();
+        for file in ["server.crt", "server.key"] {
+            std::fs::copy(dir.join(file), data.join(file)).expect("copy the certificate");
+            if let Some((uid, gid)) = server.user {
+                std::os::unix::fs::chown(data.join(file), Some(uid), Some(gid)).expect("chown");
+            }
+        }
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(data.join("server.key"), std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        let mut conf = std::fs::OpenOptions::new().append(true).open(data.join("postgresql.conf")).expect("conf");
+        std::io::Write::write_all(
+            &mut conf,
+            b"\nssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n",
+        )
+        .expect("write conf");
+        std::fs::write(data.join("pg_hba.conf"), "local all all trust\nhostssl all all 127.0.0.1/32 trust\n")
+            .expect("pg_hba.conf");
+        server.launch(&[]);
+        server
+    }
+
+    /// The CA that signed a TLS server's certificate (PEM).
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.path().join("ca.crt")
+    }
+
     /// A streaming replica of `primary` (a base backup with `standby.signal`), known to
     /// the primary as `name` (its `application_name`, for `synchronous_standby_names`).
     pub fn replica_of(primary: &PgServer, name: &str) -> PgServer {

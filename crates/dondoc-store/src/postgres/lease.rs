@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use tokio::sync::watch;
-use tokio_postgres::{Config, NoTls};
+use tokio_postgres::Config;
 
 use super::PgStore;
 
@@ -28,7 +28,7 @@ pub async fn hold(store: PgStore, holder: String, leading: &watch::Sender<bool>,
             leading.send_replace(false);
             return;
         }
-        if let Ok((client, connection)) = config.connect(NoTls).await {
+        if let Ok((client, connection)) = config.connect(store.tls().clone()).await {
             let driver = tokio::spawn(connection);
             loop {
                 if *leading.borrow() {

@@ -26,6 +26,7 @@ pub mod lease;
 mod read;
 mod schema;
 mod subscribe;
+pub mod tls;
 mod writer;
 
 use std::sync::Arc;
@@ -51,6 +52,7 @@ pub struct PgStore {
 
 struct Inner {
     config: Config,
+    tls: tls::Tls,
     /// Where the server is, for errors (no password).
     address: String,
     reads: deadpool_postgres::Pool,
@@ -67,8 +69,11 @@ impl PgStore {
     /// libpq key=value string), creates the tables when missing and starts the writer.
     /// An unreachable server is an error naming the address within [`CONNECT_TIMEOUT`].
     pub async fn connect(url: &str) -> Result<PgStore, StoreError> {
+        let (url, ca, mode_given) = tls::split(url);
         let mut config: Config =
             url.parse().map_err(|e| StoreError::Invalid(format!("chuỗi kết nối PostgreSQL không hợp lệ: {e}")))?;
+        tls::default_mode(&mut config, mode_given);
+        let tls = tls::connector(ca.as_deref())?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
@@ -82,12 +87,12 @@ impl PgStore {
             config.keepalives_retries(3);
         }
         let address = describe(&config);
-        let client = schema::connect(&config, &address).await?;
+        let client = schema::connect(&config, &tls, &address).await?;
         schema::create(&client, &address).await?;
         drop(client);
         let manager = deadpool_postgres::Manager::from_config(
             config.clone(),
-            tokio_postgres::NoTls,
+            tls.clone(),
             deadpool_postgres::ManagerConfig { recycling_method: deadpool_postgres::RecyclingMethod::Fast },
         );
         let reads = deadpool_postgres::Pool::builder(manager)
@@ -96,12 +101,12 @@ impl PgStore {
             .map_err(|e| StoreError::Backend(format!("không tạo được nhóm kết nối đọc tới {address}: {e}")))?;
         let (requests, receiver) = mpsc::unbounded_channel();
         let (committed_tx, committed) = watch::channel(None);
-        let writer = writer::Writer::new(config.clone(), address.clone(), committed_tx);
+        let writer = writer::Writer::new(config.clone(), tls.clone(), address.clone(), committed_tx);
         let counters = writer.counters.clone();
         tokio::spawn(writer.run(receiver));
         let (notified_tx, notified) = watch::channel(0);
-        tokio::spawn(subscribe::listen(config.clone(), notified_tx));
-        Ok(PgStore { inner: Arc::new(Inner { config, address, reads, requests, committed, notified, counters }) })
+        tokio::spawn(subscribe::listen(config.clone(), tls.clone(), notified_tx));
+        Ok(PgStore { inner: Arc::new(Inner { config, tls, address, reads, requests, committed, notified, counters }) })
     }
 
     /// This handle's writer so far: (transactions committed, appends they carried).
@@ -113,6 +118,11 @@ impl PgStore {
     /// Where this store connects (hosts, ports and database; never the password).
     pub fn address(&self) -> &str {
         &self.inner.address
+    }
+
+    /// The TLS connector this store's connections use.
+    pub fn tls(&self) -> &tls::Tls {
+        &self.inner.tls
     }
 
     /// The connection settings (for tools that need a connection of their own).

@@ -1,7 +1,7 @@
 //! Connecting, and the tables (created when missing, in one transaction under an advisory
 //! lock so that two daemons starting together do not race).
 
-use tokio_postgres::{Client, Config, NoTls};
+use tokio_postgres::{Client, Config};
 
 use super::pg_error;
 use crate::StoreError;
@@ -35,8 +35,8 @@ CREATE TABLE IF NOT EXISTS dondoc_schema (
 
 /// Connects (the connection runs on its own task) or names the address and the reason:
 /// unreachable, refused, a wrong password, a server that wants TLS.
-pub(crate) async fn connect(config: &Config, address: &str) -> Result<Client, StoreError> {
-    let (client, connection) = config.connect(NoTls).await.map_err(|e| connect_error(address, &e))?;
+pub(crate) async fn connect(config: &Config, tls: &super::tls::Tls, address: &str) -> Result<Client, StoreError> {
+    let (client, connection) = config.connect(tls.clone()).await.map_err(|e| connect_error(address, &e))?;
     // A connection that ends with an error: the client's next call reports it.
     tokio::spawn(async move {
         let _ = connection.await;
@@ -49,6 +49,10 @@ pub(crate) fn connect_error(address: &str, e: &tokio_postgres::Error) -> StoreEr
     if let Some(db) = e.as_db_error() {
         let code = db.code().code();
         let why = match code {
+            // pg_hba.conf has no line for this connection without encryption.
+            "28000" if db.message().contains("no encryption") => {
+                "máy chủ chỉ nhận kết nối mã hóa TLS: thêm sslmode=require vào chuỗi kết nối (và sslrootcert=<tệp CA> nếu chứng chỉ do tỉnh tự cấp)"
+            }
             "28P01" | "28000" => "sai tên đăng nhập hoặc mật khẩu",
             "3D000" => "không có cơ sở dữ liệu này",
             _ => db.message(),
@@ -64,8 +68,14 @@ pub(crate) fn connect_error(address: &str, e: &tokio_postgres::Error) -> StoreEr
     }
     let why = if text.contains("timed out") || text.contains("timeout") {
         "quá thời gian chờ kết nối".to_string()
+    } else if text.contains("server does not support TLS") {
+        format!("chuỗi kết nối đòi TLS (sslmode) nhưng máy chủ không bật TLS: {text}")
+    } else if text.contains("certificate") || text.contains("UnknownIssuer") {
+        format!(
+            "chứng chỉ TLS của máy chủ không được tin cậy: chỉ định tệp CA của tỉnh bằng sslrootcert=<tệp> trong chuỗi kết nối: {text}"
+        )
     } else if text.contains("TLS") || text.contains("tls") || text.contains("SSL") {
-        format!("máy chủ yêu cầu kết nối mã hóa (TLS): {text}")
+        format!("lỗi kết nối mã hóa (TLS): {text}")
     } else {
         text
     };

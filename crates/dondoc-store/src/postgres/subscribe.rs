@@ -8,7 +8,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use futures::stream::{self, BoxStream};
 use tokio::sync::watch;
-use tokio_postgres::{AsyncMessage, Config, NoTls};
+use tokio_postgres::{AsyncMessage, Config};
 
 use super::PgStore;
 use crate::{EventStore, RecordedEvent, StoreError};
@@ -86,10 +86,10 @@ impl Subscription {
 
 /// Listens for `NOTIFY dondoc_events` and bumps `notified`; reconnects (with a growing
 /// pause, up to 30 s) when the connection drops; ends when every receiver is gone.
-pub(super) async fn listen(config: Config, notified: watch::Sender<u64>) {
+pub(super) async fn listen(config: Config, tls: super::tls::Tls, notified: watch::Sender<u64>) {
     let mut pause = Duration::from_millis(200);
     while !notified.is_closed() {
-        if let Ok((client, mut connection)) = config.connect(NoTls).await {
+        if let Ok((client, mut connection)) = config.connect(tls.clone()).await {
             pause = Duration::from_millis(200);
             // The connection must be polled for the client to work; it hands notifications on.
             let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();

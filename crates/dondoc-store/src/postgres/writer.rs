@@ -40,6 +40,7 @@ pub struct WriterCounters {
 pub(crate) struct Writer {
     pub counters: std::sync::Arc<WriterCounters>,
     config: Config,
+    tls: super::tls::Tls,
     address: String,
     conn: Option<Connection>,
     committed: watch::Sender<Option<u64>>,
@@ -59,8 +60,8 @@ struct Cache {
 }
 
 impl Writer {
-    pub fn new(config: Config, address: String, committed: watch::Sender<Option<u64>>) -> Writer {
-        Writer { counters: Default::default(), config, address, conn: None, committed, cache: None }
+    pub fn new(config: Config, tls: super::tls::Tls, address: String, committed: watch::Sender<Option<u64>>) -> Writer {
+        Writer { counters: Default::default(), config, tls, address, conn: None, committed, cache: None }
     }
 
     /// Serves requests until every store handle is gone.
@@ -110,7 +111,7 @@ impl Writer {
             self.conn = None;
         }
         if self.conn.is_none() {
-            let client = schema::connect(&self.config, &self.address).await?;
+            let client = schema::connect(&self.config, &self.tls, &self.address).await?;
             let err = |e: tokio_postgres::Error| pg_error(&self.address, &e);
             let lock = client
                 .prepare("SELECT position, recorded_at FROM dondoc_log_head WHERE one = 1 FOR UPDATE")
