@@ -171,3 +171,38 @@ async fn an_unreachable_eventstoredb_is_named_quickly() {
     assert!(err.contains(&format!("127.0.0.1:{nowhere}")) && err.contains("không kết nối được EventStoreDB"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(11), "{:?}", started.elapsed());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_eventstoredb_that_goes_away_under_serve_is_named_and_the_daemon_resumes() {
+    let mut peer = EsdbPeer::start();
+    let url = peer.url();
+    let data = Data::on_store(MONDAY, Some(&url));
+    let mut serve = data.serve(MONDAY);
+    serve.healthz().await;
+    let port = data.port;
+    eventually("the daemon leads", &serve, || {
+        let (status, body) = http(port, "GET", "/healthz", &[], b"").ok()?;
+        (status == 200 && body.contains("\"leader\":true")).then_some(())
+    })
+    .await;
+    // The node goes away: a command is refused with the reason and the daemon keeps running.
+    peer.stop();
+    let refused = data.run(MONDAY, &["task", "comment", "--plan", PLAN, "--code", "01", "--note", "khi kho vắng"]);
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("EventStoreDB") && err.contains(&peer.addr().to_string()), "{err}");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(serve.child.try_wait().unwrap().is_none(), "the daemon keeps running: {}", serve.log());
+    // It returns: commands are taken again, the daemon leads and follows the log again.
+    peer.restart();
+    data.ok(MONDAY, &["task", "comment", "--plan", PLAN, "--code", "01", "--note", "kho đã trở lại"]);
+    eventually("the daemon leads again once the store is back", &serve, || {
+        let (status, body) = http(port, "GET", "/healthz", &[], b"").ok()?;
+        (status == 200 && body.contains("\"leader\":true")).then_some(())
+    })
+    .await;
+    let audit = data.audit(MONDAY, "01");
+    let notes: Vec<&str> = audit.iter().filter_map(|e| e["data"]["text"].as_str()).collect();
+    assert_eq!(notes, ["kho đã trở lại"], "the refused comment left nothing: {audit:?}");
+    serve.stop().await;
+}
