@@ -201,6 +201,14 @@ async fn migrating_the_embedded_store_keeps_ids_times_and_chains_and_resumes_aft
     let shown = |d: &Data| d.json(MONDAY, &["show", "--plan", PLAN, "--code", "01", "--json"]);
     assert_eq!(shown(&on_pg), shown(&data));
     assert!(on_pg.ok(MONDAY, &["audit", "verify"]).contains("chuỗi băm"));
+    // And back from the server to a new file: the same ids, times and chains again.
+    let back = on_pg.path().join("tro-lai.sqlite");
+    let out = on_pg.ok(MONDAY, &["migrate", "--to", back.to_str().unwrap()]);
+    assert!(out.contains("không có chỗ hỏng"), "{out}");
+    assert_eq!(sqlite_events(&back), source, "back in a file: the same ids, times and chain values");
+    let on_file = Data { dir: tempfile::tempdir().unwrap(), port: 0, store: Some(back.to_str().unwrap().into()) };
+    std::fs::copy(data.config_path(), on_file.config_path()).unwrap();
+    assert_eq!(shown(&on_file), shown(&data));
     // Run again: nothing more to copy. Another history is never appended to this copy.
     let again = data.ok(MONDAY, &["migrate", "--to", &url]);
     assert!(again.contains("Đã chép 0 sự kiện"), "{again}");

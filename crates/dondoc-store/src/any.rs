@@ -77,9 +77,7 @@ impl Store {
         match self {
             Store::Postgres(p) => p.import_recorded(after, events).await.map(|_| ()),
             Store::Esdb(e) => e.import_recorded(events).await,
-            Store::Sqlite(_) => Err(StoreError::Invalid(
-                "chưa chép được sang một tệp SQLite: kho đích phải là PostgreSQL hoặc EventStoreDB".into(),
-            )),
+            Store::Sqlite(s) => s.import_recorded(after, events).await.map(|_| ()),
         }
     }
 }

@@ -80,10 +80,20 @@ pub(crate) struct GroupRequest {
     pub reply: tokio::sync::oneshot::Sender<Result<Vec<crate::AppendResult>, StoreError>>,
 }
 
+/// A recorded history to append as it is (`dondoc migrate` to a file).
+pub(crate) struct ImportRequest {
+    /// The number of events the log must hold before.
+    pub after: u64,
+    pub events: Vec<crate::RecordedEvent>,
+    pub reply: tokio::sync::oneshot::Sender<Result<u64, StoreError>>,
+}
+
 /// What a backend's writer receives.
 pub(crate) enum Job {
     Append(AppendRequest),
     Group(GroupRequest),
+    /// Only the SQLite writer takes these (PostgreSQL imports in a transaction of its own).
+    Import(ImportRequest),
 }
 
 /// Checks and serialises an append.

@@ -384,8 +384,8 @@ pub struct SummaryArgs {
 
 #[derive(Debug, Args)]
 pub struct MigrateArgs {
-    /// Kho đích, ví dụ postgres://dondoc:MẬT_KHẨU@db1:5432/dondoc.
-    #[arg(long, value_name = "URL")]
+    /// Kho đích: postgres://dondoc:MẬT_KHẨU@db1:5432/dondoc, esdb://node1:2113?tls=true, hoặc đường dẫn một tệp SQLite mới.
+    #[arg(long, value_name = "KHO")]
     pub to: String,
     /// Chỉ chép tối đa chừng này sự kiện trong lần chạy này (chép dần; chạy lại để tiếp tục).
     #[arg(long, value_name = "SỐ")]

@@ -100,6 +100,10 @@ impl Writer {
                     self.process(batch).await;
                 }
                 Job::Group(group) => self.process_group(group).await,
+                Job::Import(import) => {
+                    let refusal = StoreError::Invalid("nhập lịch sử đi qua PgStore::import_recorded".into());
+                    let _ = import.reply.send(Err(refusal));
+                }
             }
         }
     }

@@ -288,6 +288,18 @@ impl SqliteStore {
             .map_err(|e| StoreError::Backend(format!("tác vụ đọc bị hủy: {e}")))?
     }
 
+    /// Appends `events` (in order) as another store recorded them (ids, revisions, times
+    /// and metadata with their chain values kept) after position `after` (the number of
+    /// events the file holds: positions here are 1..n without gaps); sealed like any
+    /// commit when a seal key is set. Refused, writing nothing, when the file holds
+    /// another number of events or an id or a stream's revision is taken. For
+    /// `dondoc migrate`. Returns the new last position.
+    pub async fn import_recorded(&self, after: u64, events: &[crate::RecordedEvent]) -> Result<u64, StoreError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.send(writer::Job::Import(writer::ImportRequest { after, events: events.to_vec(), reply }))?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
     fn send(&self, request: writer::Job) -> Result<(), StoreError> {
         let sender = self.inner.requests.as_ref().ok_or(StoreError::Closed)?;
         sender.send(request).map_err(|_| StoreError::Closed)

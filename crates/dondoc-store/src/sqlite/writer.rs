@@ -13,10 +13,10 @@ use tokio::sync::watch;
 
 use super::read::to_sql_int;
 use super::{Clock, WriterStats};
-pub(crate) use crate::prepare::{AppendRequest, GroupRequest, Job, PreparedAppend, PreparedEvent};
+pub(crate) use crate::prepare::{AppendRequest, GroupRequest, ImportRequest, Job, PreparedAppend, PreparedEvent};
 use crate::rules::{self, StoredEvent, Written, conflict, expectation_holds};
 use crate::seal::{self, Digester, SealKey};
-use crate::{AppendResult, StoreError};
+use crate::{AppendResult, StoreError, chain};
 
 /// Most requests committed together.
 const MAX_BATCH_REQUESTS: usize = 1024;
@@ -140,6 +140,7 @@ impl Writer {
                     self.process(batch);
                 }
                 Job::Group(group) => self.process_group(group),
+                Job::Import(import) => self.process_import(import),
             }
         }
     }
@@ -196,6 +197,83 @@ impl Writer {
         self.seal(stamp)?;
         self.exec("COMMIT")?;
         Ok(Ok(results))
+    }
+
+    /// Appends a recorded history as it is, after the `after` events the log holds.
+    fn process_import(&mut self, import: ImportRequest) {
+        let stamp = self.stamp();
+        let reply = match self.run_import(import.after, &import.events, &stamp) {
+            Ok(Ok(head)) => {
+                self.stats.committed(1, import.events.len() as u64);
+                if !import.events.is_empty() {
+                    self.notify.send_replace(Some(head));
+                }
+                Ok(head)
+            }
+            Ok(Err(refused)) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(refused)
+            }
+            Err(e) => {
+                if !self.conn.is_autocommit() {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                }
+                Err(StoreError::Backend(e.to_string()))
+            }
+        };
+        let _ = import.reply.send(reply);
+    }
+
+    fn run_import(
+        &self,
+        after: u64,
+        events: &[crate::RecordedEvent],
+        stamp: &str,
+    ) -> rusqlite::Result<Result<u64, StoreError>> {
+        self.exec("BEGIN IMMEDIATE")?;
+        self.lines.borrow_mut().clear();
+        let head: i64 = self.conn.query_row("SELECT coalesce(max(position), 0) FROM events", [], |r| r.get(0))?;
+        if head as u64 != after {
+            return Ok(Err(StoreError::Invalid(format!(
+                "kho đích đã có {head} sự kiện, không phải {after}: có nơi khác đang ghi vào kho đích"
+            ))));
+        }
+        let sql = "INSERT INTO events (position, id, stream, revision, event_type, metadata, recorded_at, data)
+                   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        for (i, e) in events.iter().enumerate() {
+            let position = after + 1 + i as u64;
+            let recorded_at = e.recorded_at.to_rfc3339_opts(SecondsFormat::Micros, true);
+            let params = params![
+                to_sql_int(position),
+                e.id.hyphenated().to_string(),
+                e.stream,
+                to_sql_int(e.revision),
+                e.event_type,
+                chain::canonical_json(&e.metadata),
+                recorded_at,
+                chain::canonical_json(&e.data),
+            ];
+            match stmt.execute(params) {
+                Ok(_) => {}
+                Err(err) if err.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) => {
+                    return Ok(Err(StoreError::Invalid(format!(
+                        "kho đích đã có sự kiện {} hoặc phiên bản {} của luồng {}",
+                        e.id, e.revision, e.stream
+                    ))));
+                }
+                Err(err) => return Err(err),
+            }
+            if self.seal_key.is_some() {
+                let value = chain::chain_of(e).unwrap_or_default();
+                self.lines
+                    .borrow_mut()
+                    .push((position, seal::line(position, &recorded_at, &e.stream, e.revision, value)));
+            }
+        }
+        self.seal(stamp)?;
+        self.exec("COMMIT")?;
+        Ok(Ok(after + events.len() as u64))
     }
 
     fn process(&mut self, batch: Vec<AppendRequest>) {
@@ -404,7 +482,7 @@ fn drain(first: AppendRequest, receiver: &mpsc::Receiver<Job>) -> (Vec<AppendReq
                 weight += next.request.weight();
                 batch.push(next);
             }
-            Ok(group @ Job::Group(_)) => return (batch, Some(group)),
+            Ok(other) => return (batch, Some(other)),
             Err(_) => break,
         }
     }

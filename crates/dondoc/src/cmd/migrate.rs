@@ -8,15 +8,26 @@ use crate::datadir::DataDir;
 use crate::outln;
 
 pub async fn run(global: &Global, args: &MigrateArgs) -> Result<()> {
-    if !dondoc_store::any::Store::is_server_url(&args.to) {
-        return Err(AppError::Input(format!(
-            "kho đích \"{}\": chỉ chuyển được sang PostgreSQL (postgres://…) hoặc EventStoreDB/KurrentDB (esdb://…, kurrentdb://…)",
-            args.to.split("://").next().unwrap_or(&args.to)
-        ))
-        .into());
-    }
     let app = DataDir::locate(global)?.open(global, dondoc_app::Delivery::none()?, crate::clock::cli()?).await?;
-    let target = crate::datadir::connect(&args.to).await?;
+    let target = if dondoc_store::any::Store::is_server_url(&args.to) {
+        crate::datadir::connect(&args.to).await?
+    } else {
+        // A file: a new embedded store (or one an interrupted run began), sealed with this
+        // deployment's seal key when it has one.
+        let path = std::path::Path::new(&args.to);
+        let same = match (std::fs::canonicalize(path), app.store.sqlite().map(|s| std::fs::canonicalize(s.path()))) {
+            (Ok(a), Some(Ok(b))) => a == b,
+            _ => false,
+        };
+        if same {
+            return Err(AppError::Input("kho đích là chính tệp nhật ký đang dùng".into()).into());
+        }
+        let options =
+            dondoc_store::sqlite::SqliteOptions { seal_key: app.settings.seal_key.clone(), ..Default::default() };
+        dondoc_store::any::Store::Sqlite(
+            dondoc_store::sqlite::SqliteStore::open_with(path, options).map_err(AppError::from)?,
+        )
+    };
     outln!("Chép nhật ký từ {} sang {}.", app.store.describe(), target.describe());
     let report = dondoc_app::migrate::migrate(&app.store, &target, args.max_events, &|n| {
         if n % 10_000 == 0 {
