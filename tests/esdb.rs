@@ -73,12 +73,6 @@ async fn the_binary_runs_on_an_eventstoredb_store() {
     serve.stop().await;
 }
 
-/// `sending.leader` of a daemon's `/healthz`, once it answers.
-fn leads(serve: &serve_process::Serve) -> Option<bool> {
-    let (_, health) = serve.health()?;
-    health["sending"]["leader"].as_bool()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn of_two_daemons_on_one_eventstoredb_store_one_sends_and_the_other_takes_over() {
     let peer = EsdbPeer::start();
@@ -88,29 +82,11 @@ async fn of_two_daemons_on_one_eventstoredb_store_one_sends_and_the_other_takes_
     a.healthz().await;
     let mut b = second.serve(MONDAY);
     b.healthz().await;
-    let (leader, other) = eventually("one daemon holds the lease stream", &a, || match (leads(&a)?, leads(&b)?) {
-        (true, false) => Some((0, 1)),
-        (false, true) => Some((1, 0)),
-        _ => None,
-    })
-    .await;
-    let mut daemons = [a, b];
-    for _ in 0..5 {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        assert_eq!((leads(&daemons[leader]), leads(&daemons[other])), (Some(true), Some(false)), "never both");
-    }
+    let (leader, _) = serve_process::one_leader(&a, &b).await;
+    let (mut dying, mut survivor) = if leader == 0 { (a, b) } else { (b, a) };
     // SIGKILL: no release is written; the lease expires and the other takes it.
-    daemons[leader].child.kill().unwrap();
-    daemons[leader].child.wait().unwrap();
-    let killed = std::time::Instant::now();
-    let survivor = &daemons[other];
-    serve_process::eventually_within(Duration::from_secs(30), "the other daemon takes the lease", survivor, || {
-        leads(survivor)?.then_some(())
-    })
-    .await;
-    println!("lease stream taken over {:?} after the leader was killed", killed.elapsed());
-    let [a, b] = daemons;
-    let mut survivor = if other == 0 { a } else { b };
+    let took = serve_process::kill_and_take_over(&mut dying, &survivor).await;
+    println!("lease stream taken over {took:?} after the leader was killed");
     survivor.stop().await;
 }
 

@@ -95,12 +95,6 @@ async fn the_binary_runs_on_a_postgresql_store() {
     assert_eq!(events(), imported + 6, "two commands, the account (created, password), its token, the comment");
 }
 
-/// `sending.leader` of a daemon's `/healthz`, once it answers.
-fn leads(serve: &serve_process::Serve) -> Option<bool> {
-    let (_, health) = serve.health()?;
-    health["sending"]["leader"].as_bool()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn of_two_daemons_on_one_store_one_sends_and_the_other_takes_over_when_it_dies() {
     if bin_dir().is_none() {
@@ -118,35 +112,15 @@ async fn of_two_daemons_on_one_store_one_sends_and_the_other_takes_over_when_it_
     let mut b = second.serve(MONDAY);
     b.healthz().await;
     // Exactly one holds the sending lease, and the server names it.
-    let (leader, other) = eventually("one daemon holds the sending lease", &a, || match (leads(&a)?, leads(&b)?) {
-        (true, false) => Some((0, 1)),
-        (false, true) => Some((1, 0)),
-        _ => None,
-    })
-    .await;
-    let mut daemons = [a, b];
-    let holder = daemons[other].health().unwrap().1["sending"]["holder"].clone();
-    let leader_pid = daemons[leader].child.id();
-    assert!(holder.as_str().unwrap().ends_with(&format!("pid {leader_pid}")), "{holder}");
-    for _ in 0..5 {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        assert_eq!((leads(&daemons[leader]), leads(&daemons[other])), (Some(true), Some(false)), "never both");
-    }
+    let (leader, _) = serve_process::one_leader(&a, &b).await;
+    let (mut dying, mut survivor) = if leader == 0 { (a, b) } else { (b, a) };
+    let holder = survivor.health().unwrap().1["sending"]["holder"].clone();
+    assert!(holder.as_str().unwrap().ends_with(&format!("pid {}", dying.child.id())), "{holder}");
     // The leader dies (SIGKILL): the other takes over within 30 s.
-    daemons[leader].child.kill().unwrap();
-    daemons[leader].child.wait().unwrap();
-    let killed = std::time::Instant::now();
-    let survivor = &daemons[other];
-    serve_process::eventually_within(Duration::from_secs(30), "the other daemon takes the lease", survivor, || {
-        leads(survivor)?.then_some(())
-    })
-    .await;
-    let took = killed.elapsed();
+    let took = serve_process::kill_and_take_over(&mut dying, &survivor).await;
     let holder = survivor.health().unwrap().1["sending"]["holder"].clone();
     assert!(holder.as_str().unwrap().ends_with(&format!("pid {}", survivor.child.id())), "{holder}");
     println!("sending lease taken over {took:?} after the leader was killed");
-    let [a, b] = daemons;
-    let mut survivor = if other == 0 { a } else { b };
     survivor.stop().await;
 }
 
@@ -310,28 +284,14 @@ async fn two_daemons_deliver_every_due_reminder_with_at_most_one_resend_when_the
     a.healthz().await;
     let mut b = second.serve(MONDAY);
     b.healthz().await;
-    let (leader, other) = eventually("one daemon holds the sending lease", &a, || match (leads(&a)?, leads(&b)?) {
-        (true, false) => Some((0, 1)),
-        (false, true) => Some((1, 0)),
-        _ => None,
-    })
-    .await;
-    let mut daemons = [a, b];
-    eventually("the leader's first reminder on the wire", &daemons[leader], || {
-        (!smtp.messages().is_empty()).then_some(())
-    })
-    .await;
+    let (leader, _) = serve_process::one_leader(&a, &b).await;
+    let (mut dying, mut survivor) = if leader == 0 { (a, b) } else { (b, a) };
+    eventually("the leader's first reminder on the wire", &dying, || (!smtp.messages().is_empty()).then_some(())).await;
     // Killed while that message waits for its 250: its delivery is not recorded.
-    daemons[leader].child.kill().unwrap();
-    daemons[leader].child.wait().unwrap();
     let on_the_wire_at_kill = smtp.messages().len();
-    let survivor = &daemons[other];
-    serve_process::eventually_within(Duration::from_secs(30), "the other daemon takes the lease", survivor, || {
-        leads(survivor)?.then_some(())
-    })
-    .await;
+    serve_process::kill_and_take_over(&mut dying, &survivor).await;
     let received = |address: &str| smtp.messages().iter().filter(|m| m.rcpt_tos.iter().any(|r| r == address)).count();
-    serve_process::eventually_within(Duration::from_secs(90), "every officer's reminder delivered", survivor, || {
+    serve_process::eventually_within(Duration::from_secs(90), "every officer's reminder delivered", &survivor, || {
         addresses.iter().all(|a| received(a) >= 1).then_some(())
     })
     .await;
@@ -347,7 +307,5 @@ async fn two_daemons_deliver_every_due_reminder_with_at_most_one_resend_when_the
     let log = second.json(MONDAY, &["reminders", "log", "--json"]);
     let logged: usize = log.as_array().unwrap().len();
     assert!(logged >= OFFICERS, "every delivery in the shared delivery log: {log}");
-    let [a, b] = daemons;
-    let mut survivor = if other == 0 { a } else { b };
     survivor.stop().await;
 }

@@ -155,3 +155,39 @@ pub async fn eventually_within<T>(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// `sending.leader` of a daemon's `/healthz`, once it answers.
+pub fn leads(serve: &Serve) -> Option<bool> {
+    let (_, health) = serve.health()?;
+    health["sending"]["leader"].as_bool()
+}
+
+/// Of two daemons on one store, waits until exactly one leads; (leader, other) as indexes
+/// of `[a, b]`, checked again for 1.5 s: never both.
+pub async fn one_leader(a: &Serve, b: &Serve) -> (usize, usize) {
+    let pair = eventually("one daemon holds the sending lease", a, || match (leads(a)?, leads(b)?) {
+        (true, false) => Some((0, 1)),
+        (false, true) => Some((1, 0)),
+        _ => None,
+    })
+    .await;
+    let daemons = [a, b];
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!((leads(daemons[pair.0]), leads(daemons[pair.1])), (Some(true), Some(false)), "never both");
+    }
+    pair
+}
+
+/// Kills `leader` with SIGKILL and waits until `survivor` leads, for up to 30 s: how long
+/// the takeover took.
+pub async fn kill_and_take_over(leader: &mut Serve, survivor: &Serve) -> Duration {
+    leader.child.kill().unwrap();
+    leader.child.wait().unwrap();
+    let killed = Instant::now();
+    eventually_within(Duration::from_secs(30), "the other daemon takes the lease", survivor, || {
+        leads(survivor)?.then_some(())
+    })
+    .await;
+    killed.elapsed()
+}

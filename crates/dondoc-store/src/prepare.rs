@@ -96,6 +96,35 @@ pub(crate) enum Job {
     Import(ImportRequest),
 }
 
+/// An append prepared on the caller's task and handed to a writer through `send` (the
+/// SQL backends' job queues): the writer's answer.
+pub(crate) async fn submit_append(
+    send: impl FnOnce(Job) -> Result<(), StoreError>,
+    stream: &str,
+    expected: ExpectedRevision,
+    events: Vec<EventData>,
+) -> Result<crate::AppendResult, StoreError> {
+    let request = prepare(stream, expected, events)?;
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    send(Job::Append(AppendRequest { request, reply }))?;
+    answer.await.map_err(|_| StoreError::Closed)?
+}
+
+/// A group prepared on the caller's task and handed to a writer through `send`.
+pub(crate) async fn submit_group(
+    send: impl FnOnce(Job) -> Result<(), StoreError>,
+    appends: Vec<crate::StreamAppend>,
+) -> Result<Vec<crate::AppendResult>, StoreError> {
+    if appends.is_empty() {
+        return Ok(Vec::new());
+    }
+    let requests =
+        appends.into_iter().map(|a| prepare(&a.stream, a.expected, a.events)).collect::<Result<Vec<_>, _>>()?;
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    send(Job::Group(GroupRequest { requests, reply }))?;
+    answer.await.map_err(|_| StoreError::Closed)?
+}
+
 /// Checks and serialises an append.
 pub(crate) fn prepare(
     stream: &str,

@@ -33,7 +33,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::stream::BoxStream;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, watch};
 use tokio_postgres::Config;
 
 use crate::{
@@ -178,23 +178,11 @@ impl EventStore for PgStore {
         expected: ExpectedRevision,
         events: Vec<EventData>,
     ) -> Result<AppendResult, StoreError> {
-        let request = crate::prepare::prepare(stream, expected, events)?;
-        let (reply, answer) = oneshot::channel();
-        self.send(writer::Job::Append(writer::AppendRequest { request, reply }))?;
-        answer.await.map_err(|_| StoreError::Closed)?
+        crate::prepare::submit_append(|job| self.send(job), stream, expected, events).await
     }
 
     async fn append_group(&self, appends: Vec<StreamAppend>) -> Result<Vec<AppendResult>, StoreError> {
-        if appends.is_empty() {
-            return Ok(Vec::new());
-        }
-        let requests = appends
-            .into_iter()
-            .map(|a| crate::prepare::prepare(&a.stream, a.expected, a.events))
-            .collect::<Result<Vec<_>, _>>()?;
-        let (reply, answer) = oneshot::channel();
-        self.send(writer::Job::Group(writer::GroupRequest { requests, reply }))?;
-        answer.await.map_err(|_| StoreError::Closed)?
+        crate::prepare::submit_group(|job| self.send(job), appends).await
     }
 
     async fn read_stream(

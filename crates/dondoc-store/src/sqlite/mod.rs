@@ -102,7 +102,7 @@ use std::thread::JoinHandle;
 use chrono::{DateTime, Utc};
 use futures::stream::BoxStream;
 use rusqlite::Connection;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::watch;
 
 use crate::seal::{SealKey, SealRecord, SealReport};
 use crate::{
@@ -313,23 +313,11 @@ impl EventStore for SqliteStore {
         expected: ExpectedRevision,
         events: Vec<EventData>,
     ) -> Result<AppendResult, StoreError> {
-        let request = crate::prepare::prepare(stream, expected, events)?;
-        let (reply, answer) = oneshot::channel();
-        self.send(writer::Job::Append(writer::AppendRequest { request, reply }))?;
-        answer.await.map_err(|_| StoreError::Closed)?
+        crate::prepare::submit_append(|job| self.send(job), stream, expected, events).await
     }
 
     async fn append_group(&self, appends: Vec<StreamAppend>) -> Result<Vec<AppendResult>, StoreError> {
-        if appends.is_empty() {
-            return Ok(Vec::new());
-        }
-        let requests = appends
-            .into_iter()
-            .map(|a| crate::prepare::prepare(&a.stream, a.expected, a.events))
-            .collect::<Result<Vec<_>, _>>()?;
-        let (reply, answer) = oneshot::channel();
-        self.send(writer::Job::Group(writer::GroupRequest { requests, reply }))?;
-        answer.await.map_err(|_| StoreError::Closed)?
+        crate::prepare::submit_group(|job| self.send(job), appends).await
     }
 
     async fn read_stream(
