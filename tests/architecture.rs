@@ -12,7 +12,7 @@ use serde_json::Value;
 const ALLOWED: &[(&str, &[&str])] = &[
     ("dondoc-core", &["dondoc-testkit"]),
     ("dondoc-store", &["dondoc-testkit"]),
-    ("dondoc-projections", &["dondoc-core", "dondoc-store"]),
+    ("dondoc-projections", &["dondoc-core", "dondoc-store", "dondoc-testkit"]),
     ("dondoc-import", &["dondoc-core"]),
     ("dondoc-notify", &["dondoc-core", "dondoc-testkit"]),
     (

@@ -285,4 +285,8 @@ async fn the_lease_stream_has_one_holder() {
     lease::release(&store, "A").await.unwrap();
     let (x, y) = tokio::join!(lease::try_take(&store, "X", expired), lease::try_take(&store, "Y", expired));
     assert!(x.unwrap() ^ y.unwrap(), "exactly one of two racing daemons takes it");
+    // The server is asked to keep only the last few lease events.
+    let metadata = peer.stream_data("$$_dondoc-lease");
+    assert_eq!(metadata.len(), 1, "{metadata:?}");
+    assert_eq!(metadata[0]["$maxCount"], lease::KEEP, "{metadata:?}");
 }

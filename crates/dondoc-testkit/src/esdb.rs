@@ -860,6 +860,15 @@ impl EsdbPeer {
             .collect()
     }
 
+    /// The data of every event of `stream`, as JSON, in revision order.
+    pub fn stream_data(&self, stream: &str) -> Vec<serde_json::Value> {
+        let log = self.shared.log.lock().unwrap();
+        log.streams
+            .get(stream.as_bytes())
+            .map(|r| r.iter().map(|&i| serde_json::from_slice(&log.records[i].data).unwrap_or_default()).collect())
+            .unwrap_or_default()
+    }
+
     /// Events stored outside system streams.
     pub fn user_events(&self) -> usize {
         self.shared.log.lock().unwrap().records.iter().filter(|r| !r.stream.starts_with(b"$")).count()

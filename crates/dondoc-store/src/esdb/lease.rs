@@ -83,13 +83,30 @@ pub async fn release(store: &EsdbStore, me: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Events the server keeps of the lease stream (`$maxCount`): renewals every few seconds
+/// would otherwise grow the log by thousands of events a day; older ones go at the next
+/// scavenge.
+pub const KEEP: u64 = 16;
+
+/// Asks the server to keep only the last [`KEEP`] lease events (best effort: a user
+/// without the right to write stream metadata leaves the stream unbounded, which only
+/// costs space).
+async fn bound(store: &EsdbStore) {
+    let metadata = kurrentdb::StreamMetadata::builder().max_count(KEEP).build();
+    let options = &AppendToStreamOptions::default();
+    let metadata = &metadata;
+    let _ = store
+        .with_retry(|client| async move { client.set_stream_metadata(LEASE_STREAM, options, metadata).await })
+        .await;
+}
+
 async fn write(store: &EsdbStore, after: Option<u64>, record: &LeaseRecord) -> Result<bool, StoreError> {
     let event = kurrentdb::EventData::json("Lease", record)
         .map_err(|e| StoreError::Invalid(e.to_string()))?
         .id(uuid::Uuid::new_v4());
     let state = after.map_or(StreamState::NoStream, StreamState::StreamRevision);
     let options = &AppendToStreamOptions::default().stream_state(state);
-    store
+    let written = store
         .with_retry(|client| {
             let event = event.clone();
             async move {
@@ -100,7 +117,11 @@ async fn write(store: &EsdbStore, after: Option<u64>, record: &LeaseRecord) -> R
                 }
             }
         })
-        .await
+        .await?;
+    if written && after.is_none() {
+        bound(store).await;
+    }
+    Ok(written)
 }
 
 /// Holds (or waits for) the lease for `me`; `leading` says whether it holds it. Runs until
