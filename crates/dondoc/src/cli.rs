@@ -86,9 +86,13 @@ pub enum Command {
     Serve(ServeArgs),
     /// Chạy mô phỏng trên đồng hồ ảo; mọi tin được ghi thành tệp JSON trong --outbox.
     Simulate(SimulateArgs),
-    /// Chép toàn bộ nhật ký sang kho khác (PostgreSQL), giữ nguyên mã, thời điểm và chuỗi băm
-    /// của từng sự kiện, rồi kiểm tra chuỗi băm trên kho đích; chạy lại để tiếp tục khi bị ngắt.
+    /// Chép toàn bộ nhật ký sang kho khác (PostgreSQL, EventStoreDB hoặc một tệp SQLite mới), giữ
+    /// nguyên mã và chuỗi băm của từng sự kiện, rồi kiểm tra chuỗi băm trên kho đích; chạy lại để
+    /// tiếp tục khi bị ngắt.
     Migrate(MigrateArgs),
+    /// Sao lưu kho nhúng (tệp SQLite) thành một tệp nhất quán, kể cả khi dịch vụ đang chạy, rồi
+    /// kiểm tra chuỗi băm và dấu niêm phong của bản sao.
+    Backup(BackupArgs),
 }
 
 #[derive(Debug, Args)]
@@ -380,6 +384,13 @@ pub struct SummaryArgs {
     pub out: Option<PathBuf>,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Tệp sao lưu (chưa có). Khôi phục: dừng dịch vụ, chép tệp này thành dondoc.sqlite của thư mục dữ liệu.
+    #[arg(long, value_name = "TỆP")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

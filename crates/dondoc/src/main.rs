@@ -81,6 +81,7 @@ fn run_async(cli: &Cli) -> anyhow::Result<()> {
             Command::User(args) => cmd::user::run(&cli.global, args).await,
             Command::Simulate(args) => cmd::simulate::run(&cli.global, args).await,
             Command::Migrate(args) => cmd::migrate::run(&cli.global, args).await,
+            Command::Backup(args) => cmd::backup::run(&cli.global, args).await,
             Command::When(_) | Command::Holidays(_) => unreachable!("synchronous commands are dispatched in main"),
         }
     })

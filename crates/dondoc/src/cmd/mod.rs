@@ -2,6 +2,7 @@
 
 pub mod agency;
 pub mod audit;
+pub mod backup;
 pub mod calendar;
 pub mod contact;
 pub mod export;
