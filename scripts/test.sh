@@ -83,6 +83,14 @@ if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver fonts-noto-core >/dev/null
 fi
 
+# /metrics is read by the official Prometheus Python client's parser (PyPI).
+PROMETHEUS_CLIENT_VERSION="0.26.0"
+if ! python3 -c "import prometheus_client" >/dev/null 2>&1; then
+  echo "installing prometheus-client $PROMETHEUS_CLIENT_VERSION (pip)" >&2
+  python3 -m pip install --quiet --disable-pip-version-check "prometheus-client==$PROMETHEUS_CLIENT_VERSION" 2>/dev/null \
+    || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "prometheus-client==$PROMETHEUS_CLIENT_VERSION"
+fi
+
 # The API's OpenAPI document is checked by schemathesis (PyPI) against the running daemon.
 SCHEMATHESIS_VERSION="4.32.5"
 if [ "$(schemathesis --version 2>/dev/null | awk '{print $NF}')" != "$SCHEMATHESIS_VERSION" ]; then

@@ -535,3 +535,78 @@ async fn chat_commands_list_my_tasks_and_the_overdue_ones() {
     assert_eq!(audit[2]["source"], "telegram", "{}", audit[2]);
     assert_eq!(data.audit(sunday, "02").len(), 1, "the refused explanation recorded nothing");
 }
+
+/// `/metrics` as Prometheus reads it: parsed by the official Python client's parser
+/// (prometheus_client, installed by scripts/test.sh), not by our own code.
+fn scrape(port: u16) -> Value {
+    let script = r#"
+import json, sys, urllib.request
+from prometheus_client.parser import text_string_to_metric_families
+r = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1])
+text = r.read().decode()
+samples = {}
+for family in text_string_to_metric_families(text):
+    for s in family.samples:
+        labels = ",".join("%s=%s" % kv for kv in sorted(s.labels.items()))
+        samples[s.name + ("{" + labels + "}" if labels else "")] = s.value
+print(json.dumps({"content_type": r.headers["Content-Type"], "samples": samples}))
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script, &port.to_string()])
+        .output()
+        .expect("python3 (scripts/test.sh installs prometheus_client)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_prometheus_text_with_the_figures_an_operator_watches() {
+    let monday = "2025-09-22T09:00:00+07:00";
+    let data = Data::new(monday);
+    // A configured channel (nobody to send to: the server is never called).
+    let port = serve_process::free_port();
+    data.configure(&format!("[email]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"none\"\nfrom = \"Tổ giúp việc <nhacviec@example.gov.vn>\"\n"));
+    let mut serve = data.serve(monday);
+    serve.healthz().await;
+    eventually("a sweep has run", &serve, || {
+        let (_, health) = serve.health()?;
+        health["last_runs"]["sweep"].is_string().then_some(())
+    })
+    .await;
+    let scraped = scrape(data.port);
+    assert!(scraped["content_type"].as_str().unwrap().starts_with("text/plain; version=0.0.4"), "{scraped}");
+    let m = &scraped["samples"];
+    assert_eq!(m["dondoc_tasks{classification=in_progress_overdue}"], 1.0, "task 01 is overdue: {m}");
+    assert_eq!(m["dondoc_tasks{classification=cancelled}"], 0.0, "{m}");
+    assert_eq!(m["dondoc_sending_leader"], 1.0, "{m}");
+    assert_eq!(m["dondoc_channel_up{channel=email}"], 1.0, "{m}");
+    assert_eq!(m["dondoc_sending_lease_holder{holder=this process}"], 1.0, "{m}");
+    assert_eq!(m["dondoc_reminders_delivered_total{channel=zalo}"], 0.0, "a series from the start: {m}");
+    let out = std::process::Command::new("sqlite3")
+        .arg(data.path().join("dondoc.sqlite"))
+        .arg("SELECT max(position) FROM events")
+        .output()
+        .unwrap();
+    let head: f64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+    assert_eq!(m["dondoc_log_position"], head, "{m}");
+    assert!(m["dondoc_projection_lag_positions"].as_f64().unwrap() >= 0.0);
+    assert!(m["dondoc_job_last_run_timestamp_seconds{job=sweep}"].as_f64().unwrap() > 1.7e9, "{m}");
+    assert!(m.get("dondoc_sweep_duration_milliseconds").is_some(), "{m}");
+    // Every metric the shipped Grafana dashboard queries is one the daemon exposes.
+    let dashboard: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy/grafana-dashboard.json")).unwrap(),
+    )
+    .unwrap();
+    let names: Vec<&str> = m.as_object().unwrap().keys().map(|k| k.split('{').next().unwrap()).collect();
+    for panel in dashboard["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().unwrap() {
+            let expr = target["expr"].as_str().unwrap();
+            for word in
+                expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| w.starts_with("dondoc_"))
+            {
+                assert!(names.contains(&word), "the dashboard's {word} ({expr}) is not exposed: {names:?}");
+            }
+        }
+    }
+    serve.stop().await;
+}

@@ -13,6 +13,7 @@ mod datadir;
 mod help;
 mod lock;
 mod logging;
+mod metrics;
 mod output;
 mod sealkey;
 mod serve;

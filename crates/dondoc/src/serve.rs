@@ -68,6 +68,7 @@ pub async fn run(global: &Global, args: &ServeArgs) -> Result<()> {
     tracing::info!(listen = %bound, "dondoc đang chạy");
     let mut router = Router::new()
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
         .with_state(app.clone())
         .merge(dondoc_web::router(app.clone(), data.config.web.clone())?);
     if let Some(config) = channels.zalo {
@@ -357,6 +358,16 @@ async fn healthz(State(app): State<Arc<App>>) -> (StatusCode, axum::Json<serde_j
         "channels": app.dispatcher.channels().iter().map(|c| c.as_str()).collect::<Vec<_>>(),
     });
     (code, axum::Json(body))
+}
+
+/// `GET /metrics`: Prometheus' text format ([`crate::metrics`]); 500 with the reason when
+/// the figures cannot be gathered.
+async fn metrics(State(app): State<Arc<App>>) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    match crate::metrics::render(&app).await {
+        Ok(text) => ([(axum::http::header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("không lấy được số liệu: {e}")).into_response(),
+    }
 }
 
 /// `POST /zalo/webhook`: 200 once what the event means is appended (Zalo waits about 2 s
