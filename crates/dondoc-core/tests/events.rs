@@ -498,3 +498,48 @@ fn a_revision_that_renumbers_a_task_round_trips_and_older_revisions_still_load()
     assert_eq!(data["tt"], "3.2");
     assert_eq!(TaskEvent::decode(event_type, version, data).unwrap(), event);
 }
+
+/// The catalogue of task events in `docs/events.md` (the part between its markers) is
+/// generated from the samples and their golden files: every type, its Vietnamese name, its
+/// schema version and each field with the JSON kind and an example. `DONDOC_BLESS=1`
+/// rewrites it after review.
+#[test]
+fn the_event_catalogue_lists_every_type_and_field() {
+    fn kind(v: &Value) -> &'static str {
+        match v {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+        }
+    }
+    fn example(v: &Value) -> String {
+        let text = v.to_string().replace('|', "\\|");
+        if text.chars().count() > 60 { format!("{}…", text.chars().take(60).collect::<String>()) } else { text }
+    }
+    let mut out = String::new();
+    out.push_str("| Type | Tên sự kiện | Version | Fields (JSON kind, example) |\n|---|---|---|---|\n");
+    for sample in samples() {
+        let (event_type, version, data) = read_fixture(&fixture_path(sample.event_type()));
+        let fields = data
+            .as_object()
+            .map(|m| {
+                m.iter().map(|(k, v)| format!("`{k}` ({}, `{}`)", kind(v), example(v))).collect::<Vec<_>>().join("<br>")
+            })
+            .unwrap_or_default();
+        out.push_str(&format!("| `{event_type}` | {} | {version} | {fields} |\n", sample.name_vi()));
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/events.md");
+    let doc = fs::read_to_string(&path).expect("docs/events.md");
+    let (begin, end) = ("<!-- generated: task events -->\n", "<!-- end generated -->");
+    let (head, rest) = doc.split_once(begin).expect("the begin marker");
+    let (_, tail) = rest.split_once(end).expect("the end marker");
+    let expected = format!("{head}{begin}{out}{end}{tail}");
+    if std::env::var_os("DONDOC_BLESS").is_some() {
+        fs::write(&path, &expected).unwrap();
+        return;
+    }
+    assert_eq!(doc, expected, "docs/events.md is behind the event types (DONDOC_BLESS=1 rewrites its table)");
+}
