@@ -68,7 +68,11 @@ fn every_label_is_the_glossary_s() {
 
 /// Files people read, or that hold what people read.
 fn texts() -> Vec<PathBuf> {
-    let mut out = vec![repo().join("docs/huong-dan-su-dung.md"), repo().join("config/dondoc.example.toml")];
+    let mut out = vec![
+        repo().join("docs/huong-dan-su-dung.md"),
+        repo().join("docs/van-hanh.md"),
+        repo().join("config/dondoc.example.toml"),
+    ];
     let mut dirs = vec![repo().join("config/templates"), repo().join("crates")];
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
