@@ -208,17 +208,8 @@ impl EsdbStore {
     pub async fn last_event(&self) -> Result<Option<RecordedEvent>, StoreError> {
         let mut from = StreamPosition::End;
         loop {
-            let options = &ReadAllOptions::default().backwards().position(from).max_count(PAGE);
-            let page = self
-                .with_retry(|client| async move {
-                    let mut read = client.read_all(options).await?;
-                    let mut events = Vec::new();
-                    while let Some(resolved) = read.next().await? {
-                        events.push(codec::recorded(resolved)?);
-                    }
-                    Ok(events)
-                })
-                .await?;
+            let page =
+                self.read_all_page(&ReadAllOptions::default().backwards().position(from).max_count(PAGE)).await?;
             let full = page.len() == PAGE;
             let oldest = page.last().map(|e| e.position);
             if let Some(found) = page.into_iter().find(|e| !hidden(&e.stream)) {
@@ -279,19 +270,23 @@ impl EsdbStore {
             None => StreamPosition::Start,
             Some(p) => StreamPosition::Position(kurrentdb::Position { commit: p, prepare: p }),
         };
-        let options = &ReadAllOptions::default().forwards().position(position).max_count(max);
-        let events = self
-            .with_retry(|client| async move {
-                let mut read = client.read_all(options).await?;
-                let mut events = Vec::new();
-                while let Some(resolved) = read.next().await? {
-                    events.push(codec::recorded(resolved)?);
-                }
-                Ok(events)
-            })
-            .await?;
+        let events =
+            self.read_all_page(&ReadAllOptions::default().forwards().position(position).max_count(max)).await?;
         let end = events.len() < max;
         Ok((events, end))
+    }
+
+    /// One read of `$all` with `options`, every event decoded (hidden ones included).
+    async fn read_all_page(&self, options: &ReadAllOptions) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.with_retry(|client| async move {
+            let mut read = client.read_all(options).await?;
+            let mut events = Vec::new();
+            while let Some(resolved) = read.next().await? {
+                events.push(codec::recorded(resolved)?);
+            }
+            Ok(events)
+        })
+        .await
     }
 }
 
