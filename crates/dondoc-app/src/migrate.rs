@@ -82,18 +82,7 @@ pub async fn migrate(
     if !exhausted {
         exhausted = source.read_all(after, 1).await?.is_empty();
     }
-    let source_events = if exhausted { resumed_after + copied } else { count(source).await? };
+    let source_events = if exhausted { resumed_after + copied } else { source.event_count().await? };
     let verified = if exhausted { Some(verify_all(target).await?) } else { None };
     Ok(Migration { resumed_after, copied, source_events, verified })
-}
-
-/// The number of events of a store (read through).
-async fn count(store: &Store) -> Result<u64> {
-    let (mut n, mut after) = (0u64, None);
-    loop {
-        let page = store.read_all(after, PAGE * 10).await?;
-        let Some(last) = page.last() else { return Ok(n) };
-        n += page.len() as u64;
-        after = Some(last.position);
-    }
 }
