@@ -114,6 +114,14 @@ rm -f "$DONDOC_SKIP_LOG" target/test-output.log
 status=0
 cargo test --workspace --locked --features "$FEATURES" 2>&1 | tee target/test-output.log || status=$?
 
+# Crash safety (issue 18 §4): `dondoc serve` killed with SIGKILL 100 times, in a release
+# build as the issue asks (the debug run above kills it a dozen times). Built without debug
+# info, which only the shipped binary needs (scripts/release.sh splits it off).
+if [ "$status" -eq 0 ]; then
+  CARGO_PROFILE_RELEASE_DEBUG=false cargo test --release --locked -p dondoc --features "$FEATURES" \
+    --test crash_recovery -- --nocapture 2>&1 | tee -a target/test-output.log || status=$?
+fi
+
 touch "$DONDOC_SKIP_LOG"
 not_run=$( { sed -n 's/^test \(.*\) \.\.\. ignored.*/\1/p' target/test-output.log;
              sed -n 's/^SKIPPED \([^ ]*\): .*/\1/p' "$DONDOC_SKIP_LOG"; } | sort -u)

@@ -143,17 +143,24 @@ struct Loaded {
     revision: Option<u64>,
     /// The events of the stream written by the command with this id, if any.
     written: Vec<TaskEvent>,
+    /// The revision of the last of `written`.
+    written_revision: Option<u64>,
 }
 
 async fn load_for<S: EventStore>(store: &S, key: &TaskKey, command_id: Uuid) -> Result<Loaded, CommandError> {
-    let mut loaded =
-        Loaded { state: TaskState { key: key.clone(), ..TaskState::default() }, revision: None, written: Vec::new() };
+    let mut loaded = Loaded {
+        state: TaskState { key: key.clone(), ..TaskState::default() },
+        revision: None,
+        written: Vec::new(),
+        written_revision: None,
+    };
     for recorded in read_task(store, key).await? {
         let (event, meta) = decode(&recorded)?;
         loaded.state.apply(&event);
         loaded.revision = Some(recorded.revision);
         if meta.command_id == Some(command_id) {
             loaded.written.push(event);
+            loaded.written_revision = Some(recorded.revision);
         }
     }
     Ok(loaded)
@@ -168,7 +175,9 @@ pub async fn load<S: EventStore>(store: &S, key: &TaskKey) -> Result<(TaskState,
 /// Runs `command` against the task. With `expected`, the task must still be at that
 /// revision (else [`CommandError::Conflict`] with the current one); without it, a
 /// concurrent change makes the command decide again on the new state. A command whose id
-/// (`ctx.command_id`) is already in the stream returns what it wrote, writing nothing.
+/// (`ctx.command_id`) is already in the stream returns what it wrote and the revision it
+/// wrote it at (not the current one: a client that lost the first answer must not be
+/// told it has seen changes made since), writing nothing.
 pub async fn execute<S: EventStore>(
     store: &S,
     key: &TaskKey,
@@ -178,9 +187,9 @@ pub async fn execute<S: EventStore>(
 ) -> Result<Executed, CommandError> {
     let mut last_conflict = None;
     for attempt in 0..MAX_ATTEMPTS {
-        let Loaded { mut state, revision, written } = load_for(store, key, ctx.command_id).await?;
+        let Loaded { mut state, revision, written, written_revision } = load_for(store, key, ctx.command_id).await?;
         if !written.is_empty() {
-            return Ok(Executed { events: written, revision, state, position: None });
+            return Ok(Executed { events: written, revision: written_revision, state, position: None });
         }
         if let Some(e) = expected
             && revision != Some(e)

@@ -85,6 +85,33 @@ impl Job {
     pub fn is_due(&self, last: DateTime<Utc>, now: DateTime<Utc>) -> bool {
         self.next_after(last).is_some_and(|t| t <= now)
     }
+
+    /// What the scheduler does at `now` for this job, last run at `last`. A clock that
+    /// jumped forwards runs the job once (not once per skipped tick); a clock that went
+    /// back before the last run (NTP stepping it back, an operator correcting it) restarts
+    /// the job's schedule at `now` rather than waiting for the old last run to come round
+    /// again, which could silence reminders for as long as the jump. Running again is safe:
+    /// every job is idempotent (the delivery log, the summaries' editions).
+    pub fn tick(&self, last: DateTime<Utc>, now: DateTime<Utc>) -> Tick {
+        if now < last {
+            Tick::Rewound
+        } else if self.is_due(last, now) {
+            Tick::Run
+        } else {
+            Tick::Wait
+        }
+    }
+}
+
+/// A job's turn at one instant: see [`Job::tick`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tick {
+    /// One of its times has passed since the last run: run it now.
+    Run,
+    /// Not yet.
+    Wait,
+    /// The clock is earlier than the last run: count the last run as `now`, run nothing.
+    Rewound,
 }
 
 #[cfg(test)]
@@ -128,6 +155,31 @@ mod tests {
         // After running at `now`, nothing is due until the next Monday.
         assert!(!weekly.is_due(now, t("2025-10-12T23:00:00+07:00")));
         assert!(weekly.is_due(now, t("2025-10-13T07:30:00+07:00")));
+    }
+
+    #[test]
+    fn clock_jumps_run_a_job_once_or_restart_its_schedule() {
+        let sweep = Job::new(JobKind::Sweep, "0 */15 * * * *").unwrap();
+        let weekly = Job::new(JobKind::WeeklySummary, "0 30 7 * * Mon").unwrap();
+        let last = t("2025-09-22T09:00:00+07:00");
+        let table = [
+            (&sweep, "2025-09-22T09:10:00+07:00", Tick::Wait, "before the next tick"),
+            (&sweep, "2025-09-22T09:15:00+07:00", Tick::Run, "on the tick"),
+            (&sweep, "2025-09-29T09:00:00+07:00", Tick::Run, "a week forwards: once"),
+            (&sweep, "2025-09-22T08:00:00+07:00", Tick::Rewound, "an hour back"),
+            (&sweep, "2025-09-15T09:00:00+07:00", Tick::Rewound, "a week back"),
+            (&sweep, "2025-09-22T09:00:00+07:00", Tick::Wait, "the same instant"),
+            (&weekly, "2025-09-22T08:59:00+07:00", Tick::Rewound, "a minute back"),
+            (&weekly, "2025-09-29T07:29:59+07:00", Tick::Wait, "a second before Monday 07:30"),
+            (&weekly, "2025-10-20T12:00:00+07:00", Tick::Run, "three Mondays forwards: once"),
+        ];
+        for (job, now, expected, why) in table {
+            assert_eq!(job.tick(last, t(now)), expected, "{}: {why}", job.kind.name());
+        }
+        // After a rewind the schedule restarts at the new now: the next quarter hour of it.
+        let back = t("2025-09-15T09:05:00+07:00");
+        assert_eq!(sweep.tick(back, t("2025-09-15T09:14:00+07:00")), Tick::Wait);
+        assert_eq!(sweep.tick(back, t("2025-09-15T09:15:00+07:00")), Tick::Run);
     }
 
     #[test]

@@ -369,6 +369,38 @@ async fn a_missing_token_file_is_a_fault_of_the_channel() {
     assert!(s.server.messages().is_empty());
 }
 
+/// The access token expires while the daemon runs (the server refuses it: -216) and the
+/// OAuth server fails the one refresh that follows (HTTP 502, the refresh token unspent):
+/// that send is a transient failure, retried like any other, and the token file keeps the
+/// pair; the next attempt refreshes once with the same refresh token and goes out.
+#[tokio::test]
+async fn an_access_token_expiring_mid_run_with_its_refresh_failing_once_is_retried() {
+    let s = setup(ZaloMode::Template, far_future(), &[], |_| {}).await;
+    s.sender.send(&message(PHONE)).await.unwrap();
+    s.server.expire_access_tokens();
+    s.server.fail_next_refresh(1, Failure::Http(502));
+
+    let err = s.sender.send(&message(PHONE)).await.unwrap_err();
+    assert!(matches!(err, SendError::Transient(_)) && err.is_retryable(), "{err:?}");
+    let on_disk = load_token_file(&s.token_file).await.unwrap();
+    assert_eq!((on_disk.access_token, on_disk.refresh_token), s.seeded.clone(), "the file keeps the pair");
+    assert!(s.server.refresh_token_valid(&s.seeded.1), "a failed refresh spends nothing");
+
+    s.sender.send(&message(PHONE)).await.unwrap();
+    let refreshes = s.server.refreshes();
+    assert_eq!(refreshes.iter().map(|r| r.error).collect::<Vec<_>>(), [-1, 0], "{refreshes:?}");
+    assert_eq!(refreshes[1].refresh_token, s.seeded.1);
+    let (new_access, new_refresh) = refreshes[1].issued.clone().unwrap();
+    let on_disk = load_token_file(&s.token_file).await.unwrap();
+    assert_eq!(
+        (on_disk.access_token.as_str(), on_disk.refresh_token.as_str()),
+        (new_access.as_str(), new_refresh.as_str())
+    );
+    let delivered = s.server.delivered();
+    assert_eq!(delivered.len(), 2, "the first message and the retried one");
+    assert_eq!(delivered[1].access_token, new_access);
+}
+
 #[tokio::test]
 async fn server_error_is_transient_and_429_is_rate_limited() {
     let s = setup(ZaloMode::Auto, far_future(), &[(UID, TimeDelta::hours(1))], |_| {}).await;

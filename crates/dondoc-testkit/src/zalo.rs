@@ -122,6 +122,7 @@ struct Inner {
     messages: Vec<SentMessage>,
     refreshes: Vec<RefreshCall>,
     failures: VecDeque<Failure>,
+    refresh_failures: VecDeque<Failure>,
     daily_quota: u64,
     remaining_quota: u64,
     counter: u64,
@@ -182,6 +183,7 @@ impl ZaloServer {
             messages: Vec::new(),
             refreshes: Vec::new(),
             failures: VecDeque::new(),
+            refresh_failures: VecDeque::new(),
             daily_quota: 500,
             remaining_quota: 500,
             counter: 0,
@@ -233,6 +235,12 @@ impl ZaloServer {
     /// Makes the next `n` send calls fail with `failure` (before the token check).
     pub fn fail_next(&self, n: usize, failure: Failure) {
         self.lock().failures.extend(std::iter::repeat_n(failure, n));
+    }
+
+    /// Makes the next `n` refresh calls (`/v4/oa/access_token`) fail with `failure`, the
+    /// refresh token staying valid: the OAuth server down or erring for a moment.
+    pub fn fail_next_refresh(&self, n: usize, failure: Failure) {
+        self.lock().refresh_failures.extend(std::iter::repeat_n(failure, n));
     }
 
     /// Sets the daily template quota and what remains of it.
@@ -496,6 +504,20 @@ async fn access_token(
         issued: None,
     };
     let mut inner = shared.lock().unwrap_or_else(|p| p.into_inner());
+    match inner.refresh_failures.pop_front() {
+        Some(Failure::Http(code)) => {
+            call.error = -1;
+            inner.refreshes.push(call);
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return (status, axum::Json(zalo_error(-1, "injected HTTP failure"))).into_response();
+        }
+        Some(Failure::Zalo(code)) => {
+            call.error = code;
+            inner.refreshes.push(call);
+            return (StatusCode::OK, axum::Json(zalo_error(code, "injected Zalo error"))).into_response();
+        }
+        None => {}
+    }
     let reply = if call.app_id != inner.app_id || call.secret_key != inner.app_secret {
         call.error = APP_INVALID;
         json!({ "error": APP_INVALID, "error_name": "Invalid app", "error_description": "app_id or secret_key is invalid" })

@@ -91,3 +91,25 @@ impl From<axum::extract::rejection::BytesRejection> for ApiError {
 
 /// A handler's result.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// `Path<T>` whose rejection (a segment that is not UTF-8 once percent-decoded, a value of
+/// the wrong kind) is a JSON 400 like every other API error, not axum's plain text.
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ApiPath<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(ApiPath(value)),
+            Err(rejection) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("đường dẫn không hợp lệ: {}", rejection.body_text()),
+            )),
+        }
+    }
+}

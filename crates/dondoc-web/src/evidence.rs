@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -21,7 +21,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::Web;
 use crate::auth::Signed;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiPath, ApiResult, ErrorBody};
 
 pub(crate) fn routes(max_bytes: usize) -> Router<Arc<Web>> {
     Router::new()
@@ -108,7 +108,7 @@ pub(crate) async fn upload(
 pub(crate) async fn download(
     State(web): State<Arc<Web>>,
     signed: Signed,
-    Path(sha256): Path<String>,
+    ApiPath(sha256): ApiPath<String>,
 ) -> ApiResult<Response> {
     access::require(&signed.account, Capability::Read)?;
     let (info, bytes) = evidence::fetch(&web.app, &sha256).await?;

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -21,7 +21,7 @@ use utoipa::IntoParams;
 
 use crate::Web;
 use crate::auth::Signed;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiPath, ApiResult, ErrorBody};
 
 pub(crate) fn routes() -> Router<Arc<Web>> {
     Router::new()
@@ -92,7 +92,7 @@ pub struct ImportQuery {
 pub(crate) async fn import_plan(
     State(web): State<Arc<Web>>,
     signed: Signed,
-    Path(plan): Path<String>,
+    ApiPath(plan): ApiPath<String>,
     query: Result<Query<ImportQuery>, axum::extract::rejection::QueryRejection>,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<Json<Value>> {

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -26,7 +26,7 @@ use utoipa::IntoParams;
 
 use crate::Web;
 use crate::auth::Signed;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiPath, ApiResult, ErrorBody};
 
 pub(crate) fn routes() -> Router<Arc<Web>> {
     Router::new()
@@ -127,7 +127,7 @@ fn etag(revision: Option<u64>) -> Option<HeaderValue> {
 pub(crate) async fn show(
     State(web): State<Arc<Web>>,
     signed: Signed,
-    Path((plan, code)): Path<(String, String)>,
+    ApiPath((plan, code)): ApiPath<(String, String)>,
     query: Result<Query<AtQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Response> {
     access::require(&signed.account, Capability::Read)?;
@@ -154,7 +154,7 @@ pub(crate) async fn show(
 pub(crate) async fn timeline(
     State(web): State<Arc<Web>>,
     signed: Signed,
-    Path((plan, code)): Path<(String, String)>,
+    ApiPath((plan, code)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     access::require(&signed.account, Capability::Read)?;
     let key = TaskKey::new(plan.trim(), code.trim());
@@ -185,7 +185,7 @@ fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<uuid::Uuid>> {
 pub(crate) async fn act(
     State(web): State<Arc<Web>>,
     signed: Signed,
-    Path((plan, code, action)): Path<(String, String, String)>,
+    ApiPath((plan, code, action)): ApiPath<(String, String, String)>,
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<Response> {

@@ -45,8 +45,14 @@ fn daemon_start_from(var: Option<String>, test_build: bool) -> Result<Option<Dat
 }
 
 /// The daemon's clock: the system clock, or the system clock shifted so that it read
-/// `start` when created.
+/// `start` when created. In a test build, `DONDOC_CLOCK_FILE` names a file whose RFC 3339
+/// instant, each time it changes, sets the clock to it: the clock-jump tests move the
+/// wall clock of a running daemon forwards and backwards.
 pub fn system(start: Option<DateTime<Utc>>) -> Clock {
+    #[cfg(feature = "test-clock")]
+    if let Some(path) = std::env::var_os("DONDOC_CLOCK_FILE") {
+        return jumping(path.into(), start.map(|s| s - Utc::now()).unwrap_or_default());
+    }
     match start {
         None => Arc::new(Utc::now),
         Some(start) => {
@@ -54,6 +60,25 @@ pub fn system(start: Option<DateTime<Utc>>) -> Clock {
             Arc::new(move || Utc::now() + offset)
         }
     }
+}
+
+/// A clock `offset` from the system clock, set again whenever the file at `path` holds a
+/// new instant (test builds only).
+#[cfg(feature = "test-clock")]
+fn jumping(path: std::path::PathBuf, offset: chrono::TimeDelta) -> Clock {
+    let state = std::sync::Mutex::new((String::new(), offset));
+    Arc::new(move || {
+        let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+        if let Ok(text) = std::fs::read_to_string(&path)
+            && text.trim() != state.0
+        {
+            if let Ok(at) = DateTime::parse_from_rfc3339(text.trim()) {
+                state.1 = at.with_timezone(&Utc) - Utc::now();
+            }
+            state.0 = text.trim().to_string();
+        }
+        Utc::now() + state.1
+    })
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use dondoc_app::answers::zalo::{self, Hook, Verdict};
-use dondoc_app::schedule::JobKind;
+use dondoc_app::schedule::{JobKind, Tick};
 use dondoc_app::{App, Delivery, jobs};
 use dondoc_core::calendar::TZ;
 use dondoc_notify::channel::zalo::webhook::SIGNATURE_HEADER;
@@ -251,13 +251,17 @@ async fn scheduler_loop(app: &App, calendar: &mut CalendarWatch, mut stop: watch
     let mut last: Vec<(JobKind, DateTime<Utc>)> = Vec::new();
     for job in &app.settings.jobs {
         let recorded = app.read_as_is().await.job_last_run(job.kind.name())?;
-        match recorded {
-            Some(l) if job.is_due(l, now) => {
+        match recorded.map(|l| (l, job.tick(l, now))) {
+            Some((l, Tick::Run)) => {
                 tracing::info!(job = job.kind.name(), last_run = %l, "chạy bù một lần việc bị lỡ khi dừng máy");
                 run_logged(app, job.kind, now).await;
                 last.push((job.kind, now));
             }
-            Some(l) => last.push((job.kind, l)),
+            Some((l, Tick::Rewound)) => {
+                clock_went_back(job.kind, l, now);
+                last.push((job.kind, now));
+            }
+            Some((l, Tick::Wait)) => last.push((job.kind, l)),
             // Never ran: the first sweep runs now (the planner catches up once); other
             // jobs wait for their first tick.
             None if job.kind == JobKind::Sweep => {
@@ -294,15 +298,32 @@ async fn scheduler_loop(app: &App, calendar: &mut CalendarWatch, mut stop: watch
         calendar.refresh(app);
         for job in &app.settings.jobs {
             let Some(slot) = last.iter_mut().find(|(k, _)| *k == job.kind) else { continue };
-            if job.is_due(slot.1, now) {
-                run_logged(app, job.kind, now).await;
-                slot.1 = now;
+            match job.tick(slot.1, now) {
+                Tick::Run => {
+                    run_logged(app, job.kind, now).await;
+                    slot.1 = now;
+                }
+                Tick::Rewound => {
+                    clock_went_back(job.kind, slot.1, now);
+                    slot.1 = now;
+                }
+                Tick::Wait => {}
             }
             if *stop.borrow() {
                 return Ok(());
             }
         }
     }
+}
+
+/// The system clock reads earlier than a job's last run: its schedule restarts from now.
+fn clock_went_back(kind: JobKind, last: DateTime<Utc>, now: DateTime<Utc>) {
+    tracing::warn!(
+        job = kind.name(),
+        last_run = %last,
+        now = %now,
+        "đồng hồ hệ thống lùi về trước lần chạy gần nhất: tính lại lịch chạy từ thời điểm hiện tại"
+    );
 }
 
 async fn run_logged(app: &App, kind: JobKind, now: DateTime<Utc>) {
