@@ -59,6 +59,10 @@ use lettre::{AsyncSmtpTransport, AsyncTransport as _, Tokio1Executor};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+/// The daemon's allocator, so that the figures are the daemon's (ARCHITECTURE.md, "Allocator").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Set in a child process: the scenario to run.
 const CHILD_ENV: &str = "DONDOC_BENCH_DISPATCH_CHILD";
 const PLAN: &str = "BENCH";

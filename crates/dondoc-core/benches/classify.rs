@@ -24,6 +24,10 @@ use dondoc_core::reminder::{DeliveredSet, DueReminders, ReminderPolicy, delivery
 use dondoc_core::task::TaskState;
 use dondoc_core::timeexpr;
 
+/// The daemon's allocator, so that the figures are the daemon's (ARCHITECTURE.md, "Allocator").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const TASKS: usize = 100_000;
 
 /// A deterministic mix: 60% one-off deadlines, 25% recurring reports, 15% continuous or

@@ -568,8 +568,12 @@ impl TaskEvent {
         if let Err(detail) = stored::check(&data) {
             return Err(EventDecodeError::Invalid { event_type: event_type.to_string(), detail });
         }
-        let tagged = serde_json::json!({ "type": event_type, "data": data });
-        serde_json::from_value(tagged).map_err(|error| EventDecodeError::Malformed {
+        // The adjacently tagged enum read from ("type", "data") in that order, so that serde
+        // reads the data with the variant's own visitor instead of buffering it first (a
+        // `Value` map would give "data" first: its keys are sorted).
+        let fields = [("type", Value::String(event_type.to_string())), ("data", data)];
+        let tagged = serde::de::value::MapDeserializer::<_, serde_json::Error>::new(fields.into_iter());
+        TaskEvent::deserialize(tagged).map_err(|error| EventDecodeError::Malformed {
             event_type: event_type.to_string(),
             version,
             error,
@@ -611,7 +615,7 @@ mod stored {
     ];
 
     pub fn check(data: &Value) -> Result<(), String> {
-        walk(data, "", false)
+        walk(data, &mut Vec::new(), false)
     }
 
     fn year(field: &str, y: i32) -> Result<(), String> {
@@ -632,47 +636,60 @@ mod stored {
         year(field, y)
     }
 
+    /// A field's dotted name ("finish.expr.year"), made only when a check needs it.
+    fn name(path: &[&str]) -> String {
+        path.join(".")
+    }
+
     /// `in_expr`: inside a time expression (`start`, `finish`), where numbers name years,
-    /// months, quarters and days, and every date string is a date.
-    fn walk(v: &Value, field: &str, in_expr: bool) -> Result<(), String> {
+    /// months, quarters and days, and every date string is a date. `path`: the keys
+    /// leading to `v`.
+    fn walk<'a>(v: &'a Value, path: &mut Vec<&'a str>, in_expr: bool) -> Result<(), String> {
         match v {
             Value::Object(map) => {
                 for (key, value) in map {
-                    let name = if field.is_empty() { key.clone() } else { format!("{field}.{key}") };
-                    match (key.as_str(), value) {
-                        ("occurrence", Value::String(text)) => {
-                            let period: Period = text.parse().map_err(|e| format!("{name}: {e}"))?;
-                            year(&name, period.first_day().year())?;
-                        }
-                        (k, Value::String(text)) if DATE_FIELDS.contains(&k) => date(&name, text)?,
-                        ("expr", _) => walk(value, &name, true)?,
-                        (k, Value::Number(n)) if in_expr => {
-                            let n = n.as_i64().unwrap_or(i64::MAX);
-                            let range = match k {
-                                "year" => Some((i64::from(*YEARS.start()), i64::from(*YEARS.end()))),
-                                "month" => Some((1, 12)),
-                                "quarter" => Some((1, 4)),
-                                "half" => Some((1, 2)),
-                                "week" => Some((1, 53)),
-                                "day" => Some((1, 31)),
-                                _ => None,
-                            };
-                            if let Some((lo, hi)) = range
-                                && !(lo..=hi).contains(&n)
-                            {
-                                return Err(format!("{name}: {n} ngoài khoảng {lo}–{hi}"));
-                            }
-                        }
-                        (_, Value::String(text)) if in_expr && NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok() => {
-                            date(&name, text)?
-                        }
-                        _ => walk(value, &name, in_expr)?,
-                    }
+                    path.push(key);
+                    let checked = check_field(key, value, path, in_expr);
+                    path.pop();
+                    checked?;
                 }
                 Ok(())
             }
-            Value::Array(items) => items.iter().try_for_each(|i| walk(i, field, in_expr)),
+            Value::Array(items) => items.iter().try_for_each(|i| walk(i, path, in_expr)),
             _ => Ok(()),
+        }
+    }
+
+    fn check_field<'a>(key: &str, value: &'a Value, path: &mut Vec<&'a str>, in_expr: bool) -> Result<(), String> {
+        match (key, value) {
+            ("occurrence", Value::String(text)) => {
+                let period: Period = text.parse().map_err(|e| format!("{}: {e}", name(path)))?;
+                year(&name(path), period.first_day().year())
+            }
+            (k, Value::String(text)) if DATE_FIELDS.contains(&k) => date(&name(path), text),
+            ("expr", _) => walk(value, path, true),
+            (k, Value::Number(n)) if in_expr => {
+                let n = n.as_i64().unwrap_or(i64::MAX);
+                let range = match k {
+                    "year" => Some((i64::from(*YEARS.start()), i64::from(*YEARS.end()))),
+                    "month" => Some((1, 12)),
+                    "quarter" => Some((1, 4)),
+                    "half" => Some((1, 2)),
+                    "week" => Some((1, 53)),
+                    "day" => Some((1, 31)),
+                    _ => None,
+                };
+                match range {
+                    Some((lo, hi)) if !(lo..=hi).contains(&n) => {
+                        Err(format!("{}: {n} ngoài khoảng {lo}–{hi}", name(path)))
+                    }
+                    _ => Ok(()),
+                }
+            }
+            (_, Value::String(text)) if in_expr && NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok() => {
+                date(&name(path), text)
+            }
+            _ => walk(value, path, in_expr),
         }
     }
 }

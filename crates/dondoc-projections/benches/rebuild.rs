@@ -2,11 +2,16 @@
 //! in at most 10 s with peak RSS at most 300 MB; a restart with a checkpoint in at most
 //! 200 ms whatever the history length).
 //!
-//! Run: `cargo bench -p dondoc-projections --bench rebuild [-- EVENTS TASKS]`.
+//! Run: `cargo bench -p dondoc-projections --bench rebuild [-- EVENTS TASKS]`
+//! (`DONDOC_BENCH_FILE=PATH` keeps the log between runs).
 //! Prints, beside our figures, the raw floor measured in the same run: reading every
 //! event row of the same file with plain rusqlite (no JSON decoding, no folding).
 
 use std::time::Instant;
+
+/// The daemon's allocator, so that the figures are the daemon's (ARCHITECTURE.md, "Allocator").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use dondoc_core::event::{EventMeta, Source, TaskEvent};
@@ -75,49 +80,68 @@ async fn fill(store: &SqliteStore, events: usize, tasks: usize) {
     }
 }
 
+/// Reads every event row (data and metadata) with plain rusqlite: (seconds, bytes).
+fn raw_floor(path: &std::path::Path) -> (f64, usize) {
+    let raw = Instant::now();
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut bytes = 0usize;
+    let mut stmt = conn.prepare("SELECT data, metadata FROM events ORDER BY position").unwrap();
+    let mut rows = stmt.query([]).unwrap();
+    while let Some(r) = rows.next().unwrap() {
+        bytes += r.get_ref(0).unwrap().as_bytes().unwrap().len() + r.get_ref(1).unwrap().as_bytes().unwrap().len();
+    }
+    (raw.elapsed().as_secs_f64(), bytes)
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let events = args.first().copied().unwrap_or(1_000_000);
     let tasks = args.get(1).copied().unwrap_or(10_000);
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("bench.sqlite");
+    // DONDOC_BENCH_FILE: a log kept between runs (filled when missing), to profile the
+    // rebuild without writing the million events again.
+    let path = std::env::var_os("DONDOC_BENCH_FILE").map_or_else(|| dir.path().join("bench.sqlite"), Into::into);
+    let filled = path.exists();
     let store = SqliteStore::open(&path).unwrap();
 
     let started = Instant::now();
-    fill(&store, events, tasks).await;
-    println!("wrote {events} events over {tasks} tasks in {:.1} s", started.elapsed().as_secs_f64());
-
-    // Raw floor: read every event row with plain rusqlite.
-    let raw = Instant::now();
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    let mut bytes = 0usize;
-    let table = "events";
-    let mut stmt = conn.prepare(&format!("SELECT data, metadata FROM {table} ORDER BY position")).unwrap();
-    let mut rows = stmt.query([]).unwrap();
-    while let Some(r) = rows.next().unwrap() {
-        bytes += r.get_ref(0).unwrap().as_bytes().unwrap().len() + r.get_ref(1).unwrap().as_bytes().unwrap().len();
+    if !filled {
+        fill(&store, events, tasks).await;
+        println!("wrote {events} events over {tasks} tasks in {:.1} s", started.elapsed().as_secs_f64());
     }
-    let raw = raw.elapsed();
-    drop(rows);
-    drop(stmt);
-    drop(conn);
 
+    // Three rounds, alternating the raw floor and the rebuild, so that a drift of the
+    // machine does not favour one; the ratio is of the medians.
     let rss_before = peak_rss_mb();
     let mut projections = Projections::open(&path).unwrap();
-    let rebuilt = projections.rebuild(&store).await.unwrap();
+    let (mut raws, mut rebuilds, mut bytes, mut rebuilt_events) = (Vec::new(), Vec::new(), 0, 0);
+    for _ in 0..3 {
+        let (raw, read) = raw_floor(&path);
+        raws.push(raw);
+        bytes = read;
+        let rebuilt = projections.rebuild(&store).await.unwrap();
+        rebuilds.push(rebuilt.elapsed.as_secs_f64());
+        rebuilt_events = rebuilt.events;
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (raw, rebuild) = (median(&mut raws), median(&mut rebuilds));
     println!(
-        "rebuild: {} events in {:.2} s (target <= 10 s); peak RSS {:.0} MB (before rebuild {:.0} MB; target <= 300 MB)",
-        rebuilt.events,
-        rebuilt.elapsed.as_secs_f64(),
+        "rebuild: {rebuilt_events} events in {rebuild:.2} s, median of 3 ({:.2}–{:.2} s; target <= 10 s); peak RSS {:.0} MB (before rebuild {:.0} MB; target <= 300 MB)",
+        rebuilds[0],
+        rebuilds[2],
         peak_rss_mb(),
         rss_before
     );
     println!(
-        "raw floor: plain rusqlite read of the same rows ({:.0} MB) in {:.2} s; ratio rebuild / raw = {:.1}x",
+        "raw floor: plain rusqlite read of the same rows ({:.0} MB) in {raw:.2} s, median of 3 ({:.2}–{:.2} s); ratio rebuild / raw = {:.1}x",
         bytes as f64 / 1e6,
-        raw.as_secs_f64(),
-        rebuilt.elapsed.as_secs_f64() / raw.as_secs_f64()
+        raws[0],
+        raws[2],
+        rebuild / raw
     );
     drop(projections);
     drop(store);

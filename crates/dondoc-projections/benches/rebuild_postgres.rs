@@ -21,6 +21,10 @@ use dondoc_testkit::postgres::{PgServer, bin_dir};
 use futures::TryStreamExt;
 use uuid::Uuid;
 
+/// The daemon's allocator, so that the figures are the daemon's (ARCHITECTURE.md, "Allocator").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn event(e: &TaskEvent, at: DateTime<Utc>) -> EventData {
     let (event_type, _, data) = e.encode();
     let metadata = serde_json::to_value(EventMeta::new("bench", Source::Import, at, Uuid::new_v4())).unwrap();

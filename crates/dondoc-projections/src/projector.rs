@@ -149,10 +149,10 @@ impl Projections {
         let mut position = from;
         let mut pending = Pending::default();
         let mut applied = 0u64;
-        let mut more = false;
-        while (applied as usize) < COMMIT_EVERY {
-            let want = page_size.min(COMMIT_EVERY - applied as usize);
-            let page = store.read_all(position, want).await?;
+        let mut more;
+        let mut want = page_size.min(COMMIT_EVERY);
+        let mut page = store.read_all(position, want).await?;
+        loop {
             let Some(last) = page.last() else {
                 more = false;
                 break;
@@ -160,13 +160,40 @@ impl Projections {
             let last = last.position;
             more = page.len() == want;
             applied += page.len() as u64;
+            position = Some(last);
+            // A rebuild reads the next page while this one is applied (the read runs on
+            // the store's threads or the network): reading and folding overlap.
+            let next_want = page_size.min(COMMIT_EVERY.saturating_sub(applied as usize));
+            let prefetch = more && next_want > 0 && budget.is_none();
+            let mut next = std::pin::pin!(async {
+                if prefetch { Some(store.read_all(Some(last), next_want).await) } else { None }
+            });
+            let mut early = None;
+            if prefetch {
+                std::future::poll_fn(|cx| {
+                    if let std::task::Poll::Ready(read) = next.as_mut().poll(cx) {
+                        early = Some(read);
+                    }
+                    std::task::Poll::Ready(())
+                })
+                .await;
+            }
             for event in page {
                 self.project(&mut pending, event)?;
             }
-            position = Some(last);
-            if !more || budget.is_some_and(|b| started.elapsed() >= b) {
+            if !more || next_want == 0 || budget.is_some_and(|b| started.elapsed() >= b) {
                 break;
             }
+            let read = match early {
+                Some(read) => read,
+                None => next.await,
+            };
+            page = match read {
+                Some(read) => read?,
+                // Live catch-up (a budget): no prefetch, read now.
+                None => store.read_all(Some(last), next_want).await?,
+            };
+            want = next_want;
         }
         Ok(Projected { from, pending, applied, position, more })
     }

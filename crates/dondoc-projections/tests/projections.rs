@@ -191,3 +191,32 @@ async fn incremental_updates_equal_a_rebuild() {
     assert_eq!(again.events, 0);
     assert_eq!(reopened.dump().unwrap(), incremental);
 }
+
+/// A rebuild over several pages (it reads the next page while the current one is applied)
+/// gives the tables that following the log event by event gave, to the last event.
+#[tokio::test]
+async fn a_rebuild_over_many_pages_equals_following_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dondoc.sqlite");
+    let store = SqliteStore::open(&path).unwrap();
+    let mut projections = Projections::open(&path).unwrap();
+    // 12,000 events: more than two of the rebuild's pages of 5,000, in 600 streams.
+    for i in 0..600 {
+        let code = format!("{i:04}");
+        let at = t0() + Duration::minutes(i);
+        let mut events = vec![define(&code, "Quý IV/2025")];
+        events.extend((0..19).map(|n| TaskCommand::Comment { text: format!("ghi chú {n}") }));
+        for command in events {
+            run(&store, &code, command, at).await;
+        }
+        if i % 97 == 0 {
+            projections.catch_up(&store).await.unwrap();
+        }
+    }
+    let followed = projections.catch_up(&store).await.unwrap();
+    let incremental = projections.dump().unwrap();
+    let rebuilt = projections.rebuild(&store).await.unwrap();
+    assert_eq!(rebuilt.events, 12_000);
+    assert_eq!(rebuilt.position, followed.position);
+    assert_eq!(projections.dump().unwrap(), incremental);
+}

@@ -1,7 +1,8 @@
 //! Append throughput of the SQLite store against raw rusqlite inserts of the same bytes.
 //!
 //! `cargo bench -p dondoc-store --bench append` (events: `DONDOC_BENCH_EVENTS`, default
-//! 20 000; directory: `DONDOC_BENCH_DIR`, default the target directory). Run without
+//! 20 000; rounds: `DONDOC_BENCH_ROUNDS`, default 3; directory: `DONDOC_BENCH_DIR`, default
+//! the target directory). Run without
 //! `--bench` (as `cargo test --all-targets` does) it is a quick smoke run of 400 events.
 //!
 //! For each scenario, 8 tokio tasks append single events (each its own append call) with
@@ -18,6 +19,10 @@ use dondoc_store::{EventData, EventStore, ExpectedRevision};
 use rusqlite::Connection;
 use serde_json::json;
 use uuid::Uuid;
+
+/// The daemon's allocator, so that the figures are the daemon's (ARCHITECTURE.md, "Allocator").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const WRITERS: usize = 8;
 
@@ -53,24 +58,40 @@ fn main() {
         "{:<34} {:>12} {:>12} {:>12} {:>7}  batches (events/commit)",
         "scenario", "ours ev/s", "raw ev/s", "raw 1/tx", "ratio"
     );
+    // Rounds alternate ours and raw, each on fresh files, so that a drift of the machine
+    // (the page cache, another job's I/O) does not favour the one measured second.
+    let rounds: usize =
+        std::env::var("DONDOC_BENCH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(if full { 3 } else { 1 });
     for (name, shared) in [("8 streams, one per writer (Exact)", None), ("2 shared streams (Any)", Some(2))] {
-        let ours_path = dir.path().join(format!("ours-{}.sqlite", shared.unwrap_or(0)));
-        let (ours, stats) = run_ours(&ours_path, total, shared);
-        let rows = read_rows(&ours_path);
-        let raw = run_raw_batched(&dir.path().join(format!("raw-{}.sqlite", shared.unwrap_or(0))), &rows, &stats);
-        let single_rows = &rows[..rows.len().min(2_000)];
-        let single = run_raw_single(&dir.path().join(format!("single-{}.sqlite", shared.unwrap_or(0))), single_rows);
+        let mut ratios = Vec::new();
+        for round in 0..rounds {
+            let tag = format!("{}-{round}", shared.unwrap_or(0));
+            let ours_path = dir.path().join(format!("ours-{tag}.sqlite"));
+            let (ours, stats) = run_ours(&ours_path, total, shared);
+            let rows = read_rows(&ours_path);
+            let raw = run_raw_batched(&dir.path().join(format!("raw-{tag}.sqlite")), &rows, &stats);
+            let single_rows = &rows[..rows.len().min(2_000)];
+            let single = run_raw_single(&dir.path().join(format!("single-{tag}.sqlite")), single_rows);
+            println!(
+                "{name:<34} {:>12.0} {:>12.0} {:>12.0} {:>6.2}x  mean {:.2}, max {}, commits {}",
+                ours,
+                raw,
+                single,
+                ours / raw,
+                stats.mean_batch(),
+                stats.batch_sizes.keys().max().copied().unwrap_or(0),
+                stats.commits,
+            );
+            println!("{:<34} histogram {:?}", "", stats.batch_sizes);
+            ratios.push(ours / raw);
+        }
+        ratios.sort_by(f64::total_cmp);
         println!(
-            "{name:<34} {:>12.0} {:>12.0} {:>12.0} {:>6.2}x  mean {:.2}, max {}, commits {}",
-            ours,
-            raw,
-            single,
-            ours / raw,
-            stats.mean_batch(),
-            stats.batch_sizes.keys().max().copied().unwrap_or(0),
-            stats.commits,
+            "{name:<34} median ratio over {rounds} rounds: {:.2}x (range {:.2}–{:.2}x)",
+            ratios[ratios.len() / 2],
+            ratios[0],
+            ratios[ratios.len() - 1]
         );
-        println!("{:<34} histogram {:?}", "", stats.batch_sizes);
     }
 }
 

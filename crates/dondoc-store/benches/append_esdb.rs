@@ -19,6 +19,10 @@ use kurrentdb::{AppendToStreamOptions, Client, StreamState};
 use serde_json::json;
 use uuid::Uuid;
 
+/// The daemon's allocator, so that the figures are the daemon's (ARCHITECTURE.md, "Allocator").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const WRITERS: usize = 8;
 
 fn payload(w: usize, n: usize) -> (serde_json::Value, serde_json::Value) {

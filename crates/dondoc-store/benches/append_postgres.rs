@@ -20,6 +20,10 @@ use dondoc_testkit::postgres::{PgServer, bin_dir};
 use serde_json::json;
 use uuid::Uuid;
 
+/// The daemon's allocator, so that the figures are the daemon's (ARCHITECTURE.md, "Allocator").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const WRITERS: usize = 8;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

@@ -20,6 +20,10 @@ use axum::routing::get;
 use serde_json::json;
 use support::{Api, PLAN};
 
+/// The daemon's allocator, so that the figures are the daemon's (ARCHITECTURE.md, "Allocator").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 struct Figures {
     latencies: Vec<Duration>,
     errors: usize,

@@ -4,6 +4,11 @@
 //! Exit status: 0 success; 1 failure; 2 input that cannot be read or a refused command;
 //! 3 a conflict (the task changed since the revision given); 4 a failed integrity check.
 
+/// mimalloc: a rebuild decodes every event's JSON, and glibc's allocator spent a third
+/// of it consolidating and freeing (ARCHITECTURE.md, "Allocator").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod channels;
 mod cli;
 mod clock;

@@ -94,62 +94,34 @@ pub(crate) fn read_stream(
 
 fn query(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Vec<RecordedEvent>, StoreError> {
     let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
-    let rows = stmt.query_map(params, raw_row).map_err(backend)?;
+    let mut rows = stmt.query(params).map_err(backend)?;
     let mut events = Vec::new();
-    for row in rows {
-        events.push(row.map_err(backend)?.decode()?);
+    while let Some(row) = rows.next().map_err(backend)? {
+        events.push(decode(row)?);
     }
     Ok(events)
 }
 
-/// A row as SQLite gives it.
-struct RawRow {
-    position: i64,
-    id: String,
-    stream: String,
-    revision: i64,
-    event_type: String,
-    data: String,
-    metadata: String,
-    recorded_at: String,
-}
-
-fn raw_row(row: &Row<'_>) -> rusqlite::Result<RawRow> {
-    Ok(RawRow {
-        position: row.get(0)?,
-        id: row.get(1)?,
-        stream: row.get(2)?,
-        revision: row.get(3)?,
-        event_type: row.get(4)?,
-        data: row.get(5)?,
-        metadata: row.get(6)?,
-        recorded_at: row.get(7)?,
-    })
-}
-
-impl RawRow {
-    fn decode(self) -> Result<RecordedEvent, StoreError> {
-        let position = self.position;
-        let bad = |what: &str, e: &dyn std::fmt::Display| StoreError::Integrity {
-            check: "decode".into(),
-            detail: format!("sự kiện ở vị trí {position}: {what} không đọc được: {e}"),
-        };
-        let id = Uuid::parse_str(&self.id).map_err(|e| bad("id", &e))?;
-        let data: Value = serde_json::from_str(&self.data).map_err(|e| bad("data", &e))?;
-        let metadata: Value = serde_json::from_str(&self.metadata).map_err(|e| bad("metadata", &e))?;
-        let recorded_at =
-            DateTime::parse_from_rfc3339(&self.recorded_at).map_err(|e| bad("recorded_at", &e))?.with_timezone(&Utc);
-        let revision = u64::try_from(self.revision).map_err(|e| bad("revision", &e))?;
-        let position = u64::try_from(position).map_err(|e| bad("position", &e))?;
-        Ok(RecordedEvent {
-            id,
-            stream: self.stream,
-            revision,
-            position,
-            event_type: self.event_type,
-            data,
-            metadata,
-            recorded_at,
-        })
-    }
+/// A row of `COLUMNS` as an event: the JSON texts are parsed where SQLite holds them,
+/// without copying them first (a rebuild reads every event).
+fn decode(row: &Row<'_>) -> Result<RecordedEvent, StoreError> {
+    let position: i64 = row.get(0).map_err(backend)?;
+    let bad = |what: &str, e: &dyn std::fmt::Display| StoreError::Integrity {
+        check: "decode".into(),
+        detail: format!("sự kiện ở vị trí {position}: {what} không đọc được: {e}"),
+    };
+    let text = |i: usize, what: &str| -> Result<&str, StoreError> {
+        row.get_ref(i).map_err(backend)?.as_str().map_err(|e| bad(what, &e))
+    };
+    let id = Uuid::parse_str(text(1, "id")?).map_err(|e| bad("id", &e))?;
+    let stream = text(2, "stream")?.to_owned();
+    let revision: i64 = row.get(3).map_err(backend)?;
+    let event_type = text(4, "event_type")?.to_owned();
+    let data: Value = serde_json::from_str(text(5, "data")?).map_err(|e| bad("data", &e))?;
+    let metadata: Value = serde_json::from_str(text(6, "metadata")?).map_err(|e| bad("metadata", &e))?;
+    let recorded_at =
+        DateTime::parse_from_rfc3339(text(7, "recorded_at")?).map_err(|e| bad("recorded_at", &e))?.with_timezone(&Utc);
+    let revision = u64::try_from(revision).map_err(|e| bad("revision", &e))?;
+    let position = u64::try_from(position).map_err(|e| bad("position", &e))?;
+    Ok(RecordedEvent { id, stream, revision, position, event_type, data, metadata, recorded_at })
 }
