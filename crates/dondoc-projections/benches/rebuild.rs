@@ -106,10 +106,15 @@ async fn main() {
     let store = SqliteStore::open(&path).unwrap();
 
     let started = Instant::now();
-    if !filled {
+    let store = if filled {
+        store
+    } else {
         fill(&store, events, tasks).await;
         println!("wrote {events} events over {tasks} tasks in {:.1} s", started.elapsed().as_secs_f64());
-    }
+        // A rebuild runs when a daemon starts: on a store just opened, as here.
+        drop(store);
+        SqliteStore::open(&path).unwrap()
+    };
 
     // Three rounds, alternating the raw floor and the rebuild, so that a drift of the
     // machine does not favour one; the ratio is of the medians.
