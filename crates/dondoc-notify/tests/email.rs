@@ -230,6 +230,51 @@ async fn stopped_server_is_transient_and_sending_resumes_after_restart() {
     assert_eq!(ids, ["<before@example.gov.vn>", "<after@example.gov.vn>"]);
 }
 
+/// A server that accepts the connection and never sends its greeting (RFC 5321 §4.5.3.2
+/// lets a client wait 5 minutes for it; our bound is `timeout_secs` + 10 s for the whole
+/// transaction). The send must fail as transient within that bound, not hang the delivery
+/// worker: lettre's asynchronous transport times out the connect only.
+#[tokio::test]
+async fn a_server_that_never_answers_times_out_as_transient() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        listener.set_nonblocking(true).unwrap();
+        while stopped.try_recv().is_err() {
+            match listener.accept() {
+                Ok((stream, _)) => held.push(stream),
+                Err(_) => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
+        held.len()
+    });
+    let sender = EmailSender::new(&EmailConfig {
+        host: "127.0.0.1".to_string(),
+        port: Some(port),
+        security: Security::None,
+        from: FROM.to_string(),
+        pool_size: 1,
+        timeout_secs: 1,
+        ..EmailConfig::default()
+    })
+    .unwrap();
+
+    let started = Instant::now();
+    let error = sender.send(&message("a@example.gov.vn", "silent")).await.unwrap_err();
+    let took = started.elapsed();
+    assert!(matches!(error, SendError::Transient(_)), "{error:?}");
+    assert!(error.is_retryable());
+    assert!(took >= Duration::from_secs(11) && took < Duration::from_secs(16), "failing took {took:?}");
+    match &error {
+        SendError::Transient(reason) => assert!(reason.contains("không trả lời trong 11 giây"), "{reason}"),
+        other => panic!("expected a transient error, got {other:?}"),
+    }
+    stop.send(()).unwrap();
+    assert!(holder.join().unwrap() >= 1, "the client never connected");
+}
+
 #[tokio::test]
 async fn unknown_recipient_is_permanent_and_a_4xx_reply_is_transient() {
     let server = SmtpServer::start().unwrap();

@@ -64,7 +64,8 @@ pub struct EmailConfig {
     pub from: String,
     /// Maximum number of SMTP transactions at once, and of idle pooled connections.
     pub pool_size: u32,
-    /// Timeout of connecting and of each SMTP exchange, in seconds.
+    /// Timeout of connecting, in seconds. A whole transaction (greeting, envelope, body,
+    /// the final reply) is bounded by this plus 10 seconds.
     pub timeout_secs: u64,
     /// Accept any server certificate (self-signed test servers only).
     pub accept_invalid_certs: bool,
@@ -140,8 +141,9 @@ pub struct EmailSender {
     /// Domain of the sender address, for Message-IDs.
     domain: String,
     server: String,
-    /// The bound of one attempt: lettre's timeout applies to each network operation, a
-    /// transaction has several.
+    /// The bound of one whole attempt. lettre's asynchronous transport applies its timeout
+    /// to connecting only: a server that accepts and then stays silent would hold a send
+    /// (and its permit) forever without this.
     attempt_timeout: Duration,
 }
 
@@ -264,12 +266,22 @@ impl EmailSender {
         let non_ascii_recipient = !message.address.is_ascii();
         let permit =
             self.permits.acquire().await.map_err(|_| SendError::Transient("kênh email đã đóng".to_string()))?;
-        let result = self.transport.send(email).await;
+        // A timeout after the body was sent may leave a message the server did deliver:
+        // it is retried like any transient failure (docs/domain.md, "Exactly once").
+        let result = tokio::time::timeout(self.attempt_timeout, self.transport.send(email)).await;
         // lettre returns the connection to its pool from a spawned task: give that task a
         // chance to run before the permit goes to the next send, which would otherwise open
         // a new connection.
         tokio::task::yield_now().await;
         drop(permit);
+        let Ok(result) = result else {
+            tracing::debug!(server = %self.server, recipient = %message.recipient, "email timed out");
+            return Err(SendError::Transient(format!(
+                "máy chủ SMTP {} không trả lời trong {} giây",
+                self.server,
+                self.attempt_timeout.as_secs()
+            )));
+        };
         match result {
             Ok(response) => {
                 let lines: Vec<&str> = response.message().collect();
