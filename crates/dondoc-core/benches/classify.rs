@@ -5,7 +5,8 @@
 //! same run: comparing 100,000 precomputed due dates with today (no calendar, no policy,
 //! no occurrences), i.e. the cost of the loop and memory traffic alone.
 //!
-//! Run: `cargo bench -p dondoc-core --bench classify`.
+//! Run: `cargo bench -p dondoc-core --bench classify`. For a profiler,
+//! `DONDOC_BENCH_FIRST_SWEEP_ONLY=N` runs only N first sweeps after the classification.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -168,6 +169,13 @@ fn main() {
     // The first sweep after an import catches up with everything already due.
     let nothing = DeliveredSet::new();
     let digests = planner(&nothing);
+    if let Ok(rounds) = std::env::var("DONDOC_BENCH_FIRST_SWEEP_ONLY") {
+        // For a profiler: only first sweeps, this many.
+        let rounds = rounds.parse().unwrap_or(20);
+        let first = time(rounds, || planner(&nothing));
+        println!("planner, first sweep: {:.2} ms per run over {rounds} runs", first.as_secs_f64() * 1e3);
+        return;
+    }
     let first = time(3, || planner(&nothing));
     let notices: usize = digests.iter().map(|d| d.notices.len()).sum();
     // A steady sweep: everything due so far was delivered by the previous ones.

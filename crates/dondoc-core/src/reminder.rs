@@ -81,8 +81,8 @@ impl Default for ReminderPolicy {
 /// One reminder about one task (or occurrence) for one recipient.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notice {
+    /// The reminder; its plan and code name the task ([`Notice::task`]).
     pub key: ReminderKey,
-    pub task: TaskKey,
     pub title: String,
     pub lead: String,
     /// The cooperating agencies (phối hợp).
@@ -116,6 +116,13 @@ pub struct Digest {
     /// dispatcher turns after repeated failures.
     pub fallbacks: Vec<(Channel, String)>,
     pub notices: Vec<Notice>,
+}
+
+impl Notice {
+    /// The task the notice is about.
+    pub fn task(&self) -> TaskKey {
+        TaskKey { plan: self.key.plan.clone(), code: self.key.code.clone() }
+    }
 }
 
 fn officer() -> Role {
@@ -507,7 +514,6 @@ impl<'a, 't> Sweep<'a, 't> {
                     .or_insert_with(|| calendar.working_days_between(today, ready.date));
                 let notice = Notice {
                     key,
-                    task: task.key.clone(),
                     title: task.title.clone(),
                     lead: task.lead.clone(),
                     cooperating: task.cooperating.clone(),

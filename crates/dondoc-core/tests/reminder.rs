@@ -300,7 +300,7 @@ fn one_digest_per_recipient_and_occurrences_of_recurring_reports() {
     assert_eq!(recipients, ["a", "b", "h", "s"]);
     let a = &digests[0];
     let items: Vec<(String, Option<String>, Milestone)> =
-        a.notices.iter().map(|n| (n.task.code.clone(), n.key.occurrence.clone(), n.key.milestone)).collect();
+        a.notices.iter().map(|n| (n.key.code.clone(), n.key.occurrence.clone(), n.key.milestone)).collect();
     assert!(items.contains(&("01".into(), None, Milestone::Due)));
     assert!(items.contains(&("02".into(), Some("2025-Q3".into()), Milestone::Due)));
     assert!(items.contains(&("02".into(), Some("2025-Q2".into()), Milestone::Overdue)));

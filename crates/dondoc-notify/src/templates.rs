@@ -238,13 +238,13 @@ impl Templates {
             })
             .collect();
         let id = idempotency_key(&keys, "reminder");
-        let mut tasks: Vec<_> = digest.notices.iter().map(|n| n.task.clone()).collect();
+        let mut tasks: Vec<_> = digest.notices.iter().map(Notice::task).collect();
         tasks.dedup();
         let first = &digest.notices[0];
         let params = [
             ("ten_can_bo", digest.name.clone()),
             ("so_nhiem_vu", digest.notices.len().to_string()),
-            ("ma_nhiem_vu", first.task.code.clone()),
+            ("ma_nhiem_vu", first.key.code.clone()),
             ("ten_nhiem_vu", first.title.chars().take(90).collect()),
             ("thoi_han", first.date.format("%d/%m/%Y").to_string()),
             ("so_qua_han", overdue.to_string()),
@@ -340,12 +340,12 @@ impl Templates {
                  và đề xuất thời hạn."
             ),
         };
-        let citation = plan_titles.get(&n.task.plan).cloned().unwrap_or_else(|| format!("Kế hoạch {}", n.task.plan));
+        let citation = plan_titles.get(&n.key.plan).cloned().unwrap_or_else(|| format!("Kế hoạch {}", n.key.plan));
         NoticeView {
-            plan: n.task.plan.clone(),
+            plan: n.key.plan.clone(),
             plan_citation: citation.clone(),
             plan_title: citation,
-            code: n.task.code.clone(),
+            code: n.key.code.clone(),
             title: n.title.clone(),
             title_short: short(&n.title, 60),
             lead: n.lead.clone(),

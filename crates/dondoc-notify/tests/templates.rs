@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use dondoc_core::contact::Role;
-use dondoc_core::event::{Channel, Milestone, ReminderKey, TaskKey};
+use dondoc_core::event::{Channel, Milestone, ReminderKey};
 use dondoc_core::period::Period;
 use dondoc_core::reminder::{Digest, Notice};
 use dondoc_notify::templates::{TELEGRAM_TEXT_LIMIT, Templates, Wording};
@@ -26,7 +26,6 @@ fn notice(code: &str, milestone: Milestone, left: i64, recipient: &str) -> Notic
             recipient: recipient.into(),
             channel: Channel::Email,
         },
-        task: TaskKey::new("QN-2022", code),
         title: "Xây dựng Quyết định ban hành Hệ thống báo cáo các chỉ tiêu thống kê cấp tỉnh".into(),
         lead: "Thống kê tỉnh".into(),
         cooperating: vec!["Sở Tài chính".into(), "Sở Nội vụ".into()],

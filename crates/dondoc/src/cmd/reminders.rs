@@ -40,8 +40,8 @@ pub async fn run(global: &Global, args: &RemindersArgs) -> Result<()> {
                     "address": g.address,
                     "subject": rendered.as_ref().map(|m| m.subject.clone()),
                     "notices": g.notices.iter().map(|n| serde_json::json!({
-                        "plan": n.task.plan,
-                        "code": n.task.code,
+                        "plan": n.key.plan,
+                        "code": n.key.code,
                         "title": n.title,
                         "occurrence": n.occurrence.map(|p| p.key()),
                         "milestone": n.key.milestone.as_str(),
@@ -87,7 +87,7 @@ pub async fn run(global: &Global, args: &RemindersArgs) -> Result<()> {
             };
             outln!(
                 "  Nhiệm vụ {}{occ}, {}: {} – hạn {} ({left})",
-                n.task.code,
+                n.key.code,
                 milestone_vi(n.key.milestone, n.key.offset),
                 n.title.chars().take(70).collect::<String>(),
                 n.date.format("%d/%m/%Y"),
