@@ -151,7 +151,7 @@ impl Projections {
         let mut applied = 0u64;
         let mut more;
         let mut want = page_size.min(COMMIT_EVERY);
-        let mut page = store.read_all(position, want).await?;
+        let mut page = store.read_all_keeping(position, want, METADATA_READ).await?;
         loop {
             let Some(last) = page.last() else {
                 more = false;
@@ -166,7 +166,7 @@ impl Projections {
             let next_want = page_size.min(COMMIT_EVERY.saturating_sub(applied as usize));
             let prefetch = more && next_want > 0 && budget.is_none();
             let mut next = std::pin::pin!(async {
-                if prefetch { Some(store.read_all(Some(last), next_want).await) } else { None }
+                if prefetch { Some(store.read_all_keeping(Some(last), next_want, METADATA_READ).await) } else { None }
             });
             let mut early = None;
             if prefetch {
@@ -191,7 +191,7 @@ impl Projections {
             page = match read {
                 Some(read) => read?,
                 // Live catch-up (a budget): no prefetch, read now.
-                None => store.read_all(Some(last), next_want).await?,
+                None => store.read_all_keeping(Some(last), next_want, METADATA_READ).await?,
             };
             want = next_want;
         }
@@ -286,6 +286,9 @@ impl Projections {
         Ok(())
     }
 }
+
+/// The metadata keys the projections read (the rest is not built when reading the log).
+const METADATA_READ: &[&str] = &["schema_version", "recorded_at"];
 
 /// The schema version in an event's metadata ([`dondoc_core::event::EventMeta::schema_version`]).
 fn schema_version(metadata: &serde_json::Value) -> Option<u16> {

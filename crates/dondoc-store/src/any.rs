@@ -144,6 +144,19 @@ impl EventStore for Store {
         }
     }
 
+    async fn read_all_keeping(
+        &self,
+        after: Option<u64>,
+        max: usize,
+        metadata: &'static [&'static str],
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.read_all_keeping(after, max, metadata).await,
+            Store::Postgres(p) => p.read_all_keeping(after, max, metadata).await,
+            Store::Esdb(e) => e.read_all_keeping(after, max, metadata).await,
+        }
+    }
+
     fn subscribe_all(&self, after: Option<u64>) -> BoxStream<'static, Result<RecordedEvent, StoreError>> {
         match self {
             Store::Sqlite(s) => s.subscribe_all(after),

@@ -15,6 +15,7 @@ pub mod chain;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod esdb;
+mod metadata;
 pub mod postgres;
 mod prepare;
 mod rules;
@@ -202,6 +203,20 @@ pub trait EventStore: Clone + Send + Sync + 'static {
         after: Option<u64>,
         max: usize,
     ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreError>> + Send;
+
+    /// [`EventStore::read_all`] for a reader that needs only some fields of each event's
+    /// metadata (a rebuild folds a million events and reads two): the events' metadata
+    /// objects hold only the `metadata` keys present. A backend that cannot skip the others
+    /// cheaply returns them all, which callers must accept.
+    fn read_all_keeping(
+        &self,
+        after: Option<u64>,
+        max: usize,
+        metadata: &'static [&'static str],
+    ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreError>> + Send {
+        let _ = metadata;
+        self.read_all(after, max)
+    }
 
     /// Every event after `after` (stored ones first, then live ones as they are committed),
     /// with no gap and no duplicate at the hand-over.

@@ -332,7 +332,16 @@ impl EventStore for SqliteStore {
     }
 
     async fn read_all(&self, after: Option<u64>, max: usize) -> Result<Vec<RecordedEvent>, StoreError> {
-        self.with_reader(move |conn| read::read_all(conn, after, max)).await
+        self.with_reader(move |conn| read::read_all(conn, after, max, None)).await
+    }
+
+    async fn read_all_keeping(
+        &self,
+        after: Option<u64>,
+        max: usize,
+        metadata: &'static [&'static str],
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.with_reader(move |conn| read::read_all(conn, after, max, Some(metadata))).await
     }
 
     fn subscribe_all(&self, after: Option<u64>) -> BoxStream<'static, Result<RecordedEvent, StoreError>> {

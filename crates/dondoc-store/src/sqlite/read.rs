@@ -69,13 +69,19 @@ pub(crate) fn last_position(conn: &Connection) -> Result<Option<u64>, StoreError
     Ok(max.map(|p| p as u64))
 }
 
-pub(crate) fn read_all(conn: &Connection, after: Option<u64>, max: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+/// The events after `after`; with `keep`, their metadata holds only those keys.
+pub(crate) fn read_all(
+    conn: &Connection,
+    after: Option<u64>,
+    max: usize,
+    keep: Option<&[&str]>,
+) -> Result<Vec<RecordedEvent>, StoreError> {
     if max == 0 {
         return Ok(Vec::new());
     }
     let after = after.map_or(-1, to_sql_int);
     let sql = format!("SELECT {COLUMNS} FROM events WHERE position > ?1 ORDER BY position LIMIT ?2");
-    query(conn, &sql, params![after, limit(max)])
+    query(conn, &sql, params![after, limit(max)], keep)
 }
 
 pub(crate) fn read_stream(
@@ -89,22 +95,28 @@ pub(crate) fn read_stream(
     let sql = format!(
         "SELECT {COLUMNS} FROM events WHERE stream = ?1 AND revision {comparison} ?2 ORDER BY revision {order} LIMIT ?3"
     );
-    query(conn, &sql, params![stream, from, limit(max)])
+    query(conn, &sql, params![stream, from, limit(max)], None)
 }
 
-fn query(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Vec<RecordedEvent>, StoreError> {
+fn query(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    keep: Option<&[&str]>,
+) -> Result<Vec<RecordedEvent>, StoreError> {
     let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
     let mut rows = stmt.query(params).map_err(backend)?;
     let mut events = Vec::new();
     while let Some(row) = rows.next().map_err(backend)? {
-        events.push(decode(row)?);
+        events.push(decode(row, keep)?);
     }
     Ok(events)
 }
 
 /// A row of `COLUMNS` as an event: the JSON texts are parsed where SQLite holds them,
-/// without copying them first (a rebuild reads every event).
-fn decode(row: &Row<'_>) -> Result<RecordedEvent, StoreError> {
+/// without copying them first (a rebuild reads every event). With `keep`, only those keys
+/// of the metadata are built; the others are parsed (checked) and skipped.
+fn decode(row: &Row<'_>, keep: Option<&[&str]>) -> Result<RecordedEvent, StoreError> {
     let position: i64 = row.get(0).map_err(backend)?;
     let bad = |what: &str, e: &dyn std::fmt::Display| StoreError::Integrity {
         check: "decode".into(),
@@ -118,7 +130,12 @@ fn decode(row: &Row<'_>) -> Result<RecordedEvent, StoreError> {
     let revision: i64 = row.get(3).map_err(backend)?;
     let event_type = text(4, "event_type")?.to_owned();
     let data: Value = serde_json::from_str(text(5, "data")?).map_err(|e| bad("data", &e))?;
-    let metadata: Value = serde_json::from_str(text(6, "metadata")?).map_err(|e| bad("metadata", &e))?;
+    let metadata = text(6, "metadata")?;
+    let metadata: Value = match keep {
+        None => serde_json::from_str(metadata),
+        Some(keys) => crate::metadata::keeping(metadata, keys),
+    }
+    .map_err(|e| bad("metadata", &e))?;
     let recorded_at =
         DateTime::parse_from_rfc3339(text(7, "recorded_at")?).map_err(|e| bad("recorded_at", &e))?.with_timezone(&Utc);
     let revision = u64::try_from(revision).map_err(|e| bad("revision", &e))?;
