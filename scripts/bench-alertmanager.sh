@@ -86,18 +86,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-status_kb() { # field pid
-    awk -v f="$1:" '$1 == f { print $2 }' "/proc/$2/status"
-}
-cpu_ticks() { # pid -> utime + stime (fields 14 and 15 of /proc/<pid>/stat)
-    local stat
-    stat=$(cat "/proc/$1/stat")
-    stat=${stat##*) } # the command name may contain spaces: cut after its parenthesis
-    awk '{ print $12 + $13 }' <<<"$stat"
-}
+# shellcheck source=scripts/proc-lib.sh
+source scripts/proc-lib.sh # (the script runs from the repository root)
 TICKS=$(getconf CLK_TCK)
 
 # --- Webhook receiver -------------------------------------------------------------------
