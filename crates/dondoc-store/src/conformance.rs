@@ -21,6 +21,9 @@ use crate::{AppendResult, Direction, EventData, EventStore, ExpectedRevision, Re
 /// How long a check waits for events it expects.
 const PATIENCE: Duration = Duration::from_secs(60);
 
+/// How many checks [`run_all`] runs, each on a store `make` returns.
+pub const CHECKS: usize = 12;
+
 /// Runs every check, each on a fresh store from `make`.
 pub async fn run_all<S: EventStore>(make: impl Fn() -> S) {
     run_all_sized(make, 1 << 20).await;
@@ -33,6 +36,7 @@ pub async fn run_all_sized<S: EventStore>(make: impl Fn() -> S, big_event_bytes:
     append_results(&make()).await;
     concurrent_writers(&make()).await;
     read_all_order(&make()).await;
+    read_all_keeping_metadata(&make()).await;
     read_stream_directions(&make()).await;
     subscription_handover(&make()).await;
     large_and_vietnamese_sized(&make(), big_event_bytes).await;
@@ -243,6 +247,30 @@ async fn free_running_writers<S: EventStore>(store: &S) {
     let stored = read_forwards(store, &s).await;
     assert_eq!(revisions(&stored), (0..(WRITERS * PER_WRITER) as u64).collect::<Vec<_>>());
     assert_eq!(stored.iter().map(|e| (e.revision, e.id)).collect::<Vec<_>>(), won, "each success is stored once");
+}
+
+/// `read_all_keeping` reads what `read_all` reads; each event's metadata holds the named
+/// keys it has, and at most what `read_all` gives (a backend may keep everything).
+pub async fn read_all_keeping_metadata<S: EventStore>(store: &S) {
+    let start = store.last_position().await.expect("last_position");
+    let stream = fresh_stream("keeping");
+    let mut ev = event(json!({"i": 1}));
+    ev.metadata = json!({"schema_version": 3, "nguon": "conformance", "ghi_chu": {"a": [1, "hai"]}});
+    append_ok(store, &stream, ExpectedRevision::NoStream, vec![ev]).await;
+    let whole = store.read_all(start, 10_000).await.expect("read_all");
+    let kept = store.read_all_keeping(start, 10_000, &["schema_version", "absent"]).await.expect("read_all_keeping");
+    let ids = |v: &[RecordedEvent]| v.iter().map(|e| (e.id, e.position, e.data.clone())).collect::<Vec<_>>();
+    assert_eq!(ids(&kept), ids(&whole), "the same events, in the same order, with the same data");
+    for (k, w) in kept.iter().zip(&whole) {
+        let (Some(k), Some(w)) = (k.metadata.as_object(), w.metadata.as_object()) else {
+            panic!("metadata of {} is not an object", k.id)
+        };
+        assert_eq!(k.get("schema_version"), w.get("schema_version"), "a named key is kept");
+        assert!(k.get("absent").is_none(), "a key the event lacks is not made up");
+        assert!(k.iter().all(|(key, value)| w.get(key) == Some(value)), "nothing is added or changed");
+    }
+    let ours = kept.iter().find(|e| e.stream == stream).expect("the appended event");
+    assert_eq!(ours.metadata["schema_version"], json!(3));
 }
 
 /// `read_all` returns events in commit order with strictly increasing positions, pages

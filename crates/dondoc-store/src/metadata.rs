@@ -7,6 +7,14 @@ use serde::Deserializer as _;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
+/// Parses an event's metadata: whole, or with `keep`, only those keys ([`keeping`]).
+pub(crate) fn parse(text: &str, keep: Option<&[&str]>) -> Result<Value, serde_json::Error> {
+    match keep {
+        None => serde_json::from_str(text),
+        Some(keys) => keeping(text, keys),
+    }
+}
+
 /// Parses `text`, a JSON object, keeping only the values of `keys` (the others are parsed,
 /// so the text is still checked, and dropped without being built).
 pub(crate) fn keeping(text: &str, keys: &[&str]) -> Result<Value, serde_json::Error> {

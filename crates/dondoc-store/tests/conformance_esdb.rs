@@ -51,7 +51,7 @@ async fn run_all_on_one_shared_log_and_on_separate_clients() {
     let store = EsdbStore::connect(&peer.url()).await.expect("connect");
     conformance::run_all_sized(|| store.clone(), BIG).await;
     let mut handles = Vec::new();
-    for _ in 0..11 {
+    for _ in 0..conformance::CHECKS {
         handles.push(EsdbStore::connect(&peer.url()).await.expect("connect"));
     }
     let handles = std::sync::Mutex::new(handles.into_iter());

@@ -53,7 +53,7 @@ async fn run_all_on_one_shared_database_and_on_separate_handles() {
     // Every check with a handle of its own (its own writer), on the same database: as two
     // daemons writing to one log.
     let mut handles = Vec::new();
-    for _ in 0..11 {
+    for _ in 0..conformance::CHECKS {
         handles.push(PgStore::connect(&url).await.expect("connect"));
     }
     let handles = std::sync::Mutex::new(handles.into_iter());

@@ -198,7 +198,17 @@ impl EventStore for PgStore {
 
     async fn read_all(&self, after: Option<u64>, max: usize) -> Result<Vec<RecordedEvent>, StoreError> {
         let client = self.reader().await?;
-        read::read_all(&client, &self.inner.address, after, max).await
+        read::read_all(&client, &self.inner.address, after, max, None).await
+    }
+
+    async fn read_all_keeping(
+        &self,
+        after: Option<u64>,
+        max: usize,
+        metadata: &'static [&'static str],
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let client = self.reader().await?;
+        read::read_all(&client, &self.inner.address, after, max, Some(metadata)).await
     }
 
     fn subscribe_all(&self, after: Option<u64>) -> BoxStream<'static, Result<RecordedEvent, StoreError>> {

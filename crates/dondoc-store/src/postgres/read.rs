@@ -27,11 +27,13 @@ pub(crate) async fn last_position(client: &Client, address: &str) -> Result<Opti
     Ok((position > 0).then_some(position as u64))
 }
 
+/// The events after `after`; with `keep`, their metadata holds only those keys.
 pub(crate) async fn read_all(
     client: &Client,
     address: &str,
     after: Option<u64>,
     max: usize,
+    keep: Option<&[&str]>,
 ) -> Result<Vec<RecordedEvent>, StoreError> {
     if max == 0 {
         return Ok(Vec::new());
@@ -39,7 +41,7 @@ pub(crate) async fn read_all(
     let after = after.map_or(0, int);
     let sql = format!("SELECT {COLUMNS} FROM dondoc_events WHERE position > $1 ORDER BY position LIMIT $2");
     let rows = client.query(&sql, &[&after, &limit(max)]).await.map_err(|e| pg_error(address, &e))?;
-    rows.iter().map(decode).collect()
+    rows.iter().map(|row| decode(row, keep)).collect()
 }
 
 pub(crate) async fn read_stream(
@@ -56,10 +58,10 @@ pub(crate) async fn read_stream(
          ORDER BY revision {order} LIMIT $3"
     );
     let rows = client.query(&sql, &[&stream, &from, &limit(max)]).await.map_err(|e| pg_error(address, &e))?;
-    rows.iter().map(decode).collect()
+    rows.iter().map(|row| decode(row, None)).collect()
 }
 
-fn decode(row: &Row) -> Result<RecordedEvent, StoreError> {
+fn decode(row: &Row, keep: Option<&[&str]>) -> Result<RecordedEvent, StoreError> {
     let position: i64 = row.get(0);
     let bad = |what: &str, e: &dyn std::fmt::Display| StoreError::Integrity {
         check: "decode".into(),
@@ -67,7 +69,7 @@ fn decode(row: &Row) -> Result<RecordedEvent, StoreError> {
     };
     let id: Uuid = row.get(1);
     let data: Value = serde_json::from_str(row.get::<_, &str>(5)).map_err(|e| bad("data", &e))?;
-    let metadata: Value = serde_json::from_str(row.get::<_, &str>(6)).map_err(|e| bad("metadata", &e))?;
+    let metadata = crate::metadata::parse(row.get::<_, &str>(6), keep).map_err(|e| bad("metadata", &e))?;
     let recorded_at: DateTime<Utc> = row.get(7);
     let revision = u64::try_from(row.get::<_, i64>(3)).map_err(|e| bad("revision", &e))?;
     Ok(RecordedEvent {

@@ -130,12 +130,7 @@ fn decode(row: &Row<'_>, keep: Option<&[&str]>) -> Result<RecordedEvent, StoreEr
     let revision: i64 = row.get(3).map_err(backend)?;
     let event_type = text(4, "event_type")?.to_owned();
     let data: Value = serde_json::from_str(text(5, "data")?).map_err(|e| bad("data", &e))?;
-    let metadata = text(6, "metadata")?;
-    let metadata: Value = match keep {
-        None => serde_json::from_str(metadata),
-        Some(keys) => crate::metadata::keeping(metadata, keys),
-    }
-    .map_err(|e| bad("metadata", &e))?;
+    let metadata = crate::metadata::parse(text(6, "metadata")?, keep).map_err(|e| bad("metadata", &e))?;
     let recorded_at =
         DateTime::parse_from_rfc3339(text(7, "recorded_at")?).map_err(|e| bad("recorded_at", &e))?.with_timezone(&Utc);
     let revision = u64::try_from(revision).map_err(|e| bad("revision", &e))?;
