@@ -2,7 +2,7 @@
 //! [`crate::sqlite`]).
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
@@ -67,16 +67,7 @@ pub(crate) fn spawn(
 ) -> Result<(mpsc::Sender<Job>, JoinHandle<()>), StoreError> {
     let last_stamp = last_recorded_at(&conn)?;
     let (sender, receiver) = mpsc::channel::<Job>();
-    let writer = Writer {
-        conn,
-        notify,
-        stats,
-        clock,
-        last_stamp,
-        seal_key,
-        lines: RefCell::new(Vec::new()),
-        heads: RefCell::new(Heads::default()),
-    };
+    let writer = Writer { conn, notify, stats, clock, last_stamp, seal_key, lines: RefCell::new(Vec::new()) };
     let thread = std::thread::Builder::new()
         .name("dondoc-store-writer".into())
         .spawn(move || writer.run(&receiver))
@@ -103,23 +94,7 @@ struct Writer {
     seal_key: Option<SealKey>,
     /// The seal lines of the transaction in progress: (position, line).
     lines: RefCell<Vec<(u64, Vec<u8>)>>,
-    /// Each stream's last revision and chain as this connection committed them, so that
-    /// an append reads nothing first. Trusted only while `PRAGMA data_version` says no
-    /// other connection committed since ([`Writer::begin`]); emptied by any rollback.
-    heads: RefCell<Heads>,
 }
-
-/// The stream heads a writer knows: committed ones, and the transaction's own on top.
-#[derive(Default)]
-struct Heads {
-    committed: HashMap<String, (u64, Option<String>)>,
-    pending: HashMap<String, (u64, Option<String>)>,
-    /// `PRAGMA data_version` when `committed` was last known true.
-    data_version: Option<i64>,
-}
-
-/// Heads remembered at most; beyond, the memory starts again (a read costs little).
-const MAX_HEADS: usize = 100_000;
 
 /// What a committed batch did.
 #[derive(Default)]
@@ -172,8 +147,6 @@ impl Writer {
 
     /// Commits every request of a group, or none: the first refusal rolls all back.
     fn process_group(&mut self, group: GroupRequest) {
-        // Groups and imports read the heads from the file (they are rare).
-        self.forget_heads();
         let stamp = self.stamp();
         let events: u64 = group.requests.iter().map(|r| r.events.len() as u64).sum();
         let result = self.run_group(&group.requests, &stamp);
@@ -228,7 +201,6 @@ impl Writer {
 
     /// Appends a recorded history as it is, after the `after` events the log holds.
     fn process_import(&mut self, import: ImportRequest) {
-        self.forget_heads();
         let stamp = self.stamp();
         let reply = match self.run_import(import.after, &import.events, &stamp) {
             Ok(Ok(head)) => {
@@ -319,7 +291,6 @@ impl Writer {
                 if !self.conn.is_autocommit() {
                     let _ = self.conn.execute_batch("ROLLBACK");
                 }
-                self.forget_heads();
                 self.stats.failed(batch.len());
                 let message = e.to_string();
                 batch.iter().map(|_| Err(StoreError::Backend(message.clone()))).collect()
@@ -340,7 +311,7 @@ impl Writer {
 
     /// One transaction; each request in its own savepoint.
     fn run_batch(&self, batch: &[AppendRequest], stamp: &str) -> rusqlite::Result<Outcome> {
-        self.begin()?;
+        self.exec("BEGIN IMMEDIATE")?;
         self.lines.borrow_mut().clear();
         let mut outcome = Outcome::default();
         for AppendRequest { request, .. } in batch {
@@ -373,7 +344,6 @@ impl Writer {
         }
         self.seal(stamp)?;
         self.exec("COMMIT")?;
-        self.committed_heads();
         Ok(outcome)
     }
 
@@ -389,35 +359,6 @@ impl Writer {
             digester.feed(*position, line);
         }
         insert_seal(&self.conn, key, digester, stamp)
-    }
-
-    /// `BEGIN IMMEDIATE`, forgetting the remembered heads if another connection committed
-    /// since this one last did (checked under the write lock, so none can meanwhile).
-    fn begin(&self) -> rusqlite::Result<()> {
-        self.exec("BEGIN IMMEDIATE")?;
-        let version: i64 = self.conn.prepare_cached("PRAGMA data_version")?.query_row([], |row| row.get(0))?;
-        let mut heads = self.heads.borrow_mut();
-        heads.pending.clear();
-        if heads.data_version != Some(version) || heads.committed.len() > MAX_HEADS {
-            heads.committed.clear();
-            heads.data_version = Some(version);
-        }
-        Ok(())
-    }
-
-    /// After `COMMIT`: the transaction's heads are the committed ones.
-    fn committed_heads(&self) {
-        let mut heads = self.heads.borrow_mut();
-        let pending = std::mem::take(&mut heads.pending);
-        heads.committed.extend(pending);
-    }
-
-    /// After a rollback, or a write by another path: read the heads again.
-    fn forget_heads(&self) {
-        let mut heads = self.heads.borrow_mut();
-        heads.pending.clear();
-        heads.committed.clear();
-        heads.data_version = None;
     }
 
     fn exec(&self, sql: &str) -> rusqlite::Result<()> {
@@ -449,18 +390,11 @@ impl Writer {
             revision += 1;
         }
         let written = request.events.len() as u64;
-        self.heads.borrow_mut().pending.insert(request.stream.clone(), (revision - 1, prev));
         Ok((AppendResult { revision: revision - 1, position }, written))
     }
 
     /// The stream's last revision and its chain value.
     fn head(&self, stream: &str) -> rusqlite::Result<Option<(u64, Option<String>)>> {
-        {
-            let heads = self.heads.borrow();
-            if let Some(head) = heads.pending.get(stream).or_else(|| heads.committed.get(stream)) {
-                return Ok(Some(head.clone()));
-            }
-        }
         // A metadata text that is not JSON (tampered) must not fail the batch: no chain.
         let sql = "SELECT revision, CASE WHEN json_valid(metadata) THEN json_extract(metadata, '$.chain') END
                    FROM events WHERE stream = ?1 ORDER BY revision DESC LIMIT 1";
