@@ -84,8 +84,35 @@ fn jcs(value: &Value) -> Vec<u8> {
     crate::chain::jcs(value)
 }
 
-/// What a seal covers of one event.
+/// Integers up to this are written by RFC 8785 as their plain decimal digits (they are
+/// exact binary64 values; ECMAScript prints them without exponent below 10^21).
+const EXACT_INTEGER: u64 = 1 << 53;
+
+/// What a seal covers of one event: RFC 8785 of its object. Written directly (the keys
+/// are already in RFC 8785 order, the strings escaped as RFC 8785 escapes them), since the
+/// writer makes one line per event inside its transaction; [`line_by_value`] is the
+/// definition it must equal.
 pub(crate) fn line(position: u64, recorded_at: &str, stream: &str, revision: u64, chain: &str) -> Vec<u8> {
+    if position > EXACT_INTEGER || revision > EXACT_INTEGER {
+        return line_by_value(position, recorded_at, stream, revision, chain);
+    }
+    let mut out = Vec::with_capacity(72 + chain.len() + recorded_at.len() + stream.len());
+    out.extend_from_slice(b"{\"chain\":");
+    crate::chain::write_string(chain, &mut out);
+    out.extend_from_slice(b",\"position\":");
+    out.extend_from_slice(position.to_string().as_bytes());
+    out.extend_from_slice(b",\"recorded_at\":");
+    crate::chain::write_string(recorded_at, &mut out);
+    out.extend_from_slice(b",\"revision\":");
+    out.extend_from_slice(revision.to_string().as_bytes());
+    out.extend_from_slice(b",\"stream\":");
+    crate::chain::write_string(stream, &mut out);
+    out.push(b'}');
+    out
+}
+
+/// [`line`] by its definition: the object as a JSON value, through the RFC 8785 serialiser.
+fn line_by_value(position: u64, recorded_at: &str, stream: &str, revision: u64, chain: &str) -> Vec<u8> {
     jcs(&json!({
         "chain": chain,
         "position": position,
@@ -397,6 +424,25 @@ impl<'k> Verifier<'k> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The direct writer equals the definition for every stream, time and chain text,
+        /// including escapes, non-ASCII text and the integers around 2^53.
+        #[test]
+        fn a_line_is_its_rfc_8785_object(
+            position in prop_oneof![0..100_000u64, (EXACT_INTEGER - 2)..(EXACT_INTEGER + 2), any::<u64>()],
+            revision in prop_oneof![0..1_000u64, (EXACT_INTEGER - 2)..(EXACT_INTEGER + 2), any::<u64>()],
+            recorded_at in "\\PC{0,30}|[\\x00-\\x20\"\\\\/\u{7f}\u{2028}]{0,8}",
+            stream in any::<String>(),
+            chain in "[0-9a-f]{0,64}|\\PC{0,8}",
+        ) {
+            prop_assert_eq!(
+                line(position, &recorded_at, &stream, revision, &chain),
+                line_by_value(position, &recorded_at, &stream, revision, &chain)
+            );
+        }
+    }
 
     #[test]
     fn a_key_needs_32_bytes_of_hex() {

@@ -193,3 +193,30 @@ async fn reads_run_beside_the_writer_and_subscriptions_outlive_handles() {
     }
     assert_eq!(got, ids);
 }
+
+/// Another process (a CLI import beside the daemon) holds the write lock for 230 ms. The
+/// append waiting behind it commits within a few milliseconds of the release. SQLite's
+/// default busy handler sleeps 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100 ms between
+/// tries (`sqliteDefaultBusyCallback` in sqlite3.c), i.e. it tries at 0, 1, 3, 8, 18, 33,
+/// 53, 78, 103, 128, 178, 228 and 328 ms: a lock freed at 230 ms would be taken at 328 ms.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_append_behind_another_process_s_lock_goes_in_as_soon_as_it_is_freed() {
+    let (dir, store) = store();
+    store.append("warm", ExpectedRevision::Any, vec![event(json!({}))]).await.unwrap();
+    let other = rusqlite::Connection::open(dir.path().join("events.sqlite")).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let held = std::time::Duration::from_millis(230);
+    let started = std::time::Instant::now();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(held);
+        other.execute_batch("COMMIT").unwrap();
+        std::time::Instant::now()
+    });
+    store.append("s", ExpectedRevision::Any, vec![event(json!({"after": "the lock"}))]).await.unwrap();
+    let done = std::time::Instant::now();
+    let freed = release.join().unwrap();
+    let late = done.saturating_duration_since(freed);
+    println!("lock held {:?}; append done {late:?} after its release", freed - started);
+    assert!(done >= freed, "the append cannot commit while the lock is held");
+    assert!(late < std::time::Duration::from_millis(40), "the append waited {late:?} after the lock was freed");
+}

@@ -237,8 +237,8 @@ impl SqliteStore {
             return Err(StoreError::Invalid(format!("{} đã có", to.display())));
         }
         let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(from, flags).map_err(backend)?;
-        conn.busy_timeout(schema::BUSY_TIMEOUT).map_err(backend)?;
+        let mut conn = Connection::open_with_flags(from, flags).map_err(backend)?;
+        schema::wait_when_busy(&mut conn, schema::BUSY_TIMEOUT)?;
         let target =
             to.to_str().ok_or_else(|| StoreError::Invalid(format!("{} không phải đường dẫn UTF-8", to.display())))?;
         conn.execute("VACUUM INTO ?1", [target]).map_err(backend)?;

@@ -44,8 +44,8 @@ impl ReaderPool {
 
     fn open(&self) -> Result<Connection, StoreError> {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(&self.path, flags).map_err(backend)?;
-        configure_connection(&conn)?;
+        let mut conn = Connection::open_with_flags(&self.path, flags).map_err(backend)?;
+        configure_connection(&mut conn)?;
         Ok(conn)
     }
 

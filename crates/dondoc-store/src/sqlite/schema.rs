@@ -170,9 +170,10 @@ fn check_version(found: u32) -> Result<(), StoreError> {
 
 /// Check 3, through a read-only connection (which also sees what is still in the WAL).
 fn check_with_reader(path: &Path) -> Result<(), StoreError> {
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-        .map_err(backend)?;
-    configure_connection(&conn)?;
+    let mut conn =
+        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(backend)?;
+    configure_connection(&mut conn)?;
     let pragma = |name: &str| conn.pragma_query_value(None, name, |row| row.get::<_, i64>(0)).map_err(backend);
     let application_id = pragma("application_id")? as u32;
     if application_id != APPLICATION_ID {
@@ -217,16 +218,42 @@ fn check_schema(conn: &Connection) -> Result<(), StoreError> {
 
 fn open_rw(path: &Path, extra: OpenFlags) -> Result<Connection, StoreError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | extra;
-    let conn = Connection::open_with_flags(path, flags).map_err(backend)?;
-    configure_connection(&conn)?;
+    let mut conn = Connection::open_with_flags(path, flags).map_err(backend)?;
+    configure_connection(&mut conn)?;
     Ok(conn)
 }
 
-/// Settings of every connection: the busy timeout, and the query planner stability
+/// The pause between two tries for a lock another connection holds: 1 ms for the first
+/// tries, then 2 ms.
+fn busy_pause(tries: i32) -> Duration {
+    Duration::from_millis(if tries < 10 { 1 } else { 2 })
+}
+
+/// Waits up to `timeout` for a lock another connection (another process: a CLI import
+/// beside the daemon) holds, trying again every [`busy_pause`]. SQLite's own busy timeout
+/// sleeps in growing steps of up to 100 ms, so a request could sleep on for tens of
+/// milliseconds after the lock was freed; an officer's webhook waiting behind an import's
+/// commit should not.
+pub(crate) fn wait_when_busy(conn: &mut Connection, timeout: Duration) -> Result<(), StoreError> {
+    let mut since = std::time::Instant::now();
+    conn.busy_handler(Some(move |tries: i32| {
+        if tries == 0 {
+            since = std::time::Instant::now();
+        }
+        if since.elapsed() >= timeout {
+            return false;
+        }
+        std::thread::sleep(busy_pause(tries));
+        true
+    }))
+    .map_err(backend)
+}
+
+/// Settings of every connection: how it waits for a lock, and the query planner stability
 /// guarantee (the bundled SQLite has STAT4, which otherwise re-prepares a cached statement
 /// whenever its bound values change — on every append).
-pub(crate) fn configure_connection(conn: &Connection) -> Result<(), StoreError> {
-    conn.busy_timeout(BUSY_TIMEOUT).map_err(backend)?;
+pub(crate) fn configure_connection(conn: &mut Connection) -> Result<(), StoreError> {
+    wait_when_busy(conn, BUSY_TIMEOUT)?;
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true).map_err(backend)?;
     Ok(())
 }
@@ -281,4 +308,24 @@ pub(crate) fn quick_check(conn: &Connection) -> Result<(), StoreError> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(backend)?;
     if lines.len() == 1 && lines[0] == "ok" { Ok(()) } else { Err(integrity("quick_check", lines.join("; "))) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lock_held_longer_than_the_timeout_fails_busy_after_the_timeout() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.sqlite");
+        let holder = Connection::open(&path).unwrap();
+        holder.execute_batch("PRAGMA journal_mode=WAL; CREATE TABLE t (x); BEGIN IMMEDIATE").unwrap();
+        let mut waiter = Connection::open(&path).unwrap();
+        wait_when_busy(&mut waiter, Duration::from_millis(100)).unwrap();
+        let started = std::time::Instant::now();
+        let error = waiter.execute_batch("BEGIN IMMEDIATE").unwrap_err();
+        let waited = started.elapsed();
+        assert_eq!(error.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy), "{error}");
+        assert!(waited >= Duration::from_millis(100) && waited < Duration::from_secs(2), "{waited:?}");
+    }
 }
