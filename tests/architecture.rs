@@ -70,6 +70,11 @@ const CLOCK_READS: &[(&str, &str, &str)] = &[
         "Utc::now",
         "the sending lease's expiry, compared between machines: wall time, never a replayed instant",
     ),
+    (
+        "crates/dondoc-store/src/sqlite/schema.rs",
+        "Instant::now",
+        "timing: how long a connection has waited for another process's lock",
+    ),
     ("crates/dondoc-app/src/reminders/sweep.rs", "Instant::now", "timing: the durations a sweep reports"),
     ("crates/dondoc-projections/src/projector.rs", "Instant::now", "timing: the duration of a catch-up"),
     (

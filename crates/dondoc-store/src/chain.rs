@@ -52,6 +52,9 @@
 //!   ECMAScript writes doubles (`1.0` → `1`, `1e21` → `1e+21`), strings escaped as in the
 //!   first format. The metadata includes `"chain_format":2`. The stored `data` text stays
 //!   the format-1 canonical JSON (exact integers); the hash covers RFC 8785 of its value.
+//!   Where the two serialisations are the same bytes ([`jcs_is_canonical`]: no float, no
+//!   integer beyond ±2^53, no key with a character in U+E000..=U+FFFF — nearly every
+//!   event), the format-1 text is hashed as it is instead of serialising the value twice.
 //!
 //! Both formats verify side by side: a log written before format 2 still verifies.
 //!
@@ -90,6 +93,37 @@ pub fn format_of(metadata: &Value) -> u64 {
 pub fn jcs(value: &Value) -> Vec<u8> {
     // Serialising a `Value` cannot fail: every number is finite, every key a string.
     serde_json_canonicalizer::to_vec(value).unwrap_or_default()
+}
+
+/// Largest integer magnitude RFC 8785 writes as its plain decimal digits: it writes
+/// numbers as binary64, which holds every integer up to 2^53 exactly.
+const JCS_EXACT_INTEGER: u64 = 1 << 53;
+
+/// Whether RFC 8785 ([`jcs`]) writes `value` byte for byte as the format-1 canonical JSON
+/// ([`write_canonical`]) does, so that one serialisation serves both: true when `value`
+/// holds no float, no integer beyond ±2^53, and no object key with a character in
+/// U+E000..=U+FFFF (the only characters whose UTF-16 order, RFC 8785's key order, differs
+/// from their UTF-8 byte order). Strings are escaped alike in both formats.
+pub fn jcs_is_canonical(value: &Value) -> bool {
+    match value {
+        Value::Null | Value::Bool(_) | Value::String(_) => true,
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => u <= JCS_EXACT_INTEGER,
+            (None, Some(i)) => i.unsigned_abs() <= JCS_EXACT_INTEGER,
+            (None, None) => false,
+        },
+        Value::Array(items) => items.iter().all(jcs_is_canonical),
+        Value::Object(map) => map.iter().all(|(key, value)| {
+            !key.chars().any(|c| ('\u{e000}'..='\u{ffff}').contains(&c)) && jcs_is_canonical(value)
+        }),
+    }
+}
+
+/// RFC 8785 of the JSON string `s`: the format-1 string, as [`jcs_is_canonical`] says.
+pub fn jcs_string(s: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len() + 2);
+    write_string(s, &mut out);
+    out
 }
 
 /// RFC 8785 canonical JSON of `metadata` without its `chain` member (format 2).
@@ -501,7 +535,64 @@ pub async fn verify_all<S: EventStore>(store: &S) -> Result<VerifyReport, StoreE
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
+
+    /// Any JSON value, with the numbers and keys where the two formats part: floats,
+    /// integers around ±2^53, keys with characters around U+E000 and beyond U+FFFF.
+    fn any_json() -> impl Strategy<Value = Value> {
+        let exact = JCS_EXACT_INTEGER as i64;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            ((exact - 2)..(exact + 2)).prop_map(Value::from),
+            ((-exact - 2)..(-exact + 2)).prop_map(Value::from),
+            (-1000i64..1000).prop_map(Value::from),
+            any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+            any::<String>().prop_map(Value::String),
+            "[\\x00-\\x20\"\\\\/a\u{7f}\u{2028}]{0,6}".prop_map(Value::String),
+        ];
+        let key = prop_oneof!["[a-z_]{0,8}", any::<String>(), "[a\u{d7ff}\u{e000}\u{fffd}\u{10000}\u{1f600}]{1,3}",];
+        leaf.prop_recursive(4, 48, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::vec((key.clone(), inner), 0..6)
+                    .prop_map(|members| Value::Object(members.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// Where [`jcs_is_canonical`] says so, the format-1 bytes are the RFC 8785 bytes
+        /// the canonicaliser crate writes.
+        #[test]
+        fn jcs_is_canonical_only_where_the_bytes_agree(value in any_json()) {
+            if jcs_is_canonical(&value) {
+                prop_assert_eq!(canonical_json(&value).into_bytes(), jcs(&value));
+            }
+        }
+    }
+
+    #[test]
+    fn jcs_is_canonical_for_the_events_dondoc_writes_and_not_where_the_formats_part() {
+        let usual = json!({"task": "KH-12/2025-01123", "percent": 40, "note": "Đang thực hiện", "at": null,
+                           "list": [1, -2, true], "nested": {"actor": "so-noi-vu", "chain_format": 2}});
+        assert!(jcs_is_canonical(&usual));
+        assert_eq!(canonical_json(&usual).into_bytes(), jcs(&usual));
+        for (value, why) in [
+            (json!({"x": 1.5}), "a float"),
+            (json!({"x": 9_007_199_254_740_993u64}), "an integer beyond 2^53"),
+            (json!({"x": -9_007_199_254_740_993i64}), "a negative integer beyond 2^53"),
+            (json!({"\u{e000}": 1, "\u{10000}": 2}), "keys ordered differently by UTF-16"),
+        ] {
+            assert!(!jcs_is_canonical(&value), "{why}: {value}");
+        }
+        // The last one really is ordered differently.
+        let keys = json!({"\u{e000}": 1, "\u{10000}": 2});
+        assert_ne!(canonical_json(&keys).into_bytes(), jcs(&keys));
+    }
 
     #[test]
     fn canonical_sorts_keys_by_bytes_and_drops_whitespace() {

@@ -40,22 +40,24 @@ pub(crate) struct PreparedEvent {
     pub event_type_json: Vec<u8>,
     /// Canonical JSON (format 1) of the data: the stored text, exact integers.
     pub data: String,
-    /// RFC 8785 of the data: what the chain covers.
-    pub data_jcs: Vec<u8>,
+    /// RFC 8785 of the data, what the chain covers; `None` when it is the same bytes as
+    /// `data` ([`chain::jcs_is_canonical`]: the usual case).
+    pub data_jcs: Option<Vec<u8>>,
     /// Canonical JSON (format 1) of the metadata without `chain`, with `chain_format`.
     pub metadata: String,
-    /// RFC 8785 of the same metadata: what the chain covers.
-    pub metadata_jcs: Vec<u8>,
+    /// RFC 8785 of the same metadata, what the chain covers; `None` when it is the same
+    /// bytes as `metadata`.
+    pub metadata_jcs: Option<Vec<u8>>,
 }
 
 impl PreparedEvent {
     /// The pieces the chain (format [`chain::CURRENT_FORMAT`]) covers.
     pub fn canonical<'a>(&'a self, stream_json: &'a [u8]) -> CanonicalEvent<'a> {
         CanonicalEvent {
-            data: &self.data_jcs,
+            data: self.data_jcs.as_deref().unwrap_or(self.data.as_bytes()),
             event_type: &self.event_type_json,
             id: self.id.as_bytes(),
-            metadata: &self.metadata_jcs,
+            metadata: self.metadata_jcs.as_deref().unwrap_or(self.metadata.as_bytes()),
             stream: stream_json,
         }
     }
@@ -145,7 +147,7 @@ pub(crate) fn prepare(
             prepare_event(event)
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let stream_json = chain::jcs(&Value::String(stream.to_owned()));
+    let stream_json = chain::jcs_string(stream);
     Ok(PreparedAppend { stream: stream.to_owned(), stream_json, expected, events })
 }
 
@@ -183,14 +185,14 @@ fn prepare_event(event: EventData) -> Result<PreparedEvent, StoreError> {
     if data.len() > MAX_EVENT_BYTES || metadata_text.len() > MAX_EVENT_BYTES {
         return Err(StoreError::Invalid(format!("sự kiện {id} lớn quá {MAX_EVENT_BYTES} byte")));
     }
-    let event_type_json = chain::jcs(&Value::String(event.event_type.clone()));
+    let event_type_json = chain::jcs_string(&event.event_type);
     Ok(PreparedEvent {
         id: hyphenated(&id),
         event_type: event.event_type,
         event_type_json,
-        data_jcs: chain::jcs(&event.data),
+        data_jcs: (!chain::jcs_is_canonical(&event.data)).then(|| chain::jcs(&event.data)),
         data,
-        metadata_jcs: chain::jcs_metadata(&metadata),
+        metadata_jcs: (!chain::jcs_is_canonical(&metadata)).then(|| chain::jcs_metadata(&metadata)),
         metadata: metadata_text,
     })
 }
