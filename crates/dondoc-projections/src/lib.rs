@@ -61,8 +61,8 @@ pub struct Projections {
 impl Projections {
     /// Opens (and creates if needed) the projection tables in the SQLite file at `path`.
     pub fn open(path: &Path) -> Result<Self, ProjectionError> {
-        let conn = Connection::open(path)?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        let mut conn = Connection::open(path)?;
+        dondoc_store::sqlite::wait_when_busy(&mut conn, std::time::Duration::from_secs(30))?;
         // Derived data: a catch-up lost to a power cut is applied again from the log (its
         // checkpoint is in the same transaction), so its commits need not wait for the
         // disk. The events in the same file are committed FULL by the store's writer.
@@ -77,8 +77,8 @@ impl Projections {
     pub fn open_reader(path: &Path) -> Result<Self, ProjectionError> {
         use rusqlite::OpenFlags;
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
-        let conn = Connection::open_with_flags(path, flags)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let mut conn = Connection::open_with_flags(path, flags)?;
+        dondoc_store::sqlite::wait_when_busy(&mut conn, std::time::Duration::from_secs(5))?;
         Ok(Projections { conn })
     }
 

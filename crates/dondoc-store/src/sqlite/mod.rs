@@ -110,7 +110,7 @@ use crate::{
     StreamStart,
 };
 
-pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
+pub use schema::{APPLICATION_ID, SCHEMA_VERSION, wait_when_busy};
 
 /// A source of commit times (UTC), for tests; the default reads the system clock.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;

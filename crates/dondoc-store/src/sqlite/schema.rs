@@ -233,8 +233,8 @@ fn busy_pause(tries: i32) -> Duration {
 /// beside the daemon) holds, trying again every [`busy_pause`]. SQLite's own busy timeout
 /// sleeps in growing steps of up to 100 ms, so a request could sleep on for tens of
 /// milliseconds after the lock was freed; an officer's webhook waiting behind an import's
-/// commit should not.
-pub(crate) fn wait_when_busy(conn: &mut Connection, timeout: Duration) -> Result<(), StoreError> {
+/// commit should not. Every connection to the store's file uses it (the read models' too).
+pub fn wait_when_busy(conn: &mut Connection, timeout: Duration) -> Result<(), StoreError> {
     let mut since = std::time::Instant::now();
     conn.busy_handler(Some(move |tries: i32| {
         if tries == 0 {
