@@ -1,8 +1,9 @@
 //! Append throughput of the SQLite store against raw rusqlite inserts of the same bytes.
 //!
 //! `cargo bench -p dondoc-store --bench append` (events: `DONDOC_BENCH_EVENTS`, default
-//! 20 000; rounds: `DONDOC_BENCH_ROUNDS`, default 3; directory: `DONDOC_BENCH_DIR`, default
-//! the target directory). Run without
+//! 20 000; rounds: `DONDOC_BENCH_ROUNDS`, default 5; directory: `DONDOC_BENCH_DIR`, default
+//! the target directory; `/dev/shm` takes the disk out and leaves the pipeline's own
+//! processor time, which the disk's wait otherwise hides). Run without
 //! `--bench` (as `cargo test --all-targets` does) it is a quick smoke run of 400 events.
 //!
 //! For each scenario, 8 tokio tasks append single events (each its own append call) with
@@ -61,7 +62,7 @@ fn main() {
     // Rounds alternate ours and raw, each on fresh files, so that a drift of the machine
     // (the page cache, another job's I/O) does not favour the one measured second.
     let rounds: usize =
-        std::env::var("DONDOC_BENCH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(if full { 3 } else { 1 });
+        std::env::var("DONDOC_BENCH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(if full { 5 } else { 1 });
     for (name, shared) in [("8 streams, one per writer (Exact)", None), ("2 shared streams (Any)", Some(2))] {
         let mut ratios = Vec::new();
         for round in 0..rounds {

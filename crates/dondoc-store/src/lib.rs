@@ -9,6 +9,7 @@
 //! SHA-256 of the previous event's chain in the same stream and the event's canonical
 //! bytes ([`chain`]); [`chain::verify_all`] recomputes every chain.
 
+mod answer;
 pub mod any;
 pub mod blobs;
 pub mod chain;

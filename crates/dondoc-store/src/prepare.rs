@@ -73,7 +73,7 @@ impl PreparedEvent {
 /// An append on its way to a backend's writer.
 pub(crate) struct AppendRequest {
     pub request: PreparedAppend,
-    pub reply: tokio::sync::oneshot::Sender<Result<crate::AppendResult, StoreError>>,
+    pub reply: crate::answer::ReplySender,
 }
 
 /// Appends to several streams that commit together or not at all.
@@ -109,7 +109,7 @@ pub(crate) async fn submit_append(
     let request = prepare(stream, expected, events)?;
     let (reply, answer) = tokio::sync::oneshot::channel();
     send(Job::Append(AppendRequest { request, reply }))?;
-    answer.await.map_err(|_| StoreError::Closed)?
+    answer.await.map_err(|_| StoreError::Closed)?.into_result()
 }
 
 /// A group prepared on the caller's task and handed to a writer through `send`.

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 pub(crate) use crate::prepare::{AppendRequest, GroupRequest, Job, PreparedAppend};
 use crate::rules::{self, StoredEvent, Written, conflict, expectation_holds};
-use crate::{AppendResult, StoreError, chain};
+use crate::{AppendResult, StoreError, answer, chain};
 
 /// Most requests committed together.
 const MAX_BATCH_REQUESTS: usize = 512;
@@ -167,9 +167,8 @@ impl Writer {
     async fn process(&mut self, batch: Vec<AppendRequest>) {
         if let Err(e) = self.connection().await {
             self.cache = None;
-            for request in batch {
-                let _ = request.reply.send(Err(StoreError::Backend(e.to_string())));
-            }
+            let failed = batch.into_iter().map(|request| (request.reply, Err(StoreError::Backend(e.to_string()))));
+            answer::answer_each(failed.collect());
             return;
         }
         let conn = self.conn.as_ref().expect("connected");
@@ -206,9 +205,7 @@ impl Writer {
                 batch.iter().map(|_| Err(StoreError::Backend(error.to_string()))).collect()
             }
         };
-        for (request, result) in batch.into_iter().zip(results) {
-            let _ = request.reply.send(result);
-        }
+        answer::answer_each(batch.into_iter().map(|request| request.reply).zip(results).collect());
     }
 
     async fn process_group(&mut self, group: GroupRequest) {

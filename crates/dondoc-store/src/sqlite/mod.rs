@@ -19,9 +19,11 @@
 //! for the whole batch instead of one per event. Each request runs inside its own
 //! `SAVEPOINT`, so a request whose expected revision does not hold is rolled back alone and
 //! gets [`StoreError::WrongExpectedRevision`] while the others of the batch commit. Inside the
-//! transaction the writer reads the stream's last revision and chain (seeing the earlier
-//! requests of the same batch), computes each event's chain and inserts it. Replies
-//! (through `tokio::sync::oneshot`) are sent only after `COMMIT` returns. If a statement
+//! transaction the writer takes the stream's last revision and chain (seeing the earlier
+//! requests of the same batch) from what it committed itself, or reads it when another
+//! process appended since (module `heads`), computes each event's chain and inserts it. Replies
+//! (through `tokio::sync::oneshot`) are sent only after `COMMIT` returns, and wake one
+//! caller per commit, which hands the others their answers (module `crate::answer`). If a statement
 //! fails for a reason other than a refusal (disk full, I/O error) or `COMMIT` fails, the
 //! writer rolls the whole transaction back and every request of the batch gets
 //! [`StoreError::Backend`]: nothing of it is visible, and the next batch starts afresh.
@@ -87,6 +89,7 @@
 //! several (each batch is `BEGIN IMMEDIATE`), but subscriptions are only woken by commits of
 //! their own process.
 
+mod heads;
 mod read;
 mod schema;
 mod sealing;

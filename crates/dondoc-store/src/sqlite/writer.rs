@@ -11,12 +11,13 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 use tokio::sync::watch;
 
+use super::heads::{Head, StreamHeads};
 use super::read::to_sql_int;
 use super::{Clock, WriterStats};
 pub(crate) use crate::prepare::{AppendRequest, GroupRequest, ImportRequest, Job, PreparedAppend, PreparedEvent};
 use crate::rules::{self, StoredEvent, Written, conflict, expectation_holds};
 use crate::seal::{self, Digester, SealKey};
-use crate::{AppendResult, StoreError, chain};
+use crate::{AppendResult, StoreError, answer, chain};
 
 /// Most requests committed together.
 const MAX_BATCH_REQUESTS: usize = 1024;
@@ -67,7 +68,16 @@ pub(crate) fn spawn(
 ) -> Result<(mpsc::Sender<Job>, JoinHandle<()>), StoreError> {
     let last_stamp = last_recorded_at(&conn)?;
     let (sender, receiver) = mpsc::channel::<Job>();
-    let writer = Writer { conn, notify, stats, clock, last_stamp, seal_key, lines: RefCell::new(Vec::new()) };
+    let writer = Writer {
+        conn,
+        notify,
+        stats,
+        clock,
+        last_stamp,
+        seal_key,
+        lines: RefCell::new(Vec::new()),
+        heads: RefCell::new(StreamHeads::default()),
+    };
     let thread = std::thread::Builder::new()
         .name("dondoc-store-writer".into())
         .spawn(move || writer.run(&receiver))
@@ -94,6 +104,8 @@ struct Writer {
     seal_key: Option<SealKey>,
     /// The seal lines of the transaction in progress: (position, line).
     lines: RefCell<Vec<(u64, Vec<u8>)>>,
+    /// The stream heads this writer committed ([`super::heads`]).
+    heads: RefCell<StreamHeads>,
 }
 
 /// What a committed batch did.
@@ -147,6 +159,8 @@ impl Writer {
 
     /// Commits every request of a group, or none: the first refusal rolls all back.
     fn process_group(&mut self, group: GroupRequest) {
+        // Groups and imports read the heads from the file (they are rare).
+        self.forget_heads();
         let stamp = self.stamp();
         let events: u64 = group.requests.iter().map(|r| r.events.len() as u64).sum();
         let result = self.run_group(&group.requests, &stamp);
@@ -201,6 +215,7 @@ impl Writer {
 
     /// Appends a recorded history as it is, after the `after` events the log holds.
     fn process_import(&mut self, import: ImportRequest) {
+        self.forget_heads();
         let stamp = self.stamp();
         let reply = match self.run_import(import.after, &import.events, &stamp) {
             Ok(Ok(head)) => {
@@ -291,14 +306,13 @@ impl Writer {
                 if !self.conn.is_autocommit() {
                     let _ = self.conn.execute_batch("ROLLBACK");
                 }
+                self.forget_heads();
                 self.stats.failed(batch.len());
                 let message = e.to_string();
                 batch.iter().map(|_| Err(StoreError::Backend(message.clone()))).collect()
             }
         };
-        for (request, result) in batch.into_iter().zip(results) {
-            let _ = request.reply.send(result);
-        }
+        answer::answer_batch(batch.into_iter().map(|request| request.reply).zip(results).collect());
     }
 
     /// The commit time of the next batch: the clock, but never before the previous one.
@@ -311,7 +325,7 @@ impl Writer {
 
     /// One transaction; each request in its own savepoint.
     fn run_batch(&self, batch: &[AppendRequest], stamp: &str) -> rusqlite::Result<Outcome> {
-        self.exec("BEGIN IMMEDIATE")?;
+        let end = self.begin()?;
         self.lines.borrow_mut().clear();
         let mut outcome = Outcome::default();
         for AppendRequest { request, .. } in batch {
@@ -344,6 +358,7 @@ impl Writer {
         }
         self.seal(stamp)?;
         self.exec("COMMIT")?;
+        self.heads.borrow_mut().committed(outcome.last_position.unwrap_or(end));
         Ok(outcome)
     }
 
@@ -359,6 +374,26 @@ impl Writer {
             digester.feed(*position, line);
         }
         insert_seal(&self.conn, key, digester, stamp)
+    }
+
+    /// `BEGIN IMMEDIATE`; the remembered heads hold if the log still ends where this
+    /// writer left it (read under the write lock, so nobody appends meanwhile).
+    fn begin(&self) -> rusqlite::Result<u64> {
+        self.exec("BEGIN IMMEDIATE")?;
+        let end = self.log_end()?;
+        self.heads.borrow_mut().begin(end);
+        Ok(end)
+    }
+
+    /// The log's last position (0: empty): one seek to the table's last row.
+    fn log_end(&self) -> rusqlite::Result<u64> {
+        let sql = "SELECT coalesce(max(position), 0) FROM events";
+        Ok(self.conn.prepare_cached(sql)?.query_row([], |row| row.get::<_, i64>(0))? as u64)
+    }
+
+    /// After a rollback, or a write the remembered heads do not follow.
+    fn forget_heads(&self) {
+        self.heads.borrow_mut().forget();
     }
 
     fn exec(&self, sql: &str) -> rusqlite::Result<()> {
@@ -390,11 +425,15 @@ impl Writer {
             revision += 1;
         }
         let written = request.events.len() as u64;
+        self.heads.borrow_mut().stage(&request.stream, (revision - 1, prev));
         Ok((AppendResult { revision: revision - 1, position }, written))
     }
 
     /// The stream's last revision and its chain value.
-    fn head(&self, stream: &str) -> rusqlite::Result<Option<(u64, Option<String>)>> {
+    fn head(&self, stream: &str) -> rusqlite::Result<Option<Head>> {
+        if let Some(head) = self.heads.borrow().get(stream) {
+            return Ok(Some(head.clone()));
+        }
         // A metadata text that is not JSON (tampered) must not fail the batch: no chain.
         let sql = "SELECT revision, CASE WHEN json_valid(metadata) THEN json_extract(metadata, '$.chain') END
                    FROM events WHERE stream = ?1 ORDER BY revision DESC LIMIT 1";
