@@ -3,8 +3,9 @@
 # machine state. Output goes to the terminal and to target/bench-report.txt (with the
 # date, the commit and the machine's core count at the top).
 #
-# Builds first (one cargo build at a time), then runs, in order: append on SQLite,
-# PostgreSQL and the EventStoreDB peer; rebuild from SQLite and PostgreSQL; the planner
+# Builds first (one cargo build at a time), then runs, in order: append on SQLite (on the
+# disk, then in memory), PostgreSQL and the EventStoreDB peer; rebuild from SQLite and
+# PostgreSQL; the planner
 # and classification; the API under load; the idle daemon; the notification path beside
 # Prometheus Alertmanager (scripts/bench-alertmanager.sh, which runs our dispatch bench in
 # the same sitting); the shipped binary's size (scripts/release.sh).
@@ -30,6 +31,11 @@ cargo bench --workspace --no-run 2>&1 | tail -1
 cargo build --release -p dondoc --bin dondoc 2>&1 | tail -1
 
 run "append, embedded SQLite" cargo bench -p dondoc-store --bench append
+if [ -d /dev/shm ]; then
+  # The same on a file system in memory: no fsync wait, so the pipeline's own processor
+  # time shows (docs/benchmarks.md, "What limits the append").
+  run "append, embedded SQLite in memory" env DONDOC_BENCH_DIR=/dev/shm cargo bench -p dondoc-store --bench append
+fi
 run "append, PostgreSQL" env DONDOC_BENCH_EVENTS=2000 cargo bench -p dondoc-store --bench append_postgres
 run "append, EventStoreDB peer" cargo bench -p dondoc-store --bench append_esdb
 run "rebuild, embedded SQLite" cargo bench -p dondoc-projections --bench rebuild
