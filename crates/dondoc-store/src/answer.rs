@@ -2,12 +2,13 @@
 //!
 //! Waking a task from a thread outside the runtime costs a system call whenever the
 //! runtime's threads sleep, and the SQLite writer is such a thread: one wake-up per append
-//! was a tenth of its time per commit. So [`answer_batch`] wakes one caller only, the
-//! first still waiting, and gives it the other answers too; that caller hands them on
-//! from its own task ([`Answer::into_result`]), where a wake-up is a push onto the
-//! runtime's queue. The answers travel in a [`Relay`] that hands them on when it is
-//! dropped, so they arrive even if that caller has meanwhile gone away: nobody waits for
-//! an answer that was dropped.
+//! cost it 10–21 µs per commit of about four appends (docs/benchmarks.md, "With the disk
+//! taken out"). So [`answer_batch`] wakes one caller only, the first still waiting, and
+//! gives it the other answers too; that caller hands them on from its own task
+//! ([`Answer::into_result`]), where a wake-up is a push onto the runtime's queue. The
+//! answers travel in a [`Relay`] that hands them on when it is dropped, so they arrive
+//! even if that caller has meanwhile gone away: nobody waits for an answer that was
+//! dropped.
 
 use tokio::sync::oneshot;
 
