@@ -159,8 +159,6 @@ impl Writer {
 
     /// Commits every request of a group, or none: the first refusal rolls all back.
     fn process_group(&mut self, group: GroupRequest) {
-        // Groups and imports read the heads from the file (they are rare).
-        self.forget_heads();
         let stamp = self.stamp();
         let events: u64 = group.requests.iter().map(|r| r.events.len() as u64).sum();
         let result = self.run_group(&group.requests, &stamp);
@@ -192,7 +190,7 @@ impl Writer {
         requests: &[PreparedAppend],
         stamp: &str,
     ) -> rusqlite::Result<Result<Vec<AppendResult>, StoreError>> {
-        self.exec("BEGIN IMMEDIATE")?;
+        let end = self.begin()?;
         self.lines.borrow_mut().clear();
         let mut results = Vec::with_capacity(requests.len());
         for request in requests {
@@ -210,11 +208,13 @@ impl Writer {
         }
         self.seal(stamp)?;
         self.exec("COMMIT")?;
+        self.heads.borrow_mut().committed(results.last().map_or(end, |r| r.position));
         Ok(Ok(results))
     }
 
     /// Appends a recorded history as it is, after the `after` events the log holds.
     fn process_import(&mut self, import: ImportRequest) {
+        // Its events come with their chains and are not staged: read the heads afterwards.
         self.forget_heads();
         let stamp = self.stamp();
         let reply = match self.run_import(import.after, &import.events, &stamp) {
